@@ -1,0 +1,185 @@
+"""The ``maillage`` command: the core's functions from a terminal.
+
+Each command opens the store chosen by ``--db`` or ``$MAILLAGE_DB`` (default
+``data/maillage.duckdb``), calls one core function and prints its French result. Errors of the
+core become a French message and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from models.errors import MaillageError
+from models.store import Store, default_db_path
+
+
+class Context:
+    """What every command shares: the store's path."""
+
+    def __init__(self, db: str | None) -> None:
+        self.db = Path(db) if db else default_db_path()
+
+    def store(self) -> Store:
+        """The store with every migration applied."""
+        store = Store(self.db)
+        store.migrate()
+        return store
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def _fail(error: Exception) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="MAILLAGE_DB",
+    type=click.Path(dir_okay=False),
+    help="Fichier DuckDB de la base (défaut : $MAILLAGE_DB, sinon data/maillage.duckdb).",
+)
+@click.version_option(package_name="maillage")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """Maillage : registre des lieux d'inclusion numérique d'un territoire."""
+    ctx.obj = Context(db)
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Charger les 924 lieux de démonstration si la base est neuve.")
+@pass_context
+def init(context: Context, demo: bool) -> None:
+    """Créer la base (ou la mettre à jour) et, avec --demo, charger la démonstration."""
+    from collect.demo import load_demo
+
+    try:
+        store = context.store()
+        click.echo(f"Base prête : {store.path}")
+        if demo:
+            reports = load_demo(store)
+            for report in reports:
+                click.echo(report.summary())
+            if not reports:
+                click.echo("Démonstration déjà chargée auparavant : rien à faire.")
+    except MaillageError as error:
+        raise _fail(error) from None
+
+
+@main.command()
+@click.option("--list", "list_only", is_flag=True, help="Lister les migrations appliquées et en attente, sans rien changer.")
+@pass_context
+def migrate(context: Context, list_only: bool) -> None:
+    """Appliquer les migrations du schéma de la base."""
+    store = Store(context.db)
+    try:
+        if list_only:
+            for name in store.applied_migrations():
+                click.echo(f"appliquée  {name}")
+            for name in store.pending_migrations():
+                click.echo(f"en attente {name}")
+            return
+        applied = store.migrate()
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"{len(applied)} migration(s) appliquée(s)." if applied else "Base à jour.")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Simuler : tout vérifier et compter, ne rien enregistrer.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="Fichier de correspondance des colonnes (YAML ou CSV).")
+@click.option("--sheet", help="Onglet à lire dans un fichier Excel (défaut : le premier).")
+@click.option("--tout-ou-rien", "all_or_nothing", is_flag=True, help="N'importer rien si une seule ligne est rejetée.")
+@click.option("--rapport", type=click.Path(dir_okay=False), help="Écrire le détail des problèmes dans ce CSV.")
+@click.option("--max-messages", default=50, show_default=True, help="Nombre de messages affichés.")
+@pass_context
+def import_command(
+    context: Context, file: str, dry_run: bool, mapping: str | None, sheet: str | None,
+    all_or_nothing: bool, rapport: str | None, max_messages: int,
+) -> None:
+    """Importer les structures d'un fichier CSV, Excel (.xlsx) ou JSON."""
+    from collect.imports import import_file
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Lecture des lignes", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        report = import_file(
+            context.store(), file, sheet=sheet, mapping=mapping, dry_run=dry_run,
+            all_or_nothing=all_or_nothing, by="cli", progress=progress,
+        )
+    except MaillageError as error:
+        raise _fail(error) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    for issue in report.issues[:max_messages]:
+        click.echo(f"[{issue.severity}] {issue}")
+    if len(report.issues) > max_messages:
+        click.echo(f"… et {len(report.issues) - max_messages} autre(s) message(s) (option --rapport pour tout voir).")
+    if rapport:
+        with open(rapport, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["fichier", "ligne", "champ", "valeur", "gravité", "message"], delimiter=";")
+            writer.writeheader()
+            writer.writerows(report.issue_rows())
+    click.echo(report.summary())
+
+
+def _as_of(value: str | None) -> date | datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ.", param_hint="--as-of") from None
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--as-of", "as_of", help="Le registre tel qu'il était à cette date (AAAA-MM-JJ).")
+@pass_context
+def export(context: Context, out: str, fmt: str, as_of: str | None) -> None:
+    """Exporter le registre au standard national des lieux de médiation numérique."""
+    from sync.export import export_structures
+
+    try:
+        result = export_structures(context.store(), out, format=fmt, as_of=_as_of(as_of))
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"{result.count} lieux exportés dans {result.path} ({result.format}).")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--max-messages", default=100, show_default=True)
+def validate(file: str, max_messages: int) -> None:
+    """Vérifier un fichier (CSV ou JSON) contre le standard national, comme validata."""
+    from sync.export import validate_file
+
+    try:
+        report = validate_file(file)
+    except MaillageError as error:
+        raise _fail(error) from None
+    for error in report.errors[:max_messages]:
+        click.echo(str(error))
+    click.echo(report.summary())
+    if not report.valid:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,614 @@
+"""The Code officiel géographique (COG 2026): communes, départements, régions and EPCI.
+
+Everything is read once (``functools.cache``) with the ``csv`` module from the files of
+``data/cog/`` and ``data/geo/`` (see ``data/SOURCES.md``):
+
+- ``geo/communes-2026-codes-postaux.derived.csv``: every commune actuelle, commune déléguée,
+  commune associée and arrondissement municipal of COG 2026, plus the communes of the COM
+  (975, 977, 978, 986, 987, 988), with postcodes, population and former codes. It holds the
+  same rows as ``cog/communes.csv`` (``chefLieu`` = ``COMPARENT``), which the tests cross-check.
+- ``cog/departements.csv``, ``cog/regions.csv``: names and régions.
+- ``cog/epci-2025*.derived.csv``: EPCI à fiscalité propre (vintage 2025, one year behind).
+- ``geo/laposte_hexasmal-2023-06.csv``: one centroid per INSEE code (vintage ~2023).
+
+Vintage gaps are bridged through "predecessor" codes: a commune's ``anciensCodes``, the codes
+of its delegated communes, and, failing those, the La Poste rows of the same département whose
+commune name or ``ligne_5`` (locality) is the commune's name (e.g. Celles 15031, restored in
+2025, is the locality CELLES of Neussargues-en-Pinatelle 15141 in the 2023 La Poste file).
+
+The TAAF (984) and Clipperton (989) are deliberately left out: no postcodes, no population,
+no lieu to register there.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import cache
+from operator import attrgetter
+from pathlib import Path
+
+DATA_DIR = Path(__file__).parent / "data"
+COG_DIR = DATA_DIR / "cog"
+GEO_DIR = DATA_DIR / "geo"
+
+COMMUNES_PATH = GEO_DIR / "communes-2026-codes-postaux.derived.csv"
+LAPOSTE_PATH = GEO_DIR / "laposte_hexasmal-2023-06.csv"
+DEPARTEMENTS_PATH = COG_DIR / "departements.csv"
+REGIONS_PATH = COG_DIR / "regions.csv"
+EPCI_PATH = COG_DIR / "epci-2025.derived.csv"
+EPCI_MEMBRES_PATH = COG_DIR / "epci-2025-membres.derived.csv"
+
+COMMUNE_ACTUELLE = "commune-actuelle"
+COMMUNE_DELEGUEE = "commune-deleguee"
+COMMUNE_ASSOCIEE = "commune-associee"
+ARRONDISSEMENT_MUNICIPAL = "arrondissement-municipal"
+
+# Paris, Marseille, Lyon: the communes split into arrondissements municipaux.
+VILLES_A_ARRONDISSEMENTS = {"75056": "paris", "13055": "marseille", "69123": "lyon"}
+
+# Collectivités d'outre-mer handled as pseudo-départements (no région in the COG).
+COM_DEPARTEMENTS = {
+    "975": "Saint-Pierre-et-Miquelon",
+    "977": "Saint-Barthélemy",
+    "978": "Saint-Martin",
+    "986": "Wallis-et-Futuna",
+    "987": "Polynésie française",
+    "988": "Nouvelle-Calédonie",
+}
+
+_TIMEZONES = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "976": "Indian/Mayotte",
+    "975": "America/Miquelon",
+    "977": "America/St_Barthelemy",
+    "978": "America/Marigot",
+    "986": "Pacific/Wallis",
+    "987": "Pacific/Tahiti",
+    "988": "Pacific/Noumea",
+}
+DEFAULT_TIMEZONE = "Europe/Paris"
+
+
+@dataclass(frozen=True, slots=True)
+class Commune:
+    """A commune (any type) of COG 2026."""
+
+    code: str
+    nom: str
+    type: str  # commune-actuelle, commune-deleguee, commune-associee, arrondissement-municipal
+    departement: str
+    region: str | None
+    parent: str | None  # current commune of a delegated/associated one; city of an arrondissement
+    codes_postaux: tuple[str, ...]
+    population: int | None
+    epci: str | None
+    latitude: float | None
+    longitude: float | None
+
+    @property
+    def is_current(self) -> bool:
+        """True for a commune actuelle (arrondissements are not communes actuelles)."""
+        return self.type == COMMUNE_ACTUELLE
+
+
+@dataclass(frozen=True, slots=True)
+class Departement:
+    code: str
+    nom: str
+    region: str | None
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    code: str
+    nom: str
+
+
+@dataclass(frozen=True, slots=True)
+class Epci:
+    siren: str
+    nom: str
+    type: str  # CC, CA, CU, METRO, MET69
+    population: int  # population municipale (2025 file)
+    communes: tuple[str, ...]  # current (2026) commune codes
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def timezone_for_departement(departement: str | None) -> str:
+    """IANA time zone of a département (Europe/Paris for metropolitan France and None)."""
+    if departement is None:
+        return DEFAULT_TIMEZONE
+    return _TIMEZONES.get(departement.strip().upper(), DEFAULT_TIMEZONE)
+
+
+def departement_of_insee(code_insee: str) -> str:
+    """Département of an INSEE commune code: 3 characters overseas (97x, 98x), else 2 (2A, 2B)."""
+    code = code_insee.strip().upper()
+    if code[:2] in ("97", "98"):
+        return code[:3]
+    return code[:2]
+
+
+_ARTICLES = frozenset({"le", "la", "les", "l"})
+_TOKEN_ALIASES = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_ARRONDISSEMENT_WORDS = frozenset({"arrondissement", "arrondissements", "arr", "arrt", "arrdt", "ardt", "arrond", "arrondt"})
+_ORDINAL = re.compile(r"^0*(\d{1,2})(?:e|er|ere|eme|em|me|ieme)?$")
+_ORDINAL_SUFFIXES = frozenset({"e", "er", "ere", "eme", "em", "me", "ieme"})
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0xC0, 0x250):
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if base != ch and base.isascii():
+            table[cp] = base
+    table.update({ord("œ"): "oe", ord("Œ"): "OE", ord("æ"): "ae", ord("Æ"): "AE", ord("ß"): "ss"})
+    table.update({ord(c): " " for c in "'’‘`´-–—"})
+    return table
+
+
+_FOLD = _build_fold_table()
+
+
+def _tokens(name: str) -> list[str]:
+    text = name.translate(_FOLD)
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    tokens = [_TOKEN_ALIASES.get(t, t) for t in _NON_ALNUM.split(text.lower()) if t]
+    if "cedex" in tokens:  # "COGNAC CEDEX", "PARIS CEDEX 15"
+        tokens = tokens[: tokens.index("cedex")]
+    return tokens
+
+
+def _arrondissement_key(tokens: list[str]) -> str | None:
+    """'paris 15e arrondissement', 'marseille 05', 'lyon 1 er arr' → 'paris arrondissement 15'."""
+    if len(tokens) < 2 or tokens[0] not in ("paris", "marseille", "lyon"):
+        return None
+    match = _ORDINAL.match(tokens[1])
+    if not match:
+        return None
+    rest = tokens[2:]
+    if rest and rest[0] in _ORDINAL_SUFFIXES:
+        rest = rest[1:]
+    if any(t not in _ARRONDISSEMENT_WORDS for t in rest):
+        return None
+    return f"{tokens[0]} arrondissement {int(match.group(1))}"
+
+
+def _keys(name: str) -> tuple[str, str]:
+    """The name's comparison key, and the same without a leading article (Le, La, Les, L')."""
+    tokens = _tokens(name)
+    key = _arrondissement_key(tokens)
+    if key:
+        return key, key
+    full = " ".join(tokens)
+    if len(tokens) > 1 and tokens[0] in _ARTICLES:
+        return full, " ".join(tokens[1:])
+    return full, full
+
+
+def normalize_name(name: str) -> str:
+    """Comparison key of a commune name: no case, accents or punctuation, 'St' = 'Saint'."""
+    return _keys(name)[0]
+
+
+def _bare_name(name: str) -> str:
+    """Like :func:`normalize_name`, without a leading article (Le, La, Les, L')."""
+    return _keys(name)[1]
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(value.split("|")) if value else ()
+
+
+def _int_or_none(value: str) -> int | None:
+    return int(value) if value else None
+
+
+def _mean(points: list[tuple[float, float]]) -> tuple[float, float] | None:
+    if not points:
+        return None
+    return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+
+
+def _sort_key_departement(code: str) -> str:
+    return code.replace("2A", "20A").replace("2B", "20B")
+
+
+# --------------------------------------------------------------------------- the COG
+
+
+class Cog:
+    """Read-only view of COG 2026. Build it with :func:`cog` (cached)."""
+
+    def __init__(
+        self,
+        communes: list[Commune],
+        departements: dict[str, Departement],
+        regions: dict[str, Region],
+        epcis: dict[str, Epci],
+        anciens_codes: dict[str, str],
+    ) -> None:
+        self._departements = departements
+        self._regions = regions
+        self._epcis = epcis
+        self._by_code: dict[str, Commune] = {}
+        self._sub_by_code: dict[str, list[Commune]] = defaultdict(list)
+        self._current: list[Commune] = []
+        self._current_by_departement: dict[str, list[Commune]] = defaultdict(list)
+        self._by_postcode: dict[str, list[Commune]] = defaultdict(list)
+        for commune in communes:
+            if commune.type in (COMMUNE_ACTUELLE, ARRONDISSEMENT_MUNICIPAL):
+                self._by_code[commune.code] = commune
+                for cp in commune.codes_postaux:
+                    self._by_postcode[cp].append(commune)
+                if commune.type == COMMUNE_ACTUELLE:
+                    self._current.append(commune)
+                    self._current_by_departement[commune.departement].append(commune)
+            else:
+                self._sub_by_code[commune.code].append(commune)
+        for code, subs in self._sub_by_code.items():
+            self._by_code.setdefault(code, subs[0])
+        # former codes (anciensCodes) and delegated/associated codes → current commune code
+        self._current_code: dict[str, str] = dict(anciens_codes)
+        for code, subs in self._sub_by_code.items():
+            if code not in self._by_code or self._by_code[code].type not in (COMMUNE_ACTUELLE, ARRONDISSEMENT_MUNICIPAL):
+                self._current_code[code] = subs[0].parent  # type: ignore[assignment]
+        self._communes_all = communes
+        self._names_full: dict[str, list[Commune]] | None = None
+        self._names_bare: dict[str, list[Commune]] | None = None
+
+    # ---- communes
+
+    def commune(self, code: str) -> Commune | None:
+        """The commune with this exact code, of any type.
+
+        A code shared by a commune actuelle and its delegated chef-lieu gives the commune actuelle.
+        """
+        return self._by_code.get(code.strip().upper()) if code else None
+
+    def current_commune(self, code: str) -> Commune | None:
+        """The current commune for a code: itself for a commune actuelle or an arrondissement,
+        the commune it belongs to for a delegated/associated commune or a former code."""
+        if not code:
+            return None
+        code = code.strip().upper()
+        commune = self._by_code.get(code)
+        if commune is not None and commune.type in (COMMUNE_ACTUELLE, ARRONDISSEMENT_MUNICIPAL):
+            return commune
+        target = self._current_code.get(code)
+        if target is None:
+            return None
+        return self._by_code.get(target)
+
+    def delegated_communes(self, code: str) -> list[Commune]:
+        """Delegated and associated communes having this code (they may share the parent's code)."""
+        return list(self._sub_by_code.get(code.strip().upper(), ()))
+
+    def communes(self, *, departement: str | None = None) -> list[Commune]:
+        """Current communes (communes actuelles, no arrondissements), in code order."""
+        if departement is None:
+            return list(self._current)
+        return list(self._current_by_departement.get(departement.strip().upper(), ()))
+
+    def communes_by_postcode(self, code_postal: str) -> list[Commune]:
+        """Current communes and arrondissements municipaux using this postcode, in code order."""
+        return list(self._by_postcode.get(code_postal.strip(), ())) if code_postal else []
+
+    def departement_of_postcode(self, code_postal: str) -> str | None:
+        """Département of a postcode: from the communes using it, else guessed from its digits."""
+        if not code_postal:
+            return None
+        code_postal = code_postal.strip()
+        communes = self._by_postcode.get(code_postal)
+        if communes:  # a few postcodes straddle two départements: the most frequent wins
+            return Counter(c.departement for c in communes).most_common(1)[0][0]
+        if not re.fullmatch(r"\d{5}", code_postal):
+            return None
+        if code_postal[:2] in ("97", "98"):
+            return code_postal[:3]
+        if code_postal[:2] == "20":
+            # Corse: look at neighbouring postcodes, else the usual split (200xx-201xx: 2A).
+            prefix = code_postal[:3]
+            near = Counter(
+                c.departement for cp, cs in self._by_postcode.items() if cp.startswith(prefix) for c in cs
+            )
+            if near:
+                return near.most_common(1)[0][0]
+            return "2A" if code_postal < "20200" else "2B"
+        return code_postal[:2]
+
+    def find_commune(
+        self, name: str, *, code_postal: str | None = None, departement: str | None = None
+    ) -> Commune | None:
+        """The commune a name designates, as people write it, or None if unknown or ambiguous.
+
+        Case, accents, punctuation, 'St'/'Ste' and a leading article do not matter; arrondissement
+        names ('Marseille 5e', 'Paris 15e Arrondissement') give the arrondissement. The postcode
+        keeps the communes that use it (when none does, e.g. a CEDEX, the postcode's département);
+        the département keeps its communes. Communes actuelles win over delegated ones; a
+        delegated or associated commune resolves to its current commune.
+        """
+        if not name or not name.strip():
+            return None
+        if self._names_full is None:
+            self._build_name_index()
+        assert self._names_full is not None and self._names_bare is not None
+        departement = departement.strip().upper() if departement else None
+        code_postal = code_postal.strip() if code_postal else None
+        tried: set[str] = set()
+        key, bare_key = _keys(name)
+        for index, key in ((self._names_full, key), (self._names_bare, bare_key)):
+            candidates = [c for c in index.get(key, ()) if c.code + c.nom not in tried]
+            if not candidates:
+                continue
+            tried.update(c.code + c.nom for c in candidates)
+            chosen = self._choose(candidates, code_postal, departement)
+            if chosen is not None:
+                return chosen[0] if len(chosen) == 1 else None
+        return None
+
+    def _choose(
+        self, candidates: list[Commune], code_postal: str | None, departement: str | None
+    ) -> list[Commune] | None:
+        """Narrow the candidates; None when nothing is left, else the (deduplicated) choice."""
+        if departement:
+            candidates = [c for c in candidates if c.departement == departement]
+        if code_postal and candidates:
+            with_cp = [c for c in candidates if code_postal in self._postcodes_of(c)]
+            if not with_cp:
+                dep = self.departement_of_postcode(code_postal)
+                with_cp = [c for c in candidates if c.departement == dep]
+            candidates = with_cp
+        if not candidates:
+            return None
+        primary = [c for c in candidates if c.type in (COMMUNE_ACTUELLE, ARRONDISSEMENT_MUNICIPAL)]
+        if not primary:
+            primary = [p for c in candidates if (p := self.current_commune(c.parent or c.code)) is not None]
+        unique = list({c.code: c for c in primary}.values())
+        return unique or None
+
+    def _postcodes_of(self, commune: Commune) -> tuple[str, ...]:
+        if commune.parent and commune.type in (COMMUNE_DELEGUEE, COMMUNE_ASSOCIEE):
+            parent = self._by_code.get(commune.parent)
+            if parent is not None:
+                return commune.codes_postaux + parent.codes_postaux
+        return commune.codes_postaux
+
+    def _build_name_index(self) -> None:
+        full: dict[str, list[Commune]] = defaultdict(list)
+        bare: dict[str, list[Commune]] = defaultdict(list)
+        for commune in self._communes_all:
+            key, bare_key = _keys(commune.nom)
+            full[key].append(commune)
+            bare[bare_key].append(commune)
+        self._names_bare = dict(bare)
+        self._names_full = dict(full)
+
+    # ---- départements, régions, EPCI
+
+    def departement(self, code: str) -> Departement | None:
+        return self._departements.get(code.strip().upper()) if code else None
+
+    def departements(self) -> list[Departement]:
+        """The 101 départements of the COG and the 6 COM (975, 977, 978, 986, 987, 988)."""
+        return list(self._departements.values())
+
+    def region(self, code: str) -> Region | None:
+        return self._regions.get(code.strip()) if code else None
+
+    def regions(self) -> list[Region]:
+        return list(self._regions.values())
+
+    def epci(self, siren: str) -> Epci | None:
+        return self._epcis.get(siren.strip()) if siren else None
+
+    def epcis(self) -> list[Epci]:
+        return list(self._epcis.values())
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read(path: Path, delimiter: str = ",") -> tuple[dict[str, int], list[list[str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        header = next(reader)
+        return {name: i for i, name in enumerate(header)}, list(reader)
+
+
+def _load_laposte() -> tuple[dict[str, tuple[float, float]], dict[str, list[str]], list[list[str]]]:
+    cols, rows = _read(LAPOSTE_PATH, ";")
+    i_code, i_cp, i_coord = cols["code_commune_insee"], cols["code_postal"], cols["coordonnees_geographiques"]
+    points: dict[str, tuple[float, float]] = {}
+    postcodes: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        code = row[i_code]
+        if row[i_cp] not in postcodes[code]:
+            postcodes[code].append(row[i_cp])
+        if code not in points and row[i_coord]:
+            lat, _, lon = row[i_coord].partition(",")
+            points[code] = (float(lat), float(lon))
+    return points, postcodes, rows
+
+
+def _laposte_name_matches(rows: list[list[str]], nom: str) -> list[str]:
+    """INSEE codes of the La Poste rows (of one département) whose commune name or locality is `nom`."""
+    key = _bare_name(nom)
+    found: list[str] = []
+    for row in rows:
+        if (_bare_name(row[1]) == key or (row[3] and _bare_name(row[3]) == key)) and row[0] not in found:
+            found.append(row[0])
+    return found
+
+
+@cache
+def cog() -> Cog:
+    """The COG, loaded once."""
+    regions = {}
+    cols, rows = _read(REGIONS_PATH)
+    for row in rows:
+        regions[row[cols["REG"]]] = Region(code=row[cols["REG"]], nom=row[cols["LIBELLE"]])
+
+    departements: dict[str, Departement] = {}
+    cols, rows = _read(DEPARTEMENTS_PATH)
+    for row in rows:
+        code = row[cols["DEP"]]
+        departements[code] = Departement(code, row[cols["LIBELLE"]], row[cols["REG"]], timezone_for_departement(code))
+    for code, nom in COM_DEPARTEMENTS.items():
+        departements[code] = Departement(code, nom, None, timezone_for_departement(code))
+    departements = {code: departements[code] for code in sorted(departements, key=_sort_key_departement)}
+
+    members: dict[str, str] = {}
+    cols, rows = _read(EPCI_MEMBRES_PATH)
+    i_code, i_siren = cols["code_insee_commune"], cols["siren_epci"]
+    for row in rows:
+        members[row[i_code]] = row[i_siren]
+
+    points, laposte_postcodes, laposte_rows = _load_laposte()
+
+    cols, rows = _read(COMMUNES_PATH)
+    c_code, c_nom, c_type, c_dep, c_reg = cols["code"], cols["nom"], cols["type"], cols["departement"], cols["region"]
+    c_chef, c_ville, c_pop = cols["chefLieu"], cols["commune"], cols["population"]
+    c_cp, c_anc = cols["codesPostaux"], cols["anciensCodes"]
+    rows = [row for row in rows if row[c_dep] in departements]  # drops TAAF (984) and Clipperton (989)
+
+    current_rows: dict[str, list[str]] = {}
+    delegated_of: dict[str, list[str]] = defaultdict(list)  # current code → codes of its delegated communes
+    arrondissements_of: dict[str, list[str]] = defaultdict(list)
+    anciens_codes: dict[str, str] = {}  # former code → current code
+    for row in rows:
+        kind = row[c_type]
+        if kind == COMMUNE_ACTUELLE:
+            current_rows[row[c_code]] = row
+            for ancien in _split(row[c_anc]):
+                anciens_codes[ancien] = row[c_code]
+        elif kind == ARRONDISSEMENT_MUNICIPAL:
+            arrondissements_of[row[c_ville]].append(row[c_code])
+        elif row[c_chef] and row[c_code] != row[c_chef]:
+            delegated_of[row[c_chef]].append(row[c_code])
+
+    laposte_names: dict[str, str] = {}
+    laposte_by_departement: dict[str, list[list[str]]] = defaultdict(list)
+    for row in laposte_rows:
+        laposte_names.setdefault(row[0], row[1])
+        laposte_by_departement[row[0][:3] if row[0][:2] in ("97", "98") else row[0][:2]].append(row)
+
+    def predecessors(code: str) -> list[str]:
+        """Codes that covered this commune's territory in older vintages; same name first."""
+        row = current_rows[code]
+        found = list(dict.fromkeys(_split(row[c_anc]) + tuple(delegated_of.get(code, ()))))
+        if not any(p in points for p in found):
+            found += [c for c in _laposte_name_matches(laposte_by_departement[row[c_dep]], row[c_nom]) if c not in found]
+        found = [p for p in found if p != code]
+        key = _bare_name(row[c_nom])
+        same_name = [p for p in found if p in laposte_names and _bare_name(laposte_names[p]) == key]
+        return same_name + [p for p in found if p not in same_name]
+
+    # points and EPCI of the current communes
+    current_point: dict[str, tuple[float, float] | None] = {}
+    current_epci: dict[str, str | None] = {}
+    for code, row in current_rows.items():
+        point = points.get(code)
+        epci = members.get(code)
+        if point is None and code in VILLES_A_ARRONDISSEMENTS:
+            point = _mean([points[a] for a in arrondissements_of[code] if a in points])
+        if (point is None or epci is None) and row[c_dep] not in COM_DEPARTEMENTS:
+            olds = predecessors(code)
+            if point is None and olds:
+                same_name = _bare_name(laposte_names.get(olds[0], "")) == _bare_name(row[c_nom])
+                if same_name and olds[0] in points:  # the same commune under its former code
+                    point = points[olds[0]]
+                else:  # a merger of several former communes: the mean of their points
+                    point = _mean([points[p] for p in olds if p in points])
+            if epci is None:
+                old_epcis = Counter(members[p] for p in olds if p in members)
+                if old_epcis:
+                    epci = old_epcis.most_common(1)[0][0]
+        current_point[code] = point
+        current_epci[code] = epci
+
+    communes: list[Commune] = []
+    for row in rows:
+        code, kind, dep = row[c_code], row[c_type], row[c_dep]
+        region = row[c_reg] if row[c_reg] in regions else None
+        if kind == COMMUNE_ACTUELLE:
+            point = current_point[code]
+            communes.append(
+                Commune(
+                    code, row[c_nom], kind, dep, region, None, _split(row[c_cp]), _int_or_none(row[c_pop]),
+                    current_epci[code], point[0] if point else None, point[1] if point else None,
+                )
+            )
+        elif kind == ARRONDISSEMENT_MUNICIPAL:
+            city = row[c_ville]
+            point = points.get(code) or current_point.get(city)
+            communes.append(
+                Commune(
+                    code, row[c_nom], kind, dep, region, city, _split(row[c_cp]), _int_or_none(row[c_pop]),
+                    current_epci.get(city), point[0] if point else None, point[1] if point else None,
+                )
+            )
+        else:
+            parent = row[c_chef]
+            parent_row = current_rows.get(parent)
+            own = code != parent and code not in current_rows
+            point = (points.get(code) if own else None) or current_point.get(parent)
+            postcodes = _split(row[c_cp]) or (tuple(laposte_postcodes[code]) if own and code in laposte_postcodes else ())
+            if not postcodes and parent_row is not None:
+                postcodes = _split(parent_row[c_cp])
+            communes.append(
+                Commune(
+                    code, row[c_nom], kind, dep, region, parent, postcodes, _int_or_none(row[c_pop]),
+                    current_epci.get(parent), point[0] if point else None, point[1] if point else None,
+                )
+            )
+    communes.sort(key=attrgetter("code"))  # stable: the file lists a commune actuelle before its namesakes
+
+    members_of: dict[str, list[str]] = defaultdict(list)
+    for code, siren in current_epci.items():
+        if siren:
+            members_of[siren].append(code)
+    epcis: dict[str, Epci] = {}
+    cols, rows = _read(EPCI_PATH)
+    for row in rows:
+        siren = row[cols["siren_epci"]]
+        epcis[siren] = Epci(
+            siren=siren,
+            nom=row[cols["nom_epci"]],
+            type=row[cols["type_epci"]],
+            population=int(row[cols["population_municipale"]] or 0),
+            communes=tuple(sorted(members_of.get(siren, ()))),
+        )
+
+    return Cog(communes, departements, regions, epcis, anciens_codes)
+
+
+__all__ = [
+    "ARRONDISSEMENT_MUNICIPAL",
+    "COMMUNE_ACTUELLE",
+    "COMMUNE_ASSOCIEE",
+    "COMMUNE_DELEGUEE",
+    "COM_DEPARTEMENTS",
+    "Cog",
+    "Commune",
+    "Departement",
+    "Epci",
+    "Region",
+    "cog",
+    "departement_of_insee",
+    "normalize_name",
+    "timezone_for_departement",
+]

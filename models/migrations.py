@@ -1,0 +1,137 @@
+"""The store's schema, as named and ordered migrations (see ``Store.migrate``).
+
+A migration is never edited once released: a change of schema is a new migration appended to
+``MIGRATIONS``. Each runs in its own transaction with its row in ``_maillage_migrations``.
+
+Conventions of every table (DESIGN.md): a text ``id`` (UUIDv7), ``created_at``/``updated_at``
+(TIMESTAMPTZ, UTC), ``updated_by`` (device or user) and ``deleted_at`` (soft delete).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from models.store import Migration
+
+# The data columns of a structure, shared by the current table and its history (v1 of the schema).
+_STRUCTURE_DATA_COLUMNS_V1 = """
+    "pivot" VARCHAR,         -- quoted: PIVOT is a DuckDB keyword
+    nom VARCHAR NOT NULL,
+    commune VARCHAR,
+    code_postal VARCHAR,
+    code_insee VARCHAR,
+    adresse VARCHAR,
+    complement_adresse VARCHAR,
+    latitude DOUBLE,
+    longitude DOUBLE,
+    typologie VARCHAR[],
+    telephone VARCHAR,
+    courriels VARCHAR[],
+    site_web VARCHAR[],
+    horaires VARCHAR,
+    presentation_resume VARCHAR,
+    presentation_detail VARCHAR,
+    source VARCHAR,
+    itinerance VARCHAR[],
+    structure_parente VARCHAR,
+    date_maj DATE,
+    services VARCHAR[],
+    publics_specifiquement_adresses VARCHAR[],
+    prise_en_charge_specifique VARCHAR[],
+    frais_a_charge VARCHAR[],
+    dispositif_programmes_nationaux VARCHAR[],
+    formations_labels VARCHAR[],
+    autres_formations_labels VARCHAR,
+    modalites_acces VARCHAR[],
+    modalites_accompagnement VARCHAR[],
+    fiche_acces_libre VARCHAR,
+    prise_rdv VARCHAR,
+    telephones_autres VARCHAR[],
+    numero_court VARCHAR,
+    contact_nom VARCHAR,
+    contact_telephone VARCHAR,
+    contact_courriel VARCHAR,
+    valeurs_ecartees JSON,
+    donnees_source JSON
+"""
+
+
+def _registry(con: duckdb.DuckDBPyConnection) -> None:
+    """Structures (current state), their history, imports, duplicate candidates, settings, audit."""
+    con.execute(
+        "CREATE TABLE structures ("
+        " id VARCHAR PRIMARY KEY,"
+        + _STRUCTURE_DATA_COLUMNS_V1
+        + ", source_id VARCHAR,"
+        " import_key VARCHAR,"
+        " import_base JSON,"
+        " merged_into VARCHAR,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE structure_versions ("
+        " version_id VARCHAR PRIMARY KEY,"
+        " structure_id VARCHAR NOT NULL,"
+        " valid_from TIMESTAMPTZ NOT NULL,"
+        " valid_to TIMESTAMPTZ,"
+        " deleted BOOLEAN NOT NULL DEFAULT FALSE,"
+        " change_reason VARCHAR NOT NULL,"
+        " import_run_id VARCHAR,"
+        + _STRUCTURE_DATA_COLUMNS_V1
+        + ", created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE import_runs ("
+        " id VARCHAR PRIMARY KEY,"
+        " file_name VARCHAR NOT NULL,"
+        " file_format VARCHAR,"
+        " file_sha256 VARCHAR,"
+        " rows_read INTEGER,"
+        " counts JSON,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE duplicate_candidates ("
+        " id VARCHAR PRIMARY KEY,"
+        " structure_id VARCHAR NOT NULL,"
+        " other_id VARCHAR NOT NULL,"
+        " reason VARCHAR NOT NULL,"
+        " score DOUBLE,"
+        " status VARCHAR NOT NULL DEFAULT 'a_examiner',"
+        " import_run_id VARCHAR,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE settings ("
+        " key VARCHAR PRIMARY KEY,"
+        " value JSON,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL)"
+    )
+    con.execute(
+        "CREATE TABLE audit_log ("
+        " id VARCHAR PRIMARY KEY,"
+        " occurred_at TIMESTAMPTZ NOT NULL,"
+        " actor VARCHAR NOT NULL,"
+        " action VARCHAR NOT NULL,"
+        " entity VARCHAR,"
+        " entity_id VARCHAR,"
+        " details JSON)"
+    )
+
+
+MIGRATIONS: list[Migration] = [
+    Migration("0001_registry", _registry),
+]

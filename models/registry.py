@@ -1,0 +1,436 @@
+"""The registry of structures: SQL of ``structures`` and ``structure_versions``.
+
+``structures`` holds the current state of every lieu; ``structure_versions`` its history. Every
+change closes the current version (``valid_to``) and opens a new one (``valid_from``), so the
+registry *as of* any instant is one query (``structures_as_of``). Nothing is physically
+removed: a deletion is a version flagged ``deleted`` and ``structures.deleted_at``.
+
+Write functions take an open connection inside ``store.atomic()`` and never commit: the caller
+makes one user action one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pyarrow as pa
+
+from models.audit import record_audit
+from models.errors import StructureNotFound
+from models.ids import new_id
+from models.issues import Issue
+from models.store import fetch_dicts, utc_now
+from models.structure import Structure, changed_fields, data_fields, list_fields, structure_record, validate_structure
+
+# Columns kept beside the structure's own fields: set-aside values and unmatched source columns.
+IMPORT_DATA_COLUMNS = ("valeurs_ecartees", "donnees_source")
+REGISTRY_TIMEZONE = ZoneInfo("Europe/Paris")
+
+
+@cache
+def structure_columns() -> tuple[str, ...]:
+    """Data columns shared by ``structures`` and ``structure_versions`` (without bookkeeping)."""
+    return (*data_fields(), *IMPORT_DATA_COLUMNS)
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+@cache
+def _arrow_schema(extra: tuple[tuple[str, str], ...]) -> pa.Schema:
+    types: dict[str, pa.DataType] = {"latitude": pa.float64(), "longitude": pa.float64(), "date_maj": pa.date32()}
+    for name in list_fields():
+        types[name] = pa.list_(pa.string())
+    fields = [pa.field(name, types.get(name, pa.string())) for name in structure_columns()]
+    kinds = {"text": pa.string(), "time": pa.timestamp("us", tz="UTC"), "bool": pa.bool_()}
+    fields += [pa.field(name, kinds[kind]) for name, kind in extra]
+    return pa.schema(fields)
+
+
+_VERSION_EXTRA = (
+    ("version_id", "text"),
+    ("structure_id", "text"),
+    ("valid_from", "time"),
+    ("deleted", "bool"),
+    ("change_reason", "text"),
+    ("import_run_id", "text"),
+    ("created_at", "time"),
+    ("updated_at", "time"),
+    ("updated_by", "text"),
+)
+_CURRENT_EXTRA = (
+    ("id", "text"),
+    ("source_id", "text"),
+    ("import_key", "text"),
+    ("import_base", "text"),
+    ("created_at", "time"),
+    ("updated_at", "time"),
+    ("updated_by", "text"),
+)
+
+
+@dataclass
+class StructureWrite:
+    """One structure to write, with what the import knows about it."""
+
+    structure: Structure
+    source_id: str | None = None
+    import_key: str | None = None
+    valeurs_ecartees: list[dict[str, Any]] = field(default_factory=list)
+    donnees_source: dict[str, Any] = field(default_factory=dict)
+    import_base: dict[str, Any] | None = None  # the values as the source last gave them
+
+    def record(self) -> dict[str, Any]:
+        row = structure_record(self.structure)
+        row["valeurs_ecartees"] = _json_or_none(self.valeurs_ecartees)
+        row["donnees_source"] = _json_or_none(self.donnees_source)
+        return row
+
+
+def _json_or_none(value: Any) -> str | None:
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True) if value else None
+
+
+def write_for_row(row: Mapping[str, Any], structure: Structure) -> StructureWrite:
+    """A write of new values for a stored structure, keeping what its imports recorded."""
+    return StructureWrite(
+        structure,
+        source_id=row.get("source_id"),
+        import_key=row.get("import_key"),
+        valeurs_ecartees=json.loads(row.get("valeurs_ecartees") or "[]"),
+        donnees_source=json.loads(row.get("donnees_source") or "{}"),
+    )
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], extra) -> None:
+    """Insert ``rows`` into ``table`` in one statement through an Arrow batch."""
+    if not rows:
+        return
+    schema = _arrow_schema(extra)
+    batch = pa.Table.from_pylist(rows, schema=schema)
+    columns = _quoted(schema.names)
+    con.register("_maillage_batch", batch)
+    try:
+        sql = "INSERT INTO " + table + " (" + columns + ") SELECT " + columns + " FROM _maillage_batch"
+        con.execute(sql)
+    finally:
+        con.unregister("_maillage_batch")
+
+
+def _version_rows(
+    writes: Sequence[tuple[str, dict[str, Any]]],
+    *,
+    now: datetime,
+    by: str,
+    reason: str,
+    import_run_id: str | None,
+    deleted: bool = False,
+) -> list[dict[str, Any]]:
+    rows = []
+    for structure_id, record in writes:
+        row = {name: record.get(name) for name in structure_columns()}
+        row.update(
+            version_id=new_id(),
+            structure_id=structure_id,
+            valid_from=now,
+            deleted=deleted,
+            change_reason=reason,
+            import_run_id=import_run_id,
+            created_at=now,
+            updated_at=now,
+            updated_by=by,
+        )
+        rows.append(row)
+    return rows
+
+
+def _close_current_versions(con: duckdb.DuckDBPyConnection, structure_ids: Sequence[str], now: datetime) -> None:
+    if not structure_ids:
+        return
+    con.execute(
+        "UPDATE structure_versions SET valid_to = ?, updated_at = ? WHERE valid_to IS NULL AND structure_id IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [now, now, list(structure_ids)],
+    )
+
+
+def insert_structures(
+    con: duckdb.DuckDBPyConnection,
+    writes: Sequence[StructureWrite],
+    *,
+    by: str,
+    reason: str = "creation",
+    import_run_id: str | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Add new structures and their first version; return their ids."""
+    now = now or utc_now()
+    current = []
+    versions = []
+    for write in writes:
+        record = write.record()
+        row = {name: record.get(name) for name in structure_columns()}
+        row.update(
+            id=write.structure.id,
+            source_id=write.source_id,
+            import_key=write.import_key,
+            import_base=_json_or_none(write.import_base),
+            created_at=now,
+            updated_at=now,
+            updated_by=by,
+        )
+        current.append(row)
+        versions.append((write.structure.id, record))
+    _insert_rows(con, "structures", current, _CURRENT_EXTRA)
+    _insert_rows(
+        con, "structure_versions", _version_rows(versions, now=now, by=by, reason=reason, import_run_id=import_run_id), _VERSION_EXTRA
+    )
+    return [write.structure.id for write in writes]
+
+
+def replace_structures(
+    con: duckdb.DuckDBPyConnection,
+    writes: Sequence[StructureWrite],
+    *,
+    by: str,
+    reason: str = "modification",
+    import_run_id: str | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Write new values of existing structures: close their versions, open new ones."""
+    if not writes:
+        return []
+    now = now or utc_now()
+    ids = [write.structure.id for write in writes]
+    records = [(write.structure.id, write.record()) for write in writes]
+    _close_current_versions(con, ids, now)
+    _insert_rows(
+        con, "structure_versions", _version_rows(records, now=now, by=by, reason=reason, import_run_id=import_run_id), _VERSION_EXTRA
+    )
+    rows = []
+    for write, (_, record) in zip(writes, records, strict=True):
+        row = {name: record.get(name) for name in structure_columns()}
+        row.update(id=write.structure.id, source_id=write.source_id, import_key=write.import_key,
+                   import_base=_json_or_none(write.import_base), created_at=now, updated_at=now, updated_by=by)
+        rows.append(row)
+    assignments = ", ".join(f'"{name}" = b."{name}"' for name in structure_columns())
+    schema = _arrow_schema(_CURRENT_EXTRA)
+    con.register("_maillage_batch", pa.Table.from_pylist(rows, schema=schema))
+    try:
+        sql = (
+            "UPDATE structures SET " + assignments + ", updated_at = b.updated_at, updated_by = b.updated_by,"
+            " source_id = coalesce(b.source_id, structures.source_id),"
+            " import_key = coalesce(b.import_key, structures.import_key),"
+            " import_base = coalesce(b.import_base, structures.import_base)"
+            " FROM _maillage_batch b WHERE structures.id = b.id"
+        )
+        con.execute(sql)
+    finally:
+        con.unregister("_maillage_batch")
+    return ids
+
+
+# -- reads ---------------------------------------------------------------------------------------
+
+
+def get_structure(con: duckdb.DuckDBPyConnection, structure_id: str) -> dict[str, Any] | None:
+    """The current row of a structure (deleted ones included), or None."""
+    rows = fetch_dicts(con, "SELECT * FROM structures WHERE id = ?", [structure_id])
+    return rows[0] if rows else None
+
+
+def structure_from_row(row: Mapping[str, Any]) -> Structure:
+    """Rebuild the model from a store row (values were validated when written)."""
+    values = {name: row.get(name) for name in ("id", *data_fields())}
+    for name in list_fields():
+        values[name] = list(values.get(name) or [])
+    return Structure.model_construct(**values)
+
+
+def find_structures(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    text: str | None = None,
+    code_insee: str | None = None,
+    departement: str | None = None,
+    typologie: str | None = None,
+    service: str | None = None,
+    include_deleted: bool = False,
+    limit: int | None = 200,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Current structures matching every filter given, by name; ``text`` searches name, commune, address."""
+    sql, params = _filter_sql(text, code_insee, departement, typologie, service, include_deleted)
+    sql = "SELECT * FROM structures WHERE " + sql + " ORDER BY nom, id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return fetch_dicts(con, sql, params)
+
+
+def count_structures(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    text: str | None = None,
+    code_insee: str | None = None,
+    departement: str | None = None,
+    typologie: str | None = None,
+    service: str | None = None,
+    include_deleted: bool = False,
+) -> int:
+    """How many structures ``find_structures`` would return without a limit."""
+    sql, params = _filter_sql(text, code_insee, departement, typologie, service, include_deleted)
+    row = con.execute("SELECT count(*) FROM structures WHERE " + sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _filter_sql(text, code_insee, departement, typologie, service, include_deleted) -> tuple[str, list[Any]]:
+    clauses = ["TRUE"]
+    params: list[Any] = []
+    if not include_deleted:
+        clauses.append("deleted_at IS NULL")
+    if text:
+        clauses.append(
+            "(strip_accents(lower(nom)) LIKE '%' || strip_accents(lower(?)) || '%'"
+            " OR strip_accents(lower(commune)) LIKE '%' || strip_accents(lower(?)) || '%'"
+            " OR strip_accents(lower(coalesce(adresse, ''))) LIKE '%' || strip_accents(lower(?)) || '%'"
+            " OR \"pivot\" = ? OR code_postal = ?)"
+        )
+        params += [text, text, text, text, text]
+    if code_insee:
+        clauses.append("code_insee = ?")
+        params.append(code_insee)
+    if departement:
+        clauses.append("(CASE WHEN code_insee LIKE '97%' OR code_insee LIKE '98%' THEN left(code_insee, 3)"
+                       " ELSE left(coalesce(code_insee, code_postal), 2) END) = ?")
+        params.append(departement)
+    if typologie:
+        clauses.append("list_contains(typologie, ?)")
+        params.append(typologie)
+    if service:
+        clauses.append("list_contains(services, ?)")
+        params.append(service)
+    return " AND ".join(clauses), params
+
+
+def as_of_instant(when: date | datetime) -> datetime:
+    """The instant a registry date means: the end of that day in Paris time (aware datetimes as given)."""
+    if isinstance(when, datetime):
+        if when.tzinfo is None:
+            raise ValueError("as_of needs a timezone-aware datetime")
+        return when
+    return datetime.combine(when + timedelta(days=1), time.min, tzinfo=REGISTRY_TIMEZONE)
+
+
+def structures_as_of(con: duckdb.DuckDBPyConnection, when: date | datetime) -> list[dict[str, Any]]:
+    """The registry as it stood at ``when`` (a date means the end of that day): one query on the history."""
+    instant = as_of_instant(when)
+    return fetch_dicts(
+        con,
+        "SELECT structure_id AS id, * EXCLUDE (structure_id) FROM structure_versions"
+        " WHERE valid_from < ? AND (valid_to IS NULL OR valid_to >= ?) AND NOT deleted"
+        " ORDER BY nom, structure_id",
+        [instant, instant],
+    )
+
+
+def structure_history(con: duckdb.DuckDBPyConnection, structure_id: str) -> list[dict[str, Any]]:
+    """Every version of a structure, oldest first, each with the fields it changed (``changes``)."""
+    versions = fetch_dicts(
+        con, "SELECT * FROM structure_versions WHERE structure_id = ? ORDER BY valid_from, version_id", [structure_id]
+    )
+    previous: dict[str, Any] = {}
+    for version in versions:
+        version["changes"] = changed_fields(previous, version, structure_columns()) if previous else []
+        previous = version
+    return versions
+
+
+# -- user actions --------------------------------------------------------------------------------
+
+
+def update_structure(
+    con: duckdb.DuckDBPyConnection, structure_id: str, changes: Mapping[str, Any], *, by: str
+) -> tuple[Structure | None, list[Issue]]:
+    """Apply a person's edit: validate, then open a new version if anything changed.
+
+    Returns the saved structure (None when there were errors, and nothing is written) and the
+    issues found. An edit that changes nothing writes nothing.
+    """
+    row = get_structure(con, structure_id)
+    if row is None or row["deleted_at"] is not None:
+        raise StructureNotFound(structure_id)
+    current = structure_from_row(row).model_dump()
+    merged = {**current, **changes, "id": structure_id}
+    structure, issues = validate_structure(merged)
+    if structure is None:
+        return None, issues
+    changed = changed_fields(current, structure.model_dump(), data_fields())
+    if changed:
+        replace_structures(con, [write_for_row(row, structure)], by=by, reason="modification")
+        record_audit(con, actor=by, action="structure.update", entity="structures", entity_id=structure_id,
+                     details={"champs": changed})
+    return structure, issues
+
+
+def create_structure(
+    con: duckdb.DuckDBPyConnection, data: Mapping[str, Any], *, by: str
+) -> tuple[Structure | None, list[Issue]]:
+    """Add a structure typed by a person; returns it (or None and the errors)."""
+    structure, issues = validate_structure(data)
+    if structure is None:
+        return None, issues
+    insert_structures(con, [StructureWrite(structure)], by=by, reason="creation")
+    record_audit(con, actor=by, action="structure.create", entity="structures", entity_id=structure.id)
+    return structure, issues
+
+
+def delete_structure(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: str, merged_into: str | None = None) -> None:
+    """Soft-delete a structure: flagged, its history kept, restorable."""
+    row = get_structure(con, structure_id)
+    if row is None or row["deleted_at"] is not None:
+        raise StructureNotFound(structure_id)
+    now = utc_now()
+    _close_current_versions(con, [structure_id], now)
+    record = {name: row.get(name) for name in structure_columns()}
+    _insert_rows(
+        con,
+        "structure_versions",
+        _version_rows([(structure_id, record)], now=now, by=by,
+                      reason="fusion" if merged_into else "suppression", import_run_id=None, deleted=True),
+        _VERSION_EXTRA,
+    )
+    con.execute(
+        "UPDATE structures SET deleted_at = ?, merged_into = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+        [now, merged_into, now, by, structure_id],
+    )
+    record_audit(con, actor=by, action="structure.delete", entity="structures", entity_id=structure_id,
+                 details={"fusionnee_dans": merged_into} if merged_into else None)
+
+
+def restore_structure(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: str) -> None:
+    """Bring back a soft-deleted structure as a new version."""
+    row = get_structure(con, structure_id)
+    if row is None or row["deleted_at"] is None:
+        raise StructureNotFound(structure_id)
+    now = utc_now()
+    _close_current_versions(con, [structure_id], now)
+    record = {name: row.get(name) for name in structure_columns()}
+    _insert_rows(
+        con, "structure_versions",
+        _version_rows([(structure_id, record)], now=now, by=by, reason="restauration", import_run_id=None),
+        _VERSION_EXTRA,
+    )
+    con.execute(
+        "UPDATE structures SET deleted_at = NULL, merged_into = NULL, updated_at = ?, updated_by = ? WHERE id = ?",
+        [now, by, structure_id],
+    )
+    record_audit(con, actor=by, action="structure.restore", entity="structures", entity_id=structure_id)

@@ -1,0 +1,484 @@
+"""A structure (lieu de médiation numérique): the 32 fields of the standard v1.0.x plus Maillage's own.
+
+The model validates one record wherever it comes from (an import line, the edit form, a sheet
+row). Every check reads the standard's schema (``models.standard``): the enumerations, the
+patterns and the maximum length are the schema's, never retyped here. Messages are French and
+tied to a field, so a form can show each next to its widget::
+
+    structure, issues = validate_structure({"nom": "Médiathèque", ...})
+    for issue in issues:
+        print(issue.field, issue.message)
+
+Beyond the fields, ``check_coherence`` compares the record with the COG (postcode ↔ commune,
+INSEE code, coordinates inside the département).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from models import normalize
+from models.errors import InvalidValue
+from models.ids import new_id
+from models.issues import Issue
+from models.standard import FREE_MULTI_FIELDS_V1, standard_v1
+from models.typologies import typologies, typology_code
+
+# Maillage's own fields, kept beside the standard's. The contact person is personal data: kept
+# for the campaign, never exported nor shown to the committee.
+PERSONAL_FIELDS = ("contact_nom", "contact_telephone", "contact_courriel")
+EXTRA_FIELDS = ("telephones_autres", "numero_court", *PERSONAL_FIELDS)
+
+
+@cache
+def standard_field_names() -> tuple[str, ...]:
+    """The 32 field names of the standard v1, in the schema's order (``id`` first)."""
+    return standard_v1().field_names
+
+
+@cache
+def enumerated_fields() -> tuple[str, ...]:
+    """Fields whose values must come from a list of the standard (``services``, ``frais_a_charge``…)."""
+    return tuple(f.name for f in standard_v1().fields if f.choices)
+
+
+def list_fields() -> tuple[str, ...]:
+    """Fields holding several values (joined by ``|`` in the standard's files)."""
+    return (*enumerated_fields(), *FREE_MULTI_FIELDS_V1, "telephones_autres")
+
+
+def _fail(message: str) -> PydanticCustomError:
+    return PydanticCustomError("maillage", "{message}", {"message": message})
+
+
+def _text(value: Any) -> str | None:
+    return normalize.clean_text(value) if value is not None else None
+
+
+def _as_list(value: Any, separator: str = "|") -> list[str]:
+    """A list from a list, or from text joined by the standard's separator."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple | set):
+        items = [normalize.clean_text(v) for v in value]
+    else:
+        items = [normalize.clean_text(v) for v in str(value).split(separator)]
+    return [item for item in items if item]
+
+
+def _departement(data: Mapping[str, Any]) -> str | None:
+    from models.cog import cog, departement_of_insee
+
+    if data.get("code_insee"):
+        return departement_of_insee(data["code_insee"])
+    if data.get("code_postal"):
+        return cog().departement_of_postcode(data["code_postal"])
+    return None
+
+
+def _check_pattern(field: str, text: str) -> None:
+    pattern = standard_v1().field(field).pattern
+    if pattern and not re.search(pattern, text):
+        raise _fail(f"« {text} » ne respecte pas le format du champ {field} du standard.")
+
+
+class Structure(BaseModel):
+    """One lieu, normalised. ``Structure.model_validate(data)`` raises with French messages."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=False)
+
+    id: str = Field(default_factory=new_id)
+    pivot: str | None = None
+    nom: str
+    commune: str
+    code_postal: str
+    code_insee: str | None = None
+    adresse: str
+    complement_adresse: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    typologie: list[str] = Field(default_factory=list)
+    telephone: str | None = None
+    courriels: list[str] = Field(default_factory=list)
+    site_web: list[str] = Field(default_factory=list)
+    horaires: str | None = None
+    presentation_resume: str | None = None
+    presentation_detail: str | None = None
+    source: str | None = None
+    itinerance: list[str] = Field(default_factory=list)
+    structure_parente: str | None = None
+    date_maj: date = Field(default_factory=date.today)
+    services: list[str] = Field(default_factory=list)
+    publics_specifiquement_adresses: list[str] = Field(default_factory=list)
+    prise_en_charge_specifique: list[str] = Field(default_factory=list)
+    frais_a_charge: list[str] = Field(default_factory=list)
+    dispositif_programmes_nationaux: list[str] = Field(default_factory=list)
+    formations_labels: list[str] = Field(default_factory=list)
+    autres_formations_labels: str | None = None
+    modalites_acces: list[str] = Field(default_factory=list)
+    modalites_accompagnement: list[str] = Field(default_factory=list)
+    fiche_acces_libre: str | None = None
+    prise_rdv: str | None = None
+    # Maillage's own fields.
+    telephones_autres: list[str] = Field(default_factory=list)
+    numero_court: str | None = None
+    contact_nom: str | None = None
+    contact_telephone: str | None = None
+    contact_courriel: str | None = None
+
+    # -- required text -------------------------------------------------------------------------
+
+    @field_validator("nom", "commune", "adresse", mode="before")
+    @classmethod
+    def _required_text(cls, value: Any, info: ValidationInfo) -> str:
+        text = _text(value)
+        if not text:
+            raise _fail(f"Le champ {info.field_name} est obligatoire.")
+        return text
+
+    @field_validator(
+        "complement_adresse",
+        "presentation_detail",
+        "source",
+        "structure_parente",
+        "autres_formations_labels",
+        "contact_nom",
+        mode="before",
+    )
+    @classmethod
+    def _optional_text(cls, value: Any) -> str | None:
+        return _text(value)
+
+    @field_validator("presentation_resume", mode="before")
+    @classmethod
+    def _resume(cls, value: Any) -> str | None:
+        text = _text(value)
+        limit = standard_v1().field("presentation_resume").max_length
+        if text and limit and len(text) > limit:
+            raise _fail(f"Le résumé fait {len(text)} caractères ; le standard en permet {limit} au plus.")
+        return text
+
+    # -- identifiers and places ------------------------------------------------------------------
+
+    @field_validator("pivot", mode="before")
+    @classmethod
+    def _pivot(cls, value: Any) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            return normalize.normalize_pivot(text)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("code_postal", mode="before")
+    @classmethod
+    def _code_postal(cls, value: Any) -> str:
+        text = _text(value)
+        if not text:
+            raise _fail("Le code postal est obligatoire.")
+        try:
+            return normalize.normalize_postcode(text)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("code_insee", mode="before")
+    @classmethod
+    def _code_insee(cls, value: Any) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            return normalize.normalize_insee(text)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("latitude", "longitude", mode="before")
+    @classmethod
+    def _coordinate(cls, value: Any, info: ValidationInfo) -> float | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            number = normalize.normalize_decimal(value)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+        limit = 90 if info.field_name == "latitude" else 180
+        if not -limit <= number <= limit:
+            raise _fail(f"{info.field_name} {number} impossible : elle doit être entre -{limit} et {limit} degrés.")
+        return number
+
+    # -- contact -------------------------------------------------------------------------------
+
+    @field_validator("telephone", "contact_telephone", mode="before")
+    @classmethod
+    def _telephone(cls, value: Any, info: ValidationInfo) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            phone = normalize.normalize_phone(text, departement=_departement(info.data))
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+        _check_pattern("telephone", phone)
+        return phone
+
+    @field_validator("telephones_autres", mode="before")
+    @classmethod
+    def _telephones_autres(cls, value: Any, info: ValidationInfo) -> list[str]:
+        phones = []
+        for item in _as_list(value):
+            try:
+                phones.append(normalize.normalize_phone(item, departement=_departement(info.data)))
+            except InvalidValue as error:
+                raise _fail(str(error)) from None
+        return phones
+
+    @field_validator("numero_court", mode="before")
+    @classmethod
+    def _numero_court(cls, value: Any) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        digits = re.sub(r"\D", "", text)
+        if not normalize.is_short_number(digits):
+            raise _fail(f"« {text} » n'est pas un numéro court de service (3 ou 4 chiffres, ex. 3949).")
+        return digits
+
+    @field_validator("courriels", mode="before")
+    @classmethod
+    def _courriels(cls, value: Any) -> list[str]:
+        try:
+            return [normalize.normalize_email(item) for item in _as_list(value)]
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("contact_courriel", mode="before")
+    @classmethod
+    def _contact_courriel(cls, value: Any) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            return normalize.normalize_email(text)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("site_web", mode="before")
+    @classmethod
+    def _site_web(cls, value: Any) -> list[str]:
+        try:
+            return [normalize.normalize_url(item) for item in _as_list(value)]
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("fiche_acces_libre", "prise_rdv", mode="before")
+    @classmethod
+    def _url(cls, value: Any) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            return normalize.normalize_url(text)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("horaires", mode="before")
+    @classmethod
+    def _horaires(cls, value: Any) -> str | None:
+        text = _text(value)
+        if not text:
+            return None
+        try:
+            return normalize.normalize_horaires(text)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    @field_validator("date_maj", mode="before")
+    @classmethod
+    def _date_maj(cls, value: Any) -> date:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise _fail("La date de mise à jour (date_maj) est obligatoire.")
+        try:
+            return normalize.normalize_date(value)
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
+
+    # -- lists of the standard -----------------------------------------------------------------
+
+    @field_validator("typologie", mode="before")
+    @classmethod
+    def _typologie(cls, value: Any) -> list[str]:
+        codes = []
+        for item in _as_list(value):
+            code = typology_code(item)
+            if code is None:
+                raise _fail(
+                    f"« {item} » n'est pas une typologie de structure connue (codes data·inclusion : "
+                    f"CCAS, MUNI, BIB, ASSO… {len(typologies())} codes)."
+                )
+            if code not in codes:
+                codes.append(code)
+        return codes
+
+    @field_validator(
+        "itinerance",
+        "services",
+        "publics_specifiquement_adresses",
+        "prise_en_charge_specifique",
+        "frais_a_charge",
+        "dispositif_programmes_nationaux",
+        "formations_labels",
+        "modalites_acces",
+        "modalites_accompagnement",
+        mode="before",
+    )
+    @classmethod
+    def _choices(cls, value: Any, info: ValidationInfo) -> list[str]:
+        assert info.field_name is not None
+        allowed = standard_v1().choices(info.field_name)
+        chosen = []
+        for item in _as_list(value):
+            if item not in allowed:
+                raise _fail(
+                    f"« {item} » n'est pas une valeur possible du champ {info.field_name} "
+                    f"(valeurs du standard : {' ; '.join(allowed)})."
+                )
+            if item not in chosen:
+                chosen.append(item)
+        return chosen
+
+    # -- derived -------------------------------------------------------------------------------
+
+    @property
+    def departement(self) -> str | None:
+        """The département (or COM) code of the lieu, from its INSEE code or postcode."""
+        return _departement(self.model_dump(include={"code_insee", "code_postal"}))
+
+
+def validation_issues(error: ValidationError) -> list[Issue]:
+    """French, field-level issues from a pydantic error of ``Structure``."""
+    issues = []
+    for detail in error.errors():
+        field = str(detail["loc"][0]) if detail["loc"] else None
+        raw = detail.get("input")
+        value = None if raw is None or isinstance(raw, dict) else str(raw)
+        if detail["type"] == "maillage":
+            message = detail["msg"]
+        elif detail["type"] == "missing":
+            message = f"Le champ {field} est obligatoire."
+        elif detail["type"] == "extra_forbidden":
+            message = f"Le champ {field} n'existe pas dans le registre."
+        else:
+            message = f"Valeur invalide pour le champ {field}."
+        issues.append(Issue(field=field, value=value, message=message))
+    return issues
+
+
+def check_coherence(structure: Structure) -> list[Issue]:
+    """Compare a valid structure with the COG: INSEE code, postcode ↔ commune, coordinates.
+
+    Errors are things that cannot be right (unknown INSEE code, a point outside the
+    département); warnings are what a person should look at (a CEDEX postcode, a commune name
+    that differs from the COG's).
+    """
+    from models.cog import cog
+    from models.geo import point_in_departement
+
+    issues: list[Issue] = []
+    referential = cog()
+    commune = referential.commune(structure.code_insee) if structure.code_insee else None
+    if structure.code_insee and commune is None:
+        issues.append(Issue("code_insee", structure.code_insee, f"Code INSEE {structure.code_insee} inconnu du COG."))
+    if commune is not None:
+        if commune.type in ("commune-deleguee", "commune-associee") and commune.parent:
+            current = referential.commune(commune.parent)
+            issues.append(
+                Issue(
+                    "code_insee",
+                    structure.code_insee,
+                    f"{commune.nom} ({commune.code}) est une commune déléguée ou associée : la commune actuelle est "
+                    f"{current.nom if current else commune.parent} ({commune.parent}).",
+                    "avertissement",
+                )
+            )
+        if commune.codes_postaux and structure.code_postal not in commune.codes_postaux:
+            issues.append(
+                Issue(
+                    "code_postal",
+                    structure.code_postal,
+                    f"Le code postal {structure.code_postal} n'est pas celui de {commune.nom} "
+                    f"({', '.join(commune.codes_postaux)}) ; code CEDEX ou erreur ?",
+                    "avertissement",
+                )
+            )
+    elif not referential.communes_by_postcode(structure.code_postal):
+        issues.append(
+            Issue(
+                "code_postal",
+                structure.code_postal,
+                f"Le code postal {structure.code_postal} n'existe pas dans la base officielle (code CEDEX ?).",
+                "avertissement",
+            )
+        )
+    departement = structure.departement
+    if structure.latitude is not None and structure.longitude is not None and departement:
+        if not point_in_departement(structure.latitude, structure.longitude, departement):
+            issues.append(
+                Issue(
+                    "latitude",
+                    f"{structure.latitude}, {structure.longitude}",
+                    f"Les coordonnées ({structure.latitude}, {structure.longitude}) sont hors du département {departement}.",
+                )
+            )
+    if (structure.latitude is None) != (structure.longitude is None):
+        issues.append(Issue("longitude", None, "Latitude et longitude vont ensemble : renseignez les deux ou aucune."))
+    return issues
+
+
+def validate_structure(data: Mapping[str, Any]) -> tuple[Structure | None, list[Issue]]:
+    """Validate a record: the model (field by field) then its coherence with the COG.
+
+    Returns the structure (None when any error) and every issue found, errors and warnings.
+    """
+    try:
+        structure = Structure.model_validate(dict(data))
+    except ValidationError as error:
+        return None, validation_issues(error)
+    issues = check_coherence(structure)
+    if any(issue.is_error for issue in issues):
+        return None, issues
+    return structure, issues
+
+
+def data_fields() -> tuple[str, ...]:
+    """Every field of a structure but its id, in a stable order (standard first, then extras)."""
+    return tuple(name for name in Structure.model_fields if name != "id")
+
+
+def structure_record(structure: Structure) -> dict[str, Any]:
+    """The structure as a store row: empty lists become None (absent)."""
+    record = structure.model_dump()
+    for name in list_fields():
+        if not record.get(name):
+            record[name] = None
+    return record
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterable[str]) -> list[str]:
+    """Names of the fields whose value differs (an empty list equals an absent value)."""
+
+    def comparable(value: Any) -> Any:
+        if value in ([], (), ""):
+            return None
+        if isinstance(value, tuple):
+            return list(value)
+        return value
+
+    return [name for name in fields if comparable(before.get(name)) != comparable(after.get(name))]
