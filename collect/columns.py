@@ -254,6 +254,29 @@ def _checked_target(value: object, where: str) -> str | None:
     return target
 
 
+_YAML_PROBLEMS = (
+    ("'\\t'", "tabulation interdite : indentez avec des espaces"),
+    ("mapping values are not allowed", "deux-points inattendu : mettez entre guillemets un nom qui contient « : »"),
+    ("expected ',' or ']'", "crochet « [ » jamais refermé"),
+    ("expected ',' or '}'", "accolade « { » jamais refermée"),
+    ("found unexpected end of stream", "guillemet jamais refermé"),
+    ("found undefined alias", "« * » inattendu : mettez ce nom entre guillemets"),
+    ("expected alphabetic or numeric character", "« & » ou « * » inattendu : mettez ce nom entre guillemets"),
+    ("found character '%'", "« % » inattendu : mettez ce nom entre guillemets"),
+    ("found character '@'", "« @ » inattendu : mettez ce nom entre guillemets"),
+    ("found character '`'", "« ` » inattendu : mettez ce nom entre guillemets"),
+    ("found another document", "plusieurs documents séparés par « --- » : n'en gardez qu'un"),
+)
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    problem = str(getattr(error, "problem", None) or "")
+    for english, french in _YAML_PROBLEMS:
+        if english in problem:
+            return french
+    return f"syntaxe invalide : {problem}" if problem else "syntaxe invalide"
+
+
 def _load_yaml(text: str, name: str) -> dict[str, str | None]:
     loader = yaml.SafeLoader(text)
     try:
@@ -288,8 +311,7 @@ def _load_yaml(text: str, name: str) -> dict[str, str | None]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         where = f"{name}, ligne {mark.line + 1}" if mark is not None else name
-        problem = getattr(error, "problem", None) or "syntaxe invalide"
-        raise InvalidMapping(f"{where} : YAML invalide ({problem})") from None
+        raise InvalidMapping(f"{where} : YAML invalide ({_yaml_problem(error)})") from None
     finally:
         loader.dispose()
 

@@ -77,6 +77,7 @@ def read_table_bytes(data: bytes, name: str, *, sheet: str | None = None) -> Tab
 # Dispatch on content
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 # (magic prefix, what it is) for binary files that are certainly not tables.
 _BINARY_MAGICS: tuple[tuple[bytes, str], ...] = (
@@ -89,13 +90,10 @@ _BINARY_MAGICS: tuple[tuple[bytes, str], ...] = (
     (b"Rar!\x1a\x07", "archive RAR"),
     (b"7z\xbc\xaf\x27\x1c", "archive 7-Zip"),
     (b"SQLite format 3\x00", "base SQLite"),
-    (b"PAR1", "fichier Parquet"),
     (b"{\\rtf", "document RTF"),
     (b"II*\x00", "image TIFF"),
     (b"MM\x00*", "image TIFF"),
     (b"\x00\x00\x01\x00", "icône"),
-    (b"OggS", "fichier audio"),
-    (b"ID3", "fichier audio MP3"),
 )
 
 
@@ -103,7 +101,7 @@ def _read(data: bytes, name: str, sheet: str | None) -> Table:
     if not data.strip(b" \t\r\n\x0b\x0c") or data in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         raise NotATable(name, "le fichier est vide")
 
-    if data.startswith(b"PK"):
+    if data.startswith(_ZIP_MAGICS):
         return _read_zip(data, name, sheet)
     if data.startswith(_OLE2_MAGIC):
         if name.lower().endswith((".xlsx", ".xlsm")):
@@ -214,6 +212,7 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
             raise NotATable(name, "texte UTF-16 illisible (fichier tronqué ou endommagé)") from None
         if "\x00" in text:
             raise NotATable(name, "ce n'est pas un tableau (fichier binaire de format inconnu)")
+        _reject_control_characters(text, name)
         return text, "utf-16"
     if b"\x00" in data:
         raise NotATable(name, "ce n'est pas un tableau (fichier binaire de format inconnu)")

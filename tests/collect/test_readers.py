@@ -169,6 +169,11 @@ def test_a_json_file_named_csv_is_read_as_json_because_the_content_decides(tmp_p
     assert (table.format, table.rows) == ("json", [{"nom": "A", "latitude": "45.5"}])
 
 
+def test_a_csv_whose_first_column_is_named_pk_is_not_taken_for_a_zip(tmp_path):
+    table = read_table(write(tmp_path, "export-base.csv", b"PK,nom\n1,Mairie\n"))
+    assert (table.format, table.rows) == ("csv", [{"PK": "1", "nom": "Mairie"}])
+
+
 def test_read_table_and_read_table_bytes_give_the_same_table(tmp_path):
     data = b"nom;commune\nA;Reims\n"
     path = write(tmp_path, "a.csv", data)

@@ -1,0 +1,35 @@
+# Maillage — set-up and everyday commands. Everything installs what it needs on first use.
+#   make app    start the app on a local DuckDB file (demo data loaded on first start)
+#   make test   run the whole test suite (installs Debian's chromium for the browser tests if missing)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PORT ?= 8501
+
+.PHONY: install app test chromium bench clean-venv
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test]"
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+app: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+test: $(STAMP) chromium
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	$(PY) -m bench.import_export
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,44 @@
+"""Fixtures shared by the whole suite: real DuckDB stores in tmp_path, the real demo files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DEMO = ROOT / "demo"
+SAMPLE_FILES = sorted(DEMO.glob("*.json"))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    """A fresh store file with every migration applied."""
+    fresh = Store(tmp_path / "maillage.duckdb", device="test")
+    fresh.migrate()
+    return fresh
+
+
+@pytest.fixture(scope="session")
+def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the 924 demo lieux, built once per session; copy it, never write to it."""
+    from collect.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    template = Store(path, device="test")
+    template.migrate()
+    load_demo(template)
+    return path
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path, demo_store_template: Path) -> Store:
+    """A private copy of the demo store."""
+    import shutil
+
+    target = tmp_path / "demo.duckdb"
+    shutil.copy(demo_store_template, target)
+    return Store(target, device="test")

@@ -1,0 +1,99 @@
+"""The store: migrations, one transaction per action, and two processes sharing the file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from models.errors import StoreBusy
+from models.migrations import MIGRATIONS
+from models.store import Store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_migrate_applies_every_migration_once(tmp_path):
+    store = Store(tmp_path / "m.duckdb")
+    assert store.pending_migrations() == [m.name for m in MIGRATIONS]
+    assert store.migrate() == [m.name for m in MIGRATIONS]
+    assert store.migrate() == []
+    assert store.applied_migrations() == [m.name for m in MIGRATIONS]
+    assert store.pending_migrations() == []
+
+
+def test_listing_migrations_of_a_missing_file_creates_nothing(tmp_path):
+    store = Store(tmp_path / "absent.duckdb")
+    assert store.applied_migrations() == []
+    assert not store.path.exists()
+
+
+def test_atomic_rolls_back_everything_when_the_action_fails(store):
+    with pytest.raises(RuntimeError):
+        with store.atomic() as con:
+            con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('a', '1', now(), 't')")
+            raise RuntimeError("boom")
+    assert store.query("SELECT count(*) AS n FROM settings") == [{"n": 0}]
+
+
+def test_atomic_commits_when_the_action_succeeds(store):
+    with store.atomic() as con:
+        con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('a', '1', now(), 't')")
+    assert store.query("SELECT key FROM settings") == [{"key": "a"}]
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from models.store import Store
+    store = Store({path!r}, device=sys.argv[1])
+    for i in range(int(sys.argv[2])):
+        with store.atomic() as con:
+            con.execute(
+                "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, now(), ?)",
+                [f"{{sys.argv[1]}}-{{i}}", str(i), sys.argv[1]],
+            )
+    print("done")
+    """
+)
+
+
+def test_two_processes_writing_at_once_lose_no_write(store):
+    """The app and the CLI write the same file at the same time: every write lands, none twice."""
+    script = WRITER.format(root=str(ROOT), path=str(store.path))
+    writes = 60
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, name, str(writes)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name in ("app", "cli")
+    ]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert out.strip() == "done"
+    rows = store.query("SELECT updated_by, count(*) AS n FROM settings GROUP BY updated_by ORDER BY updated_by")
+    assert rows == [{"updated_by": "app", "n": writes}, {"updated_by": "cli", "n": writes}]
+
+
+def test_a_lock_held_too_long_gives_a_french_message(store):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(store.path)!r}); print('held', flush=True); time.sleep(20)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        impatient = Store(store.path, lock_timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(StoreBusy) as caught:
+            with impatient.connect():
+                pass
+        assert time.monotonic() - started < 10
+        assert "occupée par un autre programme" in str(caught.value)
+        assert "rien n'a été enregistré" in str(caught.value)
+    finally:
+        holder.kill()
+        holder.wait()
