@@ -726,19 +726,20 @@ def import_table(
                                              "avertissement"))
             continue
         previous = json.loads(match["import_base"]) if match["import_base"] else {}
-        changed = changed_fields(previous, base, base.keys())
+        # What a file does not carry (set-aside values, unmatched columns) is never erased by it.
+        compared = [k for k in base if k in Structure.model_fields or base[k]]
+        changed = changed_fields(previous, base, compared)
         if not changed:
             report.unchanged += 1
             continue
         current = structure_from_row(match)
         new_values = {**current.model_dump(), **{k: getattr(prepared.structure, k) for k in changed if k in Structure.model_fields}}
-        updated = Structure.model_construct(**new_values)
-        extras_changed = {k for k in changed if k not in Structure.model_fields}
+        set_aside = json.loads(match["valeurs_ecartees"] or "[]")
+        set_aside += [item for item in prepared.set_aside if item not in set_aside]
         updated_writes.append(StructureWrite(
-            updated, prepared.source_id or match["source_id"], key,
-            prepared.set_aside if "valeurs_ecartees" in extras_changed else json.loads(match["valeurs_ecartees"] or "[]"),
-            prepared.donnees_source if "donnees_source" in extras_changed else json.loads(match["donnees_source"] or "{}"),
-            import_base=base,
+            Structure.model_construct(**new_values), prepared.source_id or match["source_id"], key,
+            set_aside, {**json.loads(match["donnees_source"] or "{}"), **prepared.donnees_source},
+            import_base={**previous, **{k: base[k] for k in compared}},
         ))
     report.new = len(new_writes)
     report.updated = len(updated_writes)
