@@ -389,60 +389,57 @@ def _prepare_phones(values: dict[str, Any], departement: str | None, prepared: P
         prepared.warn(
             "telephone", cell, "Plusieurs numéros : le premier est publié, les autres sont conservés à part.", keep=False
         )
-    contact = values.get("contact_telephone")
-    if contact:
+    _prepare_contact(
+        values, "contact_telephone", normalize.split_phones,
+        lambda text: normalize.normalize_phone(text, departement=departement), "Téléphone", prepared,
+    )
+
+
+def _normalize_each(
+    items: list[str], name: str, parse: Callable[[str], str], prepared: PreparedLine
+) -> list[str]:
+    """Each item parsed; a bad one set aside with its French reason; duplicates dropped."""
+    kept: list[str] = []
+    for item in items:
         try:
-            values["contact_telephone"] = normalize.normalize_phone(normalize.split_phones(contact)[0], departement=departement)
-        except (InvalidValue, IndexError):
-            prepared.warn("contact_telephone", contact, "Téléphone du contact non reconnu : mis de côté.")
-            values["contact_telephone"] = None
+            value = parse(item)
+        except InvalidValue as error:
+            prepared.warn(name, item, str(error))
+            continue
+        if value not in kept:
+            kept.append(value)
+    return kept
+
+
+def _prepare_contact(
+    values: dict[str, Any], name: str, split: Callable[[str], list[str]], parse: Callable[[str], str],
+    what: str, prepared: PreparedLine,
+) -> None:
+    """The contact person's phone or e-mail: the first one found, else set aside."""
+    cell = values.get(name)
+    if not cell:
+        return
+    try:
+        values[name] = parse(split(cell)[0])
+    except (InvalidValue, IndexError):
+        prepared.warn(name, cell, f"{what} du contact non reconnu : mis de côté.")
+        values[name] = None
 
 
 def _prepare_emails(values: dict[str, Any], prepared: PreparedLine) -> None:
     cell = values.get("courriels")
-    emails: list[str] = []
-    if cell:
-        found = normalize.split_emails(cell)
-        if not found:
-            prepared.warn("courriels", cell, "Aucune adresse e-mail reconnue : valeur mise de côté.")
-        for item in found:
-            try:
-                email = normalize.normalize_email(item)
-            except InvalidValue as error:
-                prepared.warn("courriels", item, str(error))
-                continue
-            if email not in emails:
-                emails.append(email)
-    values["courriels"] = emails
-    contact = values.get("contact_courriel")
-    if contact:
-        try:
-            values["contact_courriel"] = normalize.normalize_email(normalize.split_emails(contact)[0])
-        except (InvalidValue, IndexError):
-            prepared.warn("contact_courriel", contact, "E-mail du contact non reconnu : mis de côté.")
-            values["contact_courriel"] = None
+    found = normalize.split_emails(cell) if cell else []
+    if cell and not found:
+        prepared.warn("courriels", cell, "Aucune adresse e-mail reconnue : valeur mise de côté.")
+    values["courriels"] = _normalize_each(found, "courriels", normalize.normalize_email, prepared)
+    _prepare_contact(values, "contact_courriel", normalize.split_emails, normalize.normalize_email, "E-mail", prepared)
 
 
 def _prepare_urls(values: dict[str, Any], prepared: PreparedLine) -> None:
-    sites = []
-    for item in _URL_SPLIT.split(values.get("site_web") or ""):
-        if not item:
-            continue
-        try:
-            url = normalize.normalize_url(item)
-        except InvalidValue as error:
-            prepared.warn("site_web", item, str(error))
-            continue
-        if url not in sites:
-            sites.append(url)
-    values["site_web"] = sites
+    items = [item for item in _URL_SPLIT.split(values.get("site_web") or "") if item]
+    values["site_web"] = _normalize_each(items, "site_web", normalize.normalize_url, prepared)
     for name in ("fiche_acces_libre", "prise_rdv"):
-        if values.get(name):
-            try:
-                values[name] = normalize.normalize_url(values[name])
-            except InvalidValue as error:
-                prepared.warn(name, values[name], str(error))
-                values[name] = None
+        _prepare_single(values, name, normalize.normalize_url, prepared)
 
 
 def _prepare_single(values: dict[str, Any], name: str, parse: Callable[[Any], Any], prepared: PreparedLine) -> None:

@@ -152,6 +152,21 @@ def _version_rows(
     return rows
 
 
+def _current_row(write: StructureWrite, record: dict[str, Any], *, now: datetime, by: str) -> dict[str, Any]:
+    """The ``structures`` row of a write (``created_at`` is only used by inserts)."""
+    row = {name: record.get(name) for name in structure_columns()}
+    row.update(
+        id=write.structure.id,
+        source_id=write.source_id,
+        import_key=write.import_key,
+        import_base=_json_or_none(write.import_base),
+        created_at=now,
+        updated_at=now,
+        updated_by=by,
+    )
+    return row
+
+
 def _close_current_versions(con: duckdb.DuckDBPyConnection, structure_ids: Sequence[str], now: datetime) -> None:
     if not structure_ids:
         return
@@ -177,17 +192,7 @@ def insert_structures(
     versions = []
     for write in writes:
         record = write.record()
-        row = {name: record.get(name) for name in structure_columns()}
-        row.update(
-            id=write.structure.id,
-            source_id=write.source_id,
-            import_key=write.import_key,
-            import_base=_json_or_none(write.import_base),
-            created_at=now,
-            updated_at=now,
-            updated_by=by,
-        )
-        current.append(row)
+        current.append(_current_row(write, record, now=now, by=by))
         versions.append((write.structure.id, record))
     _insert_rows(con, "structures", current, _CURRENT_EXTRA)
     _insert_rows(
@@ -215,12 +220,7 @@ def replace_structures(
     _insert_rows(
         con, "structure_versions", _version_rows(records, now=now, by=by, reason=reason, import_run_id=import_run_id), _VERSION_EXTRA
     )
-    rows = []
-    for write, (_, record) in zip(writes, records, strict=True):
-        row = {name: record.get(name) for name in structure_columns()}
-        row.update(id=write.structure.id, source_id=write.source_id, import_key=write.import_key,
-                   import_base=_json_or_none(write.import_base), created_at=now, updated_at=now, updated_by=by)
-        rows.append(row)
+    rows = [_current_row(write, record, now=now, by=by) for write, (_, record) in zip(writes, records, strict=True)]
     assignments = ", ".join(f'"{name}" = b."{name}"' for name in structure_columns())
     schema = _arrow_schema(_CURRENT_EXTRA)
     con.register("_maillage_batch", pa.Table.from_pylist(rows, schema=schema))
