@@ -14,31 +14,29 @@ import streamlit as st
 from collect.demo import demo_loaded, load_demo
 from models.errors import MaillageError
 from models.registry import count_structures
-from pages.shared import count_text, current_file_id, get_store, store_path
+from pages.shared import app_pages, count_text, get_store, mark_entry_run, opened_store
 
 st.set_page_config(page_title="Maillage", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
-def _demo_checks() -> tuple[threading.Lock, set]:
-    """Process-wide record of the store files whose demo load was already checked."""
-    return threading.Lock(), set()
+def _demo_lock() -> threading.Lock:
+    """One demo load at a time in this process (two sessions may start together)."""
+    return threading.Lock()
 
 
 def ensure_demo() -> None:
-    """On a store's first start, load the demo lieux (once per process and store file)."""
-    lock, checked = _demo_checks()
-    key = (store_path(), current_file_id())
-    if key in checked:
+    """On a store's first start, load the demo lieux (checked once per process and store file)."""
+    opened = opened_store()
+    if opened.demo_checked:
         return
-    with lock:
-        if key in checked:
+    with _demo_lock():
+        if opened.demo_checked:
             return
-        store = get_store()
-        if not demo_loaded(store):
+        if not demo_loaded(opened.store):
             with st.spinner("Chargement des 924 lieux de démonstration…"):
-                load_demo(store, by="demo")
-        checked.add(key)
+                load_demo(opened.store, by="demo")
+        opened.demo_checked = True
 
 
 try:
@@ -50,13 +48,7 @@ except MaillageError as error:
     st.error(str(error))
     st.stop()
 
-navigation = st.navigation(
-    {
-        "Registre": [
-            st.Page("pages/structures.py", title="Structures", icon="🏢", default=True),
-            st.Page("pages/importer.py", title="Import", icon="📥"),
-        ],
-    }
-)
+navigation = st.navigation(app_pages())
 st.sidebar.caption(f"Base : `{store.path}` · {count_text(total, 'structure')}")
+mark_entry_run()
 navigation.run()

@@ -53,7 +53,7 @@ METRES_PER_DEGREE = 111_320.0
 
 # Fields that describe where a lieu is: taken together from one real demo row.
 PLACE_FIELDS = ("commune", "code_postal", "code_insee", "adresse", "complement_adresse", "latitude", "longitude")
-# Issues on these fields disqualify a demo row as a place (the importer had to guess or repair).
+# Issues on these fields disqualify a place (the importer had to guess or repair it).
 PLACE_ISSUE_FIELDS = frozenset({"commune", "code_postal", "code_insee", "adresse", "latitude", "longitude"})
 
 
@@ -133,17 +133,24 @@ class Template:
 
 
 def _demo_lieux() -> tuple[list[Template], list[Place], list[str]]:
-    """Templates and places from the demo files, read and checked by the importer's own code."""
+    """Templates and places from the demo files, read and checked by the importer's own code.
+
+    A place is a demo lieu's commune, INSEE code, postcode, address and coordinates as the importer
+    resolved them (real files give 98800 for every Nouvelle-Calédonie commune, or an INSEE code of
+    the wrong département: the postcode is then the commune's own in the COG), kept only when a line
+    holding just that place goes through ``prepare_line`` without a single issue on those fields.
+    """
     from collect.columns import match_columns
     from collect.demo import demo_files
     from collect.imports import prepare_line
     from collect.readers import read_table
-    from models.cog import departement_of_insee
+    from models.cog import cog, departement_of_insee
 
     templates: list[Template] = []
     places: list[Place] = []
     columns: dict[str, None] = {}
     today = date.today()
+    place_mapping = match_columns([*PLACE_FIELDS, "nom", "date_maj"])
     for path in demo_files():
         territory = path.stem
         items = json.loads(path.read_text(encoding="utf-8"))
@@ -160,18 +167,28 @@ def _demo_lieux() -> tuple[list[Template], list[Place], list[str]]:
             pivot = structure.pivot or ""
             siret = pivot if len(pivot) == 14 and pivot[:9] != "356000000" else None  # La Poste: another key rule
             templates.append(Template(territory, item, siret))
-            if structure.code_insee and not any(issue.field in PLACE_ISSUE_FIELDS for issue in prepared.issues):
-                places.append(Place(
-                    territory=territory,
-                    departement=departement_of_insee(structure.code_insee),
-                    commune=item["commune"],
-                    code_postal=structure.code_postal,
-                    code_insee=structure.code_insee,
-                    adresse=item["adresse"],
-                    complement_adresse=item.get("complement_adresse"),
-                    latitude=structure.latitude,
-                    longitude=structure.longitude,
-                ))
+            commune = cog().current_commune(structure.code_insee) if structure.code_insee else None
+            if commune is None or not commune.codes_postaux:
+                continue
+            postcode = structure.code_postal if structure.code_postal in commune.codes_postaux else commune.codes_postaux[0]
+            name_kept = not any(issue.field in ("commune", "code_insee") for issue in prepared.issues)
+            place = Place(
+                territory=territory,
+                departement=departement_of_insee(commune.code),
+                commune=item["commune"] if name_kept else commune.nom,
+                code_postal=postcode,
+                code_insee=commune.code,
+                adresse=item["adresse"],
+                complement_adresse=item.get("complement_adresse"),
+                latitude=structure.latitude,
+                longitude=structure.longitude,
+            )
+            probe = {name: getattr(place, name) for name in PLACE_FIELDS}
+            probe = {k: (None if v is None else str(v)) for k, v in probe.items()}
+            probe.update(nom=item["nom"], date_maj=str(structure.date_maj))
+            checked = prepare_line(probe, place_mapping, line=line, today=today)
+            if checked.structure is not None and not any(i.field in PLACE_ISSUE_FIELDS for i in checked.issues):
+                places.append(place)
     for name in PLACE_FIELDS:
         columns.setdefault(name, None)
     return templates, places, list(columns)
@@ -249,18 +266,31 @@ def synthetic_rows(rows: int = ROWS, seed: int = SEED) -> tuple[list[str], list[
     order = [usable[i % len(usable)] for i in range(rows)]
     rng.shuffle(order)
     copies: Counter[str] = Counter()  # by name: several demo lieux share one ("France Services")
+    placed: set[tuple[str, str]] = set()
+    sirets: set[str] = set()
     result: list[dict[str, Any]] = []
     messy = 0
     for template in order:
         copies[template.item["nom"]] += 1
         antenna = copies[template.item["nom"]]
-        place = rng.choice(places_by_territory[template.territory])
+        # Two antennas of one name in one commune would be flagged as possible duplicates (rightly):
+        # avoid it, so that the rows stay distinct lieux and the duplicate pairs stay realistic.
+        candidates = places_by_territory[template.territory]
+        place = rng.choice(candidates)
+        for _attempt in range(20):
+            if (template.item["nom"], place.code_insee) not in placed:
+                break
+            place = rng.choice(candidates)
+        placed.add((template.item["nom"], place.code_insee))
         row = {k: v for k, v in template.item.items() if k not in PLACE_FIELDS}
         row["id"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         row["nom"] = f"{template.item['nom']} — antenne {antenna}"
-        if template.siret:
-            nic = f"{rng.randrange(10_000):04d}"
-            row["pivot"] = _luhn_completed(template.siret[:9] + nic)
+        if template.siret:  # an antenna is another establishment of the same SIREN: its own SIRET
+            siret = template.siret
+            while siret in sirets:
+                siret = _luhn_completed(template.siret[:9] + f"{rng.randrange(10_000):04d}")
+            sirets.add(siret)
+            row["pivot"] = siret
         else:
             row["pivot"] = "00000000000000"
         latitude, longitude = _jittered(place, rng)
@@ -311,7 +341,7 @@ def naive_row_by_row_insert(source_db: Path, target_db: Path) -> tuple[float, fl
     with duckdb.connect(str(source_db), read_only=True) as source:
         source.execute("SET TimeZone = 'UTC'")
         described = source.execute("DESCRIBE structures").fetchall()
-        arrow_rows = source.execute("SELECT * FROM structures").to_arrow_table()
+        arrow_rows = source.sql("SELECT * FROM structures").to_arrow_table()
         python_rows = source.execute("SELECT * FROM structures").fetchall()
     ddl = ", ".join(f'"{name}" {kind}' for name, kind, *_ in described)
     placeholders = ", ".join("?" for _ in described)
@@ -352,9 +382,9 @@ def frictionless_validate(path: Path) -> tuple[bool, int]:
 # -- the bench -----------------------------------------------------------------------------------
 
 
-def _issue_digest(report: Any, top: int = 6) -> str:
-    counts = Counter(f"{i.field}: {i.message[:70]}" for i in report.issues)
-    return "; ".join(f"{n}× {text}" for text, n in counts.most_common(top))
+def _issue_digest(report: Any) -> str:
+    counts = Counter(f"{i.severity} {i.field or '(ligne)'}" for i in report.issues)
+    return ", ".join(f"{n}× {text}" for text, n in counts.most_common())
 
 
 def main() -> int:

@@ -33,6 +33,12 @@ from models.structure import Structure, changed_fields, data_fields, list_fields
 IMPORT_DATA_COLUMNS = ("valeurs_ecartees", "donnees_source")
 REGISTRY_TIMEZONE = ZoneInfo("Europe/Paris")
 
+# The département (or COM) of a structure row, in SQL: 3 characters overseas, else 2 (2A/2B included).
+DEPARTEMENT_SQL = (
+    "(CASE WHEN code_insee LIKE '97%' OR code_insee LIKE '98%' THEN left(code_insee, 3)"
+    " ELSE left(coalesce(code_insee, code_postal), 2) END)"
+)
+
 
 @cache
 def structure_columns() -> tuple[str, ...]:
@@ -309,8 +315,7 @@ def _filter_sql(text, code_insee, departement, typologie, service, include_delet
         clauses.append("code_insee = ?")
         params.append(code_insee)
     if departement:
-        clauses.append("(CASE WHEN code_insee LIKE '97%' OR code_insee LIKE '98%' THEN left(code_insee, 3)"
-                       " ELSE left(coalesce(code_insee, code_postal), 2) END) = ?")
+        clauses.append(DEPARTEMENT_SQL + " = ?")
         params.append(departement)
     if typologie:
         clauses.append("list_contains(typologie, ?)")

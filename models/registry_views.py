@@ -22,14 +22,9 @@ from typing import Any
 import duckdb
 
 from models.standard import SCHEMA_V1_PATH
+from models.registry import DEPARTEMENT_SQL as _DEPARTEMENT_SQL
 from models.store import fetch_dicts
 from models.structure import data_fields
-
-# Same expression as models.registry._filter_sql (département filter): keep them in step.
-_DEPARTEMENT_SQL = (
-    "(CASE WHEN code_insee LIKE '97%' OR code_insee LIKE '98%' THEN left(code_insee, 3)"
-    " ELSE left(coalesce(code_insee, code_postal), 2) END)"
-)
 
 # Titles of Maillage's own fields (the standard's come from its schema file).
 EXTRA_FIELD_LABELS = {
@@ -76,7 +71,10 @@ def communes_in_use(
 
 @cache
 def field_labels() -> dict[str, str]:
-    """French title of every field of a structure (``id`` and data fields), e.g. ``{"telephone": "Numéro de téléphone"}``."""
+    """French title of every field of a structure (``id`` and data fields).
+
+    E.g. ``{"telephone": "Numéro de téléphone", "contact_nom": "Nom du contact", ...}``.
+    """
     schema = json.loads(SCHEMA_V1_PATH.read_text(encoding="utf-8"))
     labels = {raw["name"]: raw.get("title") or raw["name"] for raw in schema["fields"]}
     labels.update(EXTRA_FIELD_LABELS)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 from models.issues import Issue
@@ -21,14 +22,47 @@ from models.registry_views import field_labels
 from models.store import Store, default_db_path, open_store
 
 PARIS = ZoneInfo("Europe/Paris")
+ENTRY_MARK = "maillage.app_py_a_tourne"  # set by app.py on each run, taken by the page it runs
 
 
-@dataclass(frozen=True)
+def app_pages() -> dict[str, list[st.Page]]:
+    """The navigation of the app (``app.py`` runs it; ``page_setup`` may need it too)."""
+    return {
+        "Registre": [
+            st.Page("pages/structures.py", title="Structures", icon="🏢", default=True),
+            st.Page("pages/importer.py", title="Import", icon="📥"),
+        ],
+    }
+
+
+def mark_entry_run() -> None:
+    """Called by ``app.py`` on every run, before the page runs (see ``page_setup``)."""
+    st.session_state[ENTRY_MARK] = True
+
+
+def page_setup() -> None:
+    """First call of every page: make sure the page runs through ``app.py``.
+
+    With a ``pages/`` folder next to the main script, Streamlit starts in its legacy multipage
+    mode until ``st.navigation`` is called once in the process. If a new server's first request
+    is a deep link (``/importer``), Streamlit then runs the page file alone: no ``app.py``, no
+    demo load, and a sidebar listing every file of ``pages/``. Calling ``st.navigation`` leaves
+    that mode for good; the rerun then goes through ``app.py`` to the same page.
+    """
+    if st.session_state.pop(ENTRY_MARK, False):
+        return
+    st.navigation(app_pages())
+    st.rerun()
+
+
+@dataclass
 class OpenedStore:
-    """A migrated store and the identity (device, inode) of its file when it was opened."""
+    """A migrated store, the identity (device, inode) of its file when opened, and whether the
+    first-start demo load was already checked for it (see ``app.py``)."""
 
     store: Store
     file_id: tuple[int, int] | None
+    demo_checked: bool = False
 
 
 def file_id(path: str | os.PathLike[str]) -> tuple[int, int] | None:
@@ -55,14 +89,14 @@ def store_path() -> str:
     return str(default_db_path().expanduser().resolve())
 
 
+def opened_store() -> OpenedStore:
+    """The cached entry of the current ``$MAILLAGE_DB``: opened again when its file went away."""
+    return _open(store_path())
+
+
 def get_store() -> Store:
     """The migrated store of the current ``$MAILLAGE_DB`` (opened once per process and file)."""
-    return _open(store_path()).store
-
-
-def current_file_id() -> tuple[int, int] | None:
-    """The identity of the current store file (see ``file_id``)."""
-    return _open(store_path()).file_id
+    return opened_store().store
 
 
 def current_user() -> str:
@@ -105,3 +139,8 @@ def count_text(count: int, singular: str, plural: str | None = None) -> str:
     """« 1 structure », « 924 structures », « 1 234 structures » (French: 0 and 1 are singular)."""
     word = singular if count <= 1 else (plural or singular + "s")
     return f"{count:,}".replace(",", "\u202f") + " " + word
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A table as a CSV French spreadsheets open as-is: ``;``-separated, UTF-8 with BOM."""
+    return table.to_csv(sep=";", index=False).encode("utf-8-sig")

@@ -60,4 +60,5 @@ def test_every_field_has_a_french_label_from_the_standard_or_maillage():
     assert labels["date_maj"] == "Date de mise à jour"
     for name in data_fields():
         assert labels[name] != name, name
-    assert {labels[name] for name in PERSONAL_FIELDS} == {"Nom du contact", "Téléphone du contact", "Courriel du contact"}
+    personal = {labels[name] for name in PERSONAL_FIELDS}
+    assert personal == {"Nom du contact", "Téléphone du contact", "Courriel du contact"}

@@ -1,0 +1,294 @@
+"""Page « Import »: upload a file, simulate the import (always first), adjust the column mapping,
+read the anomalies, then import.
+
+The uploaded bytes and the simulation's report are kept in ``st.session_state``: the confirm
+step (and a visit to another page and back) never needs the file again.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from collect.columns import TARGET_FIELDS
+from collect.imports import ImportReport, import_bytes
+from models.errors import MaillageError
+from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup
+
+ACCEPTED_TYPES = ["csv", "tsv", "txt", "xlsx", "json"]
+NO_FIELD = "(aucun champ)"  # a column matching no field: its values are kept aside on each structure
+IGNORE = "(ignorer)"  # a column left out of the import altogether
+MODES = ("Importer les lignes valides", "Tout ou rien")
+METRICS = ("nouvelles", "mises à jour", "inchangées", "doublons possibles", "rejetées", "avertissements")
+
+# Session-state keys of this page.
+FILE = "import.fichier_recu"  # {"name", "data", "file_id"}
+SIMULATION = "import.simulation"  # {"report", "sheet", "mapping"}
+MAPPING = "import.correspondance"  # column → field (None: ignored), the person's overrides
+ERROR = "import.erreur"  # French message of the last failure (file not a table, rejected import…)
+DONE = "import.resultat"  # summary of the last import written
+EDITOR_VERSION = "import.version_editeur"
+UPLOADER = "import.televersement"
+RESIMULATE = "import.resimuler"  # set by a callback: simulate again on this run
+IMPORT_ERROR = "import.erreur_import"  # French message of a failed import (e.g. « tout ou rien » refused)
+
+
+# -- state ------------------------------------------------------------------------------------------
+
+
+def _reset(*, keep_file: bool = True) -> None:
+    for key in (SIMULATION, MAPPING, ERROR, IMPORT_ERROR, DONE):
+        st.session_state.pop(key, None)
+    if not keep_file:
+        st.session_state.pop(FILE, None)
+
+
+def _remember(uploaded: Any) -> None:
+    """Keep an uploaded file's bytes, forgetting what was found about the previous file."""
+    _reset()
+    st.session_state[FILE] = {"name": uploaded.name, "data": uploaded.getvalue(), "file_id": uploaded.file_id}
+
+
+def _upload_changed() -> None:
+    uploaded = st.session_state.get(UPLOADER)
+    if uploaded is None:
+        _reset(keep_file=False)
+    else:
+        _remember(uploaded)
+
+
+def _forget_file() -> None:
+    _reset(keep_file=False)
+
+
+def _size_text(size: int) -> str:
+    if size < 1024:
+        return f"{size} octets"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} ko".replace(".", ",")
+    return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
+
+
+# -- the two steps ----------------------------------------------------------------------------------
+
+
+def _progress_bar(text: str):
+    bar = st.progress(0.0, text=text)
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{text} {done} / {total} lignes")
+
+    return bar, progress
+
+
+def simulate(upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None]) -> ImportReport | None:
+    """Dry-run the import of the uploaded bytes; keep the report (or the French error) in the session."""
+    bar, progress = _progress_bar("Simulation…")
+    try:
+        report = import_bytes(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
+                              dry_run=True, by=current_user(), progress=progress)
+    except MaillageError as error:
+        st.session_state.pop(SIMULATION, None)
+        st.session_state[ERROR] = str(error)
+        return None
+    finally:
+        bar.empty()
+    for key in (ERROR, IMPORT_ERROR, DONE):
+        st.session_state.pop(key, None)
+    st.session_state[SIMULATION] = {"report": report, "sheet": sheet, "mapping": dict(mapping)}
+    st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
+    return report
+
+
+def run_import(
+    upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None], all_or_nothing: bool
+) -> ImportReport | None:
+    """Import the uploaded bytes for real (one transaction); keep the summary or the French error."""
+    bar, progress = _progress_bar("Import…")
+    try:
+        report = import_bytes(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
+                              dry_run=False, all_or_nothing=all_or_nothing, by=current_user(), progress=progress)
+    except MaillageError as error:
+        st.session_state[IMPORT_ERROR] = str(error)
+        return None
+    finally:
+        bar.empty()
+    st.session_state.pop(SIMULATION, None)
+    st.session_state.pop(IMPORT_ERROR, None)
+    st.session_state[DONE] = report.summary()
+    return report
+
+
+# -- rendering --------------------------------------------------------------------------------------
+
+
+def _metrics(report: ImportReport) -> None:
+    counts = report.counts()
+    details = [f"{count_text(report.rows_read, 'ligne lue', 'lignes lues')}", f"format {report.format}"]
+    if report.encoding:
+        details.append(f"encodage {report.encoding}")
+    if report.delimiter:
+        details.append("séparateur « " + ("tabulation" if report.delimiter == "\t" else report.delimiter) + " »")
+    if report.sheet:
+        details.append(f"feuille « {report.sheet} »")
+    st.caption(f"Simulation de {report.file} : " + ", ".join(details) + ". Rien n'a encore été enregistré.")
+    for column, name in zip(st.columns(len(METRICS)), METRICS, strict=True):
+        column.metric(name.capitalize(), counts[name], border=True)
+
+
+def _mapping_rows(report: ImportReport, overrides: dict[str, str | None]) -> pd.DataFrame:
+    rows = [(column, field) for column, field in report.mapping.items()]
+    rows += [(column, NO_FIELD) for column in report.unmatched_columns]
+    rows += [(column, IGNORE) for column, field in overrides.items() if field is None]
+    return pd.DataFrame(rows, columns=["Colonne du fichier", "Champ"])
+
+
+def _mapping_editor(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
+    report: ImportReport = simulation["report"]
+    st.subheader("Correspondance des colonnes")
+    st.caption(
+        "Chaque colonne du fichier et le champ du standard qu'elle remplit. Changez un champ pour corriger la "
+        f"détection : la simulation est relancée. {NO_FIELD} : valeurs conservées à part sur la fiche ; "
+        f"{IGNORE} : colonne écartée."
+    )
+    detected = _mapping_rows(report, simulation["mapping"])
+    edited = st.data_editor(
+        detected,
+        key=f"import.editeur.{st.session_state.get(EDITOR_VERSION, 0)}",
+        hide_index=True,
+        num_rows="fixed",
+        disabled=["Colonne du fichier"],
+        column_config={
+            "Colonne du fichier": st.column_config.TextColumn(),
+            "Champ": st.column_config.SelectboxColumn(options=[*TARGET_FIELDS, NO_FIELD, IGNORE], required=True),
+        },
+    )
+    changes: dict[str, str | None] = {}
+    for (column, before), after in zip(detected.itertuples(index=False), edited["Champ"], strict=True):
+        if after != before and after:
+            changes[column] = None if after in (NO_FIELD, IGNORE) else after
+    if simulation["mapping"]:
+        st.button("Rétablir la correspondance détectée", key="import.retablir", on_click=_restore_detected)
+    if changes:
+        mapping = {**simulation["mapping"], **changes}
+        st.session_state[MAPPING] = mapping
+        if simulate(upload, sheet=simulation["sheet"], mapping=mapping) is not None:
+            st.rerun()
+
+
+def _restore_detected() -> None:
+    st.session_state[MAPPING] = {}
+    st.session_state[RESIMULATE] = True
+
+
+def _anomalies(report: ImportReport) -> None:
+    st.subheader("Anomalies")
+    rows = report.issue_rows()
+    if not rows:
+        st.success("Aucune anomalie : toutes les lignes sont conformes.")
+        return
+    counts = {"erreur": len(report.errors), "avertissement": len(report.warnings)}
+    chosen = st.segmented_control(
+        "Gravité",
+        ["erreur", "avertissement"],
+        selection_mode="multi",
+        default=["erreur", "avertissement"],
+        format_func=lambda severity: f"{'Erreurs' if severity == 'erreur' else 'Avertissements'} ({counts[severity]})",
+        key="import.gravite",
+    )
+    table = pd.DataFrame(rows, columns=["fichier", "ligne", "champ", "valeur", "gravité", "message"])
+    table = table[table["gravité"].isin(chosen or [])]
+    st.caption(
+        "Erreur : la ligne est rejetée. Avertissement : la ligne est importée, la valeur corrigée ou mise de côté."
+    )
+    st.dataframe(table, hide_index=True, placeholder="—",
+                 column_config={"ligne": st.column_config.NumberColumn(format="%d")})
+    st.download_button(
+        "Télécharger ces anomalies (CSV)",
+        data=csv_bytes(table),
+        file_name=f"anomalies-{PurePath(report.file).stem}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="import.telecharger",
+    )
+
+
+def _confirm(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
+    report: ImportReport = simulation["report"]
+    st.subheader("Importer")
+    mode = st.radio(
+        "Lignes à importer",
+        MODES,
+        key="import.mode",
+        captions=[
+            f"Les lignes rejetées ({report.rejected}) sont laissées de côté ; les autres sont enregistrées.",
+            "Rien n'est enregistré si une seule ligne est rejetée.",
+        ],
+    )
+    if st.button("Importer", type="primary", key="import.importer"):
+        if run_import(upload, sheet=simulation["sheet"], mapping=simulation["mapping"],
+                      all_or_nothing=mode == MODES[1]) is not None:
+            st.rerun()  # redraw the page and the sidebar count with the imported lines
+    if st.session_state.get(IMPORT_ERROR):
+        st.error(st.session_state[IMPORT_ERROR])
+
+
+# -- the page ---------------------------------------------------------------------------------------
+
+page_setup()
+st.title("Import")
+st.caption(
+    "Fichiers acceptés : CSV ou texte (.csv, .tsv, .txt), Excel (.xlsx), JSON (dont les exports de la cartographie "
+    "nationale). Une simulation montre d'abord ce que l'import ferait : rien n'est enregistré avant « Importer »."
+)
+
+uploaded = st.file_uploader("Fichier de structures", type=ACCEPTED_TYPES, key=UPLOADER, on_change=_upload_changed)
+if uploaded is not None and st.session_state.get(FILE, {}).get("file_id") != uploaded.file_id:
+    _remember(uploaded)
+upload = st.session_state.get(FILE)
+
+if st.session_state.get(DONE):
+    st.success(st.session_state[DONE])
+    st.page_link("pages/structures.py", label="Voir les structures", icon="🏢")
+
+if upload is None:
+    st.info("Choisissez un fichier pour commencer.")
+    st.stop()
+
+if uploaded is None:
+    left, right = st.columns([4, 1])
+    left.markdown(f"Fichier en cours : **{upload['name']}** ({_size_text(len(upload['data']))})")
+    right.button("Retirer ce fichier", on_click=_forget_file, key="import.retirer")
+
+sheet = None
+if upload["name"].lower().endswith(".xlsx"):
+    sheet = st.text_input("Feuille du classeur", key="import.feuille", placeholder="Vide : la première feuille") or None
+    sheet = sheet.strip() if sheet else None
+
+simulation = st.session_state.get(SIMULATION)
+stale = simulation is not None and simulation["sheet"] != sheet
+asked = st.button("Simuler l'import", type="secondary" if simulation and not stale else "primary", key="import.simuler")
+if asked or st.session_state.pop(RESIMULATE, False):
+    simulate(upload, sheet=sheet, mapping=st.session_state.get(MAPPING, {}))
+    simulation = st.session_state.get(SIMULATION)
+    stale = False
+
+if st.session_state.get(ERROR):
+    st.error(st.session_state[ERROR])
+
+if simulation is None:
+    st.stop()
+if stale:
+    st.info("La feuille a changé : relancez la simulation.")
+    st.stop()
+
+report = simulation["report"]
+_metrics(report)
+_mapping_editor(upload, simulation)
+if report.unmatched_columns:
+    st.caption("Colonnes sans champ, conservées à part sur chaque fiche : " + ", ".join(report.unmatched_columns) + ".")
+_anomalies(report)
+_confirm(upload, simulation)

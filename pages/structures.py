@@ -1,0 +1,623 @@
+"""Page « Structures »: search the registry, open a lieu, edit it, read its history, delete/restore it,
+and review the possible duplicates.
+
+Every user action is one transaction (``store.atomic()``) run in a widget callback, so the page
+drawn right after (and the sidebar count) already shows its result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from models.cog import cog
+from models.duplicates import dismiss_duplicate, list_duplicate_candidates, merge_duplicate
+from models.errors import MaillageError
+from models.registry import (
+    count_structures,
+    delete_structure,
+    find_structures,
+    get_structure,
+    restore_structure,
+    structure_from_row,
+    structure_history,
+    update_structure,
+)
+from models.registry_views import communes_in_use, departements_in_use
+from models.standard import standard_v1
+from models.store import Store
+from models.structure import PERSONAL_FIELDS, changed_fields, data_fields, enumerated_fields, list_fields
+from models.typologies import typologies
+from pages.shared import count_text, current_user, get_store, label, page_setup, paris_time
+
+PAGE_SIZE = 200
+DUPLICATES_SHOWN = 30
+
+# Session-state keys of this page.
+OPEN = "structures.ouverte"  # id of the structure shown in detail
+FLASH = "structures.message"  # (kind, text) of the last action, shown once
+CONFIRM_DELETE = "structures.confirmer_suppression"  # id awaiting a confirmation
+EDIT_RESULT = "structures.resultat_modification"  # outcome of the last edit form
+PAGE = "structures.page"
+CHOOSER = "structures.choisir"
+LAST_ROW = "structures.derniere_ligne"  # (table, id) of the row selection last acted upon
+
+SECTIONS: list[tuple[str, list[str]]] = [
+    ("Identification", ["nom", "pivot", "typologie", "structure_parente", "source"]),
+    ("Adresse", ["adresse", "complement_adresse", "code_postal", "commune", "code_insee", "latitude", "longitude"]),
+    (
+        "Coordonnées du lieu",
+        ["telephone", "telephones_autres", "numero_court", "courriels", "site_web", "horaires", "prise_rdv",
+         "fiche_acces_libre"],
+    ),
+    (
+        "Offre",
+        ["services", "publics_specifiquement_adresses", "prise_en_charge_specifique", "frais_a_charge",
+         "dispositif_programmes_nationaux", "formations_labels", "autres_formations_labels", "modalites_acces",
+         "modalites_accompagnement", "itinerance"],
+    ),
+    ("Présentation", ["presentation_resume", "presentation_detail", "date_maj"]),
+]
+_placed = {name for _, names in SECTIONS for name in names}
+_others = [name for name in data_fields() if name not in _placed and name not in PERSONAL_FIELDS]
+if _others:  # a field added to the model later still gets a widget
+    SECTIONS.append(("Autres champs", _others))
+
+REASONS = {
+    "creation": "Création",
+    "import": "Import",
+    "modification": "Modification",
+    "suppression": "Suppression",
+    "fusion": "Fusion",
+    "restauration": "Restauration",
+}
+CONTACT_EXPANDER = "Contact (données personnelles, jamais publiées)"
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~|#])")
+
+
+# -- small formatting helpers ---------------------------------------------------------------------
+
+
+def _md(text: Any) -> str:
+    """Text safe to put in markdown (no accidental bold, links or LaTeX)."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def _typologie_text(code: str) -> str:
+    return f"{code} — {typologies().get(code, code)}"
+
+
+def _value_text(name: str, value: Any) -> str:
+    """A field's value as a person reads it ("" when empty)."""
+    if value is None or value == [] or value == "":
+        return ""
+    if isinstance(value, list | tuple):
+        if name == "typologie":
+            return ", ".join(_typologie_text(code) for code in value)
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _departement_text(code: str) -> str:
+    found = cog().departement(code)
+    return f"{code} — {found.nom}" if found else code
+
+
+# -- actions (callbacks: one transaction each, before the page is drawn) ----------------------------
+
+
+def _flash(kind: str, text: str) -> None:
+    st.session_state[FLASH] = (kind, text)
+
+
+def _open_structure(structure_id: str | None) -> None:
+    st.session_state[OPEN] = structure_id
+    st.session_state.pop(CONFIRM_DELETE, None)
+    st.session_state.pop(EDIT_RESULT, None)
+
+
+def _open_chosen() -> None:
+    chosen = st.session_state.get(CHOOSER)
+    if chosen:
+        _open_structure(chosen)
+
+
+def _close() -> None:
+    _open_structure(None)
+    st.session_state[CHOOSER] = None
+
+
+def _reset_page() -> None:
+    st.session_state[PAGE] = 1
+
+
+def _departement_changed() -> None:
+    st.session_state["structures.commune"] = None
+    _reset_page()
+
+
+def _ask_delete(structure_id: str) -> None:
+    st.session_state[CONFIRM_DELETE] = structure_id
+
+
+def _cancel_delete() -> None:
+    st.session_state.pop(CONFIRM_DELETE, None)
+
+
+def _delete(structure_id: str, name: str) -> None:
+    st.session_state.pop(CONFIRM_DELETE, None)
+    try:
+        with get_store().atomic() as con:
+            delete_structure(con, structure_id, by=current_user())
+    except MaillageError as error:
+        _flash("error", str(error))
+        return
+    _flash("success", f"« {name} » est supprimée. Elle reste dans l'historique et peut être restaurée.")
+
+
+def _restore(structure_id: str, name: str) -> None:
+    try:
+        with get_store().atomic() as con:
+            restore_structure(con, structure_id, by=current_user())
+    except MaillageError as error:
+        _flash("error", str(error))
+        return
+    _flash("success", f"« {name} » est restaurée.")
+
+
+def _merge(candidate_id: str, keep: str, name: str) -> None:
+    try:
+        with get_store().atomic() as con:
+            merge_duplicate(con, candidate_id, keep=keep, by=current_user())
+    except MaillageError as error:
+        _flash("error", str(error))
+        return
+    _flash("success", f"Fiches fusionnées : « {name} » est conservée, l'autre est supprimée (son historique reste).")
+
+
+def _dismiss(candidate_id: str) -> None:
+    try:
+        with get_store().atomic() as con:
+            dismiss_duplicate(con, candidate_id, by=current_user())
+    except MaillageError as error:
+        _flash("error", str(error))
+        return
+    _flash("success", "C'est noté : ce sont deux lieux distincts.")
+
+
+def _edit_key(structure_id: str, version: int, name: str) -> str:
+    return f"structures.modifier.{structure_id}.{version}.{name}"
+
+
+def _form_version(structure_id: str) -> int:
+    return st.session_state.get(f"structures.version_formulaire.{structure_id}", 0)
+
+
+def _form_value(key: str) -> Any:
+    value = st.session_state.get(key)
+    if isinstance(value, str):
+        return value.strip() or None
+    return value
+
+
+def _save(structure_id: str, version: int) -> None:
+    """Validate and save the edit form; keep the outcome for the page to show next to the fields."""
+    names = [name for _, section in SECTIONS for name in section] + list(PERSONAL_FIELDS)
+    changes = {name: _form_value(_edit_key(structure_id, version, name)) for name in names}
+    result: dict[str, Any] = {"id": structure_id, "version": version, "issues": [], "changed": [], "error": None}
+    try:
+        with get_store().atomic() as con:
+            before = get_structure(con, structure_id)
+            structure, issues = update_structure(con, structure_id, changes, by=current_user())
+    except MaillageError as error:
+        result["error"] = str(error)
+        st.session_state[EDIT_RESULT] = result
+        return
+    result["issues"] = issues
+    if structure is not None and before is not None:
+        before_values = structure_from_row(before).model_dump()
+        result["changed"] = changed_fields(before_values, structure.model_dump(), data_fields())
+        result["saved"] = True
+        # A fresh form shows the values as saved (normalised), not as typed.
+        result["version"] = version + 1
+        st.session_state[f"structures.version_formulaire.{structure_id}"] = version + 1
+    st.session_state[EDIT_RESULT] = result
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+
+def _search_text(raw: str) -> str | None:
+    text = raw.strip()
+    if re.fullmatch(r"[\d\s.]+", text):  # SIRET or postcode typed with spaces or dots
+        text = re.sub(r"[\s.]", "", text)
+    return text or None
+
+
+def _filters(store: Store) -> dict[str, Any]:
+    show_deleted = st.session_state.get("structures.supprimees", False)
+    with store.connect() as con:
+        departements = departements_in_use(con, include_deleted=show_deleted)
+        departement = st.session_state.get("structures.departement")
+        if departement is not None and departement not in departements:
+            departement = st.session_state["structures.departement"] = None
+        communes = communes_in_use(con, departement=departement, include_deleted=show_deleted)
+    commune_names = {
+        row["code_insee"]: f"{row['commune']} ({row['code_insee']}) · {row['structures']}" for row in communes
+    }
+    if st.session_state.get("structures.commune") not in (None, *commune_names):
+        st.session_state["structures.commune"] = None
+
+    first = st.columns([3, 2, 2])
+    text = first[0].text_input(
+        "Rechercher",
+        placeholder="Nom, commune, adresse, SIRET ou code postal",
+        key="structures.recherche",
+        on_change=_reset_page,
+    )
+    first[1].selectbox(
+        "Département", departements, index=None, format_func=_departement_text, placeholder="Tous les départements",
+        key="structures.departement", on_change=_departement_changed,
+    )
+    first[2].selectbox(
+        "Commune", list(commune_names), index=None, format_func=commune_names.__getitem__,
+        placeholder="Toutes les communes", key="structures.commune", on_change=_reset_page,
+    )
+    second = st.columns([3, 2, 2])
+    codes = sorted(typologies())
+    second[0].selectbox(
+        "Typologie", codes, index=None, format_func=_typologie_text, placeholder="Toutes les typologies",
+        key="structures.typologie", on_change=_reset_page,
+    )
+    second[1].selectbox(
+        "Service", standard_v1().choices("services"), index=None, placeholder="Tous les services",
+        key="structures.service", on_change=_reset_page,
+    )
+    with second[2]:
+        st.space("small")
+        st.checkbox("Afficher les structures supprimées", key="structures.supprimees", on_change=_reset_page)
+    return {
+        "text": _search_text(text),
+        "departement": st.session_state.get("structures.departement"),
+        "code_insee": st.session_state.get("structures.commune"),
+        "typologie": st.session_state.get("structures.typologie"),
+        "service": st.session_state.get("structures.service"),
+        "include_deleted": st.session_state.get("structures.supprimees", False),
+    }
+
+
+def _results_table(store: Store, filters: dict[str, Any]) -> None:
+    with store.connect() as con:
+        total = count_structures(con, **filters)
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    if st.session_state.get(PAGE, 1) > pages:
+        st.session_state[PAGE] = 1
+    head = st.columns([4, 1])
+    head[0].markdown(f"**{count_text(total, 'structure')}**")
+    page = 1
+    if pages > 1:
+        page = head[1].number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE)
+    with store.connect() as con:
+        rows = find_structures(con, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    if pages > 1:
+        first = (page - 1) * PAGE_SIZE + 1
+        st.caption(f"Structures {first} à {first + len(rows) - 1} sur {total} (page {page} sur {pages}).")
+    if not rows:
+        if total == 0 and not any(value for value in filters.values()):
+            st.info("Le registre est vide : importez un fichier de structures.")
+            st.page_link("pages/importer.py", label="Aller à l'import", icon="📥")
+        else:
+            st.info("Aucune structure ne correspond à cette recherche.")
+        return
+
+    table = pd.DataFrame(
+        {
+            "Nom": [row["nom"] for row in rows],
+            "Commune": [row["commune"] for row in rows],
+            "Code postal": [row["code_postal"] for row in rows],
+            "Typologie": [", ".join(row["typologie"] or []) for row in rows],
+            "Services": [", ".join(row["services"] or []) for row in rows],
+            "Téléphone": [row["telephone"] or "" for row in rows],
+            "Mise à jour": [row["date_maj"] for row in rows],
+        }
+    )
+    if filters["include_deleted"]:
+        table["Supprimée"] = [row["deleted_at"] is not None for row in rows]
+    ids = [row["id"] for row in rows]
+    digest = hashlib.sha1(json.dumps([filters, page], sort_keys=True, default=str).encode()).hexdigest()[:12]
+    table_key = f"structures.tableau.{digest}"
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        key=table_key,
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "Mise à jour": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Supprimée": st.column_config.CheckboxColumn(),
+        },
+    )
+    selected = [ids[index] for index in event.selection.rows if index < len(ids)]
+    if selected and st.session_state.get(LAST_ROW) != (table_key, selected[0]):
+        # A row newly selected: open it (a row that stays selected does not reopen it).
+        st.session_state[LAST_ROW] = (table_key, selected[0])
+        _open_structure(selected[0])
+        st.session_state[CHOOSER] = selected[0]
+    names = {row["id"]: f"{row['nom']} — {row['commune']} ({row['code_postal']})"
+             + (" · supprimée" if row["deleted_at"] is not None else "") for row in rows}
+    if st.session_state.get(CHOOSER) not in (None, *names):
+        st.session_state[CHOOSER] = None
+    st.selectbox(
+        "Ouvrir une fiche (ou cliquez sur une ligne du tableau)",
+        ids,
+        index=None,
+        format_func=names.__getitem__,
+        placeholder="Choisir une structure…",
+        key=CHOOSER,
+        on_change=_open_chosen,
+    )
+
+
+# -- detail -----------------------------------------------------------------------------------------
+
+
+def _fiche(row: dict[str, Any]) -> None:
+    structure = structure_from_row(row).model_dump()
+    empty = []
+    for title, names in SECTIONS:
+        lines = []
+        for name in names:
+            text = _value_text(name, structure.get(name))
+            if text:
+                lines.append(f"- **{_md(label(name))}** : {_md(text)}")
+            else:
+                empty.append(label(name))
+        if lines:
+            st.markdown(f"**{title}**\n\n" + "\n".join(lines))
+    if empty:
+        st.caption("Non renseignés : " + ", ".join(empty) + ".")
+    with st.expander(CONTACT_EXPANDER):
+        contact = [f"- **{_md(label(name))}** : {_md(_value_text(name, structure.get(name)))}"
+                   for name in PERSONAL_FIELDS if structure.get(name)]
+        st.markdown("\n".join(contact) if contact else "Aucun contact renseigné.")
+    set_aside = json.loads(row.get("valeurs_ecartees") or "[]")
+    if set_aside:
+        with st.expander(f"Valeurs mises de côté à l'import ({len(set_aside)})"):
+            st.dataframe(
+                pd.DataFrame([
+                    {"Champ": label(item.get("champ")), "Valeur": item.get("valeur"), "Raison": item.get("raison")}
+                    for item in set_aside
+                ]),
+                hide_index=True,
+            )
+    source = json.loads(row.get("donnees_source") or "{}")
+    if source:
+        with st.expander(f"Colonnes du fichier source sans champ du standard ({len(source)})"):
+            st.dataframe(pd.DataFrame([{"Colonne": k, "Valeur": v} for k, v in source.items()]), hide_index=True)
+    st.caption(
+        f"Identifiant : {row['id']} · dernière modification le {paris_time(row['updated_at'])} par {row['updated_by']}"
+    )
+
+
+def _widget(name: str, value: Any, key: str) -> None:
+    title = label(name)
+    if name == "typologie":
+        options = list(typologies())
+        options += [code for code in value or [] if code not in options]
+        st.multiselect(title, options, default=value or [], format_func=_typologie_text, key=key,
+                       placeholder="Choisir une ou plusieurs typologies")
+    elif name in enumerated_fields():
+        choices = standard_v1().choices(name)
+        st.multiselect(title, choices, default=[item for item in value or [] if item in choices], key=key,
+                       placeholder="Choisir dans la liste du standard")
+    elif name in ("latitude", "longitude"):
+        limit = 90.0 if name == "latitude" else 180.0
+        st.number_input(title, min_value=-limit, max_value=limit, value=value, step=0.0001, format="%.6f", key=key,
+                        placeholder="Degrés WGS84")
+    elif name == "date_maj":
+        st.date_input(title, value=value or date.today(), format="DD/MM/YYYY", key=key)
+    elif name in list_fields():
+        st.text_input(title, value=" | ".join(value or []), key=key, help="Plusieurs valeurs : séparez-les par « | ».")
+    elif name in ("presentation_resume", "presentation_detail"):
+        limit = standard_v1().field("presentation_resume").max_length
+        hint = f"{limit} caractères au plus." if name == "presentation_resume" and limit else None
+        st.text_area(title, value=value or "", key=key, help=hint)
+    elif name == "horaires":
+        st.text_input(title, value=value or "", key=key,
+                      help="Format OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 ».")
+    else:
+        st.text_input(title, value=value or "", key=key)
+
+
+def _field_issues(name: str, issues: list) -> None:
+    for issue in issues:
+        if issue.field == name:
+            if issue.is_error:
+                st.error(issue.message, icon="⛔")
+            else:
+                st.warning(issue.message, icon="⚠️")
+
+
+def _edit_form(row: dict[str, Any]) -> None:
+    structure_id = row["id"]
+    version = _form_version(structure_id)
+    result = st.session_state.get(EDIT_RESULT)
+    if not result or result["id"] != structure_id:
+        result = None
+    issues = result["issues"] if result else []
+    current = structure_from_row(row).model_dump()
+    widget_fields = {name for _, names in SECTIONS for name in names} | set(PERSONAL_FIELDS)
+
+    if result and result.get("error"):
+        st.error(result["error"])
+    elif result and result.get("saved"):
+        if result["changed"]:
+            st.success("Modifications enregistrées : " + ", ".join(label(name) for name in result["changed"]) + ".")
+        else:
+            st.info("Aucune modification à enregistrer.")
+        st.session_state.pop(EDIT_RESULT, None)  # said once; errors stay until the form is sent again
+    elif result:
+        errors = [issue for issue in issues if issue.is_error]
+        names = sorted({label(issue.field) for issue in errors})
+        st.error(
+            f"Rien n'a été enregistré : {count_text(len(errors), 'erreur')} à corriger"
+            + (f" ({', '.join(names)})." if names else ".")
+        )
+        for issue in errors:  # errors with no widget of their own
+            if issue.field not in widget_fields:
+                st.error(f"{label(issue.field)} : {issue.message}")
+
+    with st.form(f"structures.formulaire.{structure_id}.{version}", border=True):
+        for title, names in SECTIONS:
+            st.markdown(f"**{title}**")
+            columns = st.columns(2)
+            for index, name in enumerate(names):
+                with columns[index % 2]:
+                    _widget(name, current.get(name), _edit_key(structure_id, version, name))
+                    _field_issues(name, issues)
+        personal_errors = any(issue.field in PERSONAL_FIELDS for issue in issues)
+        with st.expander(CONTACT_EXPANDER, expanded=personal_errors):
+            st.caption("Gardées pour les campagnes de mise à jour ; jamais exportées ni publiées.")
+            for name in PERSONAL_FIELDS:
+                _widget(name, current.get(name), _edit_key(structure_id, version, name))
+                _field_issues(name, issues)
+        st.form_submit_button("Enregistrer les modifications", type="primary", on_click=_save,
+                              args=(structure_id, version))
+
+
+def _history(structure_id: str) -> None:
+    with get_store().connect() as con:
+        versions = structure_history(con, structure_id)
+    rows = []
+    previous: dict[str, Any] | None = None
+    for version in versions:
+        changes = version["changes"]
+        if previous is None:
+            detail = "Première version"
+        elif changes:
+            detail = " ; ".join(
+                f"{label(name)} : {_short(_value_text(name, previous.get(name))) or '∅'} → "
+                f"{_short(_value_text(name, version.get(name))) or '∅'}"
+                for name in changes
+            )
+        else:
+            detail = "—"
+        rows.append(
+            {
+                "Date": paris_time(version["valid_from"]),
+                "Par": version["updated_by"],
+                "Motif": REASONS.get(version["change_reason"], version["change_reason"]),
+                "Champs modifiés": ", ".join(label(name) for name in changes) or "—",
+                "Détail": detail,
+            }
+        )
+        previous = version
+    st.caption(f"{count_text(len(versions), 'version')}, la plus récente en premier. Heures de Paris.")
+    st.dataframe(pd.DataFrame(list(reversed(rows))), hide_index=True)
+
+
+def _detail(structure_id: str) -> None:
+    with get_store().connect() as con:
+        row = get_structure(con, structure_id)
+    if row is None:
+        st.session_state[OPEN] = None
+        st.info("Cette structure n'existe plus.")
+        return
+    st.divider()
+    head = st.columns([5, 1, 1], vertical_alignment="bottom")
+    head[0].subheader(f"{row['nom']} — {row['commune']}")
+    head[2].button("Fermer", on_click=_close, key="structures.fermer", help="Fermer la fiche", width="stretch")
+    deleted = row["deleted_at"] is not None
+    if deleted:
+        message = f"Structure supprimée le {paris_time(row['deleted_at'])}"
+        if row.get("merged_into"):
+            with get_store().connect() as con:
+                kept = get_structure(con, row["merged_into"])
+            message += f", fusionnée dans « {kept['nom'] if kept else row['merged_into']} »"
+        st.warning(message + ". Elle n'apparaît plus dans le registre ni dans les exports.")
+        st.button("Restaurer", type="primary", on_click=_restore, args=(structure_id, row["nom"]),
+                  key="structures.restaurer")
+        fiche, history = st.tabs(["Fiche", "Historique"])
+        with fiche:
+            _fiche(row)
+        with history:
+            _history(structure_id)
+        return
+
+    head[1].button("Supprimer", on_click=_ask_delete, args=(structure_id,), key="structures.supprimer", width="stretch")
+    if st.session_state.get(CONFIRM_DELETE) == structure_id:
+        st.warning(f"Supprimer « {row['nom']} » ? Elle restera dans l'historique et pourra être restaurée.")
+        confirm = st.columns([2, 1, 5])
+        confirm[0].button("Confirmer la suppression", type="primary", on_click=_delete,
+                          args=(structure_id, row["nom"]), key="structures.confirmer")
+        confirm[1].button("Annuler", on_click=_cancel_delete, key="structures.annuler")
+    fiche, edit, history = st.tabs(["Fiche", "Modifier", "Historique"])
+    with fiche:
+        _fiche(row)
+    with edit:
+        _edit_form(row)
+    with history:
+        _history(structure_id)
+
+
+# -- duplicates -------------------------------------------------------------------------------------
+
+
+def _duplicates() -> None:
+    with get_store().connect() as con:
+        candidates = list_duplicate_candidates(con)
+    with st.expander(f"Doublons possibles à examiner ({len(candidates)})", key="structures.doublons"):
+        if not candidates:
+            st.caption("Aucun doublon possible à examiner.")
+            return
+        if len(candidates) > DUPLICATES_SHOWN:
+            st.caption(f"Les {DUPLICATES_SHOWN} paires les plus ressemblantes sont affichées.")
+        for candidate in candidates[:DUPLICATES_SHOWN]:
+            cid = candidate["id"]
+            with st.container(border=True):
+                score = candidate["score"]
+                st.caption(candidate["reason"] + (f" — ressemblance {score:.0f} %" if score is not None else ""))
+                left, right, other = st.columns([3, 3, 2])
+                for column, sid, name, commune in (
+                    (left, candidate["structure_id"], candidate["nom"], candidate["commune"]),
+                    (right, candidate["other_id"], candidate["autre_nom"], candidate["autre_commune"]),
+                ):
+                    with column:
+                        st.markdown(f"**{_md(name)}** ({_md(commune)})")
+                        st.button("Fusionner (garder celle-ci)", key=f"structures.fusion.{cid}.{sid}",
+                                  on_click=_merge, args=(cid, sid, name))
+                        st.button("Voir la fiche", key=f"structures.voir.{cid}.{sid}", type="tertiary",
+                                  on_click=_open_structure, args=(sid,))
+                other.button("Ce sont deux lieux distincts", key=f"structures.distinct.{cid}",
+                             on_click=_dismiss, args=(cid,))
+
+
+# -- the page ---------------------------------------------------------------------------------------
+
+page_setup()
+st.title("Structures")
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    kind, text = flash
+    (st.success if kind == "success" else st.error)(text)
+
+store = get_store()
+filters = _filters(store)
+_results_table(store, filters)
+_duplicates()
+opened = st.session_state.get(OPEN)
+if opened:
+    _detail(opened)
