@@ -19,16 +19,20 @@ import, so an edit made in Maillage meanwhile is not overwritten by stale file v
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from collect.columns import ColumnMapping, load_mapping_file, match_columns
 from collect.duplicates import Candidate, find_duplicates
 from collect.legacy import LEGACY_FIELDS, fold, translate_legacy
@@ -49,6 +53,7 @@ from models.structure import (
     check_coherence,
     data_fields,
     enumerated_fields,
+    structure_values,
     validation_issues,
 )
 from models.typologies import typology_code
@@ -177,9 +182,10 @@ class PreparedLine:
 
 
 def _split_list(value: str | None) -> list[str]:
+    """Parts of an already cleaned cell joined by ``|`` or ``;``."""
     if not value:
         return []
-    return [part for part in (normalize.clean_text(p) for p in _LIST_SPLIT.split(value)) if part]
+    return [part for part in _LIST_SPLIT.split(value.strip()) if part]
 
 
 def _choice_index(name: str) -> dict[str, str]:
@@ -203,8 +209,49 @@ def _itinerance(value: str) -> str | None:
         return None
 
 
+class _Recorder:
+    """Stands for a ``PreparedLine`` in a cached step: records warnings and errors to replay them."""
+
+    def __init__(self) -> None:
+        self.notes: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def warn(self, *args: Any, **kwargs: Any) -> None:
+        self.notes.append(("warn", args, kwargs))
+
+    def fail(self, *args: Any, **kwargs: Any) -> None:
+        self.notes.append(("fail", args, kwargs))
+
+    def replay(self, prepared: PreparedLine) -> None:
+        for kind, args, kwargs in self.notes:
+            getattr(prepared, kind)(*args, **kwargs)
+
+
+def _copied(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, list) else v for k, v in values.items()}
+
+
+_LIST_INPUTS = (*enumerated_fields(), *LEGACY_FIELDS, "autres_formations_labels")
+
+
+@lru_cache(maxsize=16384)
+def _lists_outcome(cells: tuple[str | None, ...]) -> tuple[dict[str, Any], _Recorder]:
+    """The lists of a line from its list cells; cached, since territories repeat the same few combinations."""
+    raw = dict(zip(_LIST_INPUTS, cells, strict=True))
+    values = {"autres_formations_labels": raw["autres_formations_labels"]}
+    recorder = _Recorder()
+    _compute_lists(values, raw, recorder)
+    return values, recorder
+
+
 def _prepare_lists(values: dict[str, Any], raw: Mapping[str, str | None], prepared: PreparedLine) -> None:
     """Standard lists: exact or accent/case-insensitive v1 values, else v0.1 values translated."""
+    cells = tuple(raw.get(name) if name != "autres_formations_labels" else values.get(name) for name in _LIST_INPUTS)
+    changes, recorder = _lists_outcome(cells)
+    values.update(_copied(changes))
+    recorder.replay(prepared)
+
+
+def _compute_lists(values: dict[str, Any], raw: Mapping[str, str | None], prepared: Any) -> None:
     collected: dict[str, list[str]] = {}
     labels_text: list[str] = []
 
@@ -254,6 +301,12 @@ def _prepare_lists(values: dict[str, Any], raw: Mapping[str, str | None], prepar
         values["autres_formations_labels"] = "|".join(([existing] if existing else []) + labels_text)
 
 
+@lru_cache(maxsize=16384)
+def _horaires(text: str) -> str:
+    """``normalize_horaires``, cached: opening hours repeat a lot within a territory."""
+    return normalize.normalize_horaires(text)
+
+
 def _prepare_typologie(values: dict[str, Any], raw_value: str | None, prepared: PreparedLine) -> None:
     codes = []
     for item in _split_list((raw_value or "").replace(",", "|")):
@@ -265,8 +318,31 @@ def _prepare_typologie(values: dict[str, Any], raw_value: str | None, prepared: 
     values["typologie"] = codes
 
 
+_PLACE_FIELDS = ("code_insee", "code_postal", "commune", "adresse")
+
+
+@lru_cache(maxsize=16384)
+def _place_outcome(cells: tuple[str | None, ...]) -> tuple[dict[str, Any], Commune | None, _Recorder]:
+    """Where a line is, from its INSEE code, postcode, commune (and address); cached per distinct place."""
+    values = dict(zip(_PLACE_FIELDS, cells, strict=True))
+    recorder = _Recorder()
+    commune = _compute_place(values, recorder)
+    return values, commune, recorder
+
+
 def _resolve_place(values: dict[str, Any], prepared: PreparedLine) -> Commune | None:
     """Fill ``code_insee``, ``commune`` and ``code_postal`` from whatever the line gives."""
+    # The address only matters when the postcode is missing (it may hold one): keep it out of
+    # the cache key otherwise, so that lines of the same commune share one resolution.
+    address = values.get("adresse") if not values.get("code_postal") else None
+    cells = (values.get("code_insee"), values.get("code_postal"), values.get("commune"), address)
+    changes, commune, recorder = _place_outcome(cells)
+    values.update({k: v for k, v in changes.items() if k != "adresse"})
+    recorder.replay(prepared)
+    return commune
+
+
+def _compute_place(values: dict[str, Any], prepared: Any) -> Commune | None:
     referential = cog()
     commune: Commune | None = None
     insee_text = values.get("code_insee")
@@ -512,11 +588,15 @@ def prepare_line(
     prepared = PreparedLine(line=line)
     fields: dict[str, str | None] = {}
     for column, target in mapping.fields.items():
-        value = normalize.clean_text(raw.get(column))
-        if value is not None and fields.get(target) is None:
+        cell = raw.get(column)
+        if cell is None or target in fields:
+            continue
+        value = normalize.clean_text(cell)
+        if value is not None:
             fields[target] = value
     for column in mapping.unmatched:
-        value = normalize.clean_text(raw.get(column))
+        cell = raw.get(column)
+        value = None if cell is None else normalize.clean_text(cell)
         if value is not None:
             prepared.donnees_source[column] = value
     if raw.get("__extra__"):
@@ -539,7 +619,7 @@ def prepare_line(
     _prepare_emails(values, prepared)
     _prepare_urls(values, prepared)
     _prepare_single(values, "pivot", normalize.normalize_pivot, prepared)
-    _prepare_single(values, "horaires", normalize.normalize_horaires, prepared)
+    _prepare_single(values, "horaires", _horaires, prepared)
     _prepare_coordinates(values, departement, prepared)
     _prepare_resume(values, prepared)
     _prepare_date(values, today, prepared)
@@ -569,7 +649,7 @@ def _validate_keeping_line(values: dict[str, Any], prepared: PreparedLine) -> St
 
     for _attempt in range(3):
         try:
-            return Structure.model_validate(values)
+            return Structure.model_validate(values, context={"normalized": True})
         except ValidationError as error:
             issues = validation_issues(error)
         for issue in issues:
@@ -595,14 +675,19 @@ def import_key(structure: Structure, source_id: str | None) -> str:
 
 def _base(structure: Structure, prepared: PreparedLine) -> dict[str, Any]:
     """The values of a line as recorded for the next re-import's comparison."""
-    base = structure.model_dump(mode="json", exclude={"id"})
+    base = structure_values(structure)
+    del base["id"]
+    base["date_maj"] = base["date_maj"].isoformat()  # as it reads back from the stored JSON
     base["donnees_source"] = prepared.donnees_source or None
     base["valeurs_ecartees"] = prepared.set_aside or None
     return base
 
 
+_UUID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
+
+
 def _is_uuid(text: str | None) -> bool:
-    if not text:
+    if not text or not _UUID_SHAPE.fullmatch(text):
         return False
     try:
         uuid.UUID(text)
@@ -612,6 +697,23 @@ def _is_uuid(text: str | None) -> bool:
 
 
 # -- the import ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during a bulk step.
+
+    Preparing 20 000 lines allocates millions of short-lived objects while the COG's tens of
+    thousands stay alive; each automatic collection walks them all (about a fifth of the import's
+    time). Reference counting still frees everything; cycles are collected once at the end.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def import_file(
@@ -669,6 +771,22 @@ def import_table(
     :param progress: called as ``progress(done, total)`` while lines are prepared and written.
     Returns an ``ImportReport``; raises ``NotATable`` (via the readers) or ``InvalidMapping``.
     """
+    with _collector_paused():
+        return _import_table(store, table, mapping=mapping, dry_run=dry_run, all_or_nothing=all_or_nothing,
+                             by=by, progress=progress, today=today)
+
+
+def _import_table(
+    store: Store,
+    table: Table,
+    *,
+    mapping: str | Path | Mapping[str, str | None] | None,
+    dry_run: bool,
+    all_or_nothing: bool,
+    by: str,
+    progress: Progress | None,
+    today: date | None,
+) -> ImportReport:
     overrides = load_mapping_file(mapping) if isinstance(mapping, str | Path) else dict(mapping or {})
     columns = match_columns(table.columns, overrides=overrides)
     report = ImportReport(
@@ -682,18 +800,27 @@ def import_table(
     total = len(table.rows)
     step = max(1, total // 100)
 
-    prepared_lines: list[PreparedLine] = []
+    existing = fetch_existing(store)
+    by_key = {row["import_key"]: row for row in existing.values() if row["import_key"]}
+    by_fingerprint = {
+        row["import_fingerprint"]: row for row in existing.values() if row["import_fingerprint"] and row["deleted_at"] is None
+    }
+    signature = _mapping_signature(columns)
+    prepared_lines: list[tuple[PreparedLine, str]] = []
     for index, (raw, line) in enumerate(zip(table.rows, table.line_numbers, strict=True)):
-        prepared_lines.append(prepare_line(raw, columns, line=line, today=today))
+        fingerprint = line_fingerprint(raw, signature)
+        if fingerprint in by_fingerprint:
+            report.unchanged += 1  # the very same line was imported before: nothing to prepare
+        else:
+            prepared_lines.append((prepare_line(raw, columns, line=line, today=today), fingerprint))
         if progress and (index % step == 0 or index == total - 1):
             progress(index + 1, total)
 
-    existing = fetch_existing(store)
-    by_key = {row["import_key"]: row for row in existing.values() if row["import_key"]}
     seen_keys: dict[str, int] = {}
     new_writes: list[StructureWrite] = []
     updated_writes: list[StructureWrite] = []
-    for prepared in prepared_lines:
+    refreshed: list[tuple[str, str]] = []  # unchanged lines read in another shape: remember the new fingerprint
+    for prepared, fingerprint in prepared_lines:
         if prepared.structure is None:
             report.rejected += 1
             _report_issues(report, table.file, prepared)
@@ -714,7 +841,7 @@ def import_table(
             if _is_uuid(prepared.source_id) and prepared.source_id not in existing:
                 structure = structure.model_copy(update={"id": prepared.source_id})
             new_writes.append(StructureWrite(structure, prepared.source_id, key, prepared.set_aside,
-                                             prepared.donnees_source, import_base=base))
+                                             prepared.donnees_source, import_base=base, import_fingerprint=fingerprint))
             continue
         if match["deleted_at"] is not None:
             report.unchanged += 1
@@ -728,6 +855,8 @@ def import_table(
         changed = changed_fields(previous, base, compared)
         if not changed:
             report.unchanged += 1
+            if not dry_run:
+                refreshed.append((match["id"], fingerprint))
             continue
         current = structure_from_row(match)
         new_values = {**current.model_dump(), **{k: getattr(prepared.structure, k) for k in changed if k in Structure.model_fields}}
@@ -736,15 +865,15 @@ def import_table(
         updated_writes.append(StructureWrite(
             Structure.model_construct(**new_values), prepared.source_id or match["source_id"], key,
             set_aside, {**json.loads(match["donnees_source"] or "{}"), **prepared.donnees_source},
-            import_base={**previous, **{k: base[k] for k in compared}},
+            import_base={**previous, **{k: base[k] for k in compared}}, import_fingerprint=fingerprint,
         ))
     report.new = len(new_writes)
     report.updated = len(updated_writes)
 
     pairs = find_duplicates(
         [_candidate(w.structure) for w in new_writes],
-        [_candidate(structure_from_row(row)) for row in existing.values() if row["deleted_at"] is None],
-    )
+        [_candidate_of_row(row) for row in existing.values() if row["deleted_at"] is None],
+    ) if new_writes else []
     report.duplicate_pairs = pairs
     report.duplicates = len({p.structure_id for p in pairs})
 
@@ -753,6 +882,9 @@ def import_table(
     if all_or_nothing and report.rejected:
         raise ImportRejected(table.file, report.rejected)
     if not new_writes and not updated_writes:
+        if refreshed:
+            with store.atomic() as con:
+                remember_fingerprints(con, refreshed)
         return report
     report.import_run_id = new_id()
     now = utc_now()
@@ -766,6 +898,7 @@ def import_table(
         insert_structures(con, new_writes, by=by, reason="import", import_run_id=report.import_run_id, now=now)
         replace_structures(con, updated_writes, by=by, reason="import", import_run_id=report.import_run_id, now=now)
         record_duplicate_candidates(con, pairs, by=by, import_run_id=report.import_run_id)
+        remember_fingerprints(con, refreshed)
         record_audit(con, actor=by, action="import", entity="import_runs", entity_id=report.import_run_id,
                      details={"fichier": table.file, **report.counts()})
     if progress:
@@ -776,6 +909,40 @@ def import_table(
 
 def _candidate(structure: Structure) -> Candidate:
     return Candidate(structure.id, structure.nom, structure.code_insee or structure.code_postal, structure.pivot)
+
+
+def _candidate_of_row(row: Mapping[str, Any]) -> Candidate:
+    return Candidate(row["id"], row["nom"], row["code_insee"] or row["code_postal"], row["pivot"])
+
+
+# Bump when line preparation changes what it produces, so that lines imported before are prepared again.
+PREPARATION_VERSION = 1
+
+
+def _mapping_signature(columns: ColumnMapping) -> str:
+    return json.dumps([PREPARATION_VERSION, sorted(columns.fields.items()), sorted(columns.unmatched)], ensure_ascii=False)
+
+
+def line_fingerprint(raw: Mapping[str, str | None], signature: str) -> str:
+    """A hash of a source line as read, with the column mapping: the same line re-imported is
+    recognised without being prepared again (dlt's "seen row hashes")."""
+    digest = hashlib.sha1(signature.encode())
+    for key in sorted(k for k, v in raw.items() if v is not None):
+        digest.update(f"\x1e{key}\x1f{raw[key]}".encode())
+    return digest.hexdigest()
+
+
+def remember_fingerprints(con: Any, pairs: list[tuple[str, str]]) -> None:
+    """Record the fingerprint of lines found unchanged, so the next re-import skips them."""
+    if not pairs:
+        return
+    con.register("_maillage_fingerprints", pa.table({"id": [p[0] for p in pairs], "fp": [p[1] for p in pairs]}))
+    try:
+        con.execute(
+            "UPDATE structures SET import_fingerprint = f.fp FROM _maillage_fingerprints f WHERE structures.id = f.id"
+        )
+    finally:
+        con.unregister("_maillage_fingerprints")
 
 
 def _report_issues(report: ImportReport, file: str, prepared: PreparedLine) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # v0 field → list of (v0 value, v1 field, v1 value). v1 value None: no equivalent in v1.
 LEGACY_VALUE_MAP: dict[str, tuple[tuple[str, str, str | None], ...]] = {
@@ -81,6 +82,7 @@ LEGACY_VALUE_MAP: dict[str, tuple[tuple[str, str, str | None], ...]] = {
 LEGACY_FIELDS = ("publics_accueillis", "conditions_acces", "labels_nationaux")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase, without accents, apostrophes unified and spaces collapsed: the key to compare labels."""
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))

@@ -245,6 +245,7 @@ class Cog:
         self._regions = regions
         self._epcis = epcis
         self._by_code: dict[str, Commune] = {}
+        self._departement_of_postcode: dict[str, str | None] = {}
         self._sub_by_code: dict[str, list[Commune]] = defaultdict(list)
         self._current: list[Commune] = []
         self._current_by_departement: dict[str, list[Commune]] = defaultdict(list)
@@ -309,6 +310,13 @@ class Cog:
 
     def departement_of_postcode(self, code_postal: str) -> str | None:
         """Département of a postcode: from the communes using it, else guessed from its digits."""
+        if not code_postal:
+            return None
+        if code_postal not in self._departement_of_postcode:
+            self._departement_of_postcode[code_postal] = self._guess_departement_of_postcode(code_postal)
+        return self._departement_of_postcode[code_postal]
+
+    def _guess_departement_of_postcode(self, code_postal: str) -> str | None:
         if not code_postal:
             return None
         code_postal = code_postal.strip()

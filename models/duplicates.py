@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import duckdb
+import pyarrow as pa
 
 from models.audit import record_audit
 from models.ids import new_id
@@ -20,6 +21,13 @@ from models.structure import data_fields
 
 DuplicateStatus = Literal["a_examiner", "fusionne", "distinct"]
 DUPLICATE_STATUSES: tuple[str, ...] = get_args(DuplicateStatus)
+
+
+_PAIR_SCHEMA = pa.schema(
+    [("id", pa.string()), ("structure_id", pa.string()), ("other_id", pa.string()), ("reason", pa.string()),
+     ("score", pa.float64()), ("import_run_id", pa.string()), ("created_at", pa.timestamp("us", tz="UTC")),
+     ("updated_at", pa.timestamp("us", tz="UTC")), ("updated_by", pa.string())]
+)
 
 
 @dataclass(frozen=True)
@@ -41,19 +49,27 @@ def record_duplicate_candidates(
         for row in con.execute("SELECT structure_id, other_id FROM duplicate_candidates").fetchall()
     }
     now = utc_now()
-    added = 0
+    rows = []
     for pair in pairs:
         key = frozenset((pair.structure_id, pair.other_id))
         if key in known:
             continue
         known.add(key)
-        con.execute(
-            "INSERT INTO duplicate_candidates (id, structure_id, other_id, reason, score, status, import_run_id,"
-            " created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, 'a_examiner', ?, ?, ?, ?)",
-            [new_id(), pair.structure_id, pair.other_id, pair.reason, pair.score, import_run_id, now, now, by],
-        )
-        added += 1
-    return added
+        rows.append({
+            "id": new_id(), "structure_id": pair.structure_id, "other_id": pair.other_id, "reason": pair.reason,
+            "score": pair.score, "import_run_id": import_run_id, "created_at": now, "updated_at": now, "updated_by": by,
+        })
+    if rows:
+        con.register("_maillage_pairs", pa.Table.from_pylist(rows, schema=_PAIR_SCHEMA))
+        try:
+            con.execute(
+                "INSERT INTO duplicate_candidates (id, structure_id, other_id, reason, score, status, import_run_id,"
+                " created_at, updated_at, updated_by) SELECT id, structure_id, other_id, reason, score, 'a_examiner',"
+                " import_run_id, created_at, updated_at, updated_by FROM _maillage_pairs"
+            )
+        finally:
+            con.unregister("_maillage_pairs")
+    return len(rows)
 
 
 def list_duplicate_candidates(con: duckdb.DuckDBPyConnection, *, status: str = "a_examiner") -> list[dict[str, Any]]:

@@ -65,6 +65,7 @@ def _registry(con: duckdb.DuckDBPyConnection) -> None:
         + ", source_id VARCHAR,"
         " import_key VARCHAR,"
         " import_base JSON,"
+        " import_fingerprint VARCHAR,"
         " merged_into VARCHAR,"
         " created_at TIMESTAMPTZ NOT NULL,"
         " updated_at TIMESTAMPTZ NOT NULL,"

@@ -69,21 +69,29 @@ _SPACE_RUN = re.compile(r"[ \t\f\v]+")
 _SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
 
 
+# Anything clean_text would change inside a string: odd spaces, tabs, runs of spaces, CR, newlines.
+_NEEDS_CLEANING = re.compile("[\u00a0\u202f\u2007\u2009\u200a\u3000\u200b\ufeff\r\n\t\f\v]|  ")
+_PLACEHOLDER_MAX = max(len(p) for p in _PLACEHOLDERS)
+
+
 def clean_text(value: object) -> str | None:
     """Return the cell as a tidy string (odd spaces unified, runs collapsed) or None when empty."""
     if value is None:
         return None
-    if isinstance(value, float):
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, float):
         if math.isnan(value):
             return None
-        if value.is_integer():
-            return str(int(value))
-    text = str(value).translate(_SPACE_LIKE)
-    text = _SPACE_RUN.sub(" ", text)
-    if "\n" in text:
-        text = _SPACE_AROUND_NEWLINE.sub("\n", text)
+        text = str(int(value)) if value.is_integer() else str(value)
+    else:
+        text = str(value)
+    if _NEEDS_CLEANING.search(text):  # the common case, a plain string, skips the rewriting below
+        text = _SPACE_RUN.sub(" ", text.translate(_SPACE_LIKE))
+        if "\n" in text:
+            text = _SPACE_AROUND_NEWLINE.sub("\n", text)
     text = text.strip()
-    if text.lower() in _PLACEHOLDERS:
+    if len(text) <= _PLACEHOLDER_MAX and text.lower() in _PLACEHOLDERS:
         return None
     return text
 

@@ -61,22 +61,12 @@ def _arrow_schema(extra: tuple[tuple[str, str], ...]) -> pa.Schema:
     return pa.schema(fields)
 
 
-_VERSION_EXTRA = (
-    ("version_id", "text"),
-    ("structure_id", "text"),
-    ("valid_from", "time"),
-    ("deleted", "bool"),
-    ("change_reason", "text"),
-    ("import_run_id", "text"),
-    ("created_at", "time"),
-    ("updated_at", "time"),
-    ("updated_by", "text"),
-)
 _CURRENT_EXTRA = (
     ("id", "text"),
     ("source_id", "text"),
     ("import_key", "text"),
     ("import_base", "text"),
+    ("import_fingerprint", "text"),
     ("created_at", "time"),
     ("updated_at", "time"),
     ("updated_by", "text"),
@@ -93,6 +83,7 @@ class StructureWrite:
     valeurs_ecartees: list[dict[str, Any]] = field(default_factory=list)
     donnees_source: dict[str, Any] = field(default_factory=dict)
     import_base: dict[str, Any] | None = None  # the values as the source last gave them
+    import_fingerprint: str | None = None  # hash of the source line as read (see collect.imports)
 
     def record(self) -> dict[str, Any]:
         row = structure_record(self.structure)
@@ -116,48 +107,6 @@ def write_for_row(row: Mapping[str, Any], structure: Structure) -> StructureWrit
     )
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], extra) -> None:
-    """Insert ``rows`` into ``table`` in one statement through an Arrow batch."""
-    if not rows:
-        return
-    schema = _arrow_schema(extra)
-    batch = pa.Table.from_pylist(rows, schema=schema)
-    columns = _quoted(schema.names)
-    con.register("_maillage_batch", batch)
-    try:
-        sql = "INSERT INTO " + table + " (" + columns + ") SELECT " + columns + " FROM _maillage_batch"
-        con.execute(sql)
-    finally:
-        con.unregister("_maillage_batch")
-
-
-def _version_rows(
-    writes: Sequence[tuple[str, dict[str, Any]]],
-    *,
-    now: datetime,
-    by: str,
-    reason: str,
-    import_run_id: str | None,
-    deleted: bool = False,
-) -> list[dict[str, Any]]:
-    rows = []
-    for structure_id, record in writes:
-        row = {name: record.get(name) for name in structure_columns()}
-        row.update(
-            version_id=new_id(),
-            structure_id=structure_id,
-            valid_from=now,
-            deleted=deleted,
-            change_reason=reason,
-            import_run_id=import_run_id,
-            created_at=now,
-            updated_at=now,
-            updated_by=by,
-        )
-        rows.append(row)
-    return rows
-
-
 def _current_row(write: StructureWrite, record: dict[str, Any], *, now: datetime, by: str) -> dict[str, Any]:
     """The ``structures`` row of a write (``created_at`` is only used by inserts)."""
     row = {name: record.get(name) for name in structure_columns()}
@@ -166,11 +115,43 @@ def _current_row(write: StructureWrite, record: dict[str, Any], *, now: datetime
         source_id=write.source_id,
         import_key=write.import_key,
         import_base=_json_or_none(write.import_base),
+        import_fingerprint=write.import_fingerprint,
         created_at=now,
         updated_at=now,
         updated_by=by,
     )
     return row
+
+
+def _register_batch(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> str:
+    """Register ``rows`` (current-table rows) as the Arrow view ``_maillage_batch``; return its column list."""
+    schema = _arrow_schema(_CURRENT_EXTRA)
+    # Column by column: twice as fast as pa.Table.from_pylist on row dicts.
+    batch = pa.table({name: [row.get(name) for row in rows] for name in schema.names}, schema=schema)
+    con.register("_maillage_batch", batch)
+    return _quoted(schema.names)
+
+
+def _open_versions(
+    con: duckdb.DuckDBPyConnection,
+    structure_ids: Sequence[str],
+    *,
+    now: datetime,
+    by: str,
+    reason: str,
+    import_run_id: str | None,
+    deleted: bool = False,
+) -> None:
+    """Open a version of each structure: a snapshot, taken in SQL, of its current row."""
+    columns = _quoted(structure_columns())
+    sql = (
+        "INSERT INTO structure_versions (version_id, structure_id, valid_from, deleted, change_reason, import_run_id, "
+        + columns
+        + ", created_at, updated_at, updated_by) SELECT uuidv7()::VARCHAR, id, ?, ?, ?, ?, "
+        + columns
+        + ", ?, ?, ? FROM structures WHERE id IN (SELECT unnest(?::VARCHAR[]))"
+    )
+    con.execute(sql, [now, deleted, reason, import_run_id, now, now, by, list(structure_ids)])
 
 
 def _close_current_versions(con: duckdb.DuckDBPyConnection, structure_ids: Sequence[str], now: datetime) -> None:
@@ -192,19 +173,18 @@ def insert_structures(
     import_run_id: str | None = None,
     now: datetime | None = None,
 ) -> list[str]:
-    """Add new structures and their first version; return their ids."""
+    """Add new structures and their first version, in two statements whatever their number; return their ids."""
+    if not writes:
+        return []
     now = now or utc_now()
-    current = []
-    versions = []
-    for write in writes:
-        record = write.record()
-        current.append(_current_row(write, record, now=now, by=by))
-        versions.append((write.structure.id, record))
-    _insert_rows(con, "structures", current, _CURRENT_EXTRA)
-    _insert_rows(
-        con, "structure_versions", _version_rows(versions, now=now, by=by, reason=reason, import_run_id=import_run_id), _VERSION_EXTRA
-    )
-    return [write.structure.id for write in writes]
+    ids = [write.structure.id for write in writes]
+    columns = _register_batch(con, [_current_row(write, write.record(), now=now, by=by) for write in writes])
+    try:
+        con.execute("INSERT INTO structures (" + columns + ") SELECT " + columns + " FROM _maillage_batch")
+    finally:
+        con.unregister("_maillage_batch")
+    _open_versions(con, ids, now=now, by=by, reason=reason, import_run_id=import_run_id)
+    return ids
 
 
 def replace_structures(
@@ -216,31 +196,27 @@ def replace_structures(
     import_run_id: str | None = None,
     now: datetime | None = None,
 ) -> list[str]:
-    """Write new values of existing structures: close their versions, open new ones."""
+    """Write new values of existing structures: close their versions, update them, open new versions."""
     if not writes:
         return []
     now = now or utc_now()
     ids = [write.structure.id for write in writes]
-    records = [(write.structure.id, write.record()) for write in writes]
     _close_current_versions(con, ids, now)
-    _insert_rows(
-        con, "structure_versions", _version_rows(records, now=now, by=by, reason=reason, import_run_id=import_run_id), _VERSION_EXTRA
-    )
-    rows = [_current_row(write, record, now=now, by=by) for write, (_, record) in zip(writes, records, strict=True)]
+    _register_batch(con, [_current_row(write, write.record(), now=now, by=by) for write in writes])
     assignments = ", ".join(f'"{name}" = b."{name}"' for name in structure_columns())
-    schema = _arrow_schema(_CURRENT_EXTRA)
-    con.register("_maillage_batch", pa.Table.from_pylist(rows, schema=schema))
     try:
         sql = (
             "UPDATE structures SET " + assignments + ", updated_at = b.updated_at, updated_by = b.updated_by,"
             " source_id = coalesce(b.source_id, structures.source_id),"
             " import_key = coalesce(b.import_key, structures.import_key),"
-            " import_base = coalesce(b.import_base, structures.import_base)"
+            " import_base = coalesce(b.import_base, structures.import_base),"
+            " import_fingerprint = coalesce(b.import_fingerprint, structures.import_fingerprint)"
             " FROM _maillage_batch b WHERE structures.id = b.id"
         )
         con.execute(sql)
     finally:
         con.unregister("_maillage_batch")
+    _open_versions(con, ids, now=now, by=by, reason=reason, import_run_id=import_run_id)
     return ids
 
 
@@ -405,14 +381,8 @@ def delete_structure(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: s
         raise StructureNotFound(structure_id)
     now = utc_now()
     _close_current_versions(con, [structure_id], now)
-    record = {name: row.get(name) for name in structure_columns()}
-    _insert_rows(
-        con,
-        "structure_versions",
-        _version_rows([(structure_id, record)], now=now, by=by,
-                      reason="fusion" if merged_into else "suppression", import_run_id=None, deleted=True),
-        _VERSION_EXTRA,
-    )
+    _open_versions(con, [structure_id], now=now, by=by, reason="fusion" if merged_into else "suppression",
+                   import_run_id=None, deleted=True)
     con.execute(
         "UPDATE structures SET deleted_at = ?, merged_into = ?, updated_at = ?, updated_by = ? WHERE id = ?",
         [now, merged_into, now, by, structure_id],
@@ -428,12 +398,7 @@ def restore_structure(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: 
         raise StructureNotFound(structure_id)
     now = utc_now()
     _close_current_versions(con, [structure_id], now)
-    record = {name: row.get(name) for name in structure_columns()}
-    _insert_rows(
-        con, "structure_versions",
-        _version_rows([(structure_id, record)], now=now, by=by, reason="restauration", import_run_id=None),
-        _VERSION_EXTRA,
-    )
+    _open_versions(con, [structure_id], now=now, by=by, reason="restauration", import_run_id=None)
     con.execute(
         "UPDATE structures SET deleted_at = NULL, merged_into = NULL, updated_at = ?, updated_by = ? WHERE id = ?",
         [now, by, structure_id],

@@ -49,9 +49,16 @@ def enumerated_fields() -> tuple[str, ...]:
     return tuple(f.name for f in standard_v1().fields if f.choices)
 
 
+@cache
 def list_fields() -> tuple[str, ...]:
     """Fields holding several values (joined by ``|`` in the standard's files)."""
     return (*enumerated_fields(), *FREE_MULTI_FIELDS_V1, "telephones_autres")
+
+
+def _normalized(info: ValidationInfo) -> bool:
+    """True when the caller already normalised every value with ``models.normalize`` (imports do,
+    line by line, with the same functions): the validators then skip parsing a second time."""
+    return bool(info.context and info.context.get("normalized"))
 
 
 def _fail(message: str) -> PydanticCustomError:
@@ -169,7 +176,9 @@ class Structure(BaseModel):
 
     @field_validator("pivot", mode="before")
     @classmethod
-    def _pivot(cls, value: Any) -> str | None:
+    def _pivot(cls, value: Any, info: ValidationInfo) -> str | None:
+        if _normalized(info):
+            return value
         text = _text(value)
         if not text:
             return None
@@ -180,7 +189,9 @@ class Structure(BaseModel):
 
     @field_validator("code_postal", mode="before")
     @classmethod
-    def _code_postal(cls, value: Any) -> str:
+    def _code_postal(cls, value: Any, info: ValidationInfo) -> str:
+        if _normalized(info):
+            return value
         text = _text(value)
         if not text:
             raise _fail("Le code postal est obligatoire.")
@@ -191,7 +202,9 @@ class Structure(BaseModel):
 
     @field_validator("code_insee", mode="before")
     @classmethod
-    def _code_insee(cls, value: Any) -> str | None:
+    def _code_insee(cls, value: Any, info: ValidationInfo) -> str | None:
+        if _normalized(info):
+            return value
         text = _text(value)
         if not text:
             return None
@@ -219,6 +232,8 @@ class Structure(BaseModel):
     @field_validator("telephone", "contact_telephone", mode="before")
     @classmethod
     def _telephone(cls, value: Any, info: ValidationInfo) -> str | None:
+        if _normalized(info):
+            return value
         text = _text(value)
         if not text:
             return None
@@ -232,6 +247,8 @@ class Structure(BaseModel):
     @field_validator("telephones_autres", mode="before")
     @classmethod
     def _telephones_autres(cls, value: Any, info: ValidationInfo) -> list[str]:
+        if _normalized(info):
+            return value
         phones = []
         for item in _as_list(value):
             try:
@@ -253,7 +270,9 @@ class Structure(BaseModel):
 
     @field_validator("courriels", mode="before")
     @classmethod
-    def _courriels(cls, value: Any) -> list[str]:
+    def _courriels(cls, value: Any, info: ValidationInfo) -> list[str]:
+        if _normalized(info):
+            return value
         try:
             return [normalize.normalize_email(item) for item in _as_list(value)]
         except InvalidValue as error:
@@ -261,7 +280,9 @@ class Structure(BaseModel):
 
     @field_validator("contact_courriel", mode="before")
     @classmethod
-    def _contact_courriel(cls, value: Any) -> str | None:
+    def _contact_courriel(cls, value: Any, info: ValidationInfo) -> str | None:
+        if _normalized(info):
+            return value
         text = _text(value)
         if not text:
             return None
@@ -272,7 +293,9 @@ class Structure(BaseModel):
 
     @field_validator("site_web", mode="before")
     @classmethod
-    def _site_web(cls, value: Any) -> list[str]:
+    def _site_web(cls, value: Any, info: ValidationInfo) -> list[str]:
+        if _normalized(info):
+            return value
         try:
             return [normalize.normalize_url(item) for item in _as_list(value)]
         except InvalidValue as error:
@@ -280,7 +303,9 @@ class Structure(BaseModel):
 
     @field_validator("fiche_acces_libre", "prise_rdv", mode="before")
     @classmethod
-    def _url(cls, value: Any) -> str | None:
+    def _url(cls, value: Any, info: ValidationInfo) -> str | None:
+        if _normalized(info):
+            return value
         text = _text(value)
         if not text:
             return None
@@ -291,7 +316,9 @@ class Structure(BaseModel):
 
     @field_validator("horaires", mode="before")
     @classmethod
-    def _horaires(cls, value: Any) -> str | None:
+    def _horaires(cls, value: Any, info: ValidationInfo) -> str | None:
+        if _normalized(info):
+            return value
         text = _text(value)
         if not text:
             return None
@@ -302,7 +329,9 @@ class Structure(BaseModel):
 
     @field_validator("date_maj", mode="before")
     @classmethod
-    def _date_maj(cls, value: Any) -> date:
+    def _date_maj(cls, value: Any, info: ValidationInfo) -> date:
+        if _normalized(info):
+            return value
         if value is None or (isinstance(value, str) and not value.strip()):
             raise _fail("La date de mise à jour (date_maj) est obligatoire.")
         try:
@@ -314,7 +343,9 @@ class Structure(BaseModel):
 
     @field_validator("typologie", mode="before")
     @classmethod
-    def _typologie(cls, value: Any) -> list[str]:
+    def _typologie(cls, value: Any, info: ValidationInfo) -> list[str]:
+        if _normalized(info):
+            return value
         codes = []
         for item in _as_list(value):
             code = typology_code(item)
@@ -341,6 +372,8 @@ class Structure(BaseModel):
     )
     @classmethod
     def _choices(cls, value: Any, info: ValidationInfo) -> list[str]:
+        if _normalized(info):
+            return value
         assert info.field_name is not None
         allowed = standard_v1().choices(info.field_name)
         chosen = []
@@ -457,14 +490,21 @@ def validate_structure(data: Mapping[str, Any]) -> tuple[Structure | None, list[
     return structure, issues
 
 
+@cache
 def data_fields() -> tuple[str, ...]:
     """Every field of a structure but its id, in a stable order (standard first, then extras)."""
     return tuple(name for name in Structure.model_fields if name != "id")
 
 
+def structure_values(structure: Structure) -> dict[str, Any]:
+    """The structure's fields as a plain dict (a shallow copy: every field is a plain value or a
+    list of text, so no serialiser is needed; much cheaper than ``model_dump`` on bulk imports)."""
+    return {name: (list(value) if isinstance(value, list) else value) for name, value in structure.__dict__.items()}
+
+
 def structure_record(structure: Structure) -> dict[str, Any]:
     """The structure as a store row: empty lists become None (absent)."""
-    record = structure.model_dump()
+    record = structure_values(structure)
     for name in list_fields():
         if not record.get(name):
             record[name] = None
