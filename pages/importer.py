@@ -252,7 +252,7 @@ upload = st.session_state.get(FILE)
 
 if st.session_state.get(DONE):
     st.success(st.session_state[DONE])
-    st.page_link("pages/structures.py", label="Voir les structures", icon="🏢")
+    st.page_link("pages/structures.py", label="Voir les structures", icon=":material/apartment:")
 
 if upload is None:
     st.info("Choisissez un fichier pour commencer.")

@@ -29,8 +29,8 @@ def app_pages() -> dict[str, list[st.Page]]:
     """The navigation of the app (``app.py`` runs it; ``page_setup`` may need it too)."""
     return {
         "Registre": [
-            st.Page("pages/structures.py", title="Structures", icon="🏢", default=True),
-            st.Page("pages/importer.py", title="Import", icon="📥"),
+            st.Page("pages/structures.py", title="Structures", icon=":material/apartment:", default=True),
+            st.Page("pages/importer.py", title="Import", icon=":material/upload_file:"),
         ],
     }
 
@@ -121,9 +121,9 @@ def render_issues(issues: Iterable[Issue], *, with_field: bool = True) -> None:
     for issue in issues:
         text = issue_text(issue) if with_field else issue.message
         if issue.is_error:
-            st.error(text, icon="⛔")
+            st.error(text, icon=":material/error:")
         else:
-            st.warning(text, icon="⚠️")
+            st.warning(text, icon=":material/warning:")
 
 
 def paris_time(moment: datetime | None) -> str:

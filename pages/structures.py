@@ -318,7 +318,7 @@ def _results_table(store: Store, filters: dict[str, Any]) -> None:
     if not rows:
         if total == 0 and not any(value for value in filters.values()):
             st.info("Le registre est vide : importez un fichier de structures.")
-            st.page_link("pages/importer.py", label="Aller à l'import", icon="📥")
+            st.page_link("pages/importer.py", label="Aller à l'import", icon=":material/upload_file:")
         else:
             st.info("Aucune structure ne correspond à cette recherche.")
         return
@@ -446,9 +446,9 @@ def _field_issues(name: str, issues: list) -> None:
     for issue in issues:
         if issue.field == name:
             if issue.is_error:
-                st.error(issue.message, icon="⛔")
+                st.error(issue.message, icon=":material/error:")
             else:
-                st.warning(issue.message, icon="⚠️")
+                st.warning(issue.message, icon=":material/warning:")
 
 
 def _edit_form(row: dict[str, Any]) -> None:

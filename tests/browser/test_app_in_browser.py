@@ -1,0 +1,55 @@
+"""End to end: a real `streamlit run app.py` driven in Debian's Chromium, as a user would."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from models.store import Store
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_the_app_starts_on_the_demo_territory(streamlit_app, page):
+    url, db = streamlit_app
+    page.goto(url)
+    expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
+    expect(page.get_by_role("heading", name="Structures")).to_be_visible()
+    _no_exception(page)
+    assert Store(db).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]
+
+
+def test_a_search_narrows_the_list_and_a_structure_opens(streamlit_app, page):
+    url, _ = streamlit_app
+    page.goto(url)
+    expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
+    search = page.get_by_label(re.compile("Rechercher", re.IGNORECASE)).first
+    search.fill("Rivière Salée")
+    search.press("Enter")
+    expect(page.get_by_text(re.compile(r"\b1 structure\b")).first).to_be_visible()
+    _no_exception(page)
+
+
+def test_a_french_excel_file_is_simulated_then_imported(streamlit_app, page):
+    url, db = streamlit_app
+    page.goto(url)
+    expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
+    page.goto(url + "/importer")
+    expect(page.get_by_role("heading", name="Import")).to_be_visible()
+    page.locator("input[type='file']").set_input_files(str(FIXTURES / "structures-excel-cp1252.csv"))
+    page.get_by_role("button", name="Simuler l'import").click()
+    expect(page.get_by_text("Correspondance des colonnes")).to_be_visible()
+    assert Store(db).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]  # a simulation writes nothing
+    page.get_by_role("button", name="Importer", exact=True).click()
+    expect(page.get_by_text("931 structures").first).to_be_visible()
+    _no_exception(page)
+    assert Store(db).query("SELECT count(*) AS n FROM structures") == [{"n": 931}]
