@@ -392,7 +392,14 @@ class Structure(BaseModel):
     @property
     def departement(self) -> str | None:
         """The département (or COM) code of the lieu, from its INSEE code or postcode."""
-        return _departement(self.model_dump(include={"code_insee", "code_postal"}))
+        return _departement({"code_insee": self.code_insee, "code_postal": self.code_postal})
+
+    @property
+    def timezone(self) -> str:
+        """The lieu's IANA time zone, from its département (``Indian/Reunion`` for 974…)."""
+        from models.cog import timezone_for_departement
+
+        return timezone_for_departement(self.departement)
 
 
 def validation_issues(error: ValidationError) -> list[Issue]:

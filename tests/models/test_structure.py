@@ -89,3 +89,23 @@ def test_an_unknown_insee_code_is_an_error():
 def test_the_contact_person_is_kept_beside_the_standard_fields():
     assert {"contact_nom", "contact_telephone", "contact_courriel"} <= set(data_fields())
     assert not {"contact_nom", "contact_telephone", "contact_courriel"} & set(standard_v1().field_names)
+
+
+@pytest.mark.parametrize(
+    ("commune", "code_postal", "code_insee", "zone"),
+    [
+        ("Châteaubernard", "16100", "16089", "Europe/Paris"),
+        ("Les Abymes", "97139", "97101", "America/Guadeloupe"),
+        ("Saint-Denis", "97400", "97411", "Indian/Reunion"),
+        ("Mamoudzou", "97600", "97611", "Indian/Mayotte"),
+        ("Cayenne", "97300", "97302", "America/Cayenne"),
+        ("Nouméa", "98800", "98818", "Pacific/Noumea"),
+        ("Papeete", "98714", "98735", "Pacific/Tahiti"),
+    ],
+)
+def test_each_structure_lives_in_the_time_zone_of_its_departement(commune, code_postal, code_insee, zone):
+    structure, issues = validate_structure(
+        {**VALID, "commune": commune, "code_postal": code_postal, "code_insee": code_insee}
+    )
+    assert structure is not None, issues
+    assert structure.timezone == zone
