@@ -12,6 +12,7 @@ makes one user action one transaction.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -274,11 +275,20 @@ def count_structures(
     return int(row[0]) if row else 0
 
 
+def _search_text(raw: str | None) -> str | None:
+    """The searched text; a SIRET or postcode typed with spaces or dots (``434 933 123 00029``) is compacted."""
+    text = (raw or "").strip()
+    if re.fullmatch(r"[\d\s.]+", text):
+        text = re.sub(r"[\s.]", "", text)
+    return text or None
+
+
 def _filter_sql(text, code_insee, departement, typologie, service, include_deleted) -> tuple[str, list[Any]]:
     clauses = ["TRUE"]
     params: list[Any] = []
     if not include_deleted:
         clauses.append("deleted_at IS NULL")
+    text = _search_text(text)
     if text:
         clauses.append(
             "(strip_accents(lower(nom)) LIKE '%' || strip_accents(lower(?)) || '%'"

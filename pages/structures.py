@@ -240,13 +240,6 @@ def _save(structure_id: str, version: int) -> None:
 # -- search ---------------------------------------------------------------------------------------
 
 
-def _search_text(raw: str) -> str | None:
-    text = raw.strip()
-    if re.fullmatch(r"[\d\s.]+", text):  # SIRET or postcode typed with spaces or dots
-        text = re.sub(r"[\s.]", "", text)
-    return text or None
-
-
 def _filters(store: Store) -> dict[str, Any]:
     show_deleted = st.session_state.get("structures.supprimees", False)
     with store.connect() as con:
@@ -290,7 +283,7 @@ def _filters(store: Store) -> dict[str, Any]:
         st.space("small")
         st.checkbox("Afficher les structures supprimées", key="structures.supprimees", on_change=_reset_page)
     return {
-        "text": _search_text(text),
+        "text": text,
         "departement": st.session_state.get("structures.departement"),
         "code_insee": st.session_state.get("structures.commune"),
         "typologie": st.session_state.get("structures.typologie"),

@@ -139,3 +139,11 @@ def test_every_write_is_in_the_audit_log(store, lieu_id):
         update_structure(con, lieu_id, {"nom": "Espace Rivière Salée"}, by="bob")
     rows = store.query("SELECT actor, action FROM audit_log ORDER BY occurred_at")
     assert rows == [{"actor": "alice", "action": "structure.create"}, {"actor": "bob", "action": "structure.update"}]
+
+
+def test_a_siret_typed_with_spaces_finds_its_structure(store):
+    with store.atomic() as con:
+        create_structure(con, {**LIEU, "pivot": "21010053500017"}, by="alice")
+    with store.connect() as con:
+        assert count_structures(con, text="210 100 535 00017") == 1
+        assert count_structures(con, text="210.100.535.00017") == 1
