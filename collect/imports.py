@@ -84,6 +84,11 @@ class ImportIssue:
         return f"{where} : {self.message}"
 
 
+def _counted(count: int, singular: str, plural: str) -> str:
+    """``1 ligne lue`` / ``0 ligne lue`` / ``3 lignes lues``: French agreement (0 and 1 are singular)."""
+    return f"{count} {singular if count <= 1 else plural}"
+
+
 @dataclass
 class ImportReport:
     """What an import found and did; ``dry_run`` reports only, nothing is written."""
@@ -128,13 +133,18 @@ class ImportReport:
         }
 
     def summary(self) -> str:
-        """One French sentence with the counts."""
+        """One French sentence with the counts (« 1 ligne lue, 2 nouvelles… »)."""
         head = "Simulation (rien n'a été enregistré)" if self.dry_run else "Import"
-        return (
-            f"{head} — {self.file} : {self.rows_read} lignes lues, {self.new} nouvelles, {self.updated} mises à jour, "
-            f"{self.unchanged} inchangées, {self.duplicates} doublons possibles, {self.rejected} rejetées, "
-            f"{len(self.warnings)} avertissements."
-        )
+        parts = [
+            _counted(self.rows_read, "ligne lue", "lignes lues"),
+            _counted(self.new, "nouvelle", "nouvelles"),
+            _counted(self.updated, "mise à jour", "mises à jour"),
+            _counted(self.unchanged, "inchangée", "inchangées"),
+            _counted(self.duplicates, "doublon possible", "doublons possibles"),
+            _counted(self.rejected, "rejetée", "rejetées"),
+            _counted(len(self.warnings), "avertissement", "avertissements"),
+        ]
+        return f"{head} — {self.file} : " + ", ".join(parts) + "."
 
     def issue_rows(self) -> list[dict[str, Any]]:
         """The issues as table rows (French column names), for a page or a CSV."""
