@@ -181,5 +181,74 @@ def validate(file: str, max_messages: int) -> None:
         sys.exit(1)
 
 
+
+# --------------------------------------------------------------------------------------------
+# Questionnaires (files only: nothing here touches the store)
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'s' if number > 1 else ''}"
+
+
+def _shape(questionnaire) -> str:
+    questions = sum(len(section.questions) for section in questionnaire.sections)
+    return f"{_count(len(questionnaire.sections), 'section')}, {_count(questions, 'question')}"
+
+
+@main.group()
+def questionnaire() -> None:
+    """Importer un XLSForm (ODK, KoboToolbox) et vérifier un questionnaire."""
+
+
+@questionnaire.command(name="import")
+@click.argument("form")
+@click.option("--out", type=click.Path(dir_okay=False), help="Fichier YAML à écrire (défaut : FORM.yaml à côté).")
+@click.option("--code", help="Code du questionnaire (défaut : le form_id des réglages, sinon le nom du fichier).")
+def questionnaire_import(form: str, out: str | None, code: str | None) -> None:
+    """Convertir un XLSForm (.xlsx) en questionnaire YAML, en signalant ce qui n'est pas repris."""
+    from collect.questionnaire import questionnaire_to_yaml
+    from collect.xlsform import import_xlsform
+
+    result = import_xlsform(form, code=code)
+    for problem in result.problems:
+        click.echo(f"[{problem.severity}] {problem}")
+    if result.questionnaire is None:
+        errors = _count(len(result.errors), "erreur")
+        click.echo(f"Aucun questionnaire produit : {errors} à corriger dans {Path(form).name}.")
+        sys.exit(1)
+    target = Path(out) if out else Path(form).with_suffix(".yaml")
+    try:
+        target.write_text(questionnaire_to_yaml(result.questionnaire), encoding="utf-8")
+    except OSError as error:
+        click.echo(f"[erreur] {target} : écriture impossible ({error.strerror or error}).")
+        sys.exit(1)
+    click.echo(f"Questionnaire « {result.questionnaire.titre} » : {_shape(result.questionnaire)} → {target}")
+
+
+@questionnaire.command(name="check")
+@click.argument("file")
+def questionnaire_check(file: str) -> None:
+    """Vérifier un questionnaire YAML (ou un XLSForm .xlsx, importé en mémoire)."""
+    from collect.questionnaire import QuestionnaireInvalid, load_questionnaire
+    from collect.xlsform import import_xlsform
+
+    name = Path(file).name
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        result = import_xlsform(file)
+        for problem in result.problems:
+            click.echo(f"[{problem.severity}] {problem}")
+        checked = result.questionnaire
+        if checked is None:
+            click.echo(f"{name} : questionnaire invalide ({_count(len(result.errors), 'erreur')}).")
+            sys.exit(1)
+    else:
+        try:
+            checked = load_questionnaire(file)
+        except QuestionnaireInvalid as error:
+            click.echo(str(error))
+            sys.exit(1)
+    click.echo(f"{name} : questionnaire valide ({_shape(checked)}).")
+
+
 if __name__ == "__main__":
     main()

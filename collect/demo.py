@@ -8,9 +8,16 @@ deleted the demo lieux does not see them come back.
 from __future__ import annotations
 
 import json
+import random
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from collect.imports import ImportReport, import_file
+from collect.questionnaire import default_questionnaire
+from collect.surveys import create_campaign, open_draft, publish_questionnaire, save_answer, submit_in_transaction
+from models.registry import find_structures
 from models.store import Store, fetch_dicts, utc_now
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
@@ -29,10 +36,12 @@ def demo_loaded(store: Store) -> bool:
 
 
 def load_demo(store: Store, *, by: str = "demo") -> list[ImportReport]:
-    """Import the demo datasets once; returns one report per file (none when already loaded)."""
+    """Import the demo datasets once, then the demo campaign; returns one report per file (none when
+    already loaded)."""
     if demo_loaded(store):
         return []
     reports = [import_file(store, path, by=by) for path in demo_files()]
+    load_demo_campaign(store, by=by)
     with store.atomic() as con:
         con.execute(
             "INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('demo_loaded', ?, ?, ?)"
@@ -40,3 +49,108 @@ def load_demo(store: Store, *, by: str = "demo") -> list[ImportReport]:
             [json.dumps({"fichiers": [r.file for r in reports]}), utc_now(), by],
         )
     return reports
+
+
+# -- the demo campaign ---------------------------------------------------------------------------
+
+DEMO_CAMPAIGN = "Diagnostic 2026 (démonstration)"
+DEMO_RESPONSES = 60
+DEMO_DRAFTS = 5
+DEMO_SURVEYORS = ("enqueteur-1", "enqueteur-2", "enqueteur-3")
+_FIRST_NAMES = ("Nadia", "Julien", "Sophie", "Karim", "Élodie", "Thomas", "Aïcha", "Marc", "Léa", "Rémi", "Inès", "Hugo")
+_LAST_NAMES = ("Martin", "Bernard", "Dubois", "Moreau", "Laurent", "Girard", "Lefèvre", "Mercier", "Rousseau", "Vincent")
+_FUNCTIONS = ("Directrice", "Responsable de l'accueil", "Conseiller numérique", "Médiatrice", "Coordinateur", "Bénévole")
+
+
+def _pick(rng: random.Random, codes: list[str], low: int, high: int) -> list[str]:
+    return sorted(rng.sample(codes, rng.randint(low, min(high, len(codes)))), key=codes.index)
+
+
+def _shares(rng: random.Random, count: int, share: float) -> list[bool]:
+    """``count`` booleans of which exactly ``round(count * share)`` are true, shuffled."""
+    trues = round(count * share)
+    flags = [True] * trues + [False] * (count - trues)
+    rng.shuffle(flags)
+    return flags
+
+
+def demo_answers(
+    rng: random.Random, structure: dict[str, Any], *, partnership: bool, mobility: bool, can_redirect: bool
+) -> dict[str, Any]:
+    """Plausible answers of one structure to the default questionnaire."""
+    questionnaire = default_questionnaire()
+    choices = {q.code: [c.code for c in q.choix] for q in questionnaire.questions()}
+    answers: dict[str, Any] = {}
+    if not structure.get("services"):
+        answers["services"] = _pick(rng, choices["services"], 1, 3)
+    if not structure.get("horaires") and rng.random() < 0.5:
+        answers["horaires"] = "Mo-Fr 09:00-12:00,14:00-17:00"
+    answers["debut_mediation"] = date(rng.randint(2005, 2024), rng.randint(1, 12), 1).isoformat()
+    answers["personnes_par_mois"] = str(rng.choice([5, 10, 15, 20, 30, 40, 60, 80, 120]))
+    salaries = rng.randint(0, 6)
+    answers["salaries"] = str(salaries)
+    answers["conseillers_numeriques"] = str(rng.randint(0, min(salaries, 2)))
+    answers["benevoles"] = str(rng.choice([0, 0, 1, 2, 3, 5, 8]))
+    equipements = _pick(rng, [c for c in choices["equipements"] if c != "aucun"], 1, 4)
+    answers["equipements"] = equipements
+    if "postes" in equipements:
+        answers["postes"] = str(rng.randint(2, 12))
+    answers["interesse_partenariat"] = partnership
+    partenaires = _pick(rng, [c for c in choices["partenaires"] if c not in ("aucun", "autre")], 0, 3)
+    answers["partenaires"] = partenaires or ["aucun"]
+    if partenaires:
+        answers["convention"] = rng.random() < 0.4
+    answers["peut_orienter"] = can_redirect
+    if can_redirect:
+        answers["orientation_vers"] = _pick(rng, [c for c in choices["orientation_vers"] if c != "autre"], 1, 2)
+    else:
+        answers["raison_non_orientation"] = rng.choice(
+            ["Nous ne connaissons pas les autres lieux du territoire.", "Il manque un annuaire à jour des acteurs.",
+             "Les lieux proches ne prennent pas de nouveaux publics."]
+        )
+    answers["mobilite_frein"] = mobility
+    answers["autres_freins"] = _pick(rng, choices["autres_freins"], 0, 3)
+    answers["besoins"] = _pick(rng, choices["besoins"], 1, 3)
+    if "formation" in answers["besoins"]:
+        answers["besoins_formation"] = "Accompagnement aux démarches en ligne et cybersécurité."
+    answers["consentement_open_data"] = rng.random() < 0.9
+    answers["contact_nom"] = f"{rng.choice(_FIRST_NAMES)} {rng.choice(_LAST_NAMES)}"
+    answers["contact_fonction"] = rng.choice(_FUNCTIONS)
+    return answers
+
+
+def load_demo_campaign(store: Store, *, by: str = "demo", seed: int = 2026) -> str:
+    """The demo campaign under the default questionnaire: sixty responses given over the last six
+    weeks and a few drafts in progress, on demo structures; returns the campaign id. The responses
+    have the proportions of a real diagnostic: 58 % interested in partnerships, 57 % citing users'
+    mobility as a blocker, 33 % unable to redirect a person they cannot help."""
+    rng = random.Random(seed)
+    total = DEMO_RESPONSES + DEMO_DRAFTS
+    partnership, mobility = _shares(rng, total, 0.58), _shares(rng, total, 0.57)
+    redirect = _shares(rng, total, 0.67)
+    paris = ZoneInfo("Europe/Paris")
+    today = date.today()
+    with store.atomic() as con:
+        stored = publish_questionnaire(con, default_questionnaire(), by=by)
+        campaign_id = create_campaign(
+            con, nom=DEMO_CAMPAIGN, questionnaire_id=stored.id,
+            date_debut=today - timedelta(days=45), date_fin=today + timedelta(days=30), by=by,
+        )
+        structures = find_structures(con, limit=None)
+        chosen = rng.sample(structures, min(len(structures), total))
+        for index, structure in enumerate(chosen):
+            surveyor = DEMO_SURVEYORS[index % len(DEMO_SURVEYORS)]
+            draft = open_draft(con, structure_id=structure["id"], campaign_id=campaign_id, surveyor=surveyor, by=surveyor)
+            answers = demo_answers(rng, structure, partnership=partnership[index], mobility=mobility[index],
+                                   can_redirect=redirect[index])
+            if index >= DEMO_RESPONSES:  # a draft in progress: the first sections only
+                answers = {k: v for k, v in list(answers.items())[: rng.randint(3, 8)]}
+            for code, value in answers.items():
+                save_answer(con, draft.id, code, value, base_revision=0, session_id="demo", by=surveyor)
+            if index < DEMO_RESPONSES:
+                day = today - timedelta(days=rng.randint(0, 41))
+                moment = datetime.combine(day, time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=paris)
+                outcome = submit_in_transaction(con, draft.id, by=surveyor, today=today, submitted_at=moment)
+                if outcome.response_id is None:  # the generator and the questionnaire disagree: say so loudly
+                    raise RuntimeError(f"demo response refused: {outcome.errors}")
+    return campaign_id

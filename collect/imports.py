@@ -829,7 +829,7 @@ def _import_table(
     seen_keys: dict[str, int] = {}
     new_writes: list[StructureWrite] = []
     updated_writes: list[StructureWrite] = []
-    refreshed: list[tuple[str, str]] = []  # unchanged lines read in another shape: remember the new fingerprint
+    refreshed: list[tuple[str, str, str]] = []  # unchanged lines: remember their fingerprint and source values
     for prepared, fingerprint in prepared_lines:
         if prepared.structure is None:
             report.rejected += 1
@@ -863,19 +863,28 @@ def _import_table(
         # What a file does not carry (set-aside values, unmatched columns) is never erased by it.
         compared = [k for k in base if k in Structure.model_fields or base[k]]
         changed = changed_fields(previous, base, compared)
-        if not changed:
-            report.unchanged += 1
-            if not dry_run:
-                refreshed.append((match["id"], fingerprint))
-            continue
+        new_base = {**previous, **{k: base[k] for k in compared}}
         current = structure_from_row(match)
-        new_values = {**current.model_dump(), **{k: getattr(prepared.structure, k) for k in changed if k in Structure.model_fields}}
+        current_values = current.model_dump()
+        new_values = {**current_values, **{k: getattr(prepared.structure, k) for k in changed if k in Structure.model_fields}}
         set_aside = json.loads(match["valeurs_ecartees"] or "[]")
         set_aside += [item for item in prepared.set_aside if item not in set_aside]
+        extras = {**json.loads(match["donnees_source"] or "{}"), **prepared.donnees_source}
+        same_data = (
+            not changed_fields(current_values, new_values, current_values)
+            and set_aside == json.loads(match["valeurs_ecartees"] or "[]")
+            and extras == json.loads(match["donnees_source"] or "{}")
+        )
+        if not changed or same_data:
+            # Nothing to write to the registry (the source says what it already holds, e.g. after an
+            # edit or a survey made the same change): remember the source's values, no new version.
+            report.unchanged += 1
+            if not dry_run:
+                refreshed.append((match["id"], fingerprint, json.dumps(new_base, ensure_ascii=False, default=str, sort_keys=True)))
+            continue
         updated_writes.append(StructureWrite(
             Structure.model_construct(**new_values), prepared.source_id or match["source_id"], key,
-            set_aside, {**json.loads(match["donnees_source"] or "{}"), **prepared.donnees_source},
-            import_base={**previous, **{k: base[k] for k in compared}}, import_fingerprint=fingerprint,
+            set_aside, extras, import_base=new_base, import_fingerprint=fingerprint,
         ))
     report.new = len(new_writes)
     report.updated = len(updated_writes)
@@ -942,14 +951,17 @@ def line_fingerprint(raw: Mapping[str, str | None], signature: str) -> str:
     return digest.hexdigest()
 
 
-def remember_fingerprints(con: Any, pairs: list[tuple[str, str]]) -> None:
-    """Record the fingerprint of lines found unchanged, so the next re-import skips them."""
-    if not pairs:
+def remember_fingerprints(con: Any, rows: list[tuple[str, str, str]]) -> None:
+    """Record the fingerprint and source values of lines found unchanged (``(id, fingerprint, base)``),
+    so the next re-import skips them and compares with what the source last said."""
+    if not rows:
         return
-    con.register("_maillage_fingerprints", pa.table({"id": [p[0] for p in pairs], "fp": [p[1] for p in pairs]}))
+    batch = pa.table({"id": [r[0] for r in rows], "fp": [r[1] for r in rows], "base": [r[2] for r in rows]})
+    con.register("_maillage_fingerprints", batch)
     try:
         con.execute(
-            "UPDATE structures SET import_fingerprint = f.fp FROM _maillage_fingerprints f WHERE structures.id = f.id"
+            "UPDATE structures SET import_fingerprint = f.fp, import_base = f.base"
+            " FROM _maillage_fingerprints f WHERE structures.id = f.id"
         )
     finally:
         con.unregister("_maillage_fingerprints")

@@ -133,6 +133,82 @@ def _registry(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _surveys(con: duckdb.DuckDBPyConnection) -> None:
+    """Questionnaires (versioned), campaigns, drafts saved field by field, immutable responses."""
+    con.execute(
+        "CREATE TABLE questionnaires ("
+        " id VARCHAR PRIMARY KEY,"
+        " code VARCHAR NOT NULL,"
+        " version INTEGER NOT NULL,"
+        " titre VARCHAR NOT NULL,"
+        " definition JSON NOT NULL,"
+        " sha256 VARCHAR NOT NULL,"
+        " published_at TIMESTAMPTZ NOT NULL,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ,"
+        " UNIQUE (code, version))"
+    )
+    con.execute(
+        "CREATE TABLE campaigns ("
+        " id VARCHAR PRIMARY KEY,"
+        " nom VARCHAR NOT NULL,"
+        " questionnaire_id VARCHAR NOT NULL,"
+        " date_debut DATE,"
+        " date_fin DATE,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE drafts ("
+        " id VARCHAR PRIMARY KEY,"
+        " structure_id VARCHAR NOT NULL,"
+        " campaign_id VARCHAR NOT NULL,"
+        " surveyor VARCHAR NOT NULL,"
+        " questionnaire_id VARCHAR NOT NULL,"
+        " section VARCHAR,"
+        " supersedes VARCHAR,"  # the response this draft corrects, if any
+        " submitted_response_id VARCHAR,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE draft_values ("
+        " draft_id VARCHAR NOT NULL,"
+        " question_code VARCHAR NOT NULL,"
+        " value JSON,"
+        " revision INTEGER NOT NULL,"
+        " session_id VARCHAR,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " PRIMARY KEY (draft_id, question_code))"
+    )
+    con.execute(
+        "CREATE TABLE responses ("
+        " id VARCHAR PRIMARY KEY,"
+        " structure_id VARCHAR NOT NULL,"
+        " campaign_id VARCHAR NOT NULL,"
+        " questionnaire_id VARCHAR NOT NULL,"
+        " surveyor VARCHAR NOT NULL,"
+        " revision INTEGER NOT NULL,"
+        " supersedes VARCHAR,"
+        " draft_id VARCHAR,"
+        " answers JSON NOT NULL,"
+        " registry_changes JSON,"
+        " submitted_at TIMESTAMPTZ NOT NULL,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
+    Migration("0002_surveys", _surveys),
 ]

@@ -349,7 +349,8 @@ def structure_history(con: duckdb.DuckDBPyConnection, structure_id: str) -> list
 
 
 def update_structure(
-    con: duckdb.DuckDBPyConnection, structure_id: str, changes: Mapping[str, Any], *, by: str
+    con: duckdb.DuckDBPyConnection, structure_id: str, changes: Mapping[str, Any], *, by: str,
+    reason: str = "modification",
 ) -> tuple[Structure | None, list[Issue]]:
     """Apply a person's edit: validate, then open a new version if anything changed.
 
@@ -366,9 +367,9 @@ def update_structure(
         return None, issues
     changed = changed_fields(current, structure.model_dump(), data_fields())
     if changed:
-        replace_structures(con, [write_for_row(row, structure)], by=by, reason="modification")
+        replace_structures(con, [write_for_row(row, structure)], by=by, reason=reason)
         record_audit(con, actor=by, action="structure.update", entity="structures", entity_id=structure_id,
-                     details={"champs": changed})
+                     details={"champs": changed, "motif": reason})
     return structure, issues
 
 

@@ -77,6 +77,7 @@ REASONS = {
     "suppression": "Suppression",
     "fusion": "Fusion",
     "restauration": "Restauration",
+    "enquete": "Enquête",
 }
 CONTACT_EXPANDER = "Contact (données personnelles, jamais publiées)"
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~|#])")

@@ -1,0 +1,718 @@
+"""Questionnaire versions, campaigns, drafts saved field by field, and immutable responses.
+
+The life of a survey (ODK Central's rules: a submission is never lost, never overwritten):
+
+1. ``publish_questionnaire`` stores a questionnaire as a new *version* (its definition is kept
+   whole, so a response made under v1 still reads after v2 is published).
+2. ``create_campaign`` ties a campaign to a questionnaire version; ``set_campaign_questionnaire``
+   moves it to a newer version mid-campaign. Drafts and responses keep the version they started
+   with.
+3. ``open_draft`` gives the draft of one structure × campaign × surveyor. ``save_answer`` stores
+   ONE field at once (``draft_values``), with a revision number: a tab that saves over a value
+   another tab changed since it loaded gets a ``conflict`` back instead of overwriting it.
+4. ``submit_draft`` checks every visible answer (``check_answers``), writes an immutable
+   response and the confirmed registry answers (a new version of the structure) in one
+   transaction. Submitting twice (a double click) returns the same response.
+5. A correction (``open_correction``) is a new draft pre-filled from a response; submitting it
+   makes revision n+1 pointing at the response it supersedes, with who and when.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+from collect.expressions import parse_expression
+from collect.questionnaire import Question, Questionnaire, questionnaire_from_dict
+from models import normalize
+from models.audit import record_audit
+from models.cog import departement_of_insee
+from models.errors import InvalidValue, MaillageError
+from models.ids import new_id
+from models.registry import get_structure, structure_from_row, update_structure
+from models.store import Store, fetch_dicts, utc_now
+from models.structure import list_fields
+
+
+class SurveyError(MaillageError):
+    """A survey action is impossible (unknown draft, campaign or questionnaire); message in French."""
+
+
+# -- questionnaires -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredQuestionnaire:
+    """A published version of a questionnaire."""
+
+    id: str
+    code: str
+    version: int
+    questionnaire: Questionnaire
+    published_at: datetime
+
+
+def _definition_json(questionnaire: Questionnaire) -> str:
+    data = questionnaire.model_dump(mode="json", exclude={"version"})
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def publish_questionnaire(con: duckdb.DuckDBPyConnection, questionnaire: Questionnaire, *, by: str) -> StoredQuestionnaire:
+    """Store ``questionnaire`` as its next version; publishing an unchanged definition is a no-op.
+
+    The version number is the store's: one more than the latest of that code (the file's
+    ``version`` is only a hint), so two devices never publish two different "v2".
+    """
+    definition = _definition_json(questionnaire)
+    digest = hashlib.sha256(definition.encode()).hexdigest()
+    latest = latest_questionnaire(con, questionnaire.code)
+    if latest is not None and _definition_json(latest.questionnaire) == definition:
+        return latest
+    version = (latest.version + 1) if latest else max(1, questionnaire.version)
+    stored = questionnaire.model_copy(update={"version": version})
+    now = utc_now()
+    questionnaire_id = new_id()
+    con.execute(
+        "INSERT INTO questionnaires (id, code, version, titre, definition, sha256, published_at, created_at, updated_at,"
+        " updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [questionnaire_id, stored.code, version, stored.titre, stored.model_dump_json(), digest, now, now, now, by],
+    )
+    record_audit(con, actor=by, action="questionnaire.publish", entity="questionnaires", entity_id=questionnaire_id,
+                 details={"code": stored.code, "version": version})
+    return StoredQuestionnaire(questionnaire_id, stored.code, version, stored, now)
+
+
+def _stored(row: Mapping[str, Any]) -> StoredQuestionnaire:
+    questionnaire = questionnaire_from_dict(json.loads(row["definition"]), source=f"{row['code']} v{row['version']}")
+    return StoredQuestionnaire(row["id"], row["code"], row["version"], questionnaire, row["published_at"])
+
+
+_QUESTIONNAIRE_CACHE: dict[str, StoredQuestionnaire] = {}
+
+
+def get_questionnaire(con: duckdb.DuckDBPyConnection, questionnaire_id: str) -> StoredQuestionnaire:
+    """A published version by id (versions are immutable, so they are cached by id)."""
+    cached = _QUESTIONNAIRE_CACHE.get(questionnaire_id)
+    if cached is not None:
+        return cached
+    rows = fetch_dicts(con, "SELECT * FROM questionnaires WHERE id = ?", [questionnaire_id])
+    if not rows:
+        raise SurveyError(f"Questionnaire introuvable : {questionnaire_id}")
+    stored = _QUESTIONNAIRE_CACHE[questionnaire_id] = _stored(rows[0])
+    return stored
+
+
+def latest_questionnaire(con: duckdb.DuckDBPyConnection, code: str) -> StoredQuestionnaire | None:
+    """The latest published version of a questionnaire code, or None."""
+    rows = fetch_dicts(
+        con, "SELECT id FROM questionnaires WHERE code = ? AND deleted_at IS NULL ORDER BY version DESC LIMIT 1", [code]
+    )
+    return get_questionnaire(con, rows[0]["id"]) if rows else None
+
+
+def list_questionnaires(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every published version: id, code, version, titre, published_at (newest first per code)."""
+    return fetch_dicts(
+        con,
+        "SELECT id, code, version, titre, published_at FROM questionnaires WHERE deleted_at IS NULL"
+        " ORDER BY code, version DESC",
+    )
+
+
+# -- campaigns ----------------------------------------------------------------------------------
+
+
+def create_campaign(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    nom: str,
+    questionnaire_id: str,
+    date_debut: date | None = None,
+    date_fin: date | None = None,
+    by: str,
+) -> str:
+    """Add a campaign surveyed with a questionnaire version; return its id."""
+    get_questionnaire(con, questionnaire_id)
+    campaign_id = new_id()
+    now = utc_now()
+    con.execute(
+        "INSERT INTO campaigns (id, nom, questionnaire_id, date_debut, date_fin, created_at, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [campaign_id, nom, questionnaire_id, date_debut, date_fin, now, now, by],
+    )
+    record_audit(con, actor=by, action="campaign.create", entity="campaigns", entity_id=campaign_id, details={"nom": nom})
+    return campaign_id
+
+
+def set_campaign_questionnaire(con: duckdb.DuckDBPyConnection, campaign_id: str, questionnaire_id: str, *, by: str) -> None:
+    """Move a campaign to another questionnaire version; open drafts and responses keep theirs."""
+    get_questionnaire(con, questionnaire_id)
+    con.execute(
+        "UPDATE campaigns SET questionnaire_id = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+        [questionnaire_id, utc_now(), by, campaign_id],
+    )
+    record_audit(con, actor=by, action="campaign.questionnaire", entity="campaigns", entity_id=campaign_id,
+                 details={"questionnaire_id": questionnaire_id})
+
+
+def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, Any]:
+    rows = fetch_dicts(con, "SELECT * FROM campaigns WHERE id = ?", [campaign_id])
+    if not rows:
+        raise SurveyError(f"Campagne introuvable : {campaign_id}")
+    return rows[0]
+
+
+def list_campaigns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Campaigns with their questionnaire's title and version, newest first."""
+    return fetch_dicts(
+        con,
+        "SELECT c.*, q.titre AS questionnaire_titre, q.version AS questionnaire_version"
+        " FROM campaigns c JOIN questionnaires q ON q.id = c.questionnaire_id"
+        " WHERE c.deleted_at IS NULL ORDER BY c.created_at DESC",
+    )
+
+
+# -- drafts -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DraftValue:
+    """One saved answer of a draft: the value as typed, its revision, when and from which tab."""
+
+    value: Any
+    revision: int
+    updated_at: datetime
+    session_id: str | None
+    updated_by: str
+
+
+@dataclass
+class Draft:
+    """A draft (structure × campaign × surveyor) with its answers by question code."""
+
+    id: str
+    structure_id: str
+    campaign_id: str
+    surveyor: str
+    questionnaire_id: str
+    section: str | None
+    supersedes: str | None
+    submitted_response_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    values: dict[str, DraftValue] = field(default_factory=dict)
+
+    def answers(self) -> dict[str, Any]:
+        return {code: value.value for code, value in self.values.items()}
+
+    @property
+    def last_saved_at(self) -> datetime:
+        """When anything of this draft was last saved."""
+        return max([self.updated_at, *(v.updated_at for v in self.values.values())])
+
+
+def _draft_from_row(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> Draft:
+    draft = Draft(**{name: row[name] for name in Draft.__dataclass_fields__ if name != "values"})
+    for value_row in fetch_dicts(
+        con,
+        "SELECT question_code, value, revision, updated_at, session_id, updated_by FROM draft_values WHERE draft_id = ?",
+        [draft.id],
+    ):
+        draft.values[value_row["question_code"]] = DraftValue(
+            json.loads(value_row["value"]) if value_row["value"] is not None else None,
+            value_row["revision"], value_row["updated_at"], value_row["session_id"], value_row["updated_by"],
+        )
+    return draft
+
+
+def load_draft(con: duckdb.DuckDBPyConnection, draft_id: str) -> Draft:
+    """A draft and every saved answer."""
+    rows = fetch_dicts(con, "SELECT * FROM drafts WHERE id = ?", [draft_id])
+    if not rows:
+        raise SurveyError(f"Brouillon introuvable : {draft_id}")
+    return _draft_from_row(con, rows[0])
+
+
+def find_draft(
+    con: duckdb.DuckDBPyConnection, *, structure_id: str, campaign_id: str, surveyor: str
+) -> Draft | None:
+    """The open (not submitted, not deleted) draft of a structure × campaign × surveyor, if any."""
+    rows = fetch_dicts(
+        con,
+        "SELECT * FROM drafts WHERE structure_id = ? AND campaign_id = ? AND surveyor = ?"
+        " AND submitted_response_id IS NULL AND deleted_at IS NULL ORDER BY created_at DESC LIMIT 1",
+        [structure_id, campaign_id, surveyor],
+    )
+    return _draft_from_row(con, rows[0]) if rows else None
+
+
+def open_draft(
+    con: duckdb.DuckDBPyConnection, *, structure_id: str, campaign_id: str, surveyor: str, by: str
+) -> Draft:
+    """The open draft of a structure × campaign × surveyor, created (empty) if there is none."""
+    existing = find_draft(con, structure_id=structure_id, campaign_id=campaign_id, surveyor=surveyor)
+    if existing is not None:
+        return existing
+    if get_structure(con, structure_id) is None:
+        raise SurveyError(f"Structure introuvable : {structure_id}")
+    campaign = get_campaign(con, campaign_id)
+    return _create_draft(con, structure_id, campaign_id, surveyor, campaign["questionnaire_id"], by=by)
+
+
+def _create_draft(
+    con: duckdb.DuckDBPyConnection, structure_id: str, campaign_id: str, surveyor: str, questionnaire_id: str,
+    *, by: str, supersedes: str | None = None,
+) -> Draft:
+    now = utc_now()
+    draft_id = new_id()
+    con.execute(
+        "INSERT INTO drafts (id, structure_id, campaign_id, surveyor, questionnaire_id, supersedes, created_at,"
+        " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [draft_id, structure_id, campaign_id, surveyor, questionnaire_id, supersedes, now, now, by],
+    )
+    return load_draft(con, draft_id)
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    """What ``save_answer`` did: saved (with the new revision), or refused because of a conflict."""
+
+    saved: bool
+    revision: int
+    saved_at: datetime | None
+    conflict: DraftValue | None = None
+
+
+def save_answer(
+    con: duckdb.DuckDBPyConnection,
+    draft_id: str,
+    code: str,
+    value: Any,
+    *,
+    base_revision: int,
+    session_id: str,
+    by: str,
+) -> SaveOutcome:
+    """Save one answer of a draft at once, unless another tab changed it since ``base_revision``.
+
+    :param base_revision: the revision of this answer the tab loaded (0 when it had none).
+    Returns ``saved=False`` and the other tab's value in ``conflict`` when saving would overwrite
+    a change made elsewhere; saving the value already stored is a no-op that succeeds.
+    """
+    rows = fetch_dicts(
+        con,
+        "SELECT value, revision, updated_at, session_id, updated_by FROM draft_values"
+        " WHERE draft_id = ? AND question_code = ?",
+        [draft_id, code],
+    )
+    encoded = json.dumps(value, ensure_ascii=False, default=str)
+    if rows:
+        current = rows[0]
+        stored = DraftValue(json.loads(current["value"]) if current["value"] is not None else None, current["revision"],
+                            current["updated_at"], current["session_id"], current["updated_by"])
+        if current["value"] == encoded:
+            return SaveOutcome(True, current["revision"], current["updated_at"])
+        if current["revision"] != base_revision and current["session_id"] != session_id:
+            return SaveOutcome(False, current["revision"], None, conflict=stored)
+    now = utc_now()
+    revision = (rows[0]["revision"] + 1) if rows else 1
+    con.execute(
+        "INSERT INTO draft_values (draft_id, question_code, value, revision, session_id, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_code) DO UPDATE SET value = excluded.value,"
+        " revision = excluded.revision, session_id = excluded.session_id, updated_at = excluded.updated_at,"
+        " updated_by = excluded.updated_by",
+        [draft_id, code, encoded, revision, session_id, now, by],
+    )
+    return SaveOutcome(True, revision, now)
+
+
+def set_draft_section(con: duckdb.DuckDBPyConnection, draft_id: str, section: str, *, by: str) -> None:
+    """Remember the section the surveyor is on, so a reload comes back to it."""
+    con.execute(
+        "UPDATE drafts SET section = ?, updated_at = ?, updated_by = ? WHERE id = ? AND section IS DISTINCT FROM ?",
+        [section, utc_now(), by, draft_id, section],
+    )
+
+
+def delete_draft(con: duckdb.DuckDBPyConnection, draft_id: str, *, by: str) -> None:
+    """Abandon a draft (soft delete: its values stay readable in the store)."""
+    con.execute("UPDATE drafts SET deleted_at = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                [utc_now(), utc_now(), by, draft_id])
+    record_audit(con, actor=by, action="draft.delete", entity="drafts", entity_id=draft_id)
+
+
+# -- answers ------------------------------------------------------------------------------------
+
+
+def registry_value(question: Question, structure: Mapping[str, Any] | None) -> Any:
+    """What the registry knows for a registry question (a list for list fields), else None."""
+    if question.type != "registre" or structure is None:
+        return None
+    assert question.champ is not None
+    value = structure.get(question.champ)
+    if question.champ in list_fields():
+        return list(value or [])
+    return value
+
+
+def effective_answers(questionnaire: Questionnaire, draft: Draft, structure: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The draft's answers, where a registry question not yet touched shows the registry's value."""
+    answers = draft.answers()
+    for question in questionnaire.questions():
+        if question.type == "registre" and question.code not in answers:
+            answers[question.code] = registry_value(question, structure)
+    return answers
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in re.split(r"\s*\|\s*", str(value)) if part.strip()]
+
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def parse_answer(question: Question, raw: Any, *, departement: str | None = None) -> Any:
+    """The answer in its stored form (int, float, bool, ISO date, list of codes, E.164…), or raise
+    ``InvalidValue`` with a French message."""
+    kind = question.answer_type
+    if kind in ("texte", "texte_long"):
+        if question.type == "registre" and question.is_list:
+            items = _as_list(raw)
+            if question.champ == "courriels":
+                return [normalize.normalize_email(item) for item in items]
+            if question.champ == "site_web":
+                return [normalize.normalize_url(item) for item in items]
+            return items
+        return normalize.clean_text(raw) if not isinstance(raw, str) else raw.strip()
+    if kind == "entier":
+        text = re.sub(r"[\s\u00a0\u202f]", "", str(raw))
+        if text.endswith((",0", ".0")):
+            text = text[:-2]
+        if not _INTEGER.match(text):
+            raise InvalidValue(f"« {raw} » n'est pas un nombre entier.")
+        return int(text)
+    if kind == "decimal":
+        return normalize.normalize_decimal(raw)
+    if kind == "date":
+        return normalize.normalize_date(raw).isoformat()
+    if kind == "oui_non":
+        if isinstance(raw, bool):
+            return raw
+        return normalize.normalize_bool(raw)
+    if kind == "choix_unique":
+        codes = {c.code for c in question.choix}
+        if str(raw) not in codes:
+            raise InvalidValue(f"« {raw} » n'est pas un des choix proposés.")
+        return str(raw)
+    if kind == "choix_multiple":
+        codes = [c.code for c in question.choix]
+        chosen = _as_list(raw)
+        unknown = [item for item in chosen if item not in codes]
+        if unknown:
+            raise InvalidValue(f"« {unknown[0]} » n'est pas un des choix proposés.")
+        return [code for code in codes if code in chosen]  # in the questionnaire's order
+    if kind == "telephone":
+        return normalize.normalize_phone(raw, departement=departement)
+    if kind == "courriel":
+        return normalize.normalize_email(raw)
+    if kind == "url":
+        return normalize.normalize_url(raw)
+    if kind == "horaires":
+        return normalize.normalize_horaires(raw)
+    return raw
+
+
+def _number_or_date(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _bound_text(value: Any) -> str:
+    """A bound as a French reader writes it: 50, 2,5, 01/01/1990."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", ",")
+
+
+def _constraint_error(question: Question, value: Any, answers: Mapping[str, Any], today: date | None) -> str | None:
+    """The French message when ``value`` breaks a constraint of ``question``, else None."""
+    message = question.message_contrainte
+    kind = question.answer_type
+    if kind in ("entier", "decimal", "date"):
+        low, high = _number_or_date(question.min), _number_or_date(question.max)
+        if low is not None and value < low:
+            return message or f"La valeur doit être au moins {_bound_text(question.min)}."
+        if high is not None and value > high:
+            return message or f"La valeur doit être au plus {_bound_text(question.max)}."
+    if isinstance(value, list):
+        if question.min_choix is not None and len(value) < question.min_choix:
+            return message or f"Choisissez au moins {question.min_choix} réponse(s)."
+        if question.max_choix is not None and len(value) > question.max_choix:
+            return message or f"Choisissez au plus {question.max_choix} réponse(s)."
+    if question.motif and isinstance(value, str) and not re.search(question.motif, value):
+        return message or "La réponse n'a pas la forme attendue."
+    if question.contrainte and not parse_expression(question.contrainte).is_true(answers, current=value, today=today):
+        return message or "La réponse ne respecte pas la contrainte de la question."
+    return None
+
+
+def is_visible(question: Question, answers: Mapping[str, Any], *, today: date | None = None) -> bool:
+    """Whether a question is asked, given the answers so far (its ``visible_si``)."""
+    if not question.visible_si:
+        return True
+    return parse_expression(question.visible_si).is_true(answers, today=today)
+
+
+@dataclass
+class CheckedAnswers:
+    """Answers checked against a questionnaire: the stored form of each visible answer, and the
+    French error of each question that is wrong (by code)."""
+
+    answers: dict[str, Any]
+    errors: dict[str, str]
+    visible: list[str]
+
+
+def check_answers(
+    questionnaire: Questionnaire,
+    raw_answers: Mapping[str, Any],
+    *,
+    departement: str | None = None,
+    today: date | None = None,
+) -> CheckedAnswers:
+    """Check every visible question in order: type, required, constraints. Hidden answers are dropped."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    visible: list[str] = []
+    for question in questionnaire.questions():
+        if not is_visible(question, answers, today=today):
+            continue
+        visible.append(question.code)
+        if question.type == "note":
+            continue
+        raw = raw_answers.get(question.code)
+        if _is_empty(raw):
+            if question.obligatoire:
+                errors[question.code] = question.message_obligatoire or "Réponse obligatoire."
+            continue
+        try:
+            value = parse_answer(question, raw, departement=departement)
+        except InvalidValue as error:
+            errors[question.code] = str(error)
+            continue
+        if _is_empty(value):
+            if question.obligatoire:
+                errors[question.code] = question.message_obligatoire or "Réponse obligatoire."
+            continue
+        problem = _constraint_error(question, value, {**answers, question.code: value}, today)
+        if problem:
+            errors[question.code] = problem
+            continue
+        answers[question.code] = value
+    return CheckedAnswers(answers, errors, visible)
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SubmitOutcome:
+    """A submission: the response id, or the errors (French, by question code) that stopped it."""
+
+    response_id: str | None
+    errors: dict[str, str] = field(default_factory=dict)
+    already_submitted: bool = False
+    registry_changes: dict[str, Any] = field(default_factory=dict)
+
+
+def _registry_changes(questionnaire: Questionnaire, answers: Mapping[str, Any], structure: Mapping[str, Any]) -> dict[str, Any]:
+    changes = {}
+    for question in questionnaire.questions():
+        if question.type != "registre" or question.code not in answers:
+            continue
+        assert question.champ is not None
+        value = answers[question.code]
+        current = registry_value(question, structure)
+        if value != current:
+            changes[question.champ] = value
+    return changes
+
+
+def submit_draft(
+    store: Store, draft_id: str, *, by: str, today: date | None = None, submitted_at: datetime | None = None
+) -> SubmitOutcome:
+    """Check and submit a draft in one transaction: the response, the registry update, the draft closed.
+
+    A draft already submitted returns its response (a double click submits once). Errors leave
+    everything as it was.
+    """
+    for attempt in range(5):
+        try:
+            with store.atomic() as con:
+                return submit_in_transaction(con, draft_id, by=by, today=today, submitted_at=submitted_at)
+        except duckdb.TransactionException:
+            # Two tabs submitting the same draft at once: the loser retries and finds it submitted.
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def submit_in_transaction(
+    con: duckdb.DuckDBPyConnection, draft_id: str, *, by: str, today: date | None = None,
+    submitted_at: datetime | None = None,
+) -> SubmitOutcome:
+    """``submit_draft`` inside a transaction the caller holds (bulk loads such as the demo).
+
+    :param submitted_at: when the response was given, for responses recorded after the fact;
+        default now.
+    """
+    draft = load_draft(con, draft_id)
+    if draft.submitted_response_id:
+        return SubmitOutcome(draft.submitted_response_id, already_submitted=True)
+    stored = get_questionnaire(con, draft.questionnaire_id)
+    structure = get_structure(con, draft.structure_id)
+    if structure is None:
+        raise SurveyError(f"Structure introuvable : {draft.structure_id}")
+    departement = departement_of_insee(structure["code_insee"]) if structure.get("code_insee") else None
+    raw = effective_answers(stored.questionnaire, draft, structure)
+    checked = check_answers(stored.questionnaire, raw, departement=departement, today=today)
+    if checked.errors:
+        return SubmitOutcome(None, errors=checked.errors)
+    changes = _registry_changes(stored.questionnaire, checked.answers, structure)
+    if changes:
+        saved, issues = update_structure(con, draft.structure_id, changes, by=by, reason="enquete")
+        if saved is None:
+            by_field = {q.champ: q.code for q in stored.questionnaire.questions() if q.type == "registre"}
+            return SubmitOutcome(
+                None, errors={by_field.get(i.field, i.field or "?"): i.message for i in issues if i.is_error}
+            )
+    revision, supersedes = 1, draft.supersedes
+    if supersedes:
+        previous = fetch_dicts(con, "SELECT revision FROM responses WHERE id = ?", [supersedes])
+        revision = previous[0]["revision"] + 1 if previous else 1
+    response_id = new_id()
+    now = utc_now()
+    submitted_at = submitted_at or now
+    con.execute(
+        "INSERT INTO responses (id, structure_id, campaign_id, questionnaire_id, surveyor, revision, supersedes, draft_id,"
+        " answers, registry_changes, submitted_at, created_at, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [response_id, draft.structure_id, draft.campaign_id, draft.questionnaire_id, draft.surveyor, revision, supersedes,
+         draft.id, json.dumps(checked.answers, ensure_ascii=False), json.dumps(changes, ensure_ascii=False, default=str) if changes else None,
+         submitted_at, now, now, by],
+    )
+    con.execute(
+        "UPDATE drafts SET submitted_response_id = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+        [response_id, now, by, draft.id],
+    )
+    record_audit(con, actor=by, action="response.submit", entity="responses", entity_id=response_id,
+                 details={"structure_id": draft.structure_id, "revision": revision, "registre": sorted(changes)})
+    return SubmitOutcome(response_id, registry_changes=changes)
+
+
+def get_response(con: duckdb.DuckDBPyConnection, response_id: str) -> dict[str, Any]:
+    """A response with its answers decoded."""
+    rows = fetch_dicts(con, "SELECT * FROM responses WHERE id = ?", [response_id])
+    if not rows:
+        raise SurveyError(f"Réponse introuvable : {response_id}")
+    row = rows[0]
+    row["answers"] = json.loads(row["answers"])
+    return row
+
+
+def open_correction(con: duckdb.DuckDBPyConnection, response_id: str, *, surveyor: str, by: str) -> Draft:
+    """A new draft pre-filled with a response's answers, to submit as its next revision."""
+    response = get_response(con, response_id)
+    newer = fetch_dicts(con, "SELECT id FROM responses WHERE supersedes = ? AND deleted_at IS NULL", [response_id])
+    if newer:
+        raise SurveyError("Cette réponse a déjà été corrigée : corrigez sa dernière révision.")
+    draft = _create_draft(con, response["structure_id"], response["campaign_id"], surveyor, response["questionnaire_id"],
+                          by=by, supersedes=response_id)
+    for code, value in response["answers"].items():
+        save_answer(con, draft.id, code, value, base_revision=0, session_id="correction", by=by)
+    return load_draft(con, draft.id)
+
+
+def list_responses(
+    con: duckdb.DuckDBPyConnection, *, campaign_id: str | None = None, latest_only: bool = True
+) -> list[dict[str, Any]]:
+    """Responses with the structure's name and commune; by default only the latest revision of each."""
+    sql = (
+        "SELECT r.*, s.nom AS structure_nom, s.commune AS structure_commune, s.code_insee AS structure_code_insee"
+        " FROM responses r JOIN structures s ON s.id = r.structure_id WHERE r.deleted_at IS NULL"
+    )
+    params: list[Any] = []
+    if campaign_id:
+        sql += " AND r.campaign_id = ?"
+        params.append(campaign_id)
+    if latest_only:
+        sql += " AND NOT EXISTS (SELECT 1 FROM responses n WHERE n.supersedes = r.id AND n.deleted_at IS NULL)"
+    sql += " ORDER BY r.submitted_at DESC"
+    rows = fetch_dicts(con, sql, params)
+    for row in rows:
+        row["answers"] = json.loads(row["answers"])
+    return rows
+
+
+def list_drafts(con: duckdb.DuckDBPyConnection, *, campaign_id: str | None = None) -> list[dict[str, Any]]:
+    """Open drafts with the structure's name, how many answers they hold and when they were last saved."""
+    sql = (
+        "SELECT d.id, d.structure_id, d.campaign_id, d.surveyor, d.questionnaire_id, d.section, d.supersedes,"
+        " d.created_at, s.nom AS structure_nom, s.commune AS structure_commune,"
+        " count(v.question_code) AS reponses, greatest(d.updated_at, max(v.updated_at)) AS derniere_saisie"
+        " FROM drafts d JOIN structures s ON s.id = d.structure_id"
+        " LEFT JOIN draft_values v ON v.draft_id = d.id"
+        " WHERE d.submitted_response_id IS NULL AND d.deleted_at IS NULL"
+    )
+    params: list[Any] = []
+    if campaign_id:
+        sql += " AND d.campaign_id = ?"
+        params.append(campaign_id)
+    sql += (" GROUP BY d.id, d.structure_id, d.campaign_id, d.surveyor, d.questionnaire_id, d.section, d.supersedes,"
+            " d.created_at, d.updated_at, s.nom, s.commune ORDER BY derniere_saisie DESC")
+    return fetch_dicts(con, sql, params)
+
+
+def answer_text(question: Question, value: Any) -> str:
+    """An answer as a person reads it (choice labels, « Oui »/« Non », dd/mm/yyyy)."""
+    if value is None or value == [] or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if question.answer_type == "choix_multiple" and isinstance(value, list):
+        return ", ".join(question.choice_label(code) for code in value)
+    if question.answer_type == "choix_unique":
+        return question.choice_label(str(value))
+    if question.answer_type == "date" and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return " | ".join(str(v) for v in value)
+    return str(value)
+
+
+def answer_codes(questionnaires: Sequence[Questionnaire]) -> list[Question]:
+    """The union of the questions of several versions, in order of first appearance (for exports)."""
+    seen: dict[str, Question] = {}
+    for questionnaire in questionnaires:
+        for question in questionnaire.questions():
+            seen.setdefault(question.code, question)
+    return list(seen.values())

@@ -1,0 +1,70 @@
+"""CSV files that open correctly in French Excel, and never run a formula.
+
+French Excel reads a CSV as ``;``-separated Windows text unless the file starts with a UTF-8
+BOM; decimals are written with a comma. A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab
+or carriage return) may be run as a formula (CSV injection, OWASP): such text cells get a leading
+apostrophe, which Excel shows as plain text. Numbers are written as numbers.
+
+Used by every tabular download meant for people (problem reports, responses, coordinator
+tables). The open-data export (``sync/export.py``) is for machines and keeps values exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading apostrophe before a formula-like start."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def excel_cell(value: Any) -> str:
+    """One cell as French Excel reads it: decimal comma, dd/mm/yyyy dates, Oui/Non, safe text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value).replace(".", ",") if value == value else ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, list | tuple):
+        return neutralise(" | ".join(str(v) for v in value))
+    return neutralise(str(value))
+
+
+def excel_csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """The CSV text (without BOM): header then one line per row, ``;``-separated."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([neutralise(str(c)) for c in columns])
+    for row in rows:
+        writer.writerow([excel_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def excel_csv_bytes(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """The CSV as bytes, UTF-8 with BOM (what a download button sends)."""
+    return excel_csv_text(columns, rows).encode("utf-8-sig")
+
+
+def write_excel_csv(path: str | Path, columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> int:
+    """Write the CSV to ``path`` (through a temporary file, so a failure leaves no half file); return the rows written."""
+    rows = list(rows)
+    target = Path(path)
+    partial = target.with_name(target.name + ".partiel")
+    partial.write_bytes(excel_csv_bytes(columns, rows))
+    partial.replace(target)
+    return len(rows)

@@ -1,0 +1,263 @@
+"""Surveys: questionnaire versions, drafts saved field by field, immutable responses, registry write-back."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from collect.questionnaire import default_questionnaire, questionnaire_from_dict
+from collect.response_export import export_responses_csv, responses_table
+from collect.surveys import (
+    check_answers,
+    create_campaign,
+    get_response,
+    list_drafts,
+    list_responses,
+    load_draft,
+    open_correction,
+    open_draft,
+    publish_questionnaire,
+    save_answer,
+    set_campaign_questionnaire,
+    set_draft_section,
+    submit_draft,
+)
+from models.registry import create_structure, get_structure, structure_history
+
+TODAY = date(2026, 11, 23)
+
+SMALL = {
+    "code": "mini",
+    "titre": "Mini questionnaire",
+    "sections": [
+        {
+            "code": "offre",
+            "titre": "Offre",
+            "questions": [
+                {"code": "services", "type": "registre", "champ": "services", "obligatoire": True},
+                {"code": "horaires", "type": "registre", "champ": "horaires"},
+                {"code": "interesse", "type": "oui_non", "libelle": "Intéressé ?", "obligatoire": True},
+                {"code": "pourquoi", "type": "texte_long", "libelle": "Pourquoi ?", "visible_si": "${interesse} = 'non'",
+                 "obligatoire": True, "message_obligatoire": "Dites pourquoi."},
+                {"code": "salaries", "type": "entier", "libelle": "Salariés", "min": 0, "max": 50},
+                {"code": "cnfs", "type": "entier", "libelle": "Conseillers", "contrainte": ". <= ${salaries}",
+                 "message_contrainte": "Pas plus que de salariés."},
+                {"code": "contact", "type": "texte", "libelle": "Contact", "personnel": True},
+                {"code": "equipements", "type": "choix_multiple", "libelle": "Équipements", "max_choix": 2,
+                 "choix": [{"postes": "Postes"}, {"wifi": "Wi-Fi"}, {"salle": "Salle"}]},
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def survey(store):
+    """A structure, the small questionnaire published and a campaign."""
+    with store.atomic() as con:
+        structure, _ = create_structure(con, {
+            "nom": "Médiathèque de Cognac", "commune": "Cognac", "code_postal": "16100", "adresse": "10 rue du Minage",
+            "services": "Aide aux démarches administratives", "date_maj": "2024-01-10",
+        }, by="test")
+        stored = publish_questionnaire(con, questionnaire_from_dict(SMALL), by="test")
+        campaign_id = create_campaign(con, nom="Diagnostic", questionnaire_id=stored.id, by="test")
+        draft = open_draft(con, structure_id=structure.id, campaign_id=campaign_id, surveyor="alice", by="alice")
+    return {"structure_id": structure.id, "campaign_id": campaign_id, "questionnaire": stored, "draft_id": draft.id}
+
+
+def save(store, draft_id, code, value, *, base=0, session="onglet-1"):
+    with store.atomic() as con:
+        return save_answer(con, draft_id, code, value, base_revision=base, session_id=session, by="alice")
+
+
+def test_publishing_the_same_questionnaire_twice_keeps_one_version(store):
+    with store.atomic() as con:
+        first = publish_questionnaire(con, default_questionnaire(), by="t")
+        again = publish_questionnaire(con, default_questionnaire(), by="t")
+        changed = default_questionnaire().model_copy(update={"titre": "Diagnostic 2027"})
+        second = publish_questionnaire(con, changed, by="t")
+    assert (first.id, first.version) == (again.id, 1)
+    assert second.version == 2 and second.id != first.id
+
+
+def test_a_draft_is_one_per_structure_campaign_and_surveyor(store, survey):
+    with store.atomic() as con:
+        same = open_draft(con, structure_id=survey["structure_id"], campaign_id=survey["campaign_id"], surveyor="alice", by="alice")
+        other = open_draft(con, structure_id=survey["structure_id"], campaign_id=survey["campaign_id"], surveyor="bob", by="bob")
+    assert same.id == survey["draft_id"] and other.id != survey["draft_id"]
+
+
+def test_every_change_is_saved_at_once_with_a_revision(store, survey):
+    first = save(store, survey["draft_id"], "salaries", "3")
+    second = save(store, survey["draft_id"], "salaries", "4", base=first.revision)
+    assert (first.saved, first.revision, second.revision) == (True, 1, 2)
+    with store.connect() as con:
+        draft = load_draft(con, survey["draft_id"])
+    assert draft.answers() == {"salaries": "4"}
+
+
+def test_another_tab_never_silently_overwrites_a_field(store, survey):
+    loaded_by_both = 0
+    save(store, survey["draft_id"], "salaries", "3", base=loaded_by_both, session="onglet-A")
+    stale = save(store, survey["draft_id"], "salaries", "9", base=loaded_by_both, session="onglet-B")
+    assert not stale.saved and stale.conflict.value == "3"
+    other_field = save(store, survey["draft_id"], "cnfs", "1", base=0, session="onglet-B")
+    assert other_field.saved  # different fields never conflict
+    forced = save(store, survey["draft_id"], "salaries", "9", base=stale.revision, session="onglet-B")
+    assert forced.saved
+    with store.connect() as con:
+        assert load_draft(con, survey["draft_id"]).answers() == {"salaries": "9", "cnfs": "1"}
+
+
+def test_the_section_is_remembered(store, survey):
+    with store.atomic() as con:
+        set_draft_section(con, survey["draft_id"], "offre", by="alice")
+    with store.connect() as con:
+        assert load_draft(con, survey["draft_id"]).section == "offre"
+
+
+@pytest.mark.parametrize(
+    ("answers", "errors"),
+    [
+        ({}, {"services": "Réponse obligatoire.", "interesse": "Réponse obligatoire."}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": False},
+         {"pourquoi": "Dites pourquoi."}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": True, "pourquoi": ""}, {}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": True, "salaries": "deux"},
+         {"salaries": "« deux » n'est pas un nombre entier."}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": True, "salaries": "51"},
+         {"salaries": "La valeur doit être au plus 50."}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": True, "salaries": "2", "cnfs": "3"},
+         {"cnfs": "Pas plus que de salariés."}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": True, "equipements": ["postes", "wifi", "salle"]},
+         {"equipements": "Choisissez au plus 2 réponse(s)."}),
+        ({"services": ["Jardinage"], "interesse": True}, {"services": "« Jardinage » n'est pas un des choix proposés."}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": "peut-être"},
+         {"interesse": "« peut-être » n'est ni Oui ni Non."}),
+        ({"services": ["Aide aux démarches administratives"], "interesse": True, "horaires": "lundi 9h"},
+         {"horaires": "Horaires « lundi 9h » illisibles"}),
+    ],
+)
+def test_checking_answers_gives_one_french_message_per_wrong_question(survey, answers, errors):
+    checked = check_answers(survey["questionnaire"].questionnaire, answers, today=TODAY)
+    assert checked.errors.keys() == errors.keys()
+    for code, message in errors.items():
+        assert checked.errors[code].startswith(message)
+
+
+def test_a_hidden_answer_is_dropped(survey):
+    checked = check_answers(
+        survey["questionnaire"].questionnaire,
+        {"services": ["Aide aux démarches administratives"], "interesse": True, "pourquoi": "oublié"},
+    )
+    assert "pourquoi" not in checked.answers and "pourquoi" not in checked.visible
+
+
+def test_submitting_writes_an_immutable_response_and_updates_the_registry_with_history(store, survey):
+    draft_id = survey["draft_id"]
+    save(store, draft_id, "interesse", True)
+    save(store, draft_id, "horaires", "Mo-Fr 09:00-12:00")
+    save(store, draft_id, "salaries", "2")
+    outcome = submit_draft(store, draft_id, by="alice", today=TODAY)
+    assert outcome.errors == {} and outcome.response_id
+    assert outcome.registry_changes == {"horaires": "Mo-Fr 09:00-12:00"}
+    with store.connect() as con:
+        response = get_response(con, outcome.response_id)
+        structure = get_structure(con, survey["structure_id"])
+        history = structure_history(con, survey["structure_id"])
+    assert response["answers"] == {
+        "services": ["Aide aux démarches administratives"], "horaires": "Mo-Fr 09:00-12:00", "interesse": True, "salaries": 2,
+    }
+    assert (response["revision"], response["surveyor"]) == (1, "alice")
+    assert structure["horaires"] == "Mo-Fr 09:00-12:00"
+    assert [v["change_reason"] for v in history] == ["creation", "enquete"]
+
+
+def test_a_submission_with_errors_writes_nothing(store, survey):
+    outcome = submit_draft(store, survey["draft_id"], by="alice", today=TODAY)
+    assert outcome.response_id is None and "interesse" in outcome.errors
+    assert store.query("SELECT count(*) AS n FROM responses") == [{"n": 0}]
+
+
+def test_a_double_click_submits_once(store, survey):
+    save(store, survey["draft_id"], "interesse", True)
+    first = submit_draft(store, survey["draft_id"], by="alice")
+    second = submit_draft(store, survey["draft_id"], by="alice")
+    assert second.already_submitted and second.response_id == first.response_id
+    assert store.query("SELECT count(*) AS n FROM responses") == [{"n": 1}]
+
+
+def test_a_correction_is_a_new_revision_that_says_what_it_supersedes(store, survey):
+    save(store, survey["draft_id"], "interesse", True)
+    first = submit_draft(store, survey["draft_id"], by="alice").response_id
+    with store.atomic() as con:
+        correction = open_correction(con, first, surveyor="bob", by="bob")
+    save(store, correction.id, "interesse", False, base=correction.values["interesse"].revision)
+    save(store, correction.id, "pourquoi", "Pas le temps")
+    second = submit_draft(store, correction.id, by="bob").response_id
+    with store.connect() as con:
+        revised = get_response(con, second)
+        latest = list_responses(con)
+        original = get_response(con, first)
+    assert (revised["revision"], revised["supersedes"], revised["surveyor"]) == (2, first, "bob")
+    assert original["answers"]["interesse"] is True  # never overwritten
+    assert [r["id"] for r in latest] == [second]
+
+
+def test_a_response_under_v1_still_reads_and_exports_after_v2_is_published(store, survey, tmp_path):
+    save(store, survey["draft_id"], "interesse", True)
+    save(store, survey["draft_id"], "equipements", ["wifi"])
+    v1_response = submit_draft(store, survey["draft_id"], by="alice").response_id
+    v2_definition = {**SMALL, "sections": [{**SMALL["sections"][0], "questions": [
+        q for q in SMALL["sections"][0]["questions"] if q["code"] != "equipements"
+    ] + [{"code": "budget", "type": "decimal", "libelle": "Budget"}]}]}
+    with store.atomic() as con:
+        v2 = publish_questionnaire(con, questionnaire_from_dict(v2_definition), by="t")
+        set_campaign_questionnaire(con, survey["campaign_id"], v2.id, by="t")
+        other, _ = create_structure(con, {"nom": "CCAS de Cognac", "commune": "Cognac", "code_postal": "16100",
+                                          "adresse": "1 place", "date_maj": "2024-01-01"}, by="t")
+        draft = open_draft(con, structure_id=other.id, campaign_id=survey["campaign_id"], surveyor="alice", by="alice")
+    assert v2.version == 2 and draft.questionnaire_id == v2.id
+    for code, value in {"services": ["Aide aux démarches administratives"], "interesse": True, "budget": "1 500,50"}.items():
+        save(store, draft.id, code, value)
+    assert submit_draft(store, draft.id, by="alice").response_id
+    with store.connect() as con:
+        assert get_response(con, v1_response)["answers"]["equipements"] == ["wifi"]
+    columns, rows = responses_table(store)
+    assert "equipements/wifi" in columns and "budget" in columns
+    by_version = {row["version"]: row for row in rows}
+    assert by_version[1]["equipements/wifi"] == 1 and by_version[1].get("budget") is None
+    assert by_version[2]["budget"] == 1500.5
+    out = tmp_path / "reponses.csv"
+    assert export_responses_csv(store, out) == 2
+
+
+def test_the_responses_csv_opens_in_french_excel_without_personal_data(store, survey, tmp_path):
+    save(store, survey["draft_id"], "interesse", True)
+    save(store, survey["draft_id"], "contact", "Paul Personne")
+    save(store, survey["draft_id"], "equipements", ["postes", "salle"])
+    save(store, survey["draft_id"], "salaries", "=2+3")  # refused: not an integer
+    assert submit_draft(store, survey["draft_id"], by="alice").errors == {"salaries": "« =2+3 » n'est pas un nombre entier."}
+    save(store, survey["draft_id"], "salaries", "2", base=1)
+    assert submit_draft(store, survey["draft_id"], by="alice").response_id
+    out = tmp_path / "reponses.csv"
+    export_responses_csv(store, out)
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert len(table) == 1
+    row = table[0]
+    assert (row["interesse"], row["equipements/postes"], row["equipements/wifi"], row["equipements/salle"]) == ("Oui", "1", "0", "1")
+    assert row["equipements"] == "Postes, Salle" and row["salaries"] == "2"
+    assert "contact" not in row and "Paul Personne" not in raw.decode("utf-8-sig")
+
+
+def test_drafts_list_shows_how_far_each_one_got(store, survey):
+    save(store, survey["draft_id"], "interesse", True)
+    save(store, survey["draft_id"], "salaries", "2")
+    with store.connect() as con:
+        drafts = list_drafts(con)
+    assert [(d["structure_nom"], d["reponses"]) for d in drafts] == [("Médiathèque de Cognac", 2)]
