@@ -214,8 +214,8 @@ class Draft:
 
     @property
     def last_saved_at(self) -> datetime:
-        """When anything of this draft was last saved."""
-        return max([self.updated_at, *(v.updated_at for v in self.values.values())])
+        """When an answer of this draft was last saved (its creation time when it has none)."""
+        return max([v.updated_at for v in self.values.values()], default=self.created_at)
 
 
 def _draft_from_row(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> Draft:
@@ -603,6 +603,10 @@ def submit_in_transaction(
                 None, errors={by_field.get(i.field, i.field or "?"): i.message for i in issues if i.is_error}
             )
     revision, supersedes = 1, draft.supersedes
+    if supersedes and fetch_dicts(
+        con, "SELECT id FROM responses WHERE supersedes = ? AND deleted_at IS NULL", [supersedes]
+    ):
+        return SubmitOutcome(None, errors={"_": "Cette réponse a déjà été corrigée entre-temps : rouvrez sa dernière révision."})
     if supersedes:
         previous = fetch_dicts(con, "SELECT revision FROM responses WHERE id = ?", [supersedes])
         revision = previous[0]["revision"] + 1 if previous else 1
@@ -642,6 +646,14 @@ def open_correction(con: duckdb.DuckDBPyConnection, response_id: str, *, surveyo
     newer = fetch_dicts(con, "SELECT id FROM responses WHERE supersedes = ? AND deleted_at IS NULL", [response_id])
     if newer:
         raise SurveyError("Cette réponse a déjà été corrigée : corrigez sa dernière révision.")
+    open_corrections = fetch_dicts(
+        con,
+        "SELECT id FROM drafts WHERE supersedes = ? AND submitted_response_id IS NULL AND deleted_at IS NULL"
+        " ORDER BY created_at LIMIT 1",
+        [response_id],
+    )
+    if open_corrections:  # one correction at a time: whoever opens it continues the same draft
+        return load_draft(con, open_corrections[0]["id"])
     draft = _create_draft(con, response["structure_id"], response["campaign_id"], surveyor, response["questionnaire_id"],
                           by=by, supersedes=response_id)
     for code, value in response["answers"].items():

@@ -20,6 +20,7 @@ import streamlit as st
 from models.issues import Issue
 from models.registry_views import field_labels
 from models.store import Store, default_db_path, open_store
+from sync.excel_csv import excel_csv_bytes
 
 PARIS = ZoneInfo("Europe/Paris")
 ENTRY_MARK = "maillage.app_py_a_tourne"  # set by app.py on each run, taken by the page it runs
@@ -28,6 +29,10 @@ ENTRY_MARK = "maillage.app_py_a_tourne"  # set by app.py on each run, taken by t
 def app_pages() -> dict[str, list[st.Page]]:
     """The navigation of the app (``app.py`` runs it; ``page_setup`` may need it too)."""
     return {
+        "Enquêtes": [
+            st.Page("pages/enquete.py", title="Enquête", icon=":material/call:"),
+            st.Page("pages/reponses.py", title="Réponses", icon=":material/table_view:"),
+        ],
         "Registre": [
             st.Page("pages/structures.py", title="Structures", icon=":material/apartment:", default=True),
             st.Page("pages/importer.py", title="Import", icon=":material/upload_file:"),
@@ -142,5 +147,7 @@ def count_text(count: int, singular: str, plural: str | None = None) -> str:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A table as a CSV French spreadsheets open as-is: ``;``-separated, UTF-8 with BOM."""
-    return table.to_csv(sep=";", index=False).encode("utf-8-sig")
+    """A table as a CSV French spreadsheets open as-is: ``;``-separated, UTF-8 with BOM, and no
+    cell Excel could run as a formula (``sync.excel_csv``). Missing values are empty cells."""
+    cells = table.astype(object).where(table.notna(), None)
+    return excel_csv_bytes(list(table.columns), cells.to_dict("records"))

@@ -46,13 +46,8 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> No
     raise TimeoutError(f"streamlit did not answer on {url}")
 
 
-@pytest.fixture
-def streamlit_app(tmp_path):
-    """Start the app on a fresh store (first start: the demo is loaded); yield its URL and store path."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium).")
-    port = _free_port()
-    db = tmp_path / "browser.duckdb"
+def start_streamlit(db: Path, port: int) -> subprocess.Popen:
+    """`streamlit run app.py` on ``port`` with the store ``db``; returns once it answers."""
     env = {**os.environ, "MAILLAGE_DB": str(db), "MAILLAGE_DEVICE": "navigateur"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
@@ -60,16 +55,35 @@ def streamlit_app(tmp_path):
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-        yield url, db
-    finally:
+    _wait_healthy(f"http://127.0.0.1:{port}", proc)
+    return proc
+
+
+def stop_streamlit(proc: subprocess.Popen, *, kill: bool = False) -> None:
+    """Stop the server: politely, or with SIGKILL (a crash: nothing gets to clean up)."""
+    if kill:
+        proc.kill()
+    else:
         proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def streamlit_app(tmp_path):
+    """Start the app on a fresh store (first start: the demo is loaded); yield its URL and store path."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium).")
+    port = _free_port()
+    db = tmp_path / "browser.duckdb"
+    proc = start_streamlit(db, port)
+    try:
+        yield f"http://127.0.0.1:{port}", db
+    finally:
+        stop_streamlit(proc)
 
 
 @pytest.fixture
