@@ -314,10 +314,13 @@ def _normalized(question: Any, raw: str, departement: str | None) -> Any:
     return _NORMALIZED[key]
 
 
-def _pick(rng: random.Random, codes: Sequence[str], low: int, high: int, must: Sequence[str] = ()) -> list[str]:
-    """Between ``low`` and ``high`` codes (plus ``must``), in the questionnaire's order."""
-    count = rng.randint(low, min(high, len(codes)))
-    chosen = set(rng.sample(list(codes), count)) | set(must)
+def _pick(
+    rng: random.Random, codes: Sequence[str], low: int, high: int, *, among: Sequence[str] | None = None,
+    must: Sequence[str] = (),
+) -> list[str]:
+    """Between ``low`` and ``high`` codes of ``among`` (default all), plus ``must``, in the questionnaire's order."""
+    pool = list(among if among is not None else codes)
+    chosen = set(rng.sample(pool, rng.randint(low, min(high, len(pool))))) | set(must)
     return [code for code in codes if code in chosen]
 
 
@@ -341,7 +344,8 @@ def _registry_answer(question: Any, rng: random.Random, ctx: Context, *, fresh: 
         if question.champ == "services":
             missing = [code for code in codes if code not in current]
             if missing:
-                return [code for code in codes if code in {*current, rng.choice(missing)}]
+                chosen = {*current, rng.choice(missing)}
+                return [code for code in codes if code in chosen]
             return current[:-1]
         if question.champ == "frais_a_charge":
             return [rng.choice(codes)]
@@ -366,7 +370,7 @@ def _answer(question: Any, rng: random.Random, ctx: Context, *, fresh: bool = Fa
         if code == "langues_autre":
             return rng.choice(_OTHER_LANGUAGES)
         if code == "code_postal_interlocuteur":
-            return ctx.structure.get("code_postal") or "16000"
+            return f"{rng.randint(1000, 98899):05d}" if fresh else ctx.structure.get("code_postal") or "16000"
         raise AssertionError(f"no generator for {code}")
     if kind == "texte_long":
         texts = [text for text in _LONG_TEXTS[code] if text or not ctx.complete]
@@ -387,7 +391,7 @@ def _answer(question: Any, rng: random.Random, ctx: Context, *, fresh: bool = Fa
         return text.replace(".", ",") if rng.random() < 0.8 else text  # mostly French decimal commas
     if kind == "date":
         if code == "date_entretien":
-            return ctx.day.isoformat()
+            return (ctx.day - timedelta(days=rng.randint(1, 20) if fresh else 0)).isoformat()
         if code == "date_besoin":
             return (ctx.day + timedelta(days=rng.randint(30, 365))).isoformat()
         return date(rng.randint(1995, 2024), rng.randint(1, 12), 1).isoformat()
@@ -401,15 +405,15 @@ def _answer(question: Any, rng: random.Random, ctx: Context, *, fresh: bool = Fa
         return rng.choice(codes)
     if kind == "choix_multiple":
         if code == "langues":
-            return _pick(rng, codes[1:-1], 0, 2, must=["fr", "autre"] if ctx.complete else ["fr"])
+            return _pick(rng, codes, 0, 2, among=codes[1:-1], must=["fr", "autre"] if ctx.complete else ["fr"])
         if code == "equipements":
             if not ctx.complete and rng.random() < 0.05:
                 return ["aucun"]
-            return _pick(rng, codes[:-1], 1, 4, must=["postes", "tablettes"] if ctx.complete else [])
+            return _pick(rng, codes, 1, 4, among=codes[:-1], must=["postes", "tablettes"] if ctx.complete else [])
         if code == "partenaires":
             if not ctx.complete and rng.random() < 0.15:
                 return ["aucun"]
-            return _pick(rng, codes[:-1], 1, 3)
+            return _pick(rng, codes, 1, 3, among=codes[:-1])
         if code == "besoins":
             return _pick(rng, codes, 1, 2 if ctx.complete else 3, must=["formation"] if ctx.complete else [])
         if code == "autres_freins":
@@ -452,7 +456,8 @@ def fill(questionnaire: Any, rng: random.Random, ctx: Context) -> tuple[dict[str
     for question in questionnaire.questions():
         if not is_visible(question, ctx.stored):
             continue
-        if not (question.obligatoire or ctx.complete) and rng.random() < SKIP_SHARE:
+        # An untouched registry question is answered by the registry's value: never skipped.
+        if not (question.obligatoire or ctx.complete or question.type == "registre") and rng.random() < SKIP_SHARE:
             continue
         raw = _answer(question, rng, ctx)
         if raw is None or raw == []:
