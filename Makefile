@@ -30,6 +30,7 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(PY) -m bench.import_export
+	$(PY) -m bench.surveys
 
 clean-venv:
 	rm -rf $(VENV)

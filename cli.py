@@ -250,5 +250,70 @@ def questionnaire_check(file: str) -> None:
     click.echo(f"{name} : questionnaire valide ({_shape(checked)}).")
 
 
+@questionnaire.command(name="publish")
+@click.argument("file")
+@click.option("--campagne", "campaign", help="Nom d'une campagne à créer sous cette version (facultatif).")
+@pass_context
+def questionnaire_publish(context: Context, file: str, campaign: str | None) -> None:
+    """Publier un questionnaire (YAML ou XLSForm) comme nouvelle version dans la base."""
+    from collect.questionnaire import QuestionnaireInvalid, load_questionnaire
+    from collect.surveys import create_campaign, publish_questionnaire
+    from collect.xlsform import import_xlsform
+
+    if Path(file).name.lower().endswith((".xlsx", ".xlsm")):
+        result = import_xlsform(file)
+        for problem in result.problems:
+            click.echo(f"[{problem.severity}] {problem}")
+        if result.questionnaire is None:
+            sys.exit(1)
+        checked = result.questionnaire
+    else:
+        try:
+            checked = load_questionnaire(file)
+        except QuestionnaireInvalid as error:
+            click.echo(str(error))
+            sys.exit(1)
+    try:
+        store = context.store()
+        with store.atomic() as con:
+            stored = publish_questionnaire(con, checked, by="cli")
+            campaign_id = create_campaign(con, nom=campaign, questionnaire_id=stored.id, by="cli") if campaign else None
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"Questionnaire « {stored.code} » : version {stored.version} publiée ({_shape(stored.questionnaire)}).")
+    if campaign_id:
+        click.echo(f"Campagne « {campaign} » créée sous cette version.")
+
+
+@main.group()
+def reponses() -> None:
+    """Exporter les réponses des enquêtes."""
+
+
+@reponses.command(name="export")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--campagne", "campaign", help="Identifiant ou nom de la campagne (défaut : toutes).")
+@click.option("--revisions", is_flag=True, help="Toutes les révisions, pas seulement la dernière de chaque réponse.")
+@pass_context
+def reponses_export(context: Context, out: str, campaign: str | None, revisions: bool) -> None:
+    """Écrire les réponses en CSV pour Excel (« ; », UTF-8 avec BOM, une colonne par question)."""
+    from collect.response_export import export_responses_csv
+    from collect.surveys import list_campaigns
+
+    try:
+        store = context.store()
+        campaign_id = None
+        if campaign:
+            with store.connect() as con:
+                matches = [c["id"] for c in list_campaigns(con) if campaign in (c["id"], c["nom"])]
+            if not matches:
+                raise click.ClickException(f"Campagne « {campaign} » introuvable.")
+            campaign_id = matches[0]
+        count = export_responses_csv(store, out, campaign_id=campaign_id, include_revisions=revisions)
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"{_count(count, 'réponse')} exportée{'s' if count > 1 else ''} dans {out}.")
+
+
 if __name__ == "__main__":
     main()

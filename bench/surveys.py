@@ -719,7 +719,20 @@ def build_store(directory: Path) -> Built:
         # Open drafts of the last wave, on structures it has not surveyed yet: part-way ones, and
         # complete ones (every answer, every conditional question asked) for the timings.
         rng.shuffle(free_last_wave)
-        with_registry = [s for s in free_last_wave if s["telephone"] and s["horaires"] and s["frais_a_charge"]]
+        # Complete drafts go to structures whose registry knows every field a registry question asks,
+        # its lists in the standard's order: an answer left as the registry has it is then no change
+        # (submit compares lists in the questionnaire's order, so a list stored in another order
+        # would count as a change: see the note printed below).
+        order = [c.code for c in questionnaire.question("services").choix]
+
+        def in_order(structure: dict[str, Any]) -> bool:
+            services = list(structure["services"] or [])
+            return services == [code for code in order if code in services]
+
+        note(f"  {sum(1 for s in structures if not in_order(s))} structures hold their services in another order"
+             " than the standard's: submitting them unchanged reports a registry change")
+        with_registry = [s for s in free_last_wave
+                         if in_order(s) and s["telephone"] and s["horaires"] and s["frais_a_charge"]]
         timed_count = 2 * (WARMUP + OPERATIONS + PROFILED)
         check(len(with_registry) >= timed_count, f"only {len(with_registry)} structures usable for complete drafts")
         complete_structures = with_registry[:timed_count]

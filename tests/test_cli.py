@@ -97,3 +97,24 @@ def test_init_demo_loads_the_924_lieux_once(run):
     assert first.output.count("nouvelles") == 3
     second = run("init", "--demo")
     assert "déjà chargée" in second.output
+
+
+QUESTIONNAIRE = Path(__file__).resolve().parent / "fixtures" / "questionnaires" / "tous-les-types.yaml"
+
+
+def test_a_questionnaire_is_published_as_numbered_versions(run):
+    first = run("questionnaire", "publish", str(QUESTIONNAIRE), "--campagne", "Essai")
+    assert first.exit_code == 0
+    assert "version 1 publiée" in first.output and "Campagne « Essai » créée" in first.output
+    again = run("questionnaire", "publish", str(QUESTIONNAIRE))
+    assert "version 1 publiée" in again.output  # unchanged: the same version
+
+
+def test_responses_export_to_an_excel_csv(run, tmp_path):
+    run("init", "--demo")
+    out = tmp_path / "reponses.csv"
+    result = run("reponses", "export", str(out), "--campagne", "Diagnostic 2026 (démonstration)")
+    assert result.exit_code == 0 and "60 réponses exportées" in result.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    unknown = run("reponses", "export", str(out), "--campagne", "Inconnue")
+    assert unknown.exit_code == 1 and "introuvable" in unknown.output
