@@ -26,6 +26,7 @@ from collect.surveys import (
     find_draft,
     get_questionnaire,
     list_campaigns,
+    list_drafts,
     list_responses,
     load_draft,
     open_correction,
@@ -240,6 +241,18 @@ def _choose(store) -> None:
     if not campaigns:
         st.info("Aucune campagne : la démonstration en crée une au premier démarrage.")
         st.stop()
+    with store.connect() as con:
+        mine = [d for d in list_drafts(con) if d["surveyor"] == current_user()]
+    if mine:
+        st.subheader("Mes brouillons en cours")
+        for draft in mine[:10]:
+            when = _local(draft["derniere_saisie"], "%d/%m à %H:%M")
+            if st.button(f"{draft['structure_nom']} — {draft['structure_commune']} · {draft['reponses']} réponse(s),"
+                         f" dernière saisie le {when}", key=f"enquete.reprendre.{draft['id']}", icon=":material/history:"):
+                st.query_params["campagne"] = draft["campaign_id"]
+                st.query_params["structure"] = draft["structure_id"]
+                st.rerun()
+        st.subheader("Nouvel appel")
     names = {c["id"]: f"{c['nom']} (questionnaire v{c['questionnaire_version']})" for c in campaigns}
     campaign_id = st.selectbox("Campagne", list(names), format_func=names.__getitem__, key="enquete.campagne")
     text = st.text_input("Rechercher une structure", placeholder="Nom, commune, code postal ou SIRET",

@@ -205,3 +205,22 @@ def test_a_field_changed_in_another_tab_is_not_overwritten(app, page, survey):
     page.button(key="enquete.garder.texte_court").click().run()
     page.run()
     assert saved(survey)["texte_court"] == "Premier modifié"
+
+
+def test_without_a_structure_in_the_url_the_page_offers_to_resume_my_drafts(app, page, survey):
+    go(page, "saisies")
+    type_text(page, survey, "texte_court", "Bonjour")
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP, TIMEOUT
+
+    fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    fresh.run()
+    fresh.switch_page("pages/enquete.py")
+    fresh.run()
+    assert not fresh.exception
+    assert [s.value for s in fresh.subheader][:1] == ["Mes brouillons en cours"]
+    resume = [b for b in fresh.button if b.key and b.key.startswith("enquete.reprendre.")]
+    assert len(resume) == 1
+    resume[0].click().run()
+    assert survey["structure"] in str(fresh.query_params["structure"])
