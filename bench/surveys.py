@@ -30,8 +30,10 @@ as the survey page does): ``save_answer`` of a new value on a random draft and q
 ``submit_draft`` of a complete draft (half of them change a registry answer, so they write a new
 version of the structure). Beside them, in the same run: the naive save that rewrites the whole
 draft (delete its 60 rows, insert them again), and ``save_answer`` on one connection held open,
-which shows what the short-lived connection costs. When a goal is missed, a cProfile of a few more
-operations of that kind is printed to stderr.
+which shows what the short-lived connection costs. When a goal is missed, the profile of a few more
+operations of that kind goes to stderr: a cProfile, then the wall time of each DuckDB call (opening
+the file, each statement, the commit, the checkpoint DuckDB runs when the last connection closes,
+the rest of the close), DuckDB's C calls being invisible to cProfile.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ OPEN_DRAFTS = 3_000
 QUESTIONS = 60
 OPERATIONS = 200  # timed operations of each kind
 WARMUP = 5  # untimed operations before each kind (the app is a long-lived process)
-PROFILED = 20  # operations of a kind profiled when its goal is missed
+PROFILED = 30  # operations of a kind profiled when its goal is missed
 GOAL_SAVE_MS = 50.0
 GOAL_SUBMIT_MS = 100.0
 SEED = 20_261_123
@@ -247,18 +249,21 @@ QUESTIONNAIRE: dict[str, Any] = {
                 ("cout", "Le coût"), ("meconnaissance", "La méconnaissance de l'offre"), ("horaires", "Les horaires"),
                 ("langue", "La langue"), ("handicap", "Un handicap"), ("equipement", "Le manque d'équipement"))),
             _q("frein_principal", "choix_unique", "Frein principal", choix=_choices(
-                ("mobilite", "Mobilité"), ("cout", "Coût"), ("confiance", "Confiance"), ("competences", "Compétences"))),
+                ("mobilite", "Mobilité"), ("cout", "Coût"), ("confiance", "Confiance"),
+                ("competences", "Compétences"))),
             _q("usagers_sans_equipement", "entier", "Usagers sans équipement à domicile (%)", min=0, max=100),
             _q("usagers_sans_email", "entier", "Usagers sans adresse e-mail (%)", min=0, max=100),
             _q("temoignage", "texte_long", "Un témoignage sur les difficultés rencontrées", publiable=True),
-            _q("illectronisme_estime", "decimal", "Part estimée d'illectronisme sur le territoire (%)", min=0, max=100),
+            _q("illectronisme_estime", "decimal", "Part estimée d'illectronisme sur le territoire (%)",
+               min=0, max=100),
         ]},
         {"code": "besoins", "titre": "Les besoins", "questions": [
             _q("besoins", "choix_multiple", "Besoins prioritaires", max_choix=3,
                message_contrainte="Trois besoins au plus.", choix=_choices(
                    ("formation", "Formation"), ("equipement", "Équipement"), ("visibilite", "Visibilité"),
                    ("financement", "Financement"), ("reseau", "Mise en réseau"))),
-            _q("besoins_formation", "texte_long", "Quelles formations ?", visible_si="selected(${besoins}, 'formation')"),
+            _q("besoins_formation", "texte_long", "Quelles formations ?",
+               visible_si="selected(${besoins}, 'formation')"),
             _q("montant_besoin", "decimal", "Montant estimé du besoin (euros)", min=0),
             _q("date_besoin", "date", "Échéance souhaitée", min="2025-01-01", max="2030-12-31"),
             _q("priorite", "choix_unique", "Priorité", choix=_choices(
@@ -423,7 +428,9 @@ def _answer(question: Any, rng: random.Random, ctx: Context, *, fresh: bool = Fa
         return _phone(rng, ctx.departement)
     if kind == "courriel":
         first, last = rng.choice(_FIRST).lower(), rng.choice(_LAST).lower()
-        return f"{first}.{last}@{rng.choice(_DOMAINS)}" if rng.random() < 0.9 else f" {first.title()}@{rng.choice(_DOMAINS)}"
+        if rng.random() < 0.9:
+            return f"{first}.{last}@{rng.choice(_DOMAINS)}"
+        return f" {first.title()}@{rng.choice(_DOMAINS)}"  # as typed: a capital, a stray space
     if kind == "url":
         return rng.choice(_SITES).format(n=rng.randrange(40))
     if kind == "horaires":
@@ -525,7 +532,9 @@ class Batch:
         if not len(self):
             return
         types = {"string": pa.string(), "int32": pa.int32(), _TIMESTAMP: pa.timestamp("us", tz="UTC")}
-        table = pa.table({name: pa.array(values, type=types[self.types[name]]) for name, values in self.columns.items()})
+        table = pa.table({
+            name: pa.array(values, type=types[self.types[name]]) for name, values in self.columns.items()
+        })
         names = ", ".join(self.columns)
         con.register("_bench_batch", table)
         try:
@@ -768,8 +777,8 @@ def build_store(directory: Path) -> Built:
     with timed("checkpoint"), store.connect() as con:
         con.execute("CHECKPOINT")
         found = con.execute(
-            "SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM drafts), (SELECT count(*) FROM draft_values),"
-            " (SELECT count(*) FROM structures)"
+            "SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM drafts),"
+            " (SELECT count(*) FROM draft_values), (SELECT count(*) FROM structures)"
         ).fetchone()
     check(found == (RESPONSES, counts["drafts"], counts["draft_values"], STRUCTURES), f"store holds {found}")
     note(f"  {counts['drafts']} drafts ({len(partial)} open part-way, {len(complete)} complete), "
@@ -818,33 +827,122 @@ class Measure:
              f"over {len(self.durations)}")
 
 
-def run(operation: Callable[[Any], None], targets: Sequence[Any], label: str) -> Measure:
-    """``operation`` on each target: WARMUP untimed, then OPERATIONS timed one by one."""
-    check(len(targets) >= WARMUP + OPERATIONS, f"{label}: {len(targets)} targets")
+def run(
+    operation: Callable[[Any], None], targets: Sequence[Any], label: str, *,
+    before: Callable[[], Any] | None = None, operations: int = OPERATIONS, warmup: int = WARMUP,
+) -> Measure:
+    """``operation`` on each target: ``warmup`` untimed, then ``operations`` timed one by one
+    (``before`` runs untimed ahead of each timed one)."""
+    check(len(targets) >= warmup + operations, f"{label}: {len(targets)} targets")
     note(f"… {label}")
-    for target in targets[:WARMUP]:
+    for target in targets[:warmup]:
         operation(target)
     measure = Measure()
-    for target in targets[WARMUP:WARMUP + OPERATIONS]:
+    for target in targets[warmup:warmup + operations]:
+        if before is not None:
+            before()
         start = time.perf_counter()
         operation(target)
         measure.durations.append(time.perf_counter() - start)
     return measure
 
 
+class _Phases:
+    """Wall time spent in each DuckDB call of the profiled operations, by statement."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def time(self, label: str, call: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        try:
+            return call()
+        finally:
+            self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - start
+
+
+class _TimedConnection:
+    """A DuckDB connection that times every statement (profiling only; the timings use the real one).
+
+    Its close runs the checkpoint explicitly first, to tell the checkpoint DuckDB does when the
+    last connection to a file closes from the rest of the close.
+    """
+
+    def __init__(self, con: Any, phases: _Phases) -> None:
+        self._con, self._phases, self._label = con, phases, ""
+
+    def execute(self, sql: str, params: Any = None) -> _TimedConnection:
+        self._label = " ".join(sql.split())
+        self._label = self._label if len(self._label) <= 72 else self._label[:71] + "…"
+        arguments = () if params is None else (params,)
+        self._phases.time(self._label, lambda: self._con.execute(sql, *arguments))
+        return self
+
+    def executemany(self, sql: str, params: Any) -> _TimedConnection:
+        self._label = " ".join(sql.split())[:60] + "… (executemany)"
+        self._phases.time(self._label, lambda: self._con.executemany(sql, params))
+        return self
+
+    def fetchall(self) -> Any:
+        return self._phases.time(f"{self._label} → fetchall", self._con.fetchall)
+
+    def fetchone(self) -> Any:
+        return self._phases.time(f"{self._label} → fetchone", self._con.fetchone)
+
+    @property
+    def description(self) -> Any:
+        return self._con.description
+
+    def close(self) -> None:
+        self._phases.time("close: CHECKPOINT (DuckDB's checkpoint on close, run explicitly here)",
+                          lambda: self._con.execute("CHECKPOINT"))
+        self._phases.time("close: the rest (database instance torn down)", self._con.close)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
 def profile(operation: Callable[[Any], None], targets: Sequence[Any], label: str) -> None:
-    """cProfile of ``operation`` on ``targets`` (already warm), to stderr: where the time goes."""
+    """Where the time of ``operation`` goes, to stderr: a cProfile of half the targets, then the wall
+    time of each DuckDB call (open, each statement, commit, checkpoint, close) on the other half."""
+    from models.store import Store
+
+    half = len(targets) // 2
     profiler = cProfile.Profile()
     profiler.enable()
-    for target in targets:
+    for target in targets[:half]:
         operation(target)
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
-    out.write(f"\n=== profile: {label}, {len(targets)} operations, by own time ===\n")
-    stats.sort_stats("tottime").print_stats(15)
-    out.write(f"=== profile: {label}, by cumulative time ===\n")
-    stats.sort_stats("cumulative").print_stats(25)
+    out.write(f"\n=== cProfile: {label}, {half} operations, by own time (DuckDB's C calls count in their"
+              " Python caller) ===\n")
+    stats.sort_stats("tottime").print_stats(12)
+    out.write(f"=== cProfile: {label}, by cumulative time ===\n")
+    stats.sort_stats("cumulative").print_stats(20)
+
+    phases = _Phases()
+    original_open = Store._open
+
+    def timed_open(self: Any, read_only: bool = False) -> Any:
+        con = phases.time("open: duckdb.connect + SET TimeZone", lambda: original_open(self, read_only=read_only))
+        return _TimedConnection(con, phases)
+
+    timed_targets = targets[half:]
+    Store._open = timed_open  # type: ignore[method-assign]
+    try:
+        start = time.perf_counter()
+        for target in timed_targets:
+            operation(target)
+        total = time.perf_counter() - start
+    finally:
+        Store._open = original_open  # type: ignore[method-assign]
+    count = len(timed_targets)
+    out.write(f"=== {label}: wall time by DuckDB call, mean per operation over {count} ===\n")
+    for name, seconds in sorted(phases.seconds.items(), key=lambda item: -item[1]):
+        out.write(f"  {seconds / count * 1000:7.2f} ms  {name}\n")
+    out.write(f"  {(total - sum(phases.seconds.values())) / count * 1000:7.2f} ms  Python (everything else)\n")
+    out.write(f"  {total / count * 1000:7.2f} ms  total\n")
     note(out.getvalue())
 
 
@@ -887,8 +985,15 @@ def main() -> int:
             expected[(draft.id, question.code)] = encoded
 
         app_saves = save_targets[:save_total]
-        saved = run(save, app_saves[:WARMUP + OPERATIONS], "save_answer, one short-lived connection each")
+        saved = run(save, app_saves[:WARMUP + OPERATIONS], "save_answer as the app does: store.atomic() each")
         saved.report("save_field")
+        # The first change after a pause: the process had let go of the file (Store.keep_open), so
+        # this save opens it again. The release (a checkpoint) happens off the request path in the
+        # app (a watcher thread), so it is outside the timing here too.
+        cold_targets = [(rng.choice(built.partial), rng.choice(questions)) for _ in range(WARMUP + OPERATIONS)]
+        after_idle = run(save, cold_targets, "save_answer after the file was released (first change after a pause)",
+                         before=store.release)
+        after_idle.report("save_field_after_idle")
 
         with store.connect() as held_con:
             held = run(lambda target: save(target, held_con), save_targets[save_total:],
@@ -941,11 +1046,18 @@ def main() -> int:
         submit_targets = built.submit_drafts
         submitted = run(submit, submit_targets[:WARMUP + OPERATIONS], "submit_draft of complete 60-answer drafts")
         submitted.report("submit_60_questions")
-        with_change = [d for d, _ in zip(submit_targets[WARMUP:], submitted.durations) if d.registry_change]
-        timed_with = [s for d, s in zip(submit_targets[WARMUP:], submitted.durations) if d.registry_change]
-        timed_without = [s for d, s in zip(submit_targets[WARMUP:], submitted.durations) if not d.registry_change]
-        note(f"  {len(with_change)} submits wrote back a registry change: p95 "
-             f"{Measure(timed_with).ms(0.95):.1f} ms; without: p95 {Measure(timed_without).ms(0.95):.1f} ms")
+        # The first submit after a pause (the file released, opened again by the submit). These
+        # use the drafts kept for profiling, so a profile of submit (if needed) uses the same ones.
+        cold_submits = submit_targets[WARMUP + OPERATIONS:]
+        submitted_cold = run(submit, cold_submits, "submit_draft after the file was released",
+                             before=store.release, operations=len(cold_submits), warmup=0)
+        submitted_cold.report("submit_60_questions_after_idle")
+        timed_submits = list(zip(submit_targets[WARMUP:], submitted.durations, strict=False))
+        with_change = Measure([seconds for draft, seconds in timed_submits if draft.registry_change])
+        without_change = Measure([seconds for draft, seconds in timed_submits if not draft.registry_change])
+        note(f"  of the {len(timed_submits)} timed submits, {len(with_change.durations)} wrote a registry change back")
+        figure("submit_with_registry_change_ms_p95", f"{with_change.ms(0.95):.1f}", "ms")
+        figure("submit_without_registry_change_ms_p95", f"{without_change.ms(0.95):.1f}", "ms")
         with store.connect(read_only=True) as con:
             responses_after = con.execute("SELECT count(*) FROM responses").fetchone()[0]
             versions_after = con.execute("SELECT count(*) FROM structure_versions").fetchone()[0]
@@ -964,7 +1076,7 @@ def main() -> int:
         if saved.ms(0.95) > GOAL_SAVE_MS:
             profile(save, app_saves[WARMUP + OPERATIONS:], "save_answer, one short-lived connection each")
         if submitted.ms(0.95) > GOAL_SUBMIT_MS:
-            profile(submit, submit_targets[WARMUP + OPERATIONS:], "submit_draft")
+            note("  (submit goal missed: no fresh drafts left to profile; see the after-idle figure)")
         figure("store_size_after_mb", f"{store.path.stat().st_size / 2**20:.1f}", "MB")
     return 0
 

@@ -549,6 +549,8 @@ def _registry_changes(questionnaire: Questionnaire, answers: Mapping[str, Any], 
         assert question.champ is not None
         value = answers[question.code]
         current = registry_value(question, structure)
+        if isinstance(value, list) and isinstance(current, list) and sorted(value) == sorted(current):
+            continue  # the same values in another order: lists of the registry have no order
         if value != current:
             changes[question.champ] = value
     return changes

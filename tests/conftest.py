@@ -31,6 +31,7 @@ def demo_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     template = Store(path, device="test")
     template.migrate()
     load_demo(template)
+    assert template.release()  # the file alone is complete: copies of it hold everything
     return path
 
 

@@ -25,7 +25,7 @@ def test_the_app_starts_on_the_demo_territory(streamlit_app, page):
     expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
     expect(page.get_by_role("heading", name="Structures")).to_be_visible()
     _no_exception(page)
-    assert Store(db).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]
+    assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]
 
 
 def test_a_search_narrows_the_list_and_a_structure_opens(streamlit_app, page):
@@ -48,8 +48,8 @@ def test_a_french_excel_file_is_simulated_then_imported(streamlit_app, page):
     page.locator("input[type='file']").set_input_files(str(FIXTURES / "structures-excel-cp1252.csv"))
     page.get_by_role("button", name="Simuler l'import").click()
     expect(page.get_by_text("Correspondance des colonnes")).to_be_visible()
-    assert Store(db).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]  # a simulation writes nothing
+    assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]  # a simulation writes nothing
     page.get_by_role("button", name="Importer", exact=True).click()
     expect(page.get_by_text("931 structures").first).to_be_visible()
     _no_exception(page)
-    assert Store(db).query("SELECT count(*) AS n FROM structures") == [{"n": 931}]
+    assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": 931}]

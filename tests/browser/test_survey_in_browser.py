@@ -24,7 +24,7 @@ def _field(page, label: str):
 
 def _saved(db: Path, code: str):
     """The value saved in the browser user's draft (the demo's drafts belong to other surveyors)."""
-    rows = Store(db).query(
+    rows = Store(db, keep_open=0).query(
         "SELECT v.value FROM draft_values v JOIN drafts d ON d.id = v.draft_id"
         " WHERE v.question_code = ? AND d.surveyor = 'navigateur'",
         [code],
@@ -59,7 +59,7 @@ def test_typed_answers_survive_a_reload_and_a_killed_server_then_submit_once(tmp
         try:
             page.goto(url)  # first start: the demo (924 lieux and a campaign) is loaded
             expect(page.get_by_text("924 structures").first).to_be_visible(timeout=120_000)
-            store = Store(db)
+            store = Store(db, keep_open=0)  # never hold the file the server uses
             campaign = store.query("SELECT id FROM campaigns")[0]["id"]
             structure = store.query(
                 "SELECT id FROM structures WHERE services IS NOT NULL AND itinerance IS NULL AND site_web IS NULL"
@@ -123,7 +123,7 @@ def test_typed_answers_survive_a_reload_and_a_killed_server_then_submit_once(tmp
             _wait_saved(db, "contact_nom", "Camille Essai")
             page.get_by_role("button", name="Soumettre la réponse").dblclick()
             expect(page.get_by_text("Réponse soumise le")).to_be_visible()
-            responses = Store(db).query("SELECT answers FROM responses WHERE structure_id = ?", [structure])
+            responses = Store(db, keep_open=0).query("SELECT answers FROM responses WHERE structure_id = ?", [structure])
             assert len(responses) == 1
             answers = json.loads(responses[0]["answers"])
             assert answers["telephone"] == "+33545361950"

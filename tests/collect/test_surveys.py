@@ -261,3 +261,16 @@ def test_drafts_list_shows_how_far_each_one_got(store, survey):
     with store.connect() as con:
         drafts = list_drafts(con)
     assert [(d["structure_nom"], d["reponses"]) for d in drafts] == [("Médiathèque de Cognac", 2)]
+
+
+def test_confirming_registry_values_in_another_order_changes_nothing(store, survey):
+    two = ["Maîtrise des outils numériques du quotidien", "Aide aux démarches administratives"]  # not the standard's order
+    with store.atomic() as con:
+        from models.registry import update_structure
+
+        update_structure(con, survey["structure_id"], {"services": two}, by="test")
+    save(store, survey["draft_id"], "interesse", True)
+    outcome = submit_draft(store, survey["draft_id"], by="alice")
+    assert outcome.response_id and outcome.registry_changes == {}
+    with store.connect() as con:
+        assert [v["change_reason"] for v in structure_history(con, survey["structure_id"])] == ["creation", "modification"]

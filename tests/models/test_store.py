@@ -66,6 +66,7 @@ WRITER = textwrap.dedent(
 def test_two_processes_writing_at_once_lose_no_write(store):
     """The app and the CLI write the same file at the same time: every write lands, none twice."""
     script = WRITER.format(root=str(ROOT), path=str(store.path))
+    store.release()
     writes = 60
     procs = [
         subprocess.Popen([sys.executable, "-c", script, name, str(writes)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -80,6 +81,7 @@ def test_two_processes_writing_at_once_lose_no_write(store):
 
 
 def test_a_lock_held_too_long_gives_a_french_message(store):
+    assert store.release()  # this process lets go of the file first
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(store.path)!r}); print('held', flush=True); time.sleep(20)"],
         stdout=subprocess.PIPE, text=True,
@@ -97,3 +99,33 @@ def test_a_lock_held_too_long_gives_a_french_message(store):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_units_of_work_share_one_open_instance_released_when_idle(tmp_path):
+    store = Store(tmp_path / "partage.duckdb", keep_open=0.3)
+    store.migrate()
+    with store.atomic() as con:
+        con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('a', '1', now(), 't')")
+    probe = [sys.executable, "-c", f"import duckdb; duckdb.connect({str(store.path)!r}); print('ouvert')"]
+    busy = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    assert busy.returncode != 0 and "lock" in busy.stderr  # still held just after the work
+    time.sleep(1.0)
+    free = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+    assert free.stdout.strip() == "ouvert"  # released once idle
+    assert store.query("SELECT key FROM settings") == [{"key": "a"}]
+
+
+def test_a_replaced_file_is_never_written_through_the_old_instance(tmp_path):
+    store = Store(tmp_path / "remplace.duckdb", keep_open=5)
+    store.migrate()
+    store.query("SELECT 1")  # the instance is open on the first file
+    other = tmp_path / "autre.duckdb"
+    subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r});"
+                    f"from models.store import Store; Store({str(other)!r}, keep_open=0).migrate()"], check=True, timeout=60)
+    other.replace(store.path)  # e.g. a restore puts another file in its place
+    with store.atomic() as con:
+        con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('b', '2', now(), 't')")
+    assert store.release()
+    reader = subprocess.run([sys.executable, "-c", f"import duckdb; print(duckdb.connect({str(store.path)!r})"
+                             ".execute('SELECT key FROM settings').fetchall())"], capture_output=True, text=True, timeout=60)
+    assert reader.stdout.strip() == "[('b',)]"

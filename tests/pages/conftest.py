@@ -67,6 +67,7 @@ def nc_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setattr("collect.demo.DEMO_DIR", folder)
         reports = load_demo(store, by="test")
     assert [report.new for report in reports] == [NC_COUNT]
+    assert store.release()  # the file alone is complete: copies of it hold everything
     return path
 
 
