@@ -92,6 +92,7 @@ def test_the_page_opens_the_structure_and_shows_what_the_registry_knows(page, su
         ("telephone", "05 45 36 19 50", "05 45 36 19 50"),
         ("courriel", "contact@exemple.fr", "contact@exemple.fr"),
         ("url", "www.exemple.fr", "www.exemple.fr"),
+        ("ouverture_ateliers", "Tu,Th 14:00-17:00", "Tu,Th 14:00-17:00"),
     ],
 )
 def test_every_typed_answer_is_saved_as_typed_at_once(page, survey, code, text, stored):
@@ -130,14 +131,17 @@ def test_submitting_shows_each_required_and_constraint_message_next_to_its_quest
     go(page, "saisies")
     type_text(page, survey, "texte_court", "minuscule")
     type_text(page, survey, "entier", "12")
+    type_text(page, survey, "ouverture_ateliers", "mardi après-midi")
     go(page, "choix")
     page.multiselect(key=key(survey, "multiple")).set_value(["rouge", "vert", "bleu"]).run()
     page.button(key="enquete.soumettre").click().run()
     assert not page.exception
     errors = page.session_state["enquete.erreurs"][draft_id(survey)]
+    assert errors["ouverture_ateliers"].startswith("Horaires « mardi après-midi » illisibles")
     assert errors == {
         "texte_court": "Commencez par une majuscule.",
         "entier": "La valeur doit être au plus 10.",
+        "ouverture_ateliers": errors["ouverture_ateliers"],
         "oui_non": "Répondez oui ou non.",
         "multiple": "Deux au plus.",
     }
