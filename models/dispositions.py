@@ -1,0 +1,193 @@
+"""Call outcomes, their AAPOR disposition codes, retry delays, and each structure's final disposition.
+
+Codes are those of AAPOR's *Standard Definitions* (10th edition, 2023), telephone surveys, read
+for establishment surveys (the "household" of the tables is the structure):
+
+==========================  ======  ===========================================================
+outcome (``Outcome``)       code    AAPOR meaning
+==========================  ======  ===========================================================
+complete                    1.1     Complete interview
+partial                     1.2     Partial interview
+refus_doux / refus_ferme    2.11    Refusal (soft: may be retried after 7 days; hard: final)
+abandon                     2.12    Break-off
+rappel / rendez_vous        2.21    Respondent never available (a call-back or appointment
+                                    that never led to an interview)
+repondeur_message           2.222   Answering machine of the structure, message left
+repondeur_sans_message      2.221   Answering machine of the structure, no message left
+occupe                      3.12    Always busy
+pas_de_reponse              3.13    No answer
+autre                       3.90    Other, unknown eligibility
+mauvais_numero              4.41    Number changed / reaches someone else than the structure
+numero_inexistant           4.31    Non-working number
+non_eligible                4.90    Other not eligible (structure closed, out of scope)
+==========================  ======  ===========================================================
+
+A structure never called is 3.11 (not attempted). Reaching the campaign's maximum number of
+attempts without an interview closes the case as 2.30 (eligible, other non-interview) when the
+structure was reached at least once (a refusal, a call-back, its answering machine…) and as
+3.90 (unknown eligibility) otherwise.
+
+``final_disposition`` derives a structure's disposition from all its attempts, by precedence:
+an interview beats everything (1.1, then 1.2 when no later complete); a final outcome stops the
+case (hard refusal 2.11, not eligible 4.x); then, if the maximum is reached, 2.30 or 3.90;
+else the most informative outcome so far (refusal > break-off > call-back > answering machine >
+busy/no answer > other), which says where the case stands while it is still being worked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal, get_args
+
+Outcome = Literal[
+    "complete",
+    "partielle",
+    "refus_doux",
+    "refus_ferme",
+    "abandon",
+    "pas_de_reponse",
+    "occupe",
+    "repondeur_message",
+    "repondeur_sans_message",
+    "mauvais_numero",
+    "numero_inexistant",
+    "rappel",
+    "rendez_vous",
+    "non_eligible",
+    "autre",
+]
+OUTCOMES_ALL: tuple[str, ...] = get_args(Outcome)
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    """What an outcome means: its French label, AAPOR code, delay before the next try (None: the
+    case is closed), whether it shows the structure exists and was reached, and its precedence."""
+
+    label: str
+    code: str
+    retry_after: timedelta | None
+    reached: bool
+    rank: int  # higher = more informative, for the disposition of a case still in progress
+
+
+OUTCOME_RULES: dict[str, OutcomeRule] = {
+    "complete": OutcomeRule("Questionnaire complet", "1.1", None, True, 100),
+    "partielle": OutcomeRule("Questionnaire partiel", "1.2", timedelta(days=1), True, 90),
+    "refus_ferme": OutcomeRule("Refus définitif", "2.11", None, True, 80),
+    "refus_doux": OutcomeRule("Refus (à relancer)", "2.11", timedelta(days=7), True, 70),
+    "abandon": OutcomeRule("Abandon en cours d'entretien", "2.12", timedelta(days=1), True, 65),
+    "rendez_vous": OutcomeRule("Rendez-vous pris", "2.21", timedelta(0), True, 60),
+    "rappel": OutcomeRule("Rappel demandé", "2.21", timedelta(0), True, 60),
+    "repondeur_message": OutcomeRule("Répondeur, message laissé", "2.222", timedelta(hours=3), True, 50),
+    "repondeur_sans_message": OutcomeRule("Répondeur, pas de message", "2.221", timedelta(hours=3), True, 45),
+    "occupe": OutcomeRule("Occupé", "3.12", timedelta(minutes=20), False, 20),
+    "pas_de_reponse": OutcomeRule("Pas de réponse", "3.13", timedelta(hours=3), False, 20),
+    "autre": OutcomeRule("Autre", "3.90", timedelta(days=1), False, 10),
+    "mauvais_numero": OutcomeRule("Mauvais numéro", "4.41", None, False, 85),
+    "numero_inexistant": OutcomeRule("Numéro inexistant", "4.31", None, False, 85),
+    "non_eligible": OutcomeRule("Non éligible (fermée, hors champ)", "4.90", None, True, 85),
+}
+
+CODE_LABELS: dict[str, str] = {
+    "1.1": "Entretien complet",
+    "1.2": "Entretien partiel",
+    "2.11": "Refus",
+    "2.12": "Abandon",
+    "2.21": "Interlocuteur jamais disponible",
+    "2.221": "Répondeur, pas de message",
+    "2.222": "Répondeur, message laissé",
+    "2.30": "Éligible, sans entretien (tentatives épuisées)",
+    "3.11": "Pas encore appelée",
+    "3.12": "Toujours occupé",
+    "3.13": "Pas de réponse",
+    "3.90": "Éligibilité inconnue (tentatives épuisées ou autre)",
+    "4.31": "Numéro inexistant",
+    "4.41": "Mauvais numéro",
+    "4.90": "Non éligible",
+}
+
+# AAPOR's grouping of codes, used by the response rates (issue 7): I, P, R, NC, O, UH, UO, NE.
+AAPOR_GROUPS: dict[str, str] = {
+    "1.1": "I", "1.2": "P", "2.11": "R", "2.12": "R", "2.21": "NC", "2.221": "NC", "2.222": "NC", "2.30": "O",
+    "3.11": "UH", "3.12": "UH", "3.13": "UH", "3.90": "UO", "4.31": "NE", "4.41": "NE", "4.90": "NE",
+}
+
+# Answering-machine messages left on one structure, at most; later machines leave none.
+MAX_ANSWERING_MACHINE_MESSAGES = 2
+# Each further attempt waits longer: the rule's delay × (1 + SPACING_GROWTH × (attempts - 1)).
+SPACING_GROWTH = 0.5
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """What disposition rules need of one call attempt."""
+
+    outcome: str
+    attempted_at: datetime
+    callback_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """A structure's disposition: AAPOR code, French label, and whether the case is closed."""
+
+    code: str
+    label: str
+    final: bool
+    reason: str
+
+
+def _disposition(code: str, final: bool, reason: str) -> Disposition:
+    return Disposition(code, CODE_LABELS[code], final, reason)
+
+
+def final_disposition(attempts: Sequence[AttemptView], *, max_attempts: int) -> Disposition:
+    """The disposition of a structure from all its attempts (see the module's precedence rules)."""
+    if not attempts:
+        return _disposition("3.11", False, "aucune tentative")
+    ordered = sorted(attempts, key=lambda a: a.attempted_at)
+    outcomes = [a.outcome for a in ordered]
+    if "complete" in outcomes:
+        return _disposition("1.1", True, "questionnaire complet")
+    for attempt in reversed(ordered):  # the latest closing outcome closes the case
+        rule = OUTCOME_RULES[attempt.outcome]
+        if rule.retry_after is None:
+            return _disposition(rule.code, True, rule.label)
+    if "partielle" in outcomes and len(ordered) >= max_attempts:
+        return _disposition("1.2", True, "questionnaire partiel, tentatives épuisées")
+    if len(ordered) >= max_attempts:
+        reached = any(OUTCOME_RULES[o].reached for o in outcomes)
+        return _disposition(
+            "2.30" if reached else "3.90", True,
+            f"{max_attempts} tentatives sans entretien" + (" (structure jointe)" if reached else " (jamais jointe)"),
+        )
+    best = max(ordered, key=lambda a: (OUTCOME_RULES[a.outcome].rank, a.attempted_at))
+    rule = OUTCOME_RULES[best.outcome]
+    return _disposition(rule.code, False, rule.label)
+
+
+def retry_not_before(attempts: Sequence[AttemptView], *, max_attempts: int) -> datetime | None:
+    """When the structure may be called again (aware datetime), or None when its case is closed.
+
+    A call-back or appointment gives its own time; otherwise the last outcome's delay, growing
+    with the number of attempts already made.
+    """
+    if final_disposition(attempts, max_attempts=max_attempts).final:
+        return None
+    if not attempts:
+        raise ValueError("a structure never called has no retry time: call it")
+    last = max(attempts, key=lambda a: a.attempted_at)
+    rule = OUTCOME_RULES[last.outcome]
+    assert rule.retry_after is not None
+    if last.outcome in ("rappel", "rendez_vous") and last.callback_at is not None:
+        return last.callback_at
+    growth = 1 + SPACING_GROWTH * (len(attempts) - 1)
+    return last.attempted_at + rule.retry_after * growth
+
+
+def may_leave_message(attempts: Sequence[AttemptView]) -> bool:
+    """Whether the surveyor may leave another answering-machine message (capped per structure)."""
+    return sum(1 for a in attempts if a.outcome == "repondeur_message") < MAX_ANSWERING_MACHINE_MESSAGES
