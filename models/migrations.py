@@ -208,7 +208,52 @@ def _surveys(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _calls(con: duckdb.DuckDBPyConnection) -> None:
+    """Call campaigns: calling rules of a campaign, its targets, assignments (with history), attempts."""
+    con.execute("ALTER TABLE campaigns ADD COLUMN max_tentatives INTEGER DEFAULT 6")
+    # When surveyors may call, in each structure's own local time (OSM opening_hours syntax).
+    con.execute("ALTER TABLE campaigns ADD COLUMN heures_appel VARCHAR DEFAULT 'Mo-Fr 09:00-12:30,13:30-18:00'")
+    con.execute(
+        "CREATE TABLE campaign_targets ("
+        " campaign_id VARCHAR NOT NULL,"
+        " structure_id VARCHAR NOT NULL,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ,"
+        " PRIMARY KEY (campaign_id, structure_id))"
+    )
+    con.execute(
+        "CREATE TABLE assignments ("
+        " id VARCHAR PRIMARY KEY,"
+        " campaign_id VARCHAR NOT NULL,"
+        " structure_id VARCHAR NOT NULL,"
+        " surveyor VARCHAR NOT NULL,"
+        " assigned_at TIMESTAMPTZ NOT NULL,"
+        " ended_at TIMESTAMPTZ,"  # a reassignment ends the current row and opens another: history kept
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE call_attempts ("
+        " id VARCHAR PRIMARY KEY,"
+        " campaign_id VARCHAR NOT NULL,"
+        " structure_id VARCHAR NOT NULL,"
+        " surveyor VARCHAR NOT NULL,"
+        " attempted_at TIMESTAMPTZ NOT NULL,"
+        " outcome VARCHAR NOT NULL,"
+        " callback_at TIMESTAMPTZ,"
+        " note VARCHAR,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
+    Migration("0003_calls", _calls),
 ]

@@ -1,0 +1,241 @@
+"""Call campaigns: targets, assignment to surveyors, call attempts, and each surveyor's queue.
+
+The queue (*Mes appels*) orders a surveyor's work as CATI systems do:
+
+1. call-backs and appointments that are due (the time the structure asked, in its own zone);
+2. structures never called;
+3. retries whose minimum delay has passed (``models.dispositions.retry_not_before``: the delay
+   of the last outcome, growing with attempts).
+
+It leaves out closed cases (complete, hard refusal, not eligible, maximum attempts reached) and
+structures that cannot be called *now*: outside the campaign's calling hours or outside the
+structure's opening hours (``horaires``, OSM syntax), both read in the structure's local time
+(``Structure.timezone``: a surveyor in Paris calling Guadeloupe sees Guadeloupe's hours). A
+structure whose ``horaires`` cannot be read is only held to the campaign's calling hours.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+from opening_hours import OpeningHours
+
+from collect.surveys import SurveyError, get_campaign
+from models.audit import record_audit
+from models.cog import timezone_for_departement
+from models.dispositions import OUTCOME_RULES, AttemptView, Disposition, final_disposition, retry_not_before
+from models.ids import new_id
+from models.registry import DEPARTEMENT_SQL
+from models.store import fetch_dicts, utc_now
+
+
+class CallError(SurveyError):
+    """A call action is impossible (unknown outcome, call-back in the past…); message in French."""
+
+
+# -- targets and assignment ---------------------------------------------------------------------
+
+
+def add_targets(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, by: str) -> int:
+    """Add structures to a campaign's target list (already targeted ones are kept); return how many were added."""
+    get_campaign(con, campaign_id)
+    existing = {row[0] for row in con.execute(
+        "SELECT structure_id FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL", [campaign_id]
+    ).fetchall()}
+    now = utc_now()
+    new = [sid for sid in dict.fromkeys(structure_ids) if sid not in existing]
+    if new:
+        con.executemany(
+            "INSERT INTO campaign_targets (campaign_id, structure_id, created_at, updated_by) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (campaign_id, structure_id) DO UPDATE SET deleted_at = NULL",
+            [(campaign_id, sid, now, by) for sid in new],
+        )
+    return len(new)
+
+
+def assign(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], surveyor: str, *, by: str
+) -> int:
+    """Assign structures to a surveyor; a structure assigned to someone else is reassigned (the
+    previous assignment is ended, never erased). Returns how many assignments changed."""
+    now = utc_now()
+    current = {row[0]: row[1] for row in con.execute(
+        "SELECT structure_id, surveyor FROM assignments WHERE campaign_id = ? AND ended_at IS NULL AND deleted_at IS NULL",
+        [campaign_id],
+    ).fetchall()}
+    changed = [sid for sid in dict.fromkeys(structure_ids) if current.get(sid) != surveyor]
+    if not changed:
+        return 0
+    con.execute(
+        "UPDATE assignments SET ended_at = ?, updated_at = ?, updated_by = ? WHERE campaign_id = ? AND ended_at IS NULL"
+        " AND structure_id IN (SELECT unnest(?::VARCHAR[]))",
+        [now, now, by, campaign_id, changed],
+    )
+    con.executemany(
+        "INSERT INTO assignments (id, campaign_id, structure_id, surveyor, assigned_at, created_at, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(new_id(), campaign_id, sid, surveyor, now, now, now, by) for sid in changed],
+    )
+    record_audit(con, actor=by, action="campaign.assign", entity="campaigns", entity_id=campaign_id,
+                 details={"enqueteur": surveyor, "structures": len(changed)})
+    return len(changed)
+
+
+def assignment_history(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str) -> list[dict[str, Any]]:
+    """Every assignment of a structure in a campaign, oldest first."""
+    return fetch_dicts(
+        con,
+        "SELECT surveyor, assigned_at, ended_at, updated_by FROM assignments WHERE campaign_id = ? AND structure_id = ?"
+        " ORDER BY assigned_at, id",
+        [campaign_id, structure_id],
+    )
+
+
+# -- attempts -----------------------------------------------------------------------------------
+
+
+def log_attempt(
+    con: duckdb.DuckDBPyConnection,
+    campaign_id: str,
+    structure_id: str,
+    outcome: str,
+    *,
+    surveyor: str,
+    by: str,
+    at: datetime | None = None,
+    callback_at: datetime | None = None,
+    note: str | None = None,
+) -> str:
+    """Record one call and its outcome; a call-back or appointment needs its (aware) time. Returns the id."""
+    if outcome not in OUTCOME_RULES:
+        raise CallError(f"Issue d'appel inconnue : « {outcome} ».")
+    at = at or utc_now()
+    if at.tzinfo is None or (callback_at is not None and callback_at.tzinfo is None):
+        raise CallError("Les heures d'appel et de rappel doivent porter leur fuseau horaire.")
+    if outcome in ("rappel", "rendez_vous"):
+        if callback_at is None:
+            raise CallError("Un rappel ou un rendez-vous demande sa date et son heure.")
+        if callback_at <= at:
+            raise CallError("La date de rappel doit être après l'appel.")
+    attempt_id = new_id()
+    now = utc_now()
+    con.execute(
+        "INSERT INTO call_attempts (id, campaign_id, structure_id, surveyor, attempted_at, outcome, callback_at, note,"
+        " created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [attempt_id, campaign_id, structure_id, surveyor, at, outcome, callback_at, note, now, now, by],
+    )
+    return attempt_id
+
+
+# -- cases and queue ----------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One target structure of a campaign: who has it, its attempts, disposition and next call time."""
+
+    structure_id: str
+    nom: str
+    commune: str | None
+    telephone: str | None
+    horaires: str | None
+    timezone: str
+    surveyor: str | None
+    attempts: list[AttemptView]
+    disposition: Disposition
+    next_at: datetime | None  # None: closed, or never called (call it now)
+
+
+def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[Case]:
+    """Every target of a campaign with its attempts, in two queries whatever the campaign's size."""
+    campaign = get_campaign(con, campaign_id)
+    max_attempts = campaign["max_tentatives"] or 6
+    rows = con.execute(
+        "SELECT s.id, s.nom, s.commune, s.telephone, s.horaires, " + DEPARTEMENT_SQL + " AS dep, a.surveyor"
+        " FROM campaign_targets t JOIN structures s ON s.id = t.structure_id"
+        " LEFT JOIN assignments a ON a.campaign_id = t.campaign_id AND a.structure_id = t.structure_id"
+        "  AND a.ended_at IS NULL AND a.deleted_at IS NULL"
+        " WHERE t.campaign_id = ? AND t.deleted_at IS NULL AND s.deleted_at IS NULL",
+        [campaign_id],
+    ).fetchall()
+    attempts: dict[str, list[AttemptView]] = defaultdict(list)
+    for structure_id, outcome, attempted_at, callback_at in con.execute(
+        "SELECT structure_id, outcome, attempted_at, callback_at FROM call_attempts"
+        " WHERE campaign_id = ? AND deleted_at IS NULL",
+        [campaign_id],
+    ).fetchall():
+        attempts[structure_id].append(AttemptView(outcome, attempted_at, callback_at))
+    cases = []
+    for structure_id, nom, commune, telephone, horaires, dep, surveyor in rows:
+        made = sorted(attempts.get(structure_id, []), key=lambda a: a.attempted_at)
+        disposition = final_disposition(made, max_attempts=max_attempts)
+        next_at = retry_not_before(made, max_attempts=max_attempts) if made and not disposition.final else None
+        cases.append(Case(structure_id, nom, commune, telephone, horaires, timezone_for_departement(dep), surveyor,
+                          made, disposition, next_at))
+    return cases
+
+
+@lru_cache(maxsize=4096)
+def _hours(text: str) -> OpeningHours | None:
+    try:
+        return OpeningHours(text)
+    except Exception:  # unreadable opening hours: the structure is not held to them
+        return None
+
+
+def open_at(horaires: str | None, moment: datetime, timezone: str) -> bool:
+    """Whether ``horaires`` (OSM syntax) are open at ``moment`` in ``timezone``; True when unknown."""
+    if not horaires:
+        return True
+    hours = _hours(horaires)
+    if hours is None:
+        return True
+    local = moment.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    return bool(hours.is_open(local))
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One call to make now, and why it comes at this rank."""
+
+    case: Case
+    priority: int  # 0 due call-back, 1 never called, 2 retry
+    reason: str
+    local_time: str  # the structure's local time now, « 10:41 »
+
+
+_PRIORITY_REASON = {0: "Rappel prévu", 1: "Jamais appelée", 2: "Nouvelle tentative"}
+
+
+def surveyor_queue(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, surveyor: str, *, now: datetime | None = None
+) -> list[QueueItem]:
+    """The calls a surveyor can make now, in order (see the module docstring)."""
+    now = now or utc_now()
+    campaign = get_campaign(con, campaign_id)
+    calling_hours = campaign["heures_appel"] or "Mo-Fr 09:00-18:00"
+    items = []
+    for case in load_cases(con, campaign_id):
+        if case.surveyor != surveyor or case.disposition.final:
+            continue
+        if not open_at(calling_hours, now, case.timezone) or not open_at(case.horaires, now, case.timezone):
+            continue
+        if not case.attempts:
+            priority, sort_key = 1, (case.nom or "")
+        elif case.next_at is not None and case.next_at <= now:
+            last = case.attempts[-1]
+            priority = 0 if last.outcome in ("rappel", "rendez_vous") else 2
+            sort_key = case.next_at.isoformat()
+        else:
+            continue
+        local = now.astimezone(ZoneInfo(case.timezone)).strftime("%H:%M")
+        items.append((priority, sort_key, QueueItem(case, priority, _PRIORITY_REASON[priority], local)))
+    items.sort(key=lambda item: (item[0], item[1]))
+    return [item for _, _, item in items]

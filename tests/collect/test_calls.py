@@ -1,0 +1,141 @@
+"""Call campaigns: assignment with history, attempts, and the queue across time zones and hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from collect.calls import CallError, add_targets, assign, assignment_history, load_cases, log_attempt, open_at, surveyor_queue
+from collect.questionnaire import default_questionnaire
+from collect.surveys import create_campaign, publish_questionnaire
+from models.registry import create_structure
+
+PARIS = ZoneInfo("Europe/Paris")
+GUADELOUPE = ZoneInfo("America/Guadeloupe")
+
+LIEUX = {
+    "paris": {"nom": "Médiathèque de Cognac", "commune": "Cognac", "code_postal": "16100", "adresse": "1 rue",
+              "date_maj": "2026-01-01"},
+    "gwada": {"nom": "CCAS des Abymes", "commune": "Les Abymes", "code_postal": "97139", "code_insee": "97101",
+              "adresse": "Rue Achille René-Boisneuf", "date_maj": "2026-01-01"},
+    "matin": {"nom": "Espace numérique du matin", "commune": "Cognac", "code_postal": "16100", "adresse": "2 rue",
+              "horaires": "Mo-Fr 08:00-12:00", "date_maj": "2026-01-01"},
+}
+
+
+@pytest.fixture
+def campaign(store):
+    with store.atomic() as con:
+        stored = publish_questionnaire(con, default_questionnaire(), by="t")
+        campaign_id = create_campaign(con, nom="Diagnostic", questionnaire_id=stored.id, by="t")
+        con.execute("UPDATE campaigns SET max_tentatives = 3, heures_appel = 'Mo-Fr 09:00-18:00' WHERE id = ?", [campaign_id])
+        ids = {}
+        for name, data in LIEUX.items():
+            structure, issues = create_structure(con, data, by="t")
+            assert structure is not None, issues
+            ids[name] = structure.id
+        add_targets(con, campaign_id, list(ids.values()), by="coord")
+        assign(con, campaign_id, list(ids.values()), "alice", by="coord")
+    return {"id": campaign_id, **ids}
+
+
+def queue(store, campaign, now, surveyor="alice"):
+    with store.connect() as con:
+        return [(item.case.nom, item.reason) for item in surveyor_queue(con, campaign["id"], surveyor, now=now)]
+
+
+def call(store, campaign, who, outcome, at, **kwargs):
+    with store.atomic() as con:
+        log_attempt(con, campaign["id"], campaign[who], outcome, surveyor="alice", by="alice", at=at, **kwargs)
+
+
+def test_never_called_structures_come_in_name_order_when_they_can_be_called(store, campaign):
+    monday_10_paris = datetime(2026, 3, 2, 10, 0, tzinfo=PARIS)  # 05:00 in Guadeloupe: too early there
+    assert queue(store, campaign, monday_10_paris) == [
+        ("Espace numérique du matin", "Jamais appelée"), ("Médiathèque de Cognac", "Jamais appelée"),
+    ]
+    monday_15_paris = datetime(2026, 3, 2, 15, 0, tzinfo=PARIS)  # 10:00 in Guadeloupe; the morning lieu is closed
+    assert queue(store, campaign, monday_15_paris) == [
+        ("CCAS des Abymes", "Jamais appelée"), ("Médiathèque de Cognac", "Jamais appelée"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("asked_local", "due_paris"),
+    [
+        (datetime(2026, 3, 5, 10, 0, tzinfo=GUADELOUPE), "15:00"),  # winter: Paris UTC+1, Guadeloupe UTC-4
+        (datetime(2026, 4, 2, 10, 0, tzinfo=GUADELOUPE), "16:00"),  # after Paris moved to summer time
+    ],
+)
+def test_a_call_back_at_10_in_guadeloupe_is_due_at_15_or_16_in_paris_and_comes_first(store, campaign, asked_local, due_paris):
+    call(store, campaign, "gwada", "rappel", asked_local - timedelta(days=3), callback_at=asked_local)
+    assert asked_local.astimezone(PARIS).strftime("%H:%M") == due_paris
+    just_before = asked_local - timedelta(minutes=1)
+    assert ("CCAS des Abymes", "Rappel prévu") not in queue(store, campaign, just_before)
+    at_time = asked_local + timedelta(minutes=1)
+    assert queue(store, campaign, at_time)[0] == ("CCAS des Abymes", "Rappel prévu")
+
+
+def test_a_retry_waits_its_delay_then_comes_after_new_structures(store, campaign):
+    first = datetime(2026, 3, 2, 9, 30, tzinfo=PARIS)
+    call(store, campaign, "paris", "pas_de_reponse", first)
+    assert ("Médiathèque de Cognac", "Nouvelle tentative") not in queue(store, campaign, first + timedelta(hours=2))
+    later = first + timedelta(hours=3, minutes=5)
+    assert queue(store, campaign, later)[-1] == ("Médiathèque de Cognac", "Nouvelle tentative")
+
+
+def test_the_maximum_attempts_closes_the_case(store, campaign):
+    start = datetime(2026, 3, 2, 9, 30, tzinfo=PARIS)
+    for day in range(3):
+        call(store, campaign, "paris", "pas_de_reponse", start + timedelta(days=day))
+    with store.connect() as con:
+        case = next(c for c in load_cases(con, campaign["id"]) if c.structure_id == campaign["paris"])
+    assert (case.disposition.code, case.disposition.final) == ("3.90", True)
+    assert "Médiathèque de Cognac" not in [name for name, _ in queue(store, campaign, start + timedelta(days=7))]
+
+
+def test_nobody_is_called_outside_the_campaign_hours_even_across_a_dst_change(store, campaign):
+    sunday = datetime(2026, 3, 29, 12, 0, tzinfo=PARIS)  # the night Paris moved to summer time; Sunday
+    assert queue(store, campaign, sunday) == []
+    monday_8_30 = datetime(2026, 3, 30, 8, 30, tzinfo=PARIS)
+    assert [name for name, _ in queue(store, campaign, monday_8_30)] == []  # before 09:00, in summer time too
+
+
+@pytest.mark.parametrize(
+    ("horaires", "moment", "expected"),
+    [
+        ("Mo-Fr 09:00-12:00", datetime(2026, 3, 2, 10, 0, tzinfo=PARIS), True),
+        ("Mo-Fr 09:00-12:00", datetime(2026, 3, 2, 13, 0, tzinfo=PARIS), False),
+        ("Mo-Fr 09:00-12:00", datetime(2026, 3, 7, 10, 0, tzinfo=PARIS), False),  # Saturday
+        ("pas lisible", datetime(2026, 3, 7, 10, 0, tzinfo=PARIS), True),
+        (None, datetime(2026, 3, 7, 3, 0, tzinfo=PARIS), True),
+    ],
+)
+def test_opening_hours_are_read_in_the_structure_s_time(horaires, moment, expected):
+    assert open_at(horaires, moment, "Europe/Paris") is expected
+
+
+def test_reassigning_keeps_the_history(store, campaign):
+    with store.atomic() as con:
+        assert assign(con, campaign["id"], [campaign["paris"]], "bob", by="coord") == 1
+        assert assign(con, campaign["id"], [campaign["paris"]], "bob", by="coord") == 0
+        history = assignment_history(con, campaign["id"], campaign["paris"])
+    assert [(h["surveyor"], h["ended_at"] is None) for h in history] == [("alice", False), ("bob", True)]
+    assert "Médiathèque de Cognac" in [n for n, _ in queue(store, campaign, datetime(2026, 3, 2, 10, 0, tzinfo=PARIS), "bob")]
+
+
+@pytest.mark.parametrize(
+    ("outcome", "kwargs", "message"),
+    [
+        ("decroche", {}, "inconnue"),
+        ("rappel", {}, "date et son heure"),
+        ("rappel", {"callback_at": datetime(2026, 3, 1, tzinfo=UTC)}, "après l'appel"),
+    ],
+)
+def test_a_bad_call_log_is_refused_in_french(store, campaign, outcome, kwargs, message):
+    with pytest.raises(CallError) as caught:
+        call(store, campaign, "paris", outcome, datetime(2026, 3, 2, 10, 0, tzinfo=PARIS), **kwargs)
+    assert message in str(caught.value)
+    assert store.query("SELECT count(*) AS n FROM call_attempts") == [{"n": 0}]
