@@ -225,10 +225,9 @@ def questionnaire_import(form: str, out: str | None, code: str | None) -> None:
     click.echo(f"Questionnaire « {result.questionnaire.titre} » : {_shape(result.questionnaire)} → {target}")
 
 
-@questionnaire.command(name="check")
-@click.argument("file")
-def questionnaire_check(file: str) -> None:
-    """Vérifier un questionnaire YAML (ou un XLSForm .xlsx, importé en mémoire)."""
+def _read_questionnaire(file: str):
+    """A questionnaire from a YAML file or an XLSForm (imported in memory), its problems printed
+    in French; None when it is not valid."""
     from collect.questionnaire import QuestionnaireInvalid, load_questionnaire
     from collect.xlsform import import_xlsform
 
@@ -237,16 +236,24 @@ def questionnaire_check(file: str) -> None:
         result = import_xlsform(file)
         for problem in result.problems:
             click.echo(f"[{problem.severity}] {problem}")
-        checked = result.questionnaire
-        if checked is None:
+        if result.questionnaire is None:
             click.echo(f"{name} : questionnaire invalide ({_count(len(result.errors), 'erreur')}).")
-            sys.exit(1)
-    else:
-        try:
-            checked = load_questionnaire(file)
-        except QuestionnaireInvalid as error:
-            click.echo(str(error))
-            sys.exit(1)
+        return result.questionnaire
+    try:
+        return load_questionnaire(file)
+    except QuestionnaireInvalid as error:
+        click.echo(str(error))
+        return None
+
+
+@questionnaire.command(name="check")
+@click.argument("file")
+def questionnaire_check(file: str) -> None:
+    """Vérifier un questionnaire YAML (ou un XLSForm .xlsx, importé en mémoire)."""
+    name = Path(file).name
+    checked = _read_questionnaire(file)
+    if checked is None:
+        sys.exit(1)
     click.echo(f"{name} : questionnaire valide ({_shape(checked)}).")
 
 
@@ -256,23 +263,11 @@ def questionnaire_check(file: str) -> None:
 @pass_context
 def questionnaire_publish(context: Context, file: str, campaign: str | None) -> None:
     """Publier un questionnaire (YAML ou XLSForm) comme nouvelle version dans la base."""
-    from collect.questionnaire import QuestionnaireInvalid, load_questionnaire
     from collect.surveys import create_campaign, publish_questionnaire
-    from collect.xlsform import import_xlsform
 
-    if Path(file).name.lower().endswith((".xlsx", ".xlsm")):
-        result = import_xlsform(file)
-        for problem in result.problems:
-            click.echo(f"[{problem.severity}] {problem}")
-        if result.questionnaire is None:
-            sys.exit(1)
-        checked = result.questionnaire
-    else:
-        try:
-            checked = load_questionnaire(file)
-        except QuestionnaireInvalid as error:
-            click.echo(str(error))
-            sys.exit(1)
+    checked = _read_questionnaire(file)
+    if checked is None:
+        sys.exit(1)
     try:
         store = context.store()
         with store.atomic() as con:

@@ -34,7 +34,7 @@ from collect.surveys import (
     open_correction,
 )
 from models.errors import MaillageError
-from pages.shared import PARIS, count_text, current_user, get_store, page_setup, paris_time
+from pages.shared import PARIS, count_text, current_user, get_store, page_setup, paris_time, run_action
 from sync.excel_csv import excel_csv_bytes
 
 SURVEY_PAGE = "pages/enquete.py"
@@ -72,10 +72,6 @@ def _table_key(prefix: str, *parts: Any) -> str:
 # -- actions (callbacks: one transaction each, before the page is drawn) ----------------------------
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
-
-
 def _open_response(response_id: str | None) -> None:
     st.session_state[OPEN] = response_id
 
@@ -107,14 +103,9 @@ def _cancel_abandon() -> None:
 
 def _abandon(draft_id: str, name: str) -> None:
     st.session_state.pop(CONFIRM_ABANDON, None)
-    try:
-        with get_store().atomic() as con:
-            delete_draft(con, draft_id, by=current_user())
-    except MaillageError as error:
-        _flash("error", str(error))
-        return
-    st.session_state[DRAFT_CHOOSER] = None
-    _flash("success", f"Brouillon de « {name} » abandonné. Ses réponses restent lisibles dans la base.")
+    if run_action(FLASH, lambda con: delete_draft(con, draft_id, by=current_user()),
+                  f"Brouillon de « {name} » abandonné. Ses réponses restent lisibles dans la base."):
+        st.session_state[DRAFT_CHOOSER] = None
 
 
 def _go_to_survey(campaign_id: str, structure_id: str, draft_id: str | None = None) -> None:
@@ -127,20 +118,15 @@ def _go_to_survey(campaign_id: str, structure_id: str, draft_id: str | None = No
 
 
 def _correct(response: dict[str, Any]) -> None:
-    """Open (or reopen) this user's correction draft of a response, then go and fill it."""
+    """Open the correction draft of a response (the open one if someone already started it), then fill it."""
     user = current_user()
     try:
         with get_store().atomic() as con:
-            mine = [
-                draft for draft in list_drafts(con, campaign_id=response["campaign_id"])
-                if draft["supersedes"] == response["id"] and draft["surveyor"] == user
-            ]
-            if not mine:  # a second click (or a return visit) reopens the same correction
-                open_correction(con, response["id"], surveyor=user, by=user)
+            draft = open_correction(con, response["id"], surveyor=user, by=user)
     except MaillageError as error:
         st.error(str(error))
         return
-    _go_to_survey(response["campaign_id"], response["structure_id"])
+    _go_to_survey(response["campaign_id"], response["structure_id"], draft.id)
 
 
 # -- the campaign -----------------------------------------------------------------------------------

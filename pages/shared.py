@@ -9,14 +9,16 @@ recreated) since is opened and migrated again.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
+from models.errors import MaillageError
 from models.issues import Issue
 from models.registry_views import field_labels
 from models.store import Store, default_db_path, open_store
@@ -144,6 +146,19 @@ def count_text(count: int, singular: str, plural: str | None = None) -> str:
     """« 1 structure », « 924 structures », « 1 234 structures » (French: 0 and 1 are singular)."""
     word = singular if count <= 1 else (plural or singular + "s")
     return f"{count:,}".replace(",", "\u202f") + " " + word
+
+
+def run_action(flash_key: str, action: Callable[[Any], object], success: str) -> bool:
+    """Run one user action in one transaction (``action(con)``), and keep for the next draw of the
+    page, under ``flash_key``, its French outcome: ``success``, or the error's own message."""
+    try:
+        with get_store().atomic() as con:
+            action(con)
+    except MaillageError as error:
+        st.session_state[flash_key] = ("error", str(error))
+        return False
+    st.session_state[flash_key] = ("success", success)
+    return True
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:

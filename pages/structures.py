@@ -35,7 +35,7 @@ from models.standard import standard_v1
 from models.store import Store
 from models.structure import PERSONAL_FIELDS, changed_fields, data_fields, enumerated_fields, list_fields
 from models.typologies import typologies
-from pages.shared import count_text, current_user, get_store, label, page_setup, paris_time
+from pages.shared import count_text, current_user, get_store, label, page_setup, paris_time, run_action
 
 PAGE_SIZE = 200
 DUPLICATES_SHOWN = 30
@@ -120,10 +120,6 @@ def _departement_text(code: str) -> str:
 # -- actions (callbacks: one transaction each, before the page is drawn) ----------------------------
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
-
-
 def _open_structure(structure_id: str | None) -> None:
     st.session_state[OPEN] = structure_id
     st.session_state.pop(CONFIRM_DELETE, None)
@@ -160,43 +156,22 @@ def _cancel_delete() -> None:
 
 def _delete(structure_id: str, name: str) -> None:
     st.session_state.pop(CONFIRM_DELETE, None)
-    try:
-        with get_store().atomic() as con:
-            delete_structure(con, structure_id, by=current_user())
-    except MaillageError as error:
-        _flash("error", str(error))
-        return
-    _flash("success", f"« {name} » est supprimée. Elle reste dans l'historique et peut être restaurée.")
+    run_action(FLASH, lambda con: delete_structure(con, structure_id, by=current_user()),
+               f"« {name} » est supprimée. Elle reste dans l'historique et peut être restaurée.")
 
 
 def _restore(structure_id: str, name: str) -> None:
-    try:
-        with get_store().atomic() as con:
-            restore_structure(con, structure_id, by=current_user())
-    except MaillageError as error:
-        _flash("error", str(error))
-        return
-    _flash("success", f"« {name} » est restaurée.")
+    run_action(FLASH, lambda con: restore_structure(con, structure_id, by=current_user()), f"« {name} » est restaurée.")
 
 
 def _merge(candidate_id: str, keep: str, name: str) -> None:
-    try:
-        with get_store().atomic() as con:
-            merge_duplicate(con, candidate_id, keep=keep, by=current_user())
-    except MaillageError as error:
-        _flash("error", str(error))
-        return
-    _flash("success", f"Fiches fusionnées : « {name} » est conservée, l'autre est supprimée (son historique reste).")
+    run_action(FLASH, lambda con: merge_duplicate(con, candidate_id, keep=keep, by=current_user()),
+               f"Fiches fusionnées : « {name} » est conservée, l'autre est supprimée (son historique reste).")
 
 
 def _dismiss(candidate_id: str) -> None:
-    try:
-        with get_store().atomic() as con:
-            dismiss_duplicate(con, candidate_id, by=current_user())
-    except MaillageError as error:
-        _flash("error", str(error))
-        return
-    _flash("success", "C'est noté : ce sont deux lieux distincts.")
+    run_action(FLASH, lambda con: dismiss_duplicate(con, candidate_id, by=current_user()),
+               "C'est noté : ce sont deux lieux distincts.")
 
 
 def _edit_key(structure_id: str, version: int, name: str) -> str:
