@@ -31,6 +31,7 @@ test: $(STAMP) chromium
 bench: $(STAMP)
 	$(PY) -m bench.import_export
 	$(PY) -m bench.surveys
+	$(PY) -m bench.calls
 
 clean-venv:
 	rm -rf $(VENV)

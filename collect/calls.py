@@ -214,28 +214,41 @@ class QueueItem:
 _PRIORITY_REASON = {0: "Rappel prévu", 1: "Jamais appelée", 2: "Nouvelle tentative"}
 
 
-def surveyor_queue(
-    con: duckdb.DuckDBPyConnection, campaign_id: str, surveyor: str, *, now: datetime | None = None
-) -> list[QueueItem]:
-    """The calls a surveyor can make now, in order (see the module docstring)."""
+def campaign_queues(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, *, now: datetime | None = None
+) -> dict[str, list[QueueItem]]:
+    """Every surveyor's queue of a campaign, computed in one pass over its cases."""
     now = now or utc_now()
     campaign = get_campaign(con, campaign_id)
     calling_hours = campaign["heures_appel"] or "Mo-Fr 09:00-18:00"
-    items = []
+    ranked: dict[str, list[tuple[int, str, QueueItem]]] = defaultdict(list)
+    open_zones: dict[str, bool] = {}
+    local_times: dict[str, str] = {}
     for case in load_cases(con, campaign_id):
-        if case.surveyor != surveyor or case.disposition.final:
-            continue
-        if not open_at(calling_hours, now, case.timezone) or not open_at(case.horaires, now, case.timezone):
+        if case.surveyor is None or case.disposition.final:
             continue
         if not case.attempts:
             priority, sort_key = 1, (case.nom or "")
         elif case.next_at is not None and case.next_at <= now:
-            last = case.attempts[-1]
-            priority = 0 if last.outcome in ("rappel", "rendez_vous") else 2
+            priority = 0 if case.attempts[-1].outcome in ("rappel", "rendez_vous") else 2
             sort_key = case.next_at.isoformat()
         else:
             continue
-        local = now.astimezone(ZoneInfo(case.timezone)).strftime("%H:%M")
-        items.append((priority, sort_key, QueueItem(case, priority, _PRIORITY_REASON[priority], local)))
-    items.sort(key=lambda item: (item[0], item[1]))
-    return [item for _, _, item in items]
+        if case.timezone not in open_zones:  # the calling hours depend only on the zone: once per zone
+            open_zones[case.timezone] = open_at(calling_hours, now, case.timezone)
+            local_times[case.timezone] = now.astimezone(ZoneInfo(case.timezone)).strftime("%H:%M")
+        if not open_zones[case.timezone] or not open_at(case.horaires, now, case.timezone):
+            continue
+        item = QueueItem(case, priority, _PRIORITY_REASON[priority], local_times[case.timezone])
+        ranked[case.surveyor].append((priority, sort_key, item))
+    return {
+        surveyor: [item for _, _, item in sorted(items, key=lambda entry: (entry[0], entry[1]))]
+        for surveyor, items in ranked.items()
+    }
+
+
+def surveyor_queue(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, surveyor: str, *, now: datetime | None = None
+) -> list[QueueItem]:
+    """The calls a surveyor can make now, in order (see the module docstring)."""
+    return campaign_queues(con, campaign_id, now=now).get(surveyor, [])
