@@ -30,7 +30,7 @@ from opening_hours import OpeningHours
 from collect.surveys import SurveyError, get_campaign
 from models.audit import record_audit
 from models.cog import timezone_for_departement
-from models.dispositions import OUTCOME_RULES, AttemptView, Disposition, final_disposition, retry_not_before
+from models.dispositions import OUTCOME_RULES, CaseSummary, Disposition, disposition_of, next_call_at
 from models.ids import new_id
 from models.registry import DEPARTEMENT_SQL
 from models.store import fetch_dicts, utc_now
@@ -139,7 +139,7 @@ def log_attempt(
 
 @dataclass
 class Case:
-    """One target structure of a campaign: who has it, its attempts, disposition and next call time."""
+    """One target structure of a campaign: who has it, its attempts summed up, disposition, next call time."""
 
     structure_id: str
     nom: str
@@ -148,13 +148,42 @@ class Case:
     horaires: str | None
     timezone: str
     surveyor: str | None
-    attempts: list[AttemptView]
+    summary: CaseSummary
     disposition: Disposition
     next_at: datetime | None  # None: closed, or never called (call it now)
 
 
+_CLOSING = [name for name, rule in OUTCOME_RULES.items() if rule.retry_after is None]
+_REACHED = [name for name, rule in OUTCOME_RULES.items() if rule.reached]
+_NAMES = list(OUTCOME_RULES)
+_RANKS = [rule.rank for rule in OUTCOME_RULES.values()]
+
+# One row per structure with the fields of ``CaseSummary``, computed by DuckDB from the attempts
+# (the rules' lists are parameters: the rules stay written once, in models/dispositions.py).
+_SUMMARY_SQL = (
+    "SELECT structure_id, count(*) AS n, bool_or(outcome = 'complete') AS has_complete,"
+    " bool_or(outcome = 'partielle') AS has_partial,"
+    " arg_max(outcome, attempted_at) FILTER (WHERE list_contains(?::VARCHAR[], outcome)) AS last_closing,"
+    " bool_or(list_contains(?::VARCHAR[], outcome)) AS reached,"
+    " arg_max(outcome, list_extract(?::INTEGER[], list_position(?::VARCHAR[], outcome)) * 10000000000.0"
+    "   + epoch(attempted_at)) AS best,"
+    " arg_max(outcome, attempted_at) AS last_outcome, max(attempted_at) AS last_at,"
+    " arg_max_null(callback_at, attempted_at) AS last_callback"
+    " FROM call_attempts WHERE campaign_id = ? AND deleted_at IS NULL GROUP BY structure_id"
+)
+
+
+def case_summaries(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, CaseSummary]:
+    """The summary of every structure's attempts in a campaign, computed in one query."""
+    rows = con.execute(_SUMMARY_SQL, [_CLOSING, _REACHED, _RANKS, _NAMES, campaign_id]).fetchall()
+    return {row[0]: CaseSummary(*row[1:]) for row in rows}
+
+
+_NEVER_CALLED = CaseSummary(0, False, False, None, False, None, None, None, None)
+
+
 def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[Case]:
-    """Every target of a campaign with its attempts, in two queries whatever the campaign's size."""
+    """Every target of a campaign with its attempts summed up, in two queries whatever its size."""
     campaign = get_campaign(con, campaign_id)
     max_attempts = campaign["max_tentatives"] or 6
     rows = con.execute(
@@ -165,20 +194,17 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[Case]:
         " WHERE t.campaign_id = ? AND t.deleted_at IS NULL AND s.deleted_at IS NULL",
         [campaign_id],
     ).fetchall()
-    attempts: dict[str, list[AttemptView]] = defaultdict(list)
-    for structure_id, outcome, attempted_at, callback_at in con.execute(
-        "SELECT structure_id, outcome, attempted_at, callback_at FROM call_attempts"
-        " WHERE campaign_id = ? AND deleted_at IS NULL",
-        [campaign_id],
-    ).fetchall():
-        attempts[structure_id].append(AttemptView(outcome, attempted_at, callback_at))
+    summaries = case_summaries(con, campaign_id)
+    zones: dict[str | None, str] = {}
     cases = []
     for structure_id, nom, commune, telephone, horaires, dep, surveyor in rows:
-        made = sorted(attempts.get(structure_id, []), key=lambda a: a.attempted_at)
-        disposition = final_disposition(made, max_attempts=max_attempts)
-        next_at = retry_not_before(made, max_attempts=max_attempts) if made and not disposition.final else None
-        cases.append(Case(structure_id, nom, commune, telephone, horaires, timezone_for_departement(dep), surveyor,
-                          made, disposition, next_at))
+        summary = summaries.get(structure_id, _NEVER_CALLED)
+        if dep not in zones:
+            zones[dep] = timezone_for_departement(dep)
+        cases.append(Case(
+            structure_id, nom, commune, telephone, horaires, zones[dep], surveyor, summary,
+            disposition_of(summary, max_attempts=max_attempts), next_call_at(summary, max_attempts=max_attempts),
+        ))
     return cases
 
 
@@ -227,10 +253,10 @@ def campaign_queues(
     for case in load_cases(con, campaign_id):
         if case.surveyor is None or case.disposition.final:
             continue
-        if not case.attempts:
+        if case.summary.count == 0:
             priority, sort_key = 1, (case.nom or "")
         elif case.next_at is not None and case.next_at <= now:
-            priority = 0 if case.attempts[-1].outcome in ("rappel", "rendez_vous") else 2
+            priority = 0 if case.summary.last_outcome in ("rappel", "rendez_vous") else 2
             sort_key = case.next_at.isoformat()
         else:
             continue

@@ -144,29 +144,78 @@ def _disposition(code: str, final: bool, reason: str) -> Disposition:
     return Disposition(code, CODE_LABELS[code], final, reason)
 
 
+@dataclass(frozen=True)
+class CaseSummary:
+    """All the disposition rules need of a structure's attempts (computed in Python from the
+    attempts, or in SQL by ``collect.calls`` for a whole campaign at once)."""
+
+    count: int
+    has_complete: bool
+    has_partial: bool
+    last_closing: str | None  # the latest outcome that closes a case, if any
+    reached: bool  # any outcome showing the structure exists and was reached
+    best: str | None  # the most informative outcome (rank, then the latest)
+    last_outcome: str | None
+    last_at: datetime | None
+    last_callback: datetime | None
+
+
+def summarize(attempts: Sequence[AttemptView]) -> CaseSummary:
+    """The summary of a structure's attempts."""
+    if not attempts:
+        return CaseSummary(0, False, False, None, False, None, None, None, None)
+    ordered = sorted(attempts, key=lambda a: a.attempted_at)
+    closing = [a.outcome for a in ordered if OUTCOME_RULES[a.outcome].retry_after is None]
+    best = max(ordered, key=lambda a: (OUTCOME_RULES[a.outcome].rank, a.attempted_at))
+    return CaseSummary(
+        count=len(ordered),
+        has_complete=any(a.outcome == "complete" for a in ordered),
+        has_partial=any(a.outcome == "partielle" for a in ordered),
+        last_closing=closing[-1] if closing else None,
+        reached=any(OUTCOME_RULES[a.outcome].reached for a in ordered),
+        best=best.outcome,
+        last_outcome=ordered[-1].outcome,
+        last_at=ordered[-1].attempted_at,
+        last_callback=ordered[-1].callback_at,
+    )
+
+
+def disposition_of(summary: CaseSummary, *, max_attempts: int) -> Disposition:
+    """The disposition of a case from its summary (see the module's precedence rules)."""
+    if summary.count == 0:
+        return _disposition("3.11", False, "aucune tentative")
+    if summary.has_complete:
+        return _disposition("1.1", True, "questionnaire complet")
+    if summary.last_closing is not None:
+        rule = OUTCOME_RULES[summary.last_closing]
+        return _disposition(rule.code, True, rule.label)
+    if summary.has_partial and summary.count >= max_attempts:
+        return _disposition("1.2", True, "questionnaire partiel, tentatives épuisées")
+    if summary.count >= max_attempts:
+        return _disposition(
+            "2.30" if summary.reached else "3.90", True,
+            f"{max_attempts} tentatives sans entretien" + (" (structure jointe)" if summary.reached else " (jamais jointe)"),
+        )
+    assert summary.best is not None
+    rule = OUTCOME_RULES[summary.best]
+    return _disposition(rule.code, False, rule.label)
+
+
+def next_call_at(summary: CaseSummary, *, max_attempts: int) -> datetime | None:
+    """When the structure may be called again, or None when closed or never called."""
+    if summary.count == 0 or disposition_of(summary, max_attempts=max_attempts).final:
+        return None
+    assert summary.last_outcome is not None and summary.last_at is not None
+    rule = OUTCOME_RULES[summary.last_outcome]
+    assert rule.retry_after is not None
+    if summary.last_outcome in ("rappel", "rendez_vous") and summary.last_callback is not None:
+        return summary.last_callback
+    return summary.last_at + rule.retry_after * (1 + SPACING_GROWTH * (summary.count - 1))
+
+
 def final_disposition(attempts: Sequence[AttemptView], *, max_attempts: int) -> Disposition:
     """The disposition of a structure from all its attempts (see the module's precedence rules)."""
-    if not attempts:
-        return _disposition("3.11", False, "aucune tentative")
-    ordered = sorted(attempts, key=lambda a: a.attempted_at)
-    outcomes = [a.outcome for a in ordered]
-    if "complete" in outcomes:
-        return _disposition("1.1", True, "questionnaire complet")
-    for attempt in reversed(ordered):  # the latest closing outcome closes the case
-        rule = OUTCOME_RULES[attempt.outcome]
-        if rule.retry_after is None:
-            return _disposition(rule.code, True, rule.label)
-    if "partielle" in outcomes and len(ordered) >= max_attempts:
-        return _disposition("1.2", True, "questionnaire partiel, tentatives épuisées")
-    if len(ordered) >= max_attempts:
-        reached = any(OUTCOME_RULES[o].reached for o in outcomes)
-        return _disposition(
-            "2.30" if reached else "3.90", True,
-            f"{max_attempts} tentatives sans entretien" + (" (structure jointe)" if reached else " (jamais jointe)"),
-        )
-    best = max(ordered, key=lambda a: (OUTCOME_RULES[a.outcome].rank, a.attempted_at))
-    rule = OUTCOME_RULES[best.outcome]
-    return _disposition(rule.code, False, rule.label)
+    return disposition_of(summarize(attempts), max_attempts=max_attempts)
 
 
 def retry_not_before(attempts: Sequence[AttemptView], *, max_attempts: int) -> datetime | None:
@@ -175,17 +224,9 @@ def retry_not_before(attempts: Sequence[AttemptView], *, max_attempts: int) -> d
     A call-back or appointment gives its own time; otherwise the last outcome's delay, growing
     with the number of attempts already made.
     """
-    if final_disposition(attempts, max_attempts=max_attempts).final:
-        return None
     if not attempts:
         raise ValueError("a structure never called has no retry time: call it")
-    last = max(attempts, key=lambda a: a.attempted_at)
-    rule = OUTCOME_RULES[last.outcome]
-    assert rule.retry_after is not None
-    if last.outcome in ("rappel", "rendez_vous") and last.callback_at is not None:
-        return last.callback_at
-    growth = 1 + SPACING_GROWTH * (len(attempts) - 1)
-    return last.attempted_at + rule.retry_after * growth
+    return next_call_at(summarize(attempts), max_attempts=max_attempts)
 
 
 def may_leave_message(attempts: Sequence[AttemptView]) -> bool:

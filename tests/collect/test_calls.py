@@ -139,3 +139,27 @@ def test_a_bad_call_log_is_refused_in_french(store, campaign, outcome, kwargs, m
         call(store, campaign, "paris", outcome, datetime(2026, 3, 2, 10, 0, tzinfo=PARIS), **kwargs)
     assert message in str(caught.value)
     assert store.query("SELECT count(*) AS n FROM call_attempts") == [{"n": 0}]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6, 7])
+def test_the_sql_summary_of_attempts_is_the_python_one(store, campaign, seed):
+    """The queue sums up attempts in DuckDB; the rules read the same summary as in Python."""
+    import random
+
+    from collect.calls import case_summaries
+    from models.dispositions import OUTCOMES_ALL, AttemptView, summarize
+
+    rng = random.Random(seed)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    made: dict[str, list[AttemptView]] = {campaign[name]: [] for name in ("paris", "gwada", "matin")}
+    with store.atomic() as con:
+        for structure_id in made:
+            for n in range(rng.randint(1, 9)):
+                outcome = rng.choice(OUTCOMES_ALL)
+                at = start + timedelta(hours=5 * n + rng.random())
+                callback = at + timedelta(days=1) if outcome in ("rappel", "rendez_vous") else None
+                log_attempt(con, campaign["id"], structure_id, outcome, surveyor="alice", by="t", at=at, callback_at=callback)
+                made[structure_id].append(AttemptView(outcome, at, callback))
+        in_sql = case_summaries(con, campaign["id"])
+    for structure_id, attempts in made.items():
+        assert in_sql[structure_id] == summarize(attempts)
