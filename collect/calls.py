@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -167,8 +167,8 @@ _SUMMARY_SQL = (
     " bool_or(list_contains(?::VARCHAR[], outcome)) AS reached,"
     " arg_max(outcome, list_extract(?::INTEGER[], list_position(?::VARCHAR[], outcome)) * 10000000000.0"
     "   + epoch(attempted_at)) AS best,"
-    " arg_max(outcome, attempted_at) AS last_outcome, max(attempted_at) AS last_at,"
-    " arg_max_null(callback_at, attempted_at) AS last_callback"
+    " arg_max(outcome, attempted_at) AS last_outcome, max(attempted_at)::TIMESTAMP AS last_at,"
+    " arg_max_null(callback_at, attempted_at)::TIMESTAMP AS last_callback"
     " FROM call_attempts WHERE campaign_id = ? AND deleted_at IS NULL GROUP BY structure_id"
 )
 
@@ -176,7 +176,12 @@ _SUMMARY_SQL = (
 def case_summaries(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, CaseSummary]:
     """The summary of every structure's attempts in a campaign, computed in one query."""
     rows = con.execute(_SUMMARY_SQL, [_CLOSING, _REACHED, _RANKS, _NAMES, campaign_id]).fetchall()
-    return {row[0]: CaseSummary(*row[1:]) for row in rows}
+    # Times come back naive (TIMESTAMP, the session is in UTC): made aware here, much cheaper than
+    # DuckDB's per-value conversion of TIMESTAMPTZ.
+    return {
+        row[0]: CaseSummary(*row[1:8], row[8].replace(tzinfo=UTC), row[9].replace(tzinfo=UTC) if row[9] else None)
+        for row in rows
+    }
 
 
 _NEVER_CALLED = CaseSummary(0, False, False, None, False, None, None, None, None)
@@ -201,9 +206,10 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[Case]:
         summary = summaries.get(structure_id, _NEVER_CALLED)
         if dep not in zones:
             zones[dep] = timezone_for_departement(dep)
+        disposition = disposition_of(summary, max_attempts=max_attempts)
         cases.append(Case(
             structure_id, nom, commune, telephone, horaires, zones[dep], surveyor, summary,
-            disposition_of(summary, max_attempts=max_attempts), next_call_at(summary, max_attempts=max_attempts),
+            disposition, next_call_at(summary, max_attempts=max_attempts, disposition=disposition),
         ))
     return cases
 

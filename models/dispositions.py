@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 
@@ -140,6 +141,7 @@ class Disposition:
     reason: str
 
 
+@lru_cache(maxsize=256)
 def _disposition(code: str, final: bool, reason: str) -> Disposition:
     return Disposition(code, CODE_LABELS[code], final, reason)
 
@@ -201,9 +203,14 @@ def disposition_of(summary: CaseSummary, *, max_attempts: int) -> Disposition:
     return _disposition(rule.code, False, rule.label)
 
 
-def next_call_at(summary: CaseSummary, *, max_attempts: int) -> datetime | None:
-    """When the structure may be called again, or None when closed or never called."""
-    if summary.count == 0 or disposition_of(summary, max_attempts=max_attempts).final:
+def next_call_at(
+    summary: CaseSummary, *, max_attempts: int, disposition: Disposition | None = None
+) -> datetime | None:
+    """When the structure may be called again, or None when closed or never called (pass the
+    case's ``disposition`` when already known, to spare computing it again)."""
+    if summary.count == 0:
+        return None
+    if (disposition or disposition_of(summary, max_attempts=max_attempts)).final:
         return None
     assert summary.last_outcome is not None and summary.last_at is not None
     rule = OUTCOME_RULES[summary.last_outcome]
