@@ -11,8 +11,6 @@ just before the page is left for the survey page.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import datetime
 from typing import Any
@@ -34,7 +32,17 @@ from collect.surveys import (
     open_correction,
 )
 from models.errors import MaillageError
-from pages.shared import PARIS, count_text, current_user, get_store, page_setup, paris_time, run_action
+from pages.shared import (
+    PARIS,
+    count_text,
+    current_user,
+    get_store,
+    newly_selected_row,
+    page_setup,
+    paris_time,
+    run_action,
+    table_key,
+)
 from sync.excel_csv import excel_csv_bytes
 
 SURVEY_PAGE = "pages/enquete.py"
@@ -62,11 +70,6 @@ def _md(text: Any) -> str:
 def _slug(text: str) -> str:
     """« Diagnostic 2026 (démonstration) » → « diagnostic-2026-demonstration »."""
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "campagne"
-
-
-def _table_key(prefix: str, *parts: Any) -> str:
-    digest = hashlib.sha1(json.dumps(parts, default=str).encode()).hexdigest()[:12]
-    return f"{prefix}.{digest}"
 
 
 # -- actions (callbacks: one transaction each, before the page is drawn) ----------------------------
@@ -193,21 +196,13 @@ def _responses_table(campaign_id: str, responses: list[dict[str, Any]], include_
         }
     )
     ids = [r["id"] for r in responses]
-    table_key = _table_key("reponses.tableau", campaign_id, include_revisions)
-    event = st.dataframe(
-        table,
-        hide_index=True,
-        key=table_key,
-        on_select="rerun",
-        selection_mode="single-row",
+    chosen = newly_selected_row(
+        table, ids, key=table_key("reponses.tableau", campaign_id, include_revisions), last_key=LAST_ROW,
         column_config={"Révision": st.column_config.NumberColumn(format="%d")},
     )
-    selected = [ids[index] for index in event.selection.rows if index < len(ids)]
-    if selected and st.session_state.get(LAST_ROW) != (table_key, selected[0]):
-        # A row newly selected: open it (a row that stays selected does not reopen it).
-        st.session_state[LAST_ROW] = (table_key, selected[0])
-        _open_response(selected[0])
-        st.session_state[CHOOSER] = selected[0]
+    if chosen:
+        _open_response(chosen)
+        st.session_state[CHOOSER] = chosen
     names = {
         r["id"]: f"{r['structure_nom']} — {r['structure_commune']} · {paris_time(r['submitted_at'])}"
         + (f" · révision {r['revision']}" if include_revisions or r["revision"] > 1 else "")
@@ -339,22 +334,15 @@ def _drafts(campaign_id: str, drafts: list[dict[str, Any]]) -> None:
         }
     )
     ids = [d["id"] for d in drafts]
-    table_key = _table_key("reponses.brouillons", campaign_id, ids)
-    event = st.dataframe(
-        table,
-        hide_index=True,
-        key=table_key,
-        on_select="rerun",
-        selection_mode="single-row",
+    chosen = newly_selected_row(
+        table, ids, key=table_key("reponses.brouillons", campaign_id, ids), last_key=LAST_DRAFT_ROW,
         column_config={
             "Réponses saisies": st.column_config.NumberColumn(format="%d"),
             "Correction": st.column_config.CheckboxColumn(help="Correction d'une réponse déjà soumise"),
         },
     )
-    selected = [ids[index] for index in event.selection.rows if index < len(ids)]
-    if selected and st.session_state.get(LAST_DRAFT_ROW) != (table_key, selected[0]):
-        st.session_state[LAST_DRAFT_ROW] = (table_key, selected[0])
-        st.session_state[DRAFT_CHOOSER] = selected[0]
+    if chosen:
+        st.session_state[DRAFT_CHOOSER] = chosen
         st.session_state.pop(CONFIRM_ABANDON, None)
     by_id = {d["id"]: d for d in drafts}
     if st.session_state.get(DRAFT_CHOOSER) not in (None, *by_id):

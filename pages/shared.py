@@ -8,6 +8,8 @@ recreated) since is opened and migrated again.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -146,6 +148,27 @@ def count_text(count: int, singular: str, plural: str | None = None) -> str:
     """« 1 structure », « 924 structures », « 1 234 structures » (French: 0 and 1 are singular)."""
     word = singular if count <= 1 else (plural or singular + "s")
     return f"{count:,}".replace(",", "\u202f") + " " + word
+
+
+def table_key(prefix: str, *parts: Any) -> str:
+    """A widget key that changes with what a table shows (its filters, page, rows), so a stale row
+    selection is never applied to other rows."""
+    digest = hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return f"{prefix}.{digest}"
+
+
+def newly_selected_row(
+    table: pd.DataFrame, ids: list[str], *, key: str, last_key: str, column_config: dict[str, Any] | None = None
+) -> str | None:
+    """Draw a table whose rows can be clicked; return the id of the row newly selected, or None when
+    no row is selected or the row already acted upon stays selected (it is remembered under ``last_key``)."""
+    event = st.dataframe(table, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
+                         column_config=column_config or {})
+    selected = [ids[index] for index in event.selection.rows if index < len(ids)]
+    if selected and st.session_state.get(last_key) != (key, selected[0]):
+        st.session_state[last_key] = (key, selected[0])
+        return selected[0]
+    return None
 
 
 def run_action(flash_key: str, action: Callable[[Any], object], success: str) -> bool:

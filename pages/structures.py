@@ -7,7 +7,6 @@ drawn right after (and the sidebar count) already shows its result.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
@@ -35,7 +34,17 @@ from models.standard import standard_v1
 from models.store import Store
 from models.structure import PERSONAL_FIELDS, changed_fields, data_fields, enumerated_fields, list_fields
 from models.typologies import typologies
-from pages.shared import count_text, current_user, get_store, label, page_setup, paris_time, run_action
+from pages.shared import (
+    count_text,
+    current_user,
+    get_store,
+    label,
+    newly_selected_row,
+    page_setup,
+    paris_time,
+    run_action,
+    table_key,
+)
 
 PAGE_SIZE = 200
 DUPLICATES_SHOWN = 30
@@ -306,25 +315,16 @@ def _results_table(store: Store, filters: dict[str, Any]) -> None:
     if filters["include_deleted"]:
         table["Supprimée"] = [row["deleted_at"] is not None for row in rows]
     ids = [row["id"] for row in rows]
-    digest = hashlib.sha1(json.dumps([filters, page], sort_keys=True, default=str).encode()).hexdigest()[:12]
-    table_key = f"structures.tableau.{digest}"
-    event = st.dataframe(
-        table,
-        hide_index=True,
-        key=table_key,
-        on_select="rerun",
-        selection_mode="single-row",
+    chosen = newly_selected_row(
+        table, ids, key=table_key("structures.tableau", filters, page), last_key=LAST_ROW,
         column_config={
             "Mise à jour": st.column_config.DateColumn(format="DD/MM/YYYY"),
             "Supprimée": st.column_config.CheckboxColumn(),
         },
     )
-    selected = [ids[index] for index in event.selection.rows if index < len(ids)]
-    if selected and st.session_state.get(LAST_ROW) != (table_key, selected[0]):
-        # A row newly selected: open it (a row that stays selected does not reopen it).
-        st.session_state[LAST_ROW] = (table_key, selected[0])
-        _open_structure(selected[0])
-        st.session_state[CHOOSER] = selected[0]
+    if chosen:
+        _open_structure(chosen)
+        st.session_state[CHOOSER] = chosen
     names = {row["id"]: f"{row['nom']} — {row['commune']} ({row['code_postal']})"
              + (" · supprimée" if row["deleted_at"] is not None else "") for row in rows}
     if st.session_state.get(CHOOSER) not in (None, *names):

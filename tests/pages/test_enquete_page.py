@@ -11,10 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from collect.questionnaire import load_questionnaire
 from collect.surveys import create_campaign, publish_questionnaire
 from models.registry import get_structure, structure_history
+from tests.pages.conftest import APP, TIMEOUT
 
 QUESTIONNAIRE = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires" / "tous-les-types.yaml"
 
@@ -30,8 +32,10 @@ def survey(ui_store):
     return {"campaign": campaign_id, "structure": structure, "store": ui_store}
 
 
-@pytest.fixture
-def page(app, survey):
+def open_survey(survey, app=None):
+    """The survey page of the test's structure and campaign, in ``app`` or in a new session (a
+    reload, a new tab)."""
+    app = app or AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     app.query_params["campagne"] = survey["campaign"]
     app.query_params["structure"] = survey["structure"]
     app.run()
@@ -39,6 +43,11 @@ def page(app, survey):
     app.run()
     assert not app.exception
     return app
+
+
+@pytest.fixture
+def page(app, survey):
+    return open_survey(survey, app)
 
 
 def draft_id(survey):
@@ -171,17 +180,7 @@ def test_a_submission_writes_the_response_and_the_confirmed_registry_answers(pag
 def test_a_reopened_page_brings_back_the_draft_on_the_same_section(app, page, survey):
     go(page, "saisies")
     type_text(page, survey, "texte_court", "Bonjour")
-    from streamlit.testing.v1 import AppTest
-
-    from tests.pages.conftest import APP, TIMEOUT
-
-    again = AppTest.from_file(str(APP), default_timeout=TIMEOUT)  # a new session: a reload or a new tab
-    again.query_params["campagne"] = survey["campaign"]
-    again.query_params["structure"] = survey["structure"]
-    again.run()
-    again.switch_page("pages/enquete.py")
-    again.run()
-    assert not again.exception
+    again = open_survey(survey)  # a new session: a reload or a new tab
     assert again.session_state[f"enquete.section.{draft_id(survey)}"] == "saisies"
     assert again.session_state[key(survey, "texte_court")]["value"] == "Bonjour"
 
@@ -189,16 +188,7 @@ def test_a_reopened_page_brings_back_the_draft_on_the_same_section(app, page, su
 def test_a_field_changed_in_another_tab_is_not_overwritten(app, page, survey):
     go(page, "saisies")
     type_text(page, survey, "texte_court", "Premier")
-    from streamlit.testing.v1 import AppTest
-
-    from tests.pages.conftest import APP, TIMEOUT
-
-    other = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    other.query_params["campagne"] = survey["campaign"]
-    other.query_params["structure"] = survey["structure"]
-    other.run()
-    other.switch_page("pages/enquete.py")
-    other.run()
+    other = open_survey(survey)
     other.session_state[key(survey, "texte_court")] = {"value": "Autre onglet"}
     other.run()
     assert saved(survey)["texte_court"] == "Autre onglet"
@@ -214,10 +204,6 @@ def test_a_field_changed_in_another_tab_is_not_overwritten(app, page, survey):
 def test_without_a_structure_in_the_url_the_page_offers_to_resume_my_drafts(app, page, survey):
     go(page, "saisies")
     type_text(page, survey, "texte_court", "Bonjour")
-    from streamlit.testing.v1 import AppTest
-
-    from tests.pages.conftest import APP, TIMEOUT
-
     fresh = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     fresh.run()
     fresh.switch_page("pages/enquete.py")
