@@ -30,7 +30,14 @@ from opening_hours import OpeningHours
 from collect.surveys import SurveyError, get_campaign
 from models.audit import record_audit
 from models.cog import timezone_for_departement
-from models.dispositions import OUTCOME_RULES, CaseSummary, Disposition, disposition_of, next_call_at
+from models.dispositions import (
+    OUTCOME_RULES,
+    SPACING_GROWTH,
+    CaseSummary,
+    Disposition,
+    disposition_of,
+    next_call_at,
+)
 from models.ids import new_id
 from models.registry import DEPARTEMENT_SQL
 from models.store import fetch_dicts, utc_now
@@ -157,53 +164,82 @@ _CLOSING = [name for name, rule in OUTCOME_RULES.items() if rule.retry_after is 
 _REACHED = [name for name, rule in OUTCOME_RULES.items() if rule.reached]
 _NAMES = list(OUTCOME_RULES)
 _RANKS = [rule.rank for rule in OUTCOME_RULES.values()]
+_RETRY_SECONDS = [None if rule.retry_after is None else rule.retry_after.total_seconds() for rule in OUTCOME_RULES.values()]
 
 # One row per structure with the fields of ``CaseSummary``, computed by DuckDB from the attempts
 # (the rules' lists are parameters: the rules stay written once, in models/dispositions.py).
 _SUMMARY_SQL = (
     "SELECT structure_id, count(*) AS n, bool_or(outcome = 'complete') AS has_complete,"
     " bool_or(outcome = 'partielle') AS has_partial,"
-    " arg_max(outcome, attempted_at) FILTER (WHERE list_contains(?::VARCHAR[], outcome)) AS last_closing,"
-    " bool_or(list_contains(?::VARCHAR[], outcome)) AS reached,"
-    " arg_max(outcome, list_extract(?::INTEGER[], list_position(?::VARCHAR[], outcome)) * 10000000000.0"
+    " arg_max(outcome, attempted_at) FILTER (WHERE list_contains($closing, outcome)) AS last_closing,"
+    " bool_or(list_contains($reached, outcome)) AS reached,"
+    " arg_max(outcome, list_extract($ranks, list_position($names, outcome)) * 10000000000.0"
     "   + epoch(attempted_at)) AS best,"
     " arg_max(outcome, attempted_at) AS last_outcome, max(attempted_at)::TIMESTAMP AS last_at,"
     " arg_max_null(callback_at, attempted_at)::TIMESTAMP AS last_callback"
-    " FROM call_attempts WHERE campaign_id = ? AND deleted_at IS NULL GROUP BY structure_id"
+    " FROM call_attempts WHERE campaign_id = $campaign AND deleted_at IS NULL GROUP BY structure_id"
 )
+
+# Every target with its structure's fields, its current surveyor and its summary. With $due_at,
+# only the cases a queue may take at that time: assigned, not closed, never called or whose next
+# call time has passed. That pre-filter is ``next_call_at`` and ``disposition_of(...).final``
+# written in SQL with the same rule parameters, so that Python builds only the cases it needs;
+# tests/collect/test_calls.py checks that it keeps exactly the cases the Python rules keep.
+_CASES_SQL = (
+    "WITH summary AS (" + _SUMMARY_SQL + "),"
+    " cases AS (SELECT s.id, s.nom, s.commune, s.telephone, s.horaires, " + DEPARTEMENT_SQL + " AS dep,"
+    "  a.surveyor, m.n, m.has_complete, m.has_partial, m.last_closing, m.reached, m.best, m.last_outcome,"
+    "  m.last_at, m.last_callback"
+    "  FROM campaign_targets t JOIN structures s ON s.id = t.structure_id"
+    "  LEFT JOIN assignments a ON a.campaign_id = t.campaign_id AND a.structure_id = t.structure_id"
+    "   AND a.ended_at IS NULL AND a.deleted_at IS NULL"
+    "  LEFT JOIN summary m ON m.structure_id = t.structure_id"
+    "  WHERE t.campaign_id = $campaign AND t.deleted_at IS NULL AND s.deleted_at IS NULL)"
+    " SELECT * FROM cases WHERE $due_at::TIMESTAMP IS NULL OR (surveyor IS NOT NULL AND (n IS NULL OR ("
+    "  NOT has_complete AND last_closing IS NULL AND n < $max_attempts"
+    "  AND CASE WHEN last_outcome IN ('rappel', 'rendez_vous') AND last_callback IS NOT NULL THEN last_callback"
+    "   ELSE last_at + to_microseconds((list_extract($retry, list_position($names, last_outcome))"
+    "    * 1000000 * (1 + $growth * (n - 1)))::BIGINT) END <= $due_at::TIMESTAMP)))"
+)
+
+
+def _summary(row: Sequence[Any]) -> CaseSummary:
+    # Times come back naive (TIMESTAMP, the session is in UTC): made aware here, much cheaper than
+    # DuckDB's per-value conversion of TIMESTAMPTZ.
+    return CaseSummary(*row[:7], row[7].replace(tzinfo=UTC), row[8].replace(tzinfo=UTC) if row[8] else None)
 
 
 def case_summaries(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, CaseSummary]:
     """The summary of every structure's attempts in a campaign, computed in one query."""
-    rows = con.execute(_SUMMARY_SQL, [_CLOSING, _REACHED, _RANKS, _NAMES, campaign_id]).fetchall()
-    # Times come back naive (TIMESTAMP, the session is in UTC): made aware here, much cheaper than
-    # DuckDB's per-value conversion of TIMESTAMPTZ.
-    return {
-        row[0]: CaseSummary(*row[1:8], row[8].replace(tzinfo=UTC), row[9].replace(tzinfo=UTC) if row[9] else None)
-        for row in rows
-    }
+    rows = con.execute(_SUMMARY_SQL, _rule_parameters(campaign_id)).fetchall()
+    return {row[0]: _summary(row[1:]) for row in rows}
+
+
+def _rule_parameters(campaign_id: str) -> dict[str, Any]:
+    return {"closing": _CLOSING, "reached": _REACHED, "ranks": _RANKS, "names": _NAMES, "campaign": campaign_id}
 
 
 _NEVER_CALLED = CaseSummary(0, False, False, None, False, None, None, None, None)
 
 
-def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[Case]:
-    """Every target of a campaign with its attempts summed up, in two queries whatever its size."""
+def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str, *, due_at: datetime | None = None) -> list[Case]:
+    """Every target of a campaign with its attempts summed up, in one query whatever its size.
+
+    With ``due_at``, only the cases a queue may take at that time (assigned, open, and never
+    called or due), the others being left out by DuckDB before any Python object is built.
+    """
     campaign = get_campaign(con, campaign_id)
     max_attempts = campaign["max_tentatives"] or 6
-    rows = con.execute(
-        "SELECT s.id, s.nom, s.commune, s.telephone, s.horaires, " + DEPARTEMENT_SQL + " AS dep, a.surveyor"
-        " FROM campaign_targets t JOIN structures s ON s.id = t.structure_id"
-        " LEFT JOIN assignments a ON a.campaign_id = t.campaign_id AND a.structure_id = t.structure_id"
-        "  AND a.ended_at IS NULL AND a.deleted_at IS NULL"
-        " WHERE t.campaign_id = ? AND t.deleted_at IS NULL AND s.deleted_at IS NULL",
-        [campaign_id],
-    ).fetchall()
-    summaries = case_summaries(con, campaign_id)
+    parameters = _rule_parameters(campaign_id) | {
+        "due_at": due_at.astimezone(UTC).replace(tzinfo=None) if due_at else None,
+        "max_attempts": max_attempts, "retry": _RETRY_SECONDS, "growth": SPACING_GROWTH,
+    }
     zones: dict[str | None, str] = {}
     cases = []
-    for structure_id, nom, commune, telephone, horaires, dep, surveyor in rows:
-        summary = summaries.get(structure_id, _NEVER_CALLED)
+    for structure_id, nom, commune, telephone, horaires, dep, surveyor, *summary_row in con.execute(
+        _CASES_SQL, parameters
+    ).fetchall():
+        summary = _NEVER_CALLED if summary_row[0] is None else _summary(summary_row)
         if dep not in zones:
             zones[dep] = timezone_for_departement(dep)
         disposition = disposition_of(summary, max_attempts=max_attempts)
@@ -256,7 +292,7 @@ def campaign_queues(
     ranked: dict[str, list[tuple[int, str, QueueItem]]] = defaultdict(list)
     open_zones: dict[str, bool] = {}
     local_times: dict[str, str] = {}
-    for case in load_cases(con, campaign_id):
+    for case in load_cases(con, campaign_id, due_at=now):
         if case.surveyor is None or case.disposition.final:
             continue
         if case.summary.count == 0:

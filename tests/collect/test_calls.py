@@ -163,3 +163,29 @@ def test_the_sql_summary_of_attempts_is_the_python_one(store, campaign, seed):
         in_sql = case_summaries(con, campaign["id"])
     for structure_id, attempts in made.items():
         assert in_sql[structure_id] == summarize(attempts)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14, 15, 16, 17, 18])
+def test_the_sql_pre_filter_of_due_cases_keeps_exactly_what_the_python_rules_keep(store, campaign, seed):
+    """Queues ask DuckDB for the due cases only; the Python rules, applied to every case, agree."""
+    import random
+
+    from models.dispositions import OUTCOMES_ALL
+
+    rng = random.Random(seed)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    with store.atomic() as con:
+        for name in ("paris", "gwada"):  # "matin" stays never called
+            for n in range(rng.randint(1, 4)):
+                outcome = rng.choice(OUTCOMES_ALL)
+                at = start + timedelta(hours=7 * n + rng.random())
+                callback = at + timedelta(hours=rng.randint(1, 60)) if outcome in ("rappel", "rendez_vous") else None
+                log_attempt(con, campaign["id"], campaign[name], outcome, surveyor="alice", by="t", at=at, callback_at=callback)
+        every_case = load_cases(con, campaign["id"])
+        for hours in range(0, 24 * 12, 5):
+            now = start + timedelta(hours=hours, minutes=rng.randint(0, 59))
+            by_rules = {
+                c.structure_id for c in every_case
+                if c.surveyor and not c.disposition.final and (c.summary.count == 0 or c.next_at <= now)
+            }
+            assert {c.structure_id for c in load_cases(con, campaign["id"], due_at=now)} == by_rules, now
