@@ -252,8 +252,53 @@ def _calls(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _relances(con: duckdb.DuckDBPyConnection) -> None:
+    """Saved structure filters, relance rules of a campaign, mail opt-outs, and every relance message."""
+    con.execute(
+        "CREATE TABLE saved_filters ("
+        " id VARCHAR PRIMARY KEY,"
+        " nom VARCHAR NOT NULL,"
+        " criteria JSON NOT NULL,"  # the keyword arguments of models.registry.find_structures
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute("ALTER TABLE campaigns ADD COLUMN relance_delai_jours INTEGER DEFAULT 7")
+    con.execute("ALTER TABLE campaigns ADD COLUMN relance_max INTEGER DEFAULT 2")
+    con.execute("ALTER TABLE campaigns ADD COLUMN relance_objet VARCHAR")  # NULL: the default French template
+    con.execute("ALTER TABLE campaigns ADD COLUMN relance_corps VARCHAR")
+    con.execute(
+        "CREATE TABLE mail_opt_outs ("  # structures that asked not to be mailed, any campaign
+        " structure_id VARCHAR PRIMARY KEY,"
+        " motif VARCHAR,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL)"
+    )
+    con.execute(
+        "CREATE TABLE relances ("
+        " id VARCHAR PRIMARY KEY,"
+        " batch_id VARCHAR NOT NULL,"
+        " campaign_id VARCHAR NOT NULL,"
+        " structure_id VARCHAR NOT NULL,"
+        " destinataire VARCHAR NOT NULL,"
+        " objet VARCHAR NOT NULL,"
+        " corps VARCHAR NOT NULL,"
+        " message_id VARCHAR NOT NULL,"
+        " canal VARCHAR NOT NULL,"  # smtp | export
+        " statut VARCHAR NOT NULL,"  # a_envoyer | en_cours | envoyee | echec | exportee | annulee
+        " tentatives INTEGER NOT NULL DEFAULT 0,"
+        " erreur VARCHAR,"
+        " sent_at TIMESTAMPTZ,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
     Migration("0003_calls", _calls),
+    Migration("0004_relances", _relances),
 ]
