@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +40,7 @@ from models.dispositions import (
 )
 from models.ids import new_id
 from models.registry import DEPARTEMENT_SQL
+from models.saved_filters import StructureFilter, structure_ids_matching
 from models.store import fetch_dicts, utc_now
 
 
@@ -65,6 +66,60 @@ def add_targets(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids:
             [(campaign_id, sid, now, by) for sid in new],
         )
     return len(new)
+
+
+def configure_campaign(
+    con: duckdb.DuckDBPyConnection,
+    campaign_id: str,
+    *,
+    max_tentatives: int,
+    heures_appel: str,
+    date_debut: date | None = None,
+    date_fin: date | None = None,
+    by: str,
+) -> None:
+    """Set a campaign's calling rules: maximum attempts per structure, calling hours (OSM syntax,
+    read in each structure's own time), and dates. Refused in French when a rule is not usable."""
+    get_campaign(con, campaign_id)
+    if not 1 <= max_tentatives <= 50:
+        raise CallError("Le nombre maximal de tentatives doit être compris entre 1 et 50.")
+    heures_appel = heures_appel.strip()
+    if _hours(heures_appel) is None:
+        raise CallError(
+            f"Heures d'appel illisibles : « {heures_appel} ». Écrivez-les comme des horaires OpenStreetMap,"
+            " par exemple « Mo-Fr 09:00-12:30,13:30-18:00 »."
+        )
+    if date_debut and date_fin and date_fin < date_debut:
+        raise CallError("La date de fin de la campagne est avant sa date de début.")
+    con.execute(
+        "UPDATE campaigns SET max_tentatives = ?, heures_appel = ?, date_debut = ?, date_fin = ?, updated_at = ?,"
+        " updated_by = ? WHERE id = ?",
+        [max_tentatives, heures_appel, date_debut, date_fin, utc_now(), by, campaign_id],
+    )
+    record_audit(con, actor=by, action="campaign.configure", entity="campaigns", entity_id=campaign_id,
+                 details={"max_tentatives": max_tentatives, "heures_appel": heures_appel})
+
+
+def target_by_filters(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, filters: Sequence[StructureFilter], *, by: str
+) -> int:
+    """Add to a campaign the structures matching any of ``filters`` (a territory, a typology, a saved
+    filter's criteria); return how many were added."""
+    added = add_targets(con, campaign_id, structure_ids_matching(con, filters), by=by)
+    record_audit(con, actor=by, action="campaign.target", entity="campaigns", entity_id=campaign_id,
+                 details={"filtres": [f.describe() for f in filters], "ajoutees": added})
+    return added
+
+
+def remove_targets(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, by: str) -> int:
+    """Take structures out of a campaign's targets (their attempts and assignments are kept)."""
+    now = utc_now()
+    row = con.execute(
+        "UPDATE campaign_targets SET deleted_at = ?, updated_by = ? WHERE campaign_id = ? AND deleted_at IS NULL"
+        " AND structure_id IN (SELECT unnest(?::VARCHAR[])) RETURNING structure_id",
+        [now, by, campaign_id, list(structure_ids)],
+    ).fetchall()
+    return len(row)
 
 
 def assign(
@@ -93,6 +148,68 @@ def assign(
     record_audit(con, actor=by, action="campaign.assign", entity="campaigns", entity_id=campaign_id,
                  details={"enqueteur": surveyor, "structures": len(changed)})
     return len(changed)
+
+
+def unassign(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, by: str) -> int:
+    """End the current assignment of structures (history kept); return how many were assigned."""
+    now = utc_now()
+    ended = con.execute(
+        "UPDATE assignments SET ended_at = ?, updated_at = ?, updated_by = ? WHERE campaign_id = ? AND ended_at IS NULL"
+        " AND deleted_at IS NULL AND structure_id IN (SELECT unnest(?::VARCHAR[])) RETURNING structure_id",
+        [now, now, by, campaign_id, list(structure_ids)],
+    ).fetchall()
+    if ended:
+        record_audit(con, actor=by, action="campaign.unassign", entity="campaigns", entity_id=campaign_id,
+                     details={"structures": len(ended)})
+    return len(ended)
+
+
+def plan_balanced_assignment(
+    con: duckdb.DuckDBPyConnection,
+    campaign_id: str,
+    surveyors: Sequence[str],
+    *,
+    structure_ids: Sequence[str] | None = None,
+) -> dict[str, list[str]]:
+    """Share structures among surveyors so that each one ends with the same number of open cases,
+    each one's share staying together by territory (département, then commune, then name).
+
+    ``structure_ids`` defaults to the open targets nobody has; given, they are reassigned (e.g.
+    the cases of a surveyor who leaves). Surveyors' current open cases count in their workload,
+    so a newcomer gets more. Returns the plan; ``assign`` each share to apply it.
+    """
+    surveyors = list(dict.fromkeys(s.strip() for s in surveyors if s and s.strip()))
+    if not surveyors:
+        raise CallError("Choisissez au moins un enquêteur ou une enquêtrice.")
+    cases = [case for case in load_cases(con, campaign_id) if not case.disposition.final]
+    chosen = set(structure_ids) if structure_ids is not None else {c.structure_id for c in cases if c.surveyor is None}
+    to_share = sorted(
+        (case for case in cases if case.structure_id in chosen),
+        key=lambda c: (c.departement or "", c.commune or "", c.nom or "", c.structure_id),
+    )
+    load = {s: 0 for s in surveyors}
+    for case in cases:
+        if case.surveyor in load and case.structure_id not in chosen:
+            load[case.surveyor] += 1
+    quotas = _fair_quotas(load, len(to_share))
+    plan: dict[str, list[str]] = {}
+    position = 0
+    for surveyor in surveyors:
+        share = to_share[position:position + quotas[surveyor]]
+        position += len(share)
+        if share:
+            plan[surveyor] = [case.structure_id for case in share]
+    return plan
+
+
+def _fair_quotas(load: dict[str, int], count: int) -> dict[str, int]:
+    """How many of ``count`` new cases each surveyor takes so that loads end as even as possible
+    (water-filling: the least loaded are topped up first)."""
+    quotas = {surveyor: 0 for surveyor in load}
+    for _ in range(count):
+        surveyor = min(load, key=lambda s: (load[s] + quotas[s], s))
+        quotas[surveyor] += 1
+    return quotas
 
 
 def assignment_history(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str) -> list[dict[str, Any]]:
@@ -153,6 +270,7 @@ class Case:
     commune: str | None
     telephone: str | None
     horaires: str | None
+    departement: str | None
     timezone: str
     surveyor: str | None
     summary: CaseSummary
@@ -244,7 +362,7 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str, *, due_at: date
             zones[dep] = timezone_for_departement(dep)
         disposition = disposition_of(summary, max_attempts=max_attempts)
         cases.append(Case(
-            structure_id, nom, commune, telephone, horaires, zones[dep], surveyor, summary,
+            structure_id, nom, commune, telephone, horaires, dep, zones[dep], surveyor, summary,
             disposition, next_call_at(summary, max_attempts=max_attempts, disposition=disposition),
         ))
     return cases

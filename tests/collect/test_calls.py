@@ -189,3 +189,119 @@ def test_the_sql_pre_filter_of_due_cases_keeps_exactly_what_the_python_rules_kee
                 if c.surveyor and not c.disposition.final and (c.summary.count == 0 or c.next_at <= now)
             }
             assert {c.structure_id for c in load_cases(con, campaign["id"], due_at=now)} == by_rules, now
+
+
+# -- setting a campaign up: rules, targets, balanced assignment ----------------------------------
+
+
+@pytest.fixture
+def demo_campaign(demo_store):
+    """A new campaign over the 924 demo lieux (PACA, Charente, Nouvelle-Calédonie), no target yet."""
+    with demo_store.atomic() as con:
+        stored = publish_questionnaire(con, default_questionnaire(), by="t")
+        campaign_id = create_campaign(con, nom="Relevé 2027", questionnaire_id=stored.id, by="t")
+    return demo_store, campaign_id
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_tentatives": 0, "heures_appel": "Mo-Fr 09:00-18:00"}, "entre 1 et 50"),
+        ({"max_tentatives": 5, "heures_appel": "du lundi au vendredi"}, "Heures d'appel illisibles"),
+        ({"max_tentatives": 5, "heures_appel": "Mo-Fr 09:00-18:00", "date_debut": datetime(2026, 5, 1).date(),
+          "date_fin": datetime(2026, 4, 1).date()}, "date de fin"),
+    ],
+)
+def test_a_campaign_s_calling_rules_are_checked_before_they_are_saved(demo_campaign, kwargs, message):
+    from collect.calls import configure_campaign
+    from collect.surveys import get_campaign
+
+    store, campaign_id = demo_campaign
+    with pytest.raises(CallError) as caught, store.atomic() as con:
+        configure_campaign(con, campaign_id, by="coord", **kwargs)
+    assert message in str(caught.value)
+    with store.connect() as con:
+        assert get_campaign(con, campaign_id)["max_tentatives"] == 6  # unchanged
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ([{"departement": "16"}], 188),  # a territory: Charente
+        ([{"departement": "16"}, {"departement": "988"}], 188 + 90),  # two territories
+        ([{"departement": "16", "typologie": "MUNI"}], None),  # a territory and a typology: counted below
+    ],
+)
+def test_targets_are_chosen_by_territory_and_typology(demo_campaign, filters, expected):
+    from collect.calls import target_by_filters
+    from models.registry import count_structures
+    from models.saved_filters import StructureFilter
+
+    store, campaign_id = demo_campaign
+    criteria = [StructureFilter(**f) for f in filters]
+    with store.atomic() as con:
+        if expected is None:
+            expected = count_structures(con, **criteria[0].model_dump())
+            assert 0 < expected < 188
+        assert target_by_filters(con, campaign_id, criteria, by="coord") == expected
+        assert target_by_filters(con, campaign_id, criteria, by="coord") == 0  # already targeted
+        assert len(load_cases(con, campaign_id)) == expected
+
+
+def test_a_saved_filter_targets_what_it_found_in_the_registry(demo_campaign):
+    from collect.calls import target_by_filters
+    from models.registry import find_structures
+    from models.saved_filters import StructureFilter, get_filter, list_filters, save_filter
+
+    store, campaign_id = demo_campaign
+    with store.atomic() as con:
+        save_filter(con, "Médiathèques de Charente", StructureFilter(departement="16", text="médiathèque"), by="coord")
+    with store.atomic() as con:
+        saved = get_filter(con, "médiathèques de charente")
+        assert [f.nom for f in list_filters(con)] == ["Médiathèques de Charente"]
+        added = target_by_filters(con, campaign_id, [saved.criteria], by="coord")
+        found = find_structures(con, departement="16", text="médiathèque", limit=None)
+    assert added == len(found) > 0
+    with store.connect() as con:
+        assert {c.structure_id for c in load_cases(con, campaign_id)} == {row["id"] for row in found}
+
+
+def test_balanced_assignment_evens_workloads_and_keeps_territories_together(demo_campaign):
+    from collect.calls import plan_balanced_assignment, target_by_filters
+    from models.saved_filters import StructureFilter
+
+    store, campaign_id = demo_campaign
+    with store.atomic() as con:
+        target_by_filters(con, campaign_id, [StructureFilter(departement=d) for d in ("16", "988")], by="coord")
+        ids = [c.structure_id for c in load_cases(con, campaign_id)]
+        assign(con, campaign_id, ids[:40], "alice", by="coord")  # alice already has 40 cases
+        plan = plan_balanced_assignment(con, campaign_id, ["alice", "bruno", "chloe"])
+        for surveyor, share in plan.items():
+            assign(con, campaign_id, share, surveyor, by="coord")
+        cases = load_cases(con, campaign_id)
+    loads = {s: sum(1 for c in cases if c.surveyor == s) for s in ("alice", "bruno", "chloe")}
+    assert sum(loads.values()) == 278 and max(loads.values()) - min(loads.values()) <= 1
+    # bruno's and chloe's shares are contiguous by territory: each spans at most two départements
+    for surveyor in ("bruno", "chloe"):
+        assert len({c.departement for c in cases if c.surveyor == surveyor}) <= 2
+
+
+def test_the_cases_of_a_surveyor_who_leaves_are_shared_among_the_others_with_history(demo_campaign):
+    from collect.calls import plan_balanced_assignment, target_by_filters
+    from models.saved_filters import StructureFilter
+
+    store, campaign_id = demo_campaign
+    with store.atomic() as con:
+        target_by_filters(con, campaign_id, [StructureFilter(departement="16")], by="coord")
+        for surveyor, share in plan_balanced_assignment(con, campaign_id, ["alice", "bruno", "chloe"]).items():
+            assign(con, campaign_id, share, surveyor, by="coord")
+        leaving = [c.structure_id for c in load_cases(con, campaign_id) if c.surveyor == "chloe"]
+        plan = plan_balanced_assignment(con, campaign_id, ["alice", "bruno"], structure_ids=leaving)
+        for surveyor, share in plan.items():
+            assign(con, campaign_id, share, surveyor, by="coord")
+        cases = load_cases(con, campaign_id)
+        history = assignment_history(con, campaign_id, leaving[0])
+    assert not any(c.surveyor == "chloe" for c in cases)
+    assert sum(len(share) for share in plan.values()) == len(leaving) == 62
+    assert {sum(1 for c in cases if c.surveyor == s) for s in ("alice", "bruno")} == {94}
+    assert [row["surveyor"] for row in history][0] == "chloe" and history[0]["ended_at"] is not None
