@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import duckdb
+
 from collect.imports import ImportReport, import_file
 from collect.questionnaire import default_questionnaire
 from collect.surveys import create_campaign, open_draft, publish_questionnaire, save_answer, submit_in_transaction
+from models.dispositions import OUTCOME_RULES
 from models.registry import find_structures
 from models.store import Store, fetch_dicts, utc_now
 
@@ -153,4 +156,94 @@ def load_demo_campaign(store: Store, *, by: str = "demo", seed: int = 2026) -> s
                 outcome = submit_in_transaction(con, draft.id, by=surveyor, today=today, submitted_at=moment)
                 if outcome.response_id is None:  # the generator and the questionnaire disagree: say so loudly
                     raise RuntimeError(f"demo response refused: {outcome.errors}")
+        load_demo_calls(con, campaign_id, chosen, rng, by=by)
     return campaign_id
+
+
+# Outcomes of the calls to structures that have not answered yet, in plausible shares.
+_DEMO_OUTCOMES = {
+    "pas_de_reponse": 34, "repondeur_message": 12, "repondeur_sans_message": 8, "occupe": 6, "rappel": 10,
+    "rendez_vous": 3, "refus_doux": 5, "refus_ferme": 3, "abandon": 2, "mauvais_numero": 3, "numero_inexistant": 2,
+    "non_eligible": 3, "autre": 2,
+}
+DEMO_TARGET_DEPARTEMENTS = ("16", "988")  # Charente and Nouvelle-Calédonie, beside the structures already surveyed
+DEMO_UNASSIGNED = 12
+
+
+def _call_time(rng: random.Random, zone: str, days_ago: int, now: datetime) -> datetime:
+    """A weekday moment within calling hours in the structure's own zone, ``days_ago`` days back,
+    never after ``now``."""
+    day = now.astimezone(ZoneInfo(zone)).date() - timedelta(days=days_ago)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    moment = datetime.combine(day, time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=ZoneInfo(zone))
+    return min(moment, now - timedelta(minutes=rng.randint(5, 90)))
+
+
+def load_demo_calls(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, surveyed: list[dict[str, Any]], rng: random.Random, *, by: str
+) -> None:
+    """The call side of the demo campaign: targets (the surveyed structures, plus every structure of
+    Charente and Nouvelle-Calédonie), surveyors' assignments, a few weeks of call attempts with
+    realistic outcomes, call-backs (some late, some to come) and structures never called yet."""
+    from collect.calls import add_targets, assign, configure_campaign, load_cases, log_attempt, plan_balanced_assignment
+    from models.saved_filters import StructureFilter, structure_ids_matching
+
+    now = utc_now()
+    campaign = fetch_dicts(con, "SELECT date_debut, date_fin FROM campaigns WHERE id = ?", [campaign_id])[0]
+    configure_campaign(con, campaign_id, max_tentatives=6, heures_appel="Mo-Fr 09:00-12:30,13:30-18:00",
+                       date_debut=campaign["date_debut"], date_fin=campaign["date_fin"], by=by)
+    surveyed_ids = [structure["id"] for structure in surveyed]
+    add_targets(con, campaign_id, surveyed_ids, by=by)
+    add_targets(con, campaign_id, structure_ids_matching(
+        con, [StructureFilter(departement=code) for code in DEMO_TARGET_DEPARTEMENTS]), by=by)
+    for index, surveyor in enumerate(DEMO_SURVEYORS):
+        assign(con, campaign_id, surveyed_ids[index::len(DEMO_SURVEYORS)], surveyor, by=by)
+    open_ids = [c.structure_id for c in load_cases(con, campaign_id) if c.surveyor is None]
+    plan = plan_balanced_assignment(con, campaign_id, DEMO_SURVEYORS, structure_ids=open_ids[DEMO_UNASSIGNED:])
+    for surveyor, share in plan.items():
+        assign(con, campaign_id, share, surveyor, by=by)
+    cases = {c.structure_id: c for c in load_cases(con, campaign_id)}
+    responses = {row["structure_id"]: row for row in fetch_dicts(
+        con, "SELECT structure_id, surveyor, submitted_at FROM responses WHERE campaign_id = ?", [campaign_id])}
+    outcomes, weights = list(_DEMO_OUTCOMES), list(_DEMO_OUTCOMES.values())
+    for structure_id, case in cases.items():
+        surveyor = case.surveyor or rng.choice(DEMO_SURVEYORS)
+        response = responses.get(structure_id)
+        if response is not None:  # a few unanswered calls, then the interview
+            done = response["submitted_at"]
+            for n in range(rng.choice([0, 0, 1, 1, 2, 3]), 0, -1):
+                at = done - timedelta(days=n * rng.randint(1, 3), hours=rng.randint(0, 3))
+                log_attempt(con, campaign_id, structure_id, rng.choice(["pas_de_reponse", "repondeur_message", "occupe"]),
+                            surveyor=response["surveyor"], by=response["surveyor"], at=at)
+            log_attempt(con, campaign_id, structure_id, "complete", surveyor=response["surveyor"],
+                        by=response["surveyor"], at=done - timedelta(minutes=25))
+            continue
+        if structure_id in surveyed_ids:  # a draft in progress: the interview was cut short
+            log_attempt(con, campaign_id, structure_id, "partielle", surveyor=surveyor, by=surveyor,
+                        at=_call_time(rng, case.timezone, rng.randint(1, 6), now))
+            continue
+        if case.surveyor is None or rng.random() < 0.3:
+            continue  # never called yet
+        at = _call_time(rng, case.timezone, rng.randint(3, 40), now)
+        for _ in range(rng.randint(1, 5)):
+            outcome = rng.choices(outcomes, weights)[0]
+            callback = None
+            if outcome in ("rappel", "rendez_vous"):
+                zone = ZoneInfo(case.timezone)
+                day = at.astimezone(zone).date() + timedelta(days=rng.randint(1, 7))
+                callback = datetime.combine(day, time(rng.choice([9, 10, 14, 16])), tzinfo=zone)
+            log_attempt(con, campaign_id, structure_id, outcome, surveyor=surveyor, by=surveyor, at=at, callback_at=callback)
+            if OUTCOME_RULES[outcome].retry_after is None:
+                break
+            if callback is not None:
+                if callback > now or rng.random() < 0.15:
+                    break  # a call-back to come, or one the surveyor missed (late on the coordinator's page)
+                at = callback + timedelta(minutes=rng.randint(0, 20))
+            else:
+                days = (now - at).days
+                if days < 1:
+                    break
+                at = _call_time(rng, case.timezone, max(0, days - rng.randint(1, min(days, 6))), now)
+            if at >= now:
+                break
