@@ -31,11 +31,14 @@ from collect.surveys import SurveyError, get_campaign
 from models.audit import record_audit
 from models.cog import timezone_for_departement
 from models.dispositions import (
+    MAX_ANSWERING_MACHINE_MESSAGES,
     OUTCOME_RULES,
     SPACING_GROWTH,
+    AttemptView,
     CaseSummary,
     Disposition,
     disposition_of,
+    may_leave_message,
     next_call_at,
 )
 from models.ids import new_id
@@ -248,6 +251,11 @@ def log_attempt(
             raise CallError("Un rappel ou un rendez-vous demande sa date et son heure.")
         if callback_at <= at:
             raise CallError("La date de rappel doit être après l'appel.")
+    if outcome == "repondeur_message" and not may_leave_message(attempt_views(con, campaign_id, structure_id)):
+        raise CallError(
+            f"Déjà {MAX_ANSWERING_MACHINE_MESSAGES} messages laissés sur ce répondeur : n'en laissez pas d'autre,"
+            " notez « Répondeur, pas de message »."
+        )
     attempt_id = new_id()
     now = utc_now()
     con.execute(
@@ -256,6 +264,45 @@ def log_attempt(
         [attempt_id, campaign_id, structure_id, surveyor, at, outcome, callback_at, note, now, now, by],
     )
     return attempt_id
+
+
+def attempts_of(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str) -> list[dict[str, Any]]:
+    """A structure's calls in a campaign, latest first: time, surveyor, outcome (and its French
+    label and AAPOR code), call-back time, note."""
+    rows = fetch_dicts(
+        con,
+        "SELECT id, attempted_at, surveyor, outcome, callback_at, note FROM call_attempts"
+        " WHERE campaign_id = ? AND structure_id = ? AND deleted_at IS NULL ORDER BY attempted_at DESC, id DESC",
+        [campaign_id, structure_id],
+    )
+    for row in rows:
+        rule = OUTCOME_RULES[row["outcome"]]
+        row["libelle"], row["code"] = rule.label, rule.code
+    return rows
+
+
+def attempt_views(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str) -> list[AttemptView]:
+    """A structure's calls in a campaign as the disposition rules read them."""
+    return [AttemptView(row["outcome"], row["attempted_at"], row["callback_at"])
+            for row in reversed(attempts_of(con, campaign_id, structure_id))]
+
+
+def record_interview(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str, *, surveyor: str, by: str, at: datetime
+) -> bool:
+    """Log the call of a submitted interview as ``complete`` (once per structure and campaign: a
+    correction adds nothing), so the case closes as 1.1 without the surveyor logging it by hand.
+    Returns whether an attempt was added."""
+    done = con.execute(
+        "SELECT count(*) FROM call_attempts WHERE campaign_id = ? AND structure_id = ? AND outcome = 'complete'"
+        " AND deleted_at IS NULL",
+        [campaign_id, structure_id],
+    ).fetchone()
+    if done and done[0]:
+        return False
+    log_attempt(con, campaign_id, structure_id, "complete", surveyor=surveyor, by=by, at=at,
+                note="Questionnaire soumis")
+    return True
 
 
 # -- cases and queue ----------------------------------------------------------------------------

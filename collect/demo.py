@@ -19,7 +19,7 @@ import duckdb
 from collect.imports import ImportReport, import_file
 from collect.questionnaire import default_questionnaire
 from collect.surveys import create_campaign, open_draft, publish_questionnaire, save_answer, submit_in_transaction
-from models.dispositions import OUTCOME_RULES
+from models.dispositions import MAX_ANSWERING_MACHINE_MESSAGES, OUTCOME_RULES
 from models.registry import find_structures
 from models.store import Store, fetch_dicts, utc_now
 
@@ -210,15 +210,14 @@ def load_demo_calls(
     for structure_id, case in cases.items():
         surveyor = case.surveyor or rng.choice(DEMO_SURVEYORS)
         response = responses.get(structure_id)
-        if response is not None:  # a few unanswered calls, then the interview
+        if response is not None:  # a few unanswered calls before the interview
             done = response["submitted_at"]
             for n in range(rng.choice([0, 0, 1, 1, 2, 3]), 0, -1):
                 at = done - timedelta(days=n * rng.randint(1, 3), hours=rng.randint(0, 3))
-                log_attempt(con, campaign_id, structure_id, rng.choice(["pas_de_reponse", "repondeur_message", "occupe"]),
+                machine = "repondeur_message" if n <= MAX_ANSWERING_MACHINE_MESSAGES else "repondeur_sans_message"
+                log_attempt(con, campaign_id, structure_id, rng.choice(["pas_de_reponse", "occupe", machine]),
                             surveyor=response["surveyor"], by=response["surveyor"], at=at)
-            log_attempt(con, campaign_id, structure_id, "complete", surveyor=response["surveyor"],
-                        by=response["surveyor"], at=done - timedelta(minutes=25))
-            continue
+            continue  # the submission itself logged the interview (collect.calls.record_interview)
         if structure_id in surveyed_ids:  # a draft in progress: the interview was cut short
             log_attempt(con, campaign_id, structure_id, "partielle", surveyor=surveyor, by=surveyor,
                         at=_call_time(rng, case.timezone, rng.randint(1, 6), now))
@@ -226,8 +225,13 @@ def load_demo_calls(
         if case.surveyor is None or rng.random() < 0.3:
             continue  # never called yet
         at = _call_time(rng, case.timezone, rng.randint(3, 40), now)
+        messages = 0
         for _ in range(rng.randint(1, 5)):
             outcome = rng.choices(outcomes, weights)[0]
+            if outcome == "repondeur_message":
+                messages += 1
+                if messages > MAX_ANSWERING_MACHINE_MESSAGES:
+                    outcome = "repondeur_sans_message"
             callback = None
             if outcome in ("rappel", "rendez_vous"):
                 zone = ZoneInfo(case.timezone)

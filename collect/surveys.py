@@ -629,6 +629,9 @@ def submit_in_transaction(
     )
     record_audit(con, actor=by, action="response.submit", entity="responses", entity_id=response_id,
                  details={"structure_id": draft.structure_id, "revision": revision, "registre": sorted(changes)})
+    from collect.calls import record_interview  # calls builds on surveys: imported here, not at the top
+
+    record_interview(con, draft.campaign_id, draft.structure_id, surveyor=draft.surveyor, by=by, at=submitted_at)
     return SubmitOutcome(response_id, registry_changes=changes)
 
 

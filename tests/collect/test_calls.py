@@ -305,3 +305,41 @@ def test_the_cases_of_a_surveyor_who_leaves_are_shared_among_the_others_with_his
     assert sum(len(share) for share in plan.values()) == len(leaving) == 62
     assert {sum(1 for c in cases if c.surveyor == s) for s in ("alice", "bruno")} == {94}
     assert [row["surveyor"] for row in history][0] == "chloe" and history[0]["ended_at"] is not None
+
+
+def test_submitting_the_questionnaire_closes_the_case_as_complete_once(store, campaign):
+    """The interview is the call: its submission logs ``complete``; a later correction adds nothing."""
+    import random
+
+    from collect.demo import demo_answers
+    from collect.surveys import open_correction, open_draft, save_answer, submit_draft
+    from models.registry import get_structure
+
+    with store.atomic() as con:
+        draft = open_draft(con, structure_id=campaign["paris"], campaign_id=campaign["id"], surveyor="alice", by="alice")
+        answers = demo_answers(random.Random(1), get_structure(con, campaign["paris"]), partnership=True, mobility=False,
+                               can_redirect=True)
+        for code, value in answers.items():
+            save_answer(con, draft.id, code, value, base_revision=0, session_id="t", by="alice")
+    outcome = submit_draft(store, draft.id, by="alice")
+    assert outcome.response_id, outcome.errors
+    with store.atomic() as con:
+        correction = open_correction(con, outcome.response_id, surveyor="alice", by="alice")
+    assert submit_draft(store, correction.id, by="alice").response_id
+    with store.connect() as con:
+        case = next(c for c in load_cases(con, campaign["id"]) if c.structure_id == campaign["paris"])
+    assert (case.summary.count, case.summary.last_outcome, case.disposition.code, case.disposition.final) == (
+        1, "complete", "1.1", True)
+
+
+def test_answering_machine_messages_are_capped(store, campaign):
+    monday = datetime(2026, 3, 2, 10, 0, tzinfo=PARIS)
+    for day in range(2):
+        call(store, campaign, "paris", "repondeur_message", monday + timedelta(days=day))
+    with pytest.raises(CallError, match="Déjà 2 messages"):
+        call(store, campaign, "paris", "repondeur_message", monday + timedelta(days=2))
+    call(store, campaign, "paris", "repondeur_sans_message", monday + timedelta(days=2))
+    with store.connect() as con:
+        from collect.calls import attempts_of
+        assert [a["libelle"] for a in attempts_of(con, campaign["id"], campaign["paris"])] == [
+            "Répondeur, pas de message", "Répondeur, message laissé", "Répondeur, message laissé"]
