@@ -215,6 +215,15 @@ def _fair_quotas(load: dict[str, int], count: int) -> dict[str, int]:
     return quotas
 
 
+def campaign_surveyors(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[str]:
+    """Everyone who holds structures of a campaign now, by name."""
+    return [row[0] for row in con.execute(
+        "SELECT DISTINCT surveyor FROM assignments WHERE campaign_id = ? AND ended_at IS NULL AND deleted_at IS NULL"
+        " ORDER BY surveyor",
+        [campaign_id],
+    ).fetchall()]
+
+
 def assignment_history(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str) -> list[dict[str, Any]]:
     """Every assignment of a structure in a campaign, oldest first."""
     return fetch_dicts(

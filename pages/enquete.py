@@ -42,7 +42,7 @@ from models.ids import new_id
 from models.registry import find_structures, get_structure, structure_from_row
 from models.store import utc_now
 from pages.saisie import saisie_texte
-from pages.shared import current_user, get_store, page_setup
+from pages.shared import current_user, get_store, page_setup, viewer_zone
 
 YES, NO = "Oui", "Non"
 SYNC = "enquete.synchro"  # per draft and question: the value and revision this tab last agreed with the store
@@ -55,16 +55,8 @@ SUBMITTED = "enquete.soumise"
 RESUMED = "enquete.repris"  # per draft: when it was last saved before this session, else None
 
 
-def _zone() -> ZoneInfo:
-    """The surveyor's time zone: the browser's, else Paris."""
-    try:
-        return ZoneInfo(st.context.timezone or "Europe/Paris")
-    except Exception:  # an unknown zone name from the browser
-        return ZoneInfo("Europe/Paris")
-
-
 def _local(moment: datetime, fmt: str) -> str:
-    return moment.astimezone(_zone()).strftime(fmt)
+    return moment.astimezone(viewer_zone()).strftime(fmt)
 
 
 # -- values: storage form ↔ widget form ----------------------------------------------------------
@@ -348,6 +340,8 @@ st.caption(
     + (f"[{structure['telephone']}](tel:{structure['telephone']}) · " if structure.get("telephone") else "")
     + f"heure locale du lieu : {local_time} ({zone})"
 )
+if st.query_params.get("depuis") == "appels":
+    st.page_link("pages/appels.py", label="Retour à Mes appels (noter l'issue de l'appel)", icon=":material/arrow_back:")
 if st.button("Changer de structure", key="enquete.changer", type="tertiary"):
     st.query_params.clear()
     st.rerun()

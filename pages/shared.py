@@ -34,8 +34,12 @@ def app_pages() -> dict[str, list[st.Page]]:
     """The navigation of the app (``app.py`` runs it; ``page_setup`` may need it too)."""
     return {
         "Enquêtes": [
+            st.Page("pages/appels.py", title="Mes appels", icon=":material/phone_in_talk:"),
             st.Page("pages/enquete.py", title="Enquête", icon=":material/call:"),
             st.Page("pages/reponses.py", title="Réponses", icon=":material/table_view:"),
+        ],
+        "Coordination": [
+            st.Page("pages/coordination.py", title="Suivi de campagne", icon=":material/monitoring:"),
         ],
         "Registre": [
             st.Page("pages/structures.py", title="Structures", icon=":material/apartment:", default=True),
@@ -133,6 +137,14 @@ def render_issues(issues: Iterable[Issue], *, with_field: bool = True) -> None:
             st.error(text, icon=":material/error:")
         else:
             st.warning(text, icon=":material/warning:")
+
+
+def viewer_zone() -> ZoneInfo:
+    """The time zone of the person at the screen: their browser's, else Paris."""
+    try:
+        return ZoneInfo(st.context.timezone or "Europe/Paris")
+    except Exception:  # an unknown zone name from the browser
+        return PARIS
 
 
 def paris_time(moment: datetime | None) -> str:

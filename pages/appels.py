@@ -1,0 +1,244 @@
+"""Page « Mes appels »: a surveyor's calls to make now, in order, and the logging of each call.
+
+The queue comes from ``collect.calls.surveyor_queue`` (due call-backs and appointments first,
+then structures never called, then retries; only structures open now in their own time zone).
+Clicking a row opens the call panel: the structure's phone and local time, its previous calls,
+« Ouvrir le questionnaire » (the survey page, in the same tab, back here afterwards), and the
+outcome of the call, logged in one transaction. A call-back is typed in the structure's own time
+and shown in the surveyor's too.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from collect.calls import (
+    attempt_views,
+    attempts_of,
+    campaign_surveyors,
+    load_cases,
+    log_attempt,
+    surveyor_queue,
+)
+from collect.surveys import get_campaign, list_campaigns
+from dashboards.calls import callback_times
+from models.dispositions import OUTCOME_RULES, may_leave_message
+from models.store import utc_now
+from pages.shared import (
+    count_text,
+    current_user,
+    get_store,
+    newly_selected_row,
+    page_setup,
+    run_action,
+    table_key,
+    viewer_zone,
+)
+
+SURVEY_PAGE = "pages/enquete.py"
+CALLBACK_OUTCOMES = ("rappel", "rendez_vous")
+
+# Session-state keys of this page.
+CAMPAIGN = "appels.campagne"
+SURVEYOR = "appels.enqueteur"
+CURRENT = "appels.en_cours"  # structure id of the open call panel
+LAST_ROW = "appels.derniere_ligne"
+OUTCOME = "appels.issue"
+CALLBACK_DAY = "appels.rappel_jour"
+CALLBACK_TIME = "appels.rappel_heure"
+NOTE = "appels.note"
+FLASH = "appels.message"
+
+
+def _show_flash() -> None:
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        kind, text = flash
+        (st.success if kind == "success" else st.error)(text)
+
+
+def _choose_campaign(store) -> str:
+    with store.connect() as con:
+        campaigns = list_campaigns(con)
+    if not campaigns:
+        st.info("Aucune campagne : la démonstration en crée une au premier démarrage.")
+        st.stop()
+    names = {c["id"]: c["nom"] for c in campaigns}
+    return st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=CAMPAIGN)
+
+
+def _choose_surveyor(store, campaign_id: str) -> str:
+    with store.connect() as con:
+        surveyors = campaign_surveyors(con, campaign_id)
+    me = current_user()
+    if me not in surveyors:
+        surveyors = [me, *surveyors]
+    if st.session_state.get(SURVEYOR) not in surveyors:
+        st.session_state[SURVEYOR] = me
+    return st.selectbox("Enquêteur ou enquêtrice", surveyors, key=SURVEYOR,
+                        help="Les structures attribuées à cette personne sur la page Coordination.")
+
+
+def _when(moment: datetime | None, zone: str, viewer: ZoneInfo) -> str:
+    """« jeu. 05/03 10:00 (America/Guadeloupe) · 15:00 Paris »: the structure's time, then the viewer's."""
+    if moment is None:
+        return ""
+    local, mine = callback_times(moment, zone, viewer=viewer)
+    return f"{local} · {mine}"
+
+
+def _queue_table(items, viewer: ZoneInfo) -> pd.DataFrame:
+    return pd.DataFrame([
+        {
+            "Ordre": rank,
+            "Motif": item.reason,
+            "Structure": item.case.nom,
+            "Commune": item.case.commune,
+            "Téléphone": item.case.telephone,
+            "Heure locale": f"{item.local_time} ({item.case.timezone})",
+            "Tentatives": item.case.summary.count,
+            "Dernière issue": OUTCOME_RULES[item.case.summary.last_outcome].label if item.case.summary.last_outcome else "",
+            "Rappel demandé": _when(item.case.next_at, item.case.timezone, viewer) if item.priority == 0 else "",
+        }
+        for rank, item in enumerate(items, start=1)
+    ], columns=["Ordre", "Motif", "Structure", "Commune", "Téléphone", "Heure locale", "Tentatives", "Dernière issue",
+                "Rappel demandé"])
+
+
+def _log_call(campaign_id: str, structure_id: str, surveyor: str, zone: str) -> None:
+    """Widget callback of « Enregistrer l'appel »: one transaction, the outcome kept for the next draw."""
+    outcome = st.session_state[OUTCOME]
+    callback_at = None
+    if outcome in CALLBACK_OUTCOMES:
+        day, hour = st.session_state.get(CALLBACK_DAY), st.session_state.get(CALLBACK_TIME)
+        if day is None or hour is None:
+            st.session_state[FLASH] = ("error", "Indiquez la date et l'heure du rappel.")
+            return
+        callback_at = datetime.combine(day, hour, tzinfo=ZoneInfo(zone))
+    note = (st.session_state.get(NOTE) or "").strip() or None
+    label = OUTCOME_RULES[outcome].label
+    done = run_action(
+        FLASH,
+        lambda con: log_attempt(con, campaign_id, structure_id, outcome, surveyor=surveyor, by=current_user(),
+                                callback_at=callback_at, note=note),
+        f"Appel enregistré : {label}.",
+    )
+    if done:
+        for key in (CURRENT, NOTE, OUTCOME, CALLBACK_DAY, CALLBACK_TIME):
+            st.session_state.pop(key, None)
+
+
+def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) -> None:
+    zone = case.timezone
+    now = utc_now()
+    with st.container(border=True):
+        st.subheader(f"Appel : {case.nom}")
+        phone = f"[{case.telephone}](tel:{case.telephone.replace(' ', '')})" if case.telephone else "pas de téléphone"
+        there = now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+        here = now.astimezone(viewer).strftime("%H:%M")
+        st.markdown(f"{case.commune or ''} · {phone} · il est **{there}** sur place ({zone}), {here} pour vous")
+        if case.horaires:
+            st.caption(f"Horaires d'ouverture : {case.horaires}")
+        with store.connect() as con:
+            previous = attempts_of(con, campaign_id, case.structure_id)
+            may_message = may_leave_message(attempt_views(con, campaign_id, case.structure_id))
+        if previous:
+            st.dataframe(pd.DataFrame([
+                {"Appel": _when(row["attempted_at"], zone, viewer), "Par": row["surveyor"], "Issue": row["libelle"],
+                 "Code AAPOR": row["code"], "Rappel demandé": _when(row["callback_at"], zone, viewer),
+                 "Note": row["note"] or ""}
+                for row in previous
+            ]), hide_index=True)
+        else:
+            st.caption("Premier appel de cette structure.")
+        if st.button("Ouvrir le questionnaire", icon=":material/assignment:", key="appels.questionnaire"):
+            st.switch_page(SURVEY_PAGE, query_params={"campagne": campaign_id, "structure": case.structure_id,
+                                                      "depuis": "appels"})
+        outcomes = list(OUTCOME_RULES)
+        outcome = st.selectbox("Issue de l'appel", outcomes, format_func=lambda o: OUTCOME_RULES[o].label,
+                               index=outcomes.index("pas_de_reponse"), key=OUTCOME)
+        if outcome == "repondeur_message" and not may_message:
+            st.warning("Deux messages ont déjà été laissés sur ce répondeur : n'en laissez pas d'autre.")
+        if outcome in CALLBACK_OUTCOMES:
+            local_now = now.astimezone(ZoneInfo(zone))
+            left, right = st.columns(2)
+            left.date_input(f"Date du rappel (heure de la structure, {zone})", value=local_now.date() + timedelta(days=1),
+                            min_value=local_now.date(), format="DD/MM/YYYY", key=CALLBACK_DAY)
+            right.time_input("Heure du rappel", value=time(10, 0), step=timedelta(minutes=15), key=CALLBACK_TIME)
+            day, hour = st.session_state.get(CALLBACK_DAY), st.session_state.get(CALLBACK_TIME)
+            if isinstance(day, date) and isinstance(hour, time):
+                asked = datetime.combine(day, hour, tzinfo=ZoneInfo(zone))
+                st.caption(f"Rappel le {_when(asked, zone, viewer)} (pour vous).")
+        st.text_area("Note (facultatif)", key=NOTE, height=68)
+        left, right = st.columns([1, 1])
+        left.button("Enregistrer l'appel", type="primary", icon=":material/save:", key="appels.enregistrer",
+                    on_click=_log_call, args=(campaign_id, case.structure_id, surveyor, zone))
+        if right.button("Fermer sans enregistrer", key="appels.fermer"):
+            st.session_state.pop(CURRENT, None)
+            st.rerun()
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+page_setup()
+st.title("Mes appels")
+store = get_store()
+_show_flash()
+campaign_id = _choose_campaign(store)
+surveyor = _choose_surveyor(store, campaign_id)
+viewer = viewer_zone()
+now = utc_now()
+with store.connect() as con:
+    campaign = get_campaign(con, campaign_id)
+    queue = surveyor_queue(con, campaign_id, surveyor, now=now)
+    mine = [c for c in load_cases(con, campaign_id) if c.surveyor == surveyor]
+open_cases = [c for c in mine if not c.disposition.final]
+coming = sorted(
+    (c for c in open_cases if c.summary.last_outcome in CALLBACK_OUTCOMES and c.next_at and c.next_at > now),
+    key=lambda c: c.next_at,
+)
+st.caption(
+    f"Il est {now.astimezone(viewer).strftime('%H:%M')} pour vous ({viewer.key}). Heures d'appel de la campagne,"
+    f" dans l'heure de chaque structure : {campaign['heures_appel']} · au plus {campaign['max_tentatives']} tentatives."
+)
+first, second, third = st.columns(3)
+first.metric("À appeler maintenant", len(queue))
+second.metric("Rappels à venir", len(coming))
+third.metric("Structures en cours", len(open_cases), help=f"{count_text(len(mine), 'structure attribuée', 'structures attribuées')}")
+
+by_id = {c.structure_id: c for c in mine}
+current = st.session_state.get(CURRENT)
+if current in by_id:
+    _call_panel(store, campaign_id, by_id[current], surveyor, viewer)
+
+st.subheader("À appeler maintenant")
+if queue:
+    ids = [item.case.structure_id for item in queue]
+    picked = newly_selected_row(_queue_table(queue, viewer), ids, key=table_key("appels.file", campaign_id, surveyor, ids),
+                                last_key=LAST_ROW)
+    st.caption("Cliquez une ligne pour ouvrir l'appel.")
+    if picked:
+        st.session_state[CURRENT] = picked
+        st.rerun()
+else:
+    if not mine:
+        st.info("Aucune structure ne vous est attribuée dans cette campagne : voyez la page Coordination.")
+    elif not open_cases:
+        st.success("Toutes vos structures sont traitées.")
+    else:
+        st.info("Personne à appeler maintenant : hors des heures d'appel ou d'ouverture des structures,"
+                " ou tentatives déjà faites récemment. Les rappels à venir sont ci-dessous.")
+
+st.subheader("Rappels et rendez-vous à venir")
+if coming:
+    st.dataframe(pd.DataFrame([
+        {"Rappel": _when(c.next_at, c.timezone, viewer), "Structure": c.nom, "Commune": c.commune,
+         "Téléphone": c.telephone, "Issue": OUTCOME_RULES[c.summary.last_outcome].label}
+        for c in coming
+    ]), hide_index=True)
+else:
+    st.caption("Aucun rappel prévu.")
