@@ -76,9 +76,9 @@ def _choose_surveyor(store, campaign_id: str) -> str:
         surveyors = campaign_surveyors(con, campaign_id)
     me = current_user()
     if me not in surveyors:
-        surveyors = [me, *surveyors]
-    if st.session_state.get(SURVEYOR) not in surveyors:
-        st.session_state[SURVEYOR] = me
+        surveyors = [*surveyors, me]
+    if st.session_state.get(SURVEYOR) not in surveyors:  # this device's user when assigned, else the first
+        st.session_state[SURVEYOR] = surveyors[0] if me not in surveyors[:-1] else me
     return st.selectbox("Enquêteur ou enquêtrice", surveyors, key=SURVEYOR,
                         help="Les structures attribuées à cette personne sur la page Coordination.")
 

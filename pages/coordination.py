@@ -1,0 +1,105 @@
+"""Page « Suivi de campagne »: where a call campaign stands, for its coordinator.
+
+Progress from targeted to completed, AAPOR dispositions, each surveyor's workload and results,
+late call-backs and non-respondents, each table downloadable as a CSV French Excel opens as-is.
+Every figure comes from ``dashboards.calls`` (one load of the campaign's cases per draw).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from collect.calls import load_cases
+from collect.surveys import get_campaign, list_campaigns
+from dashboards.calls import (
+    TABLES,
+    campaign_funnel,
+    disposition_breakdown,
+    late_callbacks,
+    non_respondents,
+    surveyor_table,
+    table_columns,
+    table_csv,
+)
+from models.store import utc_now
+from pages.shared import count_text, get_store, page_setup, paris_time
+
+CAMPAIGN = "coordination.campagne"
+
+
+def _table(name: str, rows: list[dict], *, empty: str) -> None:
+    """A report table with its CSV download button (or a French sentence when it is empty)."""
+    spec = TABLES[name]
+    if not rows:
+        st.caption(empty)
+        return
+    st.dataframe(pd.DataFrame(rows, columns=table_columns(name)), hide_index=True)
+    st.download_button(
+        f"Télécharger ({count_text(len(rows), 'ligne')}, CSV pour Excel)", table_csv(name, rows),
+        file_name=f"{spec.file_stem}.csv", mime="text/csv", key=f"coordination.csv.{name}", icon=":material/download:",
+    )
+
+
+page_setup()
+st.title("Suivi de campagne")
+store = get_store()
+with store.connect() as con:
+    campaigns = list_campaigns(con)
+if not campaigns:
+    st.info("Aucune campagne : la démonstration en crée une au premier démarrage.")
+    st.stop()
+names = {c["id"]: c["nom"] for c in campaigns}
+campaign_id = st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=CAMPAIGN)
+now = utc_now()
+with store.connect() as con:
+    campaign = get_campaign(con, campaign_id)
+    cases = load_cases(con, campaign_id)
+    funnel = campaign_funnel(con, campaign_id, cases=cases)
+    dispositions = disposition_breakdown(con, campaign_id, cases=cases)
+    surveyors = surveyor_table(con, campaign_id, now=now, cases=cases)
+    late = late_callbacks(con, campaign_id, now=now, cases=cases)
+    chase = non_respondents(con, campaign_id, cases=cases)
+
+dates = " → ".join(d.strftime("%d/%m/%Y") for d in (campaign["date_debut"], campaign["date_fin"]) if d)
+st.caption(
+    (f"{dates} · " if dates else "")
+    + f"heures d'appel : {campaign['heures_appel']} · au plus {campaign['max_tentatives']} tentatives"
+    + f" · état au {paris_time(now)}"
+)
+if not cases:
+    st.info("Cette campagne n'a pas encore de structures ciblées : voyez la page « Préparer la campagne ».")
+    st.stop()
+
+counts = {row["Étape"]: row["Structures"] for row in funnel}
+steps = list(counts)
+columns = st.columns(len(steps))
+for column, step in zip(columns, steps):
+    column.metric(step, counts[step])
+
+st.subheader("Avancement")
+chart = (
+    alt.Chart(pd.DataFrame(funnel))
+    .mark_bar(color="#000091")
+    .encode(
+        x=alt.X("Structures:Q", title="Structures"),
+        y=alt.Y("Étape:N", sort=steps, title=None),
+        tooltip=["Étape", "Structures", "% des ciblées"],
+    )
+    .properties(height=40 * len(steps))
+)
+st.altair_chart(chart, width="stretch")
+_table("funnel", funnel, empty="")
+with st.expander("Dispositions AAPOR de chaque structure"):
+    _table("dispositions", dispositions, empty="Aucune structure.")
+
+st.subheader("Par enquêteur ou enquêtrice")
+_table("surveyors", surveyors, empty="Aucune structure attribuée.")
+
+st.subheader("Rappels en retard")
+_table("late_callbacks", late, empty="Aucun rappel en retard.")
+
+st.subheader("Non-répondants")
+st.caption("Structures appelées ou relancées sans questionnaire complet (refus et hors champ exclus).")
+_table("non_respondents", chase, empty="Aucun non-répondant.")
