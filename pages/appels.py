@@ -73,12 +73,11 @@ def _choose_campaign(store) -> str:
 
 def _choose_surveyor(store, campaign_id: str) -> str:
     with store.connect() as con:
-        surveyors = campaign_surveyors(con, campaign_id)
+        assigned = campaign_surveyors(con, campaign_id)
     me = current_user()
-    if me not in surveyors:
-        surveyors = [*surveyors, me]
+    surveyors = assigned if me in assigned else [*assigned, me]
     if st.session_state.get(SURVEYOR) not in surveyors:  # this device's user when assigned, else the first
-        st.session_state[SURVEYOR] = surveyors[0] if me not in surveyors[:-1] else me
+        st.session_state[SURVEYOR] = me if me in assigned or not assigned else assigned[0]
     return st.selectbox("Enquêteur ou enquêtrice", surveyors, key=SURVEYOR,
                         help="Les structures attribuées à cette personne sur la page Coordination.")
 
