@@ -186,8 +186,9 @@ def validate(file: str, max_messages: int) -> None:
 # Questionnaires (files only: nothing here touches the store)
 
 
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'s' if number > 1 else ''}"
+def _count(number: int, word: str, plural: str | None = None) -> str:
+    """« 1 structure », « 3 structures » (French: 0 and 1 are singular)."""
+    return f"{number} {word if number <= 1 else plural or word + 's'}"
 
 
 def _shape(questionnaire) -> str:
@@ -293,21 +294,189 @@ def reponses() -> None:
 def reponses_export(context: Context, out: str, campaign: str | None, revisions: bool) -> None:
     """Écrire les réponses en CSV pour Excel (« ; », UTF-8 avec BOM, une colonne par question)."""
     from collect.response_export import export_responses_csv
-    from collect.surveys import list_campaigns
+    from collect.surveys import find_campaign
 
     try:
         store = context.store()
         campaign_id = None
         if campaign:
             with store.connect() as con:
-                matches = [c["id"] for c in list_campaigns(con) if campaign in (c["id"], c["nom"])]
-            if not matches:
-                raise click.ClickException(f"Campagne « {campaign} » introuvable.")
-            campaign_id = matches[0]
+                campaign_id = find_campaign(con, campaign)["id"]
         count = export_responses_csv(store, out, campaign_id=campaign_id, include_revisions=revisions)
     except MaillageError as error:
         raise _fail(error) from None
     click.echo(f"{_count(count, 'réponse')} exportée{'s' if count > 1 else ''} dans {out}.")
+
+
+# -- call campaigns ------------------------------------------------------------------------------
+
+
+@main.group()
+def campaign() -> None:
+    """Campagnes d'appels : créer, cibler, attribuer, suivre."""
+
+
+def _campaign(con, name: str) -> dict:
+    from collect.surveys import find_campaign
+
+    return find_campaign(con, name)
+
+
+@campaign.command(name="list")
+@pass_context
+def campaign_list(context: Context) -> None:
+    """Lister les campagnes, avec leurs structures ciblées et complètes."""
+    from collect.calls import load_cases
+    from collect.surveys import list_campaigns
+
+    store = context.store()
+    with store.connect() as con:
+        campaigns = list_campaigns(con)
+        if not campaigns:
+            click.echo("Aucune campagne.")
+        for row in campaigns:
+            cases = load_cases(con, row["id"])
+            done = sum(1 for c in cases if c.disposition.code == "1.1")
+            click.echo(f"{row['nom']} ({row['id']}) : {_count(len(cases), 'structure ciblée', 'structures ciblées')},"
+                       f" {done} complète{'s' if done > 1 else ''}")
+
+
+@campaign.command(name="create")
+@click.argument("nom")
+@click.option("--questionnaire", "code", default="diagnostic", show_default=True,
+              help="Code du questionnaire (sa dernière version publiée).")
+@click.option("--debut", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Date de début (AAAA-MM-JJ ou JJ/MM/AAAA).")
+@click.option("--fin", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Date de fin.")
+@click.option("--max-tentatives", type=int, default=6, show_default=True, help="Appels au plus par structure.")
+@click.option("--heures", default="Mo-Fr 09:00-12:30,13:30-18:00", show_default=True,
+              help="Heures d'appel (syntaxe OpenStreetMap), dans l'heure de chaque structure.")
+@pass_context
+def campaign_create(context: Context, nom: str, code: str, debut, fin, max_tentatives: int, heures: str) -> None:
+    """Créer une campagne d'appels sous la dernière version d'un questionnaire."""
+    from collect.calls import configure_campaign
+    from collect.questionnaire import default_questionnaire
+    from collect.surveys import create_campaign, latest_questionnaire, publish_questionnaire
+
+    try:
+        store = context.store()
+        with store.atomic() as con:
+            stored = latest_questionnaire(con, code)
+            if stored is None and code == default_questionnaire().code:
+                stored = publish_questionnaire(con, default_questionnaire(), by="cli")
+            if stored is None:
+                raise click.ClickException(f"Aucun questionnaire publié sous le code « {code} ».")
+            campaign_id = create_campaign(con, nom=nom, questionnaire_id=stored.id, by="cli")
+            configure_campaign(con, campaign_id, max_tentatives=max_tentatives, heures_appel=heures,
+                               date_debut=debut.date() if debut else None, date_fin=fin.date() if fin else None, by="cli")
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"Campagne « {nom} » créée ({campaign_id}), questionnaire {stored.code} v{stored.version}.")
+
+
+@campaign.command(name="target")
+@click.argument("nom")
+@click.option("--departement", "departements", multiple=True, help="Département (répétable : 16, 971, 2A…).")
+@click.option("--typologie", "typologies", multiple=True, help="Typologie (répétable : CCAS, MUNI, BIB…).")
+@click.option("--filtre", "saved", multiple=True, help="Nom d'un filtre enregistré sur la page Structures (répétable).")
+@pass_context
+def campaign_target(context: Context, nom: str, departements, typologies, saved) -> None:
+    """Cibler des structures : par territoire et typologie, ou par filtre enregistré."""
+    from collect.calls import load_cases, target_by_filters
+    from models.saved_filters import get_filter, territory_filters
+
+    if not (departements or typologies or saved):
+        raise click.ClickException("Précisez --departement, --typologie ou --filtre.")
+    try:
+        store = context.store()
+        with store.atomic() as con:
+            campaign_id = _campaign(con, nom)["id"]
+            filters = [get_filter(con, name).criteria for name in saved]
+            if departements or typologies:
+                filters += territory_filters(list(departements), list(typologies))
+            added = target_by_filters(con, campaign_id, filters, by="cli")
+            total = len(load_cases(con, campaign_id))
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"{_count(added, 'structure ajoutée', 'structures ajoutées')} ; la campagne en cible {total}.")
+
+
+@campaign.command(name="assign")
+@click.argument("nom")
+@click.option("--enqueteur", "surveyors", multiple=True, required=True, help="Enquêteur ou enquêtrice (répétable).")
+@click.option("--reprendre", "leaving", help="Répartir les structures en cours de cette personne entre les autres.")
+@pass_context
+def campaign_assign(context: Context, nom: str, surveyors, leaving: str | None) -> None:
+    """Attribuer les structures non attribuées (ou celles de --reprendre), en équilibrant les charges
+    et en gardant chaque territoire ensemble ; l'historique des attributions est conservé."""
+    from collect.calls import assign, load_cases, plan_balanced_assignment
+
+    try:
+        store = context.store()
+        with store.atomic() as con:
+            campaign_id = _campaign(con, nom)["id"]
+            ids = None
+            if leaving:
+                ids = [c.structure_id for c in load_cases(con, campaign_id)
+                       if c.surveyor == leaving and not c.disposition.final]
+            plan = plan_balanced_assignment(con, campaign_id, [s for s in surveyors if s != leaving], structure_ids=ids)
+            for surveyor, share in plan.items():
+                assign(con, campaign_id, share, surveyor, by="cli")
+    except MaillageError as error:
+        raise _fail(error) from None
+    if not plan:
+        click.echo("Aucune structure à attribuer.")
+    for surveyor, share in plan.items():
+        click.echo(f"{surveyor} : {_count(len(share), 'structure attribuée', 'structures attribuées')}")
+
+
+@campaign.command(name="report")
+@click.argument("nom")
+@click.option("--csv", "folder", type=click.Path(file_okay=False), help="Dossier où écrire chaque tableau en CSV pour Excel.")
+@pass_context
+def campaign_report(context: Context, nom: str, folder: str | None) -> None:
+    """Afficher l'avancement d'une campagne et la charge de chaque enquêteur (et écrire les CSV)."""
+    from collect.calls import load_cases
+    from dashboards.calls import (
+        TABLES,
+        campaign_funnel,
+        disposition_breakdown,
+        late_callbacks,
+        non_respondents,
+        surveyor_table,
+        table_csv,
+    )
+    from models.store import utc_now
+
+    try:
+        store = context.store()
+        now = utc_now()
+        with store.connect() as con:
+            found = _campaign(con, nom)
+            cases = load_cases(con, found["id"])
+            tables = {
+                "funnel": campaign_funnel(con, found["id"], cases=cases),
+                "dispositions": disposition_breakdown(con, found["id"], cases=cases),
+                "surveyors": surveyor_table(con, found["id"], now=now, cases=cases),
+                "late_callbacks": late_callbacks(con, found["id"], now=now, cases=cases),
+                "non_respondents": non_respondents(con, found["id"], cases=cases),
+            }
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"Campagne « {found['nom']} »")
+    for row in tables["funnel"]:
+        share = "" if row["% des ciblées"] is None else f" ({row['% des ciblées']:.1f} %)".replace(".", ",")
+        click.echo(f"  {row['Étape']} : {row['Structures']}{share}")
+    click.echo("Par enquêteur :")
+    for row in tables["surveyors"]:
+        click.echo(f"  {row['Enquêteur']} : {row['Structures attribuées']} attribuées, {row['Restant à traiter']} à traiter,"
+                   f" {row['Complets']} complets, {row['Rappels en retard']} rappels en retard")
+    click.echo(f"Rappels en retard : {len(tables['late_callbacks'])} · non-répondants : {len(tables['non_respondents'])}")
+    if folder:
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        for name, rows in tables.items():
+            (target / f"{TABLES[name].file_stem}.csv").write_bytes(table_csv(name, rows))
+        click.echo(f"{len(tables)} tableaux écrits dans {target}.")
 
 
 if __name__ == "__main__":

@@ -169,6 +169,17 @@ def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, 
     return rows[0]
 
 
+def find_campaign(con: duckdb.DuckDBPyConnection, id_or_name: str) -> dict[str, Any]:
+    """A campaign by id or exact name (the newest of that name); a French error when none."""
+    rows = fetch_dicts(
+        con, "SELECT * FROM campaigns WHERE (id = ? OR nom = ?) AND deleted_at IS NULL ORDER BY created_at DESC",
+        [id_or_name, id_or_name],
+    )
+    if not rows:
+        raise SurveyError(f"Campagne « {id_or_name} » introuvable.")
+    return rows[0]
+
+
 def list_campaigns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Campaigns with their questionnaire's title and version, newest first."""
     return fetch_dicts(

@@ -131,3 +131,12 @@ def structure_ids_matching(con: duckdb.DuckDBPyConnection, filters: Sequence[Str
         for row in find_structures(con, **criteria.model_dump(), limit=None):
             found.setdefault(row["id"], None)
     return list(found)
+
+
+def territory_filters(departements: Sequence[str] = (), typologies: Sequence[str] = ()) -> list[StructureFilter]:
+    """The filters of « these départements × these typologies » (either may be empty: no condition)."""
+    return [
+        StructureFilter(departement=departement, typologie=typologie)
+        for departement in (departements or [None])
+        for typologie in (typologies or [None])
+    ]

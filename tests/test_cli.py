@@ -118,3 +118,39 @@ def test_responses_export_to_an_excel_csv(run, tmp_path):
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     unknown = run("reponses", "export", str(out), "--campagne", "Inconnue")
     assert unknown.exit_code == 1 and "introuvable" in unknown.output
+
+
+def test_a_call_campaign_from_the_terminal_create_target_assign_report(run, tmp_path):
+    assert run("import", str(NC)).exit_code == 0
+    created = run("campaign", "create", "Relevé 2027", "--max-tentatives", "5", "--debut", "04/01/2027",
+                  "--fin", "2027-03-31")
+    assert created.exit_code == 0 and "Campagne « Relevé 2027 » créée" in created.output
+    targeted = run("campaign", "target", "Relevé 2027", "--departement", "988")
+    assert targeted.exit_code == 0 and "90 structures ajoutées ; la campagne en cible 90." in targeted.output
+    assigned = run("campaign", "assign", "Relevé 2027", "--enqueteur", "alice", "--enqueteur", "bruno")
+    assert assigned.output.splitlines() == ["alice : 45 structures attribuées", "bruno : 45 structures attribuées"]
+    taken_over = run("campaign", "assign", "Relevé 2027", "--enqueteur", "alice", "--enqueteur", "chloe",
+                     "--reprendre", "bruno")
+    assert taken_over.output.splitlines() == ["chloe : 45 structures attribuées"]  # chloe had none: she takes all
+    report = run("campaign", "report", "Relevé 2027", "--csv", str(tmp_path / "suivi"))
+    assert report.exit_code == 0
+    assert "  Ciblées : 90 (100,0 %)" in report.output and "  chloe : 45 attribuées, 45 à traiter" in report.output
+    assert sorted(p.name for p in (tmp_path / "suivi").iterdir()) == [
+        "avancement.csv", "dispositions.csv", "enqueteurs.csv", "non-repondants.csv", "rappels-en-retard.csv"]
+    assert "Relevé 2027" in run("campaign", "list").output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("campaign", "create", "X", "--heures", "lundi matin"), "Heures d'appel illisibles"),
+        (("campaign", "create", "X", "--questionnaire", "inconnu"), "Aucun questionnaire publié"),
+        (("campaign", "target", "Inconnue", "--departement", "16"), "Campagne « Inconnue » introuvable"),
+        (("campaign", "target", "Inconnue"), "Précisez --departement"),
+        (("campaign", "assign", "Inconnue", "--enqueteur", "a"), "introuvable"),
+    ],
+)
+def test_campaign_commands_refuse_bad_input_in_french(run, args, message):
+    result = run(*args)
+    assert result.exit_code == 1 and message in result.output
+    assert "Traceback" not in result.output
