@@ -30,6 +30,7 @@ from models.registry import (
     update_structure,
 )
 from models.registry_views import communes_in_use, departements_in_use
+from models.saved_filters import StructureFilter, save_filter
 from models.standard import standard_v1
 from models.store import Store
 from models.structure import PERSONAL_FIELDS, changed_fields, data_fields, enumerated_fields, list_fields
@@ -51,6 +52,7 @@ DUPLICATES_SHOWN = 30
 
 # Session-state keys of this page.
 OPEN = "structures.ouverte"  # id of the structure shown in detail
+FILTER_NAME = "structures.nom_filtre"
 FLASH = "structures.message"  # (kind, text) of the last action, shown once
 CONFIRM_DELETE = "structures.confirmer_suppression"  # id awaiting a confirmation
 EDIT_RESULT = "structures.resultat_modification"  # outcome of the last edit form
@@ -275,6 +277,23 @@ def _filters(store: Store) -> dict[str, Any]:
         "service": st.session_state.get("structures.service"),
         "include_deleted": st.session_state.get("structures.supprimees", False),
     }
+
+
+def _save_filter(criteria: StructureFilter) -> None:
+    name = (st.session_state.get(FILTER_NAME) or "").strip()
+    run_action(FLASH, lambda con: save_filter(con, name, criteria, by=current_user()),
+               f"Filtre « {name} » enregistré : il peut cibler une campagne d'appels.")
+
+
+def _save_filter_box(filters: dict[str, Any]) -> None:
+    """« Enregistrer ce filtre »: name the current search, to target a campaign with it later."""
+    criteria = StructureFilter(**{k: v for k, v in filters.items() if k != "include_deleted"})
+    if criteria.is_empty():
+        return
+    with st.popover("Enregistrer ce filtre", icon=":material/bookmark_add:"):
+        st.caption(f"Critères : {criteria.describe()}")
+        st.text_input("Nom du filtre", key=FILTER_NAME, placeholder="Médiathèques de Charente")
+        st.button("Enregistrer", key="structures.enregistrer_filtre", on_click=_save_filter, args=(criteria,))
 
 
 def _results_table(store: Store, filters: dict[str, Any]) -> None:
@@ -585,6 +604,7 @@ if flash:
 
 store = get_store()
 filters = _filters(store)
+_save_filter_box(filters)
 _results_table(store, filters)
 _duplicates()
 opened = st.session_state.get(OPEN)

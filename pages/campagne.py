@@ -1,0 +1,263 @@
+"""Page « Préparer la campagne »: create a call campaign, set its calling rules, choose its
+targets (territory, typology, saved filter) and share them among surveyors.
+
+Every button is one transaction in the core (``collect.calls``, ``collect.surveys``,
+``models.saved_filters``); a refused input keeps the French message of the core and writes nothing.
+A balanced assignment is shown before it is applied; reassigning keeps the history.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from collect.calls import (
+    assign,
+    configure_campaign,
+    load_cases,
+    plan_balanced_assignment,
+    target_by_filters,
+    unassign,
+)
+from collect.surveys import create_campaign, get_campaign, list_campaigns, list_questionnaires
+from models.cog import cog
+from models.registry_views import departements_in_use
+from models.saved_filters import list_filters, structure_ids_matching, territory_filters
+from models.typologies import typologies
+from pages.shared import count_text, current_user, get_store, page_setup, run_action
+
+# Session-state keys of this page.
+CAMPAIGN = "campagne.choisie"
+FLASH = "campagne.message"
+NEW_NAME = "campagne.nouvelle.nom"
+NEW_QUESTIONNAIRE = "campagne.nouvelle.questionnaire"
+NEW_DATES = "campagne.nouvelle.dates"
+MAX = "campagne.max_tentatives"
+HOURS = "campagne.heures"
+DATES = "campagne.dates"
+DEPARTEMENTS = "campagne.departements"
+TYPOLOGIES = "campagne.typologies"
+FILTERS = "campagne.filtres"
+SURVEYORS = "campagne.enqueteurs"
+NEW_SURVEYORS = "campagne.nouveaux_enqueteurs"
+LEAVING = "campagne.reprendre"
+PLAN = "campagne.plan"  # (campaign id, plan) shown before it is applied
+MANUAL = "campagne.manuelle"
+MANUAL_TO = "campagne.manuelle_vers"
+NOBODY = "(personne)"
+
+
+def _show_flash() -> None:
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        kind, text = flash
+        (st.success if kind == "success" else st.error)(text)
+
+
+def _dates(value) -> tuple[date | None, date | None]:
+    if isinstance(value, (list, tuple)):
+        first = value[0] if len(value) > 0 else None
+        last = value[1] if len(value) > 1 else None
+        return first, last
+    return value, None
+
+
+# -- actions (callbacks: one transaction each, before the page is drawn) ----------------------------
+
+
+def _create() -> None:
+    name = (st.session_state.get(NEW_NAME) or "").strip()
+    if not name:
+        st.session_state[FLASH] = ("error", "Donnez un nom à la campagne.")
+        return
+    start, end = _dates(st.session_state.get(NEW_DATES))
+    created: list[str] = []
+
+    def action(con) -> None:
+        created.append(create_campaign(con, nom=name, questionnaire_id=st.session_state[NEW_QUESTIONNAIRE],
+                                       date_debut=start, date_fin=end, by=current_user()))
+
+    if run_action(FLASH, action, f"Campagne « {name} » créée : choisissez ses structures ci-dessous."):
+        st.session_state[CAMPAIGN] = created[0]
+        st.session_state.pop(NEW_NAME, None)
+
+
+def _save_rules(campaign_id: str) -> None:
+    start, end = _dates(st.session_state.get(DATES))
+    run_action(FLASH, lambda con: configure_campaign(
+        con, campaign_id, max_tentatives=int(st.session_state[MAX]), heures_appel=st.session_state[HOURS],
+        date_debut=start, date_fin=end, by=current_user(),
+    ), "Règles d'appel enregistrées.")
+    for key in (MAX, HOURS, DATES):  # drawn again from the store
+        st.session_state.pop(key, None)
+
+
+def _chosen_filters():
+    filters = [saved.criteria for saved in st.session_state.get(FILTERS) or []]
+    departements, kinds = st.session_state.get(DEPARTEMENTS) or [], st.session_state.get(TYPOLOGIES) or []
+    if departements or kinds:
+        filters += territory_filters(departements, kinds)
+    return filters
+
+
+def _add_targets(campaign_id: str) -> None:
+    filters = _chosen_filters()
+    added: list[int] = []
+    if run_action(FLASH, lambda con: added.append(target_by_filters(con, campaign_id, filters, by=current_user())), ""):
+        st.session_state[FLASH] = ("success", f"{count_text(added[0], 'structure ajoutée', 'structures ajoutées')} à la campagne.")
+
+
+def _surveyor_names(chosen: list[str]) -> list[str]:
+    typed = [name.strip() for name in (st.session_state.get(NEW_SURVEYORS) or "").split(",") if name.strip()]
+    return list(dict.fromkeys([*chosen, *typed]))
+
+
+def _plan(campaign_id: str, surveyors: list[str], leaving: str | None) -> None:
+    def action(con) -> None:
+        ids = None
+        if leaving:
+            ids = [c.structure_id for c in load_cases(con, campaign_id) if c.surveyor == leaving and not c.disposition.final]
+        plan = plan_balanced_assignment(con, campaign_id, [s for s in surveyors if s != leaving], structure_ids=ids)
+        st.session_state[PLAN] = (campaign_id, plan)
+
+    run_action(FLASH, action, "Répartition proposée : vérifiez-la, puis appliquez-la.")
+
+
+def _apply_plan(campaign_id: str) -> None:
+    _, plan = st.session_state.pop(PLAN)
+
+    def action(con) -> None:
+        for surveyor, share in plan.items():
+            assign(con, campaign_id, share, surveyor, by=current_user())
+
+    total = sum(len(share) for share in plan.values())
+    run_action(FLASH, action, f"{count_text(total, 'structure attribuée', 'structures attribuées')}.")
+
+
+def _assign_by_hand(campaign_id: str) -> None:
+    ids = st.session_state.get(f"{MANUAL}.{campaign_id}") or []
+    surveyor = (st.session_state.get(f"{MANUAL_TO}.{campaign_id}") or "").strip()
+    if not ids or not surveyor:
+        st.session_state[FLASH] = ("error", "Choisissez des structures et la personne à qui les attribuer.")
+        return
+    if surveyor == NOBODY:
+        run_action(FLASH, lambda con: unassign(con, campaign_id, ids, by=current_user()),
+                   f"{count_text(len(ids), 'structure retirée', 'structures retirées')} de leur enquêteur.")
+    else:
+        run_action(FLASH, lambda con: assign(con, campaign_id, ids, surveyor, by=current_user()),
+                   f"{count_text(len(ids), 'structure attribuée', 'structures attribuées')} à {surveyor}.")
+    st.session_state.pop(f"{MANUAL}.{campaign_id}", None)
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+page_setup()
+st.title("Préparer la campagne")
+store = get_store()
+_show_flash()
+
+with store.connect() as con:
+    campaigns = list_campaigns(con)
+    questionnaires = list_questionnaires(con)
+
+with st.expander("Nouvelle campagne", expanded=not campaigns, icon=":material/add:"):
+    if not questionnaires:
+        st.info("Publiez d'abord un questionnaire (page Enquête ou commande « maillage questionnaire publish »).")
+    else:
+        versions = {q["id"]: f"{q['titre']} (v{q['version']})" for q in questionnaires}
+        st.text_input("Nom de la campagne", key=NEW_NAME, placeholder="Diagnostic 2027")
+        st.selectbox("Questionnaire", list(versions), format_func=versions.__getitem__, key=NEW_QUESTIONNAIRE)
+        st.date_input("Dates (début et fin)", value=(date.today(), date.today() + timedelta(days=60)), format="DD/MM/YYYY",
+                      key=NEW_DATES)
+        st.button("Créer la campagne", type="primary", on_click=_create, key="campagne.creer")
+if not campaigns:
+    st.stop()
+
+names = {c["id"]: c["nom"] for c in campaigns}
+if st.session_state.get(CAMPAIGN) not in names:
+    st.session_state[CAMPAIGN] = campaigns[0]["id"]
+campaign_id = st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=CAMPAIGN)
+with store.connect() as con:
+    campaign = get_campaign(con, campaign_id)
+    cases = load_cases(con, campaign_id)
+
+st.subheader("Règles d'appel")
+with st.form("campagne.regles", border=False):
+    left, middle, right = st.columns([1, 2, 2])
+    left.number_input("Tentatives au plus", min_value=1, max_value=50, value=int(campaign["max_tentatives"] or 6), key=MAX)
+    middle.text_input("Heures d'appel (syntaxe OpenStreetMap, heure de chaque structure)",
+                      value=campaign["heures_appel"] or "", key=HOURS)
+    right.date_input("Dates (début et fin)", value=tuple(d for d in (campaign["date_debut"], campaign["date_fin"]) if d),
+                     format="DD/MM/YYYY", key=DATES)
+    st.form_submit_button("Enregistrer les règles", on_click=_save_rules, args=(campaign_id,))
+
+st.subheader("Structures ciblées")
+st.caption(f"La campagne cible {count_text(len(cases), 'structure')}. Ajoutez celles d'un territoire, d'une typologie"
+           " ou d'un filtre enregistré sur la page Structures.")
+with store.connect() as con:
+    departements = departements_in_use(con)
+    saved_filters = list_filters(con)
+kinds = typologies()
+left, middle, right = st.columns(3)
+left.multiselect("Départements", departements, key=DEPARTEMENTS, placeholder="Tous",
+                 format_func=lambda code: f"{code} — {found.nom}" if (found := cog().departement(code)) else code)
+middle.multiselect("Typologies", sorted(kinds), key=TYPOLOGIES, placeholder="Toutes",
+                   format_func=lambda code: f"{code} — {kinds.get(code, code)}")
+right.multiselect("Filtres enregistrés", saved_filters, key=FILTERS, placeholder="Aucun",
+                  format_func=lambda saved: saved.nom)
+chosen = _chosen_filters()
+if chosen:
+    with store.connect() as con:
+        matching = structure_ids_matching(con, chosen)
+    targeted = {c.structure_id for c in cases}
+    new = sum(1 for structure_id in matching if structure_id not in targeted)
+    st.caption(f"{count_text(len(matching), 'structure correspond', 'structures correspondent')},"
+               f" dont {count_text(new, 'nouvelle')} pour la campagne.")
+    st.button(f"Ajouter {count_text(new, 'structure')} à la campagne", disabled=new == 0, on_click=_add_targets,
+              args=(campaign_id,), key="campagne.ajouter", type="primary")
+
+st.subheader("Attribution aux enquêteurs")
+holders = sorted({c.surveyor for c in cases if c.surveyor})
+workload = pd.DataFrame([
+    {"Enquêteur": surveyor,
+     "Structures attribuées": sum(1 for c in cases if c.surveyor == surveyor),
+     "Restant à traiter": sum(1 for c in cases if c.surveyor == surveyor and not c.disposition.final)}
+    for surveyor in holders
+], columns=["Enquêteur", "Structures attribuées", "Restant à traiter"])
+unassigned = [c for c in cases if c.surveyor is None and not c.disposition.final]
+if holders:
+    st.dataframe(workload, hide_index=True)
+st.caption(f"{count_text(len(unassigned), 'structure à traiter non attribuée', 'structures à traiter non attribuées')}.")
+
+left, right = st.columns(2)
+# Widgets whose options depend on the campaign are keyed by it: a choice never outlives its options.
+chosen_surveyors = left.multiselect("Enquêteurs", holders, default=holders, key=f"{SURVEYORS}.{campaign_id}")
+right.text_input("Ajouter des enquêteurs (noms séparés par des virgules)", key=NEW_SURVEYORS, placeholder="alice, bruno")
+surveyors = _surveyor_names(chosen_surveyors)
+leaving = st.selectbox("Reprendre les structures en cours de…", [None, *holders], key=f"{LEAVING}.{campaign_id}",
+                       format_func=lambda name: "personne (attribuer les non attribuées)" if name is None else name)
+st.button("Proposer une répartition équilibrée", on_click=_plan, args=(campaign_id, surveyors, leaving),
+          disabled=not surveyors, key="campagne.proposer")
+planned = st.session_state.get(PLAN)
+if planned and planned[0] == campaign_id:
+    plan = planned[1]
+    by_id = {c.structure_id: c for c in cases}
+    if not plan:
+        st.info("Aucune structure à répartir.")
+    else:
+        st.dataframe(pd.DataFrame([
+            {"Enquêteur": surveyor, "Structures": len(share),
+             "Territoires": ", ".join(sorted({f"{by_id[i].departement or '?'}" for i in share}))}
+            for surveyor, share in plan.items()
+        ]), hide_index=True)
+        st.button("Appliquer cette répartition", type="primary", on_click=_apply_plan, args=(campaign_id,),
+                  key="campagne.appliquer")
+
+with st.expander("Attribuer à la main", icon=":material/person_add:"):
+    labels = {c.structure_id: f"{c.nom} — {c.commune or '?'} ({c.surveyor or 'non attribuée'})" for c in cases}
+    st.multiselect("Structures", list(labels), format_func=labels.__getitem__, key=f"{MANUAL}.{campaign_id}")
+    st.selectbox("À", [*surveyors, NOBODY], key=f"{MANUAL_TO}.{campaign_id}", accept_new_options=True,
+                 help="Choisissez une personne, tapez un nouveau nom, ou « (personne) » pour retirer l'attribution.")
+    st.button("Attribuer", on_click=_assign_by_hand, args=(campaign_id,), key="campagne.attribuer")
