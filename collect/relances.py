@@ -43,7 +43,7 @@ import ssl
 import tomllib
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email import policy
@@ -55,11 +55,13 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import duckdb
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from collect.calls import Case, load_cases
 from collect.surveys import SurveyError, get_campaign
 from models.audit import record_audit
+from models.dispositions import OUTCOME_RULES
 from models.errors import InvalidValue, StructureNotFound
 from models.ids import new_id
 from models.normalize import normalize_email
@@ -131,7 +133,9 @@ class Exclusion:
 
     structure_id: str
     nom: str
-    code: str  # complete | refus | non_eligible | desinscrite | hors_regles | sans_courriel | maximum | delai | en_attente | hors_cible
+    # complete | refus | non_eligible | desinscrite | hors_regles | sans_courriel | maximum | delai
+    # | en_attente | hors_cible
+    code: str
     motif: str
 
 
@@ -239,7 +243,7 @@ def _never_mail(target: _Target) -> tuple[str, str] | None:
         return "refus", "refus définitif (2.11) : une structure qui a refusé n'est pas relancée"
     if target.refus == "refus_doux":
         return "refus", "a refusé de répondre (2.11) : une structure qui a refusé n'est pas relancée"
-    if case.disposition.code.startswith("4."):
+    if case.disposition.code == "4.90":  # closed or out of scope; a wrong number (4.31, 4.41) may still be mailed
         return "non_eligible", f"non éligible ({case.disposition.code}, {case.disposition.label})"
     if target.desinscrite:
         suffix = f" ({target.motif_desinscription})" if target.motif_desinscription else ""
@@ -272,7 +276,10 @@ def _matches(target: _Target, rule: RelanceRule, now: datetime) -> list[tuple[st
     """The rules this structure matches, each with its French reason."""
     summary = target.case.summary
     matched = []
-    if "sans_contact" in rule.regles and summary.count >= rule.min_tentatives and not summary.reached:
+    if "sans_contact" in rule.regles and summary.last_closing in ("mauvais_numero", "numero_inexistant"):
+        matched.append(("sans_contact", f"numéro erroné ({OUTCOME_RULES[summary.last_closing].label.lower()}) :"
+                                        " le courriel est le seul moyen de la joindre"))
+    elif "sans_contact" in rule.regles and summary.count >= rule.min_tentatives and not summary.reached:
         matched.append(("sans_contact", f"jamais jointe après {summary.count} tentative(s)"))
     if "partielle" in rule.regles and summary.has_partial and not summary.has_complete:
         matched.append(("partielle", "questionnaire commencé, pas terminé"))
@@ -280,14 +287,18 @@ def _matches(target: _Target, rule: RelanceRule, now: datetime) -> list[tuple[st
             and summary.last_callback is not None and summary.last_callback <= now):
         when = summary.last_callback.astimezone(ZoneInfo(target.case.timezone))
         what = "rendez-vous" if summary.last_outcome == "rendez_vous" else "rappel"
-        matched.append(("promesse", f"a promis de répondre ({what} prévu le {when:%d/%m/%Y à %H:%M}), sans entretien depuis"))
+        matched.append(("promesse",
+                        f"a promis de répondre ({what} prévu le {when:%d/%m/%Y à %H:%M}), sans entretien depuis"))
     return matched
 
 
 def _campaign_limits(campaign: Mapping[str, Any]) -> tuple[int, int]:
     delai = campaign.get("relance_delai_jours")
     maximum = campaign.get("relance_max")
-    return (DEFAULT_DELAI_JOURS if delai is None else int(delai)), (DEFAULT_MAX_RELANCES if maximum is None else int(maximum))
+    return (
+        DEFAULT_DELAI_JOURS if delai is None else int(delai),
+        DEFAULT_MAX_RELANCES if maximum is None else int(maximum),
+    )
 
 
 def relance_candidates(
@@ -419,11 +430,20 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, list | tuple):
         return str(value[0]) if value else ""
-    if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, date):
+    if isinstance(value, date):  # datetime too
         return value.strftime("%d/%m/%Y")
     return str(value)
+
+
+def _phone_text(value: str | None) -> str:
+    """A stored E.164 number as its owner writes it (``+33545824351`` → ``05 45 82 43 51``)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def template_fields(
@@ -431,8 +451,9 @@ def template_fields(
 ) -> dict[str, str]:
     """The values of every placeholder for one structure of a campaign (empty text when unknown)."""
     values = {name: _text(structure.get(name)) for name in (
-        "nom", "commune", "code_postal", "adresse", "telephone", "site_web", "contact_nom",
+        "nom", "commune", "code_postal", "adresse", "site_web", "contact_nom",
     )}
+    values["telephone"] = _phone_text(structure.get("telephone"))
     values["courriel"] = destinataire or _text(mail_address(structure))
     values["campagne"] = _text(campaign.get("nom"))
     values["date_debut"] = _text(campaign.get("date_debut"))
@@ -811,14 +832,22 @@ def smtp_settings_from_secrets(secrets: Mapping[str, Any]) -> SmtpSettings:
     """The SMTP settings of the ``[smtp]`` table of the secrets (``st.secrets``, or
     ``read_secrets_file()``); a missing or wrong key → ``RelanceError`` naming it, in French."""
     where = f"la table [smtp] de {SECRETS_PATH.as_posix()}"
-    section = secrets.get("smtp") if hasattr(secrets, "get") else None
+    try:
+        section = secrets.get("smtp")
+    except FileNotFoundError:  # st.secrets without a readable secrets.toml (StreamlitSecretNotFoundError)
+        raise RelanceError(
+            f"Le fichier {SECRETS_PATH.as_posix()} est introuvable ou illisible : créez-le avec une table [smtp]"
+            " (host, port, expediteur…) ou exportez le lot pour votre propre messagerie."
+        ) from None
     if section is None:
         raise RelanceError(
             f"Aucun serveur d'envoi configuré : ajoutez {where} (clés host, port, expediteur, et au besoin"
             " username, password) ou exportez le lot pour votre propre messagerie."
         )
     if not isinstance(section, Mapping):
-        raise RelanceError(f"« smtp » doit être une table dans {SECRETS_PATH.as_posix()} : [smtp] suivi de ses clés.")
+        raise RelanceError(
+            f"« smtp » doit être une table dans {SECRETS_PATH.as_posix()} : [smtp] suivi de ses clés."
+        )
     try:
         return SmtpSettings.model_validate(dict(section))
     except ValidationError as error:
@@ -834,7 +863,8 @@ def smtp_settings_from_secrets(secrets: Mapping[str, Any]) -> SmtpSettings:
             elif key in ("expediteur", "repondre_a") and item["type"] == "value_error":
                 problems.append(f"la clé « {key} » est invalide : {item.get('ctx', {}).get('error', '')}")
             else:
-                problems.append(f"la clé « {key} » est invalide : attendu {_SMTP_KEY_HELP.get(key, 'une autre valeur')}")
+                expected = _SMTP_KEY_HELP.get(key, "une autre valeur")
+                problems.append(f"la clé « {key} » est invalide : attendu {expected}")
         raise RelanceError(f"Réglages SMTP incorrects dans {where} : " + " ; ".join(problems) + ".") from None
 
 
@@ -887,7 +917,9 @@ class SendReport:
         if self.non_tentees:
             parts.append(f"{self.non_tentees} non tentée(s) : connexion perdue")
         if self.incertaines:
-            parts.append(f"{len(self.incertaines)} en envoi incertain (à vérifier, jamais renvoyée(s) automatiquement)")
+            parts.append(
+                f"{len(self.incertaines)} en envoi incertain (à vérifier, jamais renvoyée(s) automatiquement)"
+            )
         if self.annulees:
             parts.append(f"{len(self.annulees)} annulée(s) : structure qui ne doit plus être relancée")
         if self.deja_traitees:
@@ -926,7 +958,9 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     context = ssl.create_default_context()
     try:
         if settings.ssl:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout, context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=context
+            )
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     except ConnectionRefusedError:
@@ -948,6 +982,12 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
         raise RelanceError(
             f"Le serveur d'envoi {where} refuse l'identifiant ou le mot de passe (« username », « password » de la"
             f" table [smtp] de {SECRETS_PATH.as_posix()})."
+        ) from None
+    except UnicodeEncodeError:  # smtplib sends the login and password as ASCII only
+        _quit(smtp)
+        raise RelanceError(
+            f"L'identifiant ou le mot de passe (« username », « password » de la table [smtp] de"
+            f" {SECRETS_PATH.as_posix()}) contient des caractères accentués : l'envoi SMTP ne les accepte pas."
         ) from None
     except smtplib.SMTPNotSupportedError:
         _quit(smtp)
@@ -1132,6 +1172,7 @@ def _send_rows(
 
 EXPORT_CSV_NAME = "relances.csv"
 EXPORT_COLUMNS = ("destinataire", "structure", "commune", "objet", "fichier", "message_id")
+NOTHING_TO_EXPORT = "Rien à exporter dans ce lot : toutes ses relances sont déjà envoyées, exportées ou annulées."
 
 
 def _slug(text: str | None) -> str:
@@ -1145,11 +1186,15 @@ def eml_file_name(row: Mapping[str, Any]) -> str:
     return f"{_slug(row.get('structure'))}-{row['id'].replace('-', '')[-12:]}.eml"
 
 
-def _export_rows(store: Store, batch_id: str, *, again: bool) -> list[dict[str, Any]]:
+def _export_rows(store: Store, batch_id: str, *, again: bool, by: str) -> list[dict[str, Any]]:
+    """The rows to write: pending ones still mailable (the others are cancelled), or with ``again``
+    those already exported."""
     with store.connect() as con:
         rows = _batch(con, batch_id)
-    wanted = ("exportee",) if again else PENDING_STATUSES
-    return [row for row in rows if row["statut"] in wanted]
+    if again:
+        return [row for row in rows if row["statut"] == "exportee"]
+    keep, _ = _cancel_unmailable(store, [row for row in rows if row["statut"] in PENDING_STATUSES], by=by)
+    return keep
 
 
 def _export_files(
@@ -1193,9 +1238,9 @@ def export_batch(
     ``exportee`` (they then count as sent, and are never exported again). ``again=True`` rewrites
     the files of rows already exported (a lost download) without changing anything.
     Returns the directory or zip written."""
-    rows = _export_rows(store, batch_id, again=again)
+    rows = _export_rows(store, batch_id, again=again, by=by)
     if not rows:
-        raise RelanceError("Rien à exporter dans ce lot : toutes ses relances sont déjà envoyées, exportées ou annulées.")
+        raise RelanceError(NOTHING_TO_EXPORT)
     files, listing = _export_files(rows, expediteur, nom_expediteur)
     target = Path(destination)
     if target.suffix.lower() == ".zip":
@@ -1223,9 +1268,9 @@ def batch_zip_bytes(
     again: bool = False,
 ) -> bytes:
     """The same export as one zip in memory (a download button), the rows marked ``exportee``."""
-    rows = _export_rows(store, batch_id, again=again)
+    rows = _export_rows(store, batch_id, again=again, by=by)
     if not rows:
-        raise RelanceError("Rien à exporter dans ce lot : toutes ses relances sont déjà envoyées, exportées ou annulées.")
+        raise RelanceError(NOTHING_TO_EXPORT)
     files, listing = _export_files(rows, expediteur, nom_expediteur)
     content = _zip(files, listing)
     if not again:
