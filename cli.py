@@ -479,5 +479,69 @@ def campaign_report(context: Context, nom: str, folder: str | None) -> None:
         click.echo(f"{len(tables)} tableaux écrits dans {target}.")
 
 
+@campaign.command(name="relances")
+@click.argument("nom")
+@click.option("--regle", "rules", multiple=True, type=click.Choice(["sans_contact", "partielle", "promesse"]),
+              default=("sans_contact", "partielle", "promesse"), show_default=True,
+              help="Qui relancer (répétable) : jamais jointe après N tentatives, questionnaire partiel, promesse de répondre.")
+@click.option("--tentatives", type=int, default=3, show_default=True, help="N, pour la règle sans_contact.")
+@click.option("--envoyer", "send", is_flag=True, help="Envoyer par SMTP (réglages [smtp] de --secrets).")
+@click.option("--exporter", "export_to", type=click.Path(),
+              help="Écrire le lot en fichiers .eml + relances.csv dans ce dossier (ou ce .zip).")
+@click.option("--reprendre-lot", "batch", help="Renvoyer ce qui n'est pas parti d'un lot déjà préparé (après un échec).")
+@click.option("--secrets", type=click.Path(dir_okay=False), default=".streamlit/secrets.toml", show_default=True,
+              help="Fichier TOML contenant la table [smtp].")
+@pass_context
+def campaign_relances(context: Context, nom: str, rules, tentatives: int, send: bool, export_to: str | None,
+                      batch: str | None, secrets: str) -> None:
+    """Relancer les non-répondants par courriel : sans option, montre qui serait relancé et pourquoi
+    les autres ne le sont pas ; --envoyer envoie, --exporter écrit les messages pour votre messagerie.
+    Un message n'est jamais envoyé deux fois."""
+    from collections import Counter
+
+    from collect.relances import (
+        export_batch,
+        prepare_batch,
+        read_secrets_file,
+        relance_candidates,
+        send_batch,
+        smtp_settings_from_secrets,
+    )
+
+    if send and export_to:
+        raise click.ClickException("Choisissez --envoyer ou --exporter, pas les deux.")
+    try:
+        store = context.store()
+        settings = smtp_settings_from_secrets(read_secrets_file(secrets)) if (send or batch) else None
+        if batch:
+            report = send_batch(store, batch, settings, by="cli")
+            click.echo(report.message)
+            sys.exit(0 if not (report.echecs or report.non_tentees or report.connexion) else 1)
+        with store.connect() as con:
+            campaign_id = _campaign(con, nom)["id"]
+            selection = relance_candidates(con, campaign_id, list(rules), min_attempts=tentatives)
+        for candidate in selection.candidates:
+            click.echo(f"  {candidate.nom} <{candidate.destinataire}> : {candidate.motif}")
+        reasons = Counter(exclusion.motif.split(" :")[0].split(" (")[0] for exclusion in selection.excluded)
+        click.echo(f"{_count(len(selection.candidates), 'structure à relancer', 'structures à relancer')} ;"
+                   f" écartées : {len(selection.excluded)}"
+                   + (" (" + ", ".join(f"{reason} : {n}" for reason, n in reasons.most_common()) + ")" if reasons else ""))
+        if not (send or export_to) or not selection.candidates:
+            return
+        ids = [candidate.structure_id for candidate in selection.candidates]
+        batch_id = prepare_batch(store, campaign_id, ids, canal="smtp" if send else "export", by="cli")
+        if send:
+            report = send_batch(store, batch_id, settings, by="cli")
+            click.echo(report.message)
+            if report.echecs or report.non_tentees or report.connexion:
+                click.echo(f"Pour renvoyer ce qui n'est pas parti : maillage campaign relances \"{nom}\" --reprendre-lot {batch_id}")
+                sys.exit(1)
+        else:
+            written = export_batch(store, batch_id, export_to, by="cli")
+            click.echo(f"{_count(len(ids), 'message écrit', 'messages écrits')} dans {written} (lot {batch_id}).")
+    except MaillageError as error:
+        raise _fail(error) from None
+
+
 if __name__ == "__main__":
     main()

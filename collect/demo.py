@@ -157,7 +157,33 @@ def load_demo_campaign(store: Store, *, by: str = "demo", seed: int = 2026) -> s
                 if outcome.response_id is None:  # the generator and the questionnaire disagree: say so loudly
                     raise RuntimeError(f"demo response refused: {outcome.errors}")
         load_demo_calls(con, campaign_id, chosen, rng, by=by)
+    load_demo_relances(store, campaign_id, by=by)
     return campaign_id
+
+
+DEMO_RELANCE_DAYS_AGO = 9
+
+
+def load_demo_relances(store: Store, campaign_id: str, *, by: str) -> int:
+    """The demo's relances: the structures never reached after three attempts, or that promised
+    to answer, were mailed nine days ago (an export for the organisation's mailer); returns how
+    many. Their next relance is possible since two days (7 days apart, 2 at most)."""
+    import tempfile
+
+    from collect.relances import export_batch, prepare_batch, relance_candidates
+
+    sent_at = utc_now() - timedelta(days=DEMO_RELANCE_DAYS_AGO)
+    with store.connect() as con:
+        chosen = relance_candidates(con, campaign_id, ["sans_contact", "promesse"], min_attempts=3, now=sent_at)
+    ids = [candidate.structure_id for candidate in chosen.candidates]
+    if not ids:
+        return 0
+    batch_id = prepare_batch(store, campaign_id, ids, canal="export", by=by, now=sent_at)
+    with tempfile.TemporaryDirectory(prefix="maillage-demo-") as folder:
+        export_batch(store, batch_id, Path(folder) / "relances.zip", by=by)
+    with store.atomic() as con:  # the demo's batch went out nine days ago, not at load time
+        con.execute("UPDATE relances SET sent_at = ?, created_at = ? WHERE batch_id = ?", [sent_at, sent_at, batch_id])
+    return len(ids)
 
 
 # Outcomes of the calls to structures that have not answered yet, in plausible shares.

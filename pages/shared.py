@@ -174,10 +174,13 @@ def newly_selected_row(
     table: pd.DataFrame, ids: list[str], *, key: str, last_key: str, column_config: dict[str, Any] | None = None
 ) -> str | None:
     """Draw a table whose rows can be clicked; return the id of the row newly selected, or None when
-    no row is selected or the row already acted upon stays selected (it is remembered under ``last_key``)."""
+    no row is selected or the row already acted upon stays selected (it is remembered under
+    ``last_key`` until the row is unselected)."""
     event = st.dataframe(table, hide_index=True, key=key, on_select="rerun", selection_mode="single-row",
                          column_config=column_config or {})
     selected = [ids[index] for index in event.selection.rows if index < len(ids)]
+    if not selected:  # unselected: clicking the same row again acts again
+        st.session_state.pop(last_key, None)
     if selected and st.session_state.get(last_key) != (key, selected[0]):
         st.session_state[last_key] = (key, selected[0])
         return selected[0]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import smtplib
-import socket
 import zipfile
 from collections import Counter
 from datetime import timedelta
@@ -15,8 +14,9 @@ from email.parser import BytesParser
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+
+from tests.mail_server import Mailbox, free_port, start_server
 
 from collect.calls import add_targets, log_attempt
 from collect.questionnaire import default_questionnaire
@@ -97,44 +97,6 @@ def statuses(store, batch_id):
 
 
 # -- a real SMTP server on 127.0.0.1 ------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Mailbox:
-    """An aiosmtpd handler that keeps what it received and can refuse given recipients (451)."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, bytes]] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "451 4.3.0 Erreur temporaire"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        for recipient in envelope.rcpt_tos:
-            self.received.append((recipient, envelope.content))
-        return "250 Message accepted for delivery"
-
-    def recipients(self) -> Counter[str]:
-        return Counter(recipient for recipient, _ in self.received)
-
-    def messages(self):
-        parser = BytesParser(policy=policy.default)
-        return {recipient: parser.parsebytes(content) for recipient, content in self.received}
-
-
-def start_server(handler, **kwargs) -> Controller:
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **kwargs)
-    controller.start()
-    return controller
 
 
 @pytest.fixture
