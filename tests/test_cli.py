@@ -9,6 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from collect.demo import DEMO_CAMPAIGN
+from models.store import Store
+from tests.mail_server import Mailbox, start_server
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NC = sorted((Path(__file__).resolve().parent.parent / "demo").glob("*caledonie*.json"))[0]
@@ -154,3 +157,83 @@ def test_campaign_commands_refuse_bad_input_in_french(run, args, message):
     result = run(*args)
     assert result.exit_code == 1 and message in result.output
     assert "Traceback" not in result.output
+
+
+# -- relances: shown, mailed through a real local SMTP server, exported --------------------------
+
+
+
+
+@pytest.fixture
+def run_demo(demo_store: Store):
+    demo_store.release()
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, ["--db", str(demo_store.path), *args], catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def server():
+    box = Mailbox()
+    controller = start_server(box)
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
+def _secrets(tmp_path, port: int):
+    path = tmp_path / "secrets.toml"
+    path.write_text(
+        "[smtp]\nhost = \"127.0.0.1\"\nport = %d\nstarttls = false\ntimeout = 5\n"
+        "expediteur = \"diagnostic@territoire.fr\"\nnom_expediteur = \"Équipe du diagnostic\"\n" % port,
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def test_without_an_action_the_command_only_shows_who_would_be_reminded(run_demo):
+    result = run_demo("campaign", "relances", DEMO_CAMPAIGN)
+    assert result.exit_code == 0
+    assert "structures à relancer ; écartées :" in result.output and "questionnaire complet : 60" in result.output
+
+
+def test_relances_go_to_the_smtp_server_once_then_nothing_is_sent_again(run_demo, server, tmp_path):
+    secrets = _secrets(tmp_path, server.port)
+    shown = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--regle", "partielle")
+    wanted = shown.output.count("questionnaire commencé, pas terminé")
+    assert wanted > 0
+    sent = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--regle", "partielle", "--envoyer", "--secrets", secrets)
+    assert sent.exit_code == 0, sent.output
+    assert f"{wanted} relance(s) envoyée(s)" in sent.output
+    assert len(server.received) == wanted and set(server.recipients().values()) == {1}
+    again = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--regle", "partielle", "--envoyer", "--secrets", secrets)
+    assert "0 structure à relancer" in again.output  # within the 7 days between relances
+    assert len(server.received) == wanted
+
+
+def test_a_failed_send_says_how_to_retry_only_what_did_not_leave(run_demo, server, tmp_path):
+    secrets = _secrets(tmp_path, server.port)
+    shown = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--regle", "partielle")
+    first = shown.output.splitlines()[0]
+    refused = first[first.index("<") + 1:first.index(">")]
+    server.refuse.add(refused)
+    sent = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--regle", "partielle", "--envoyer", "--secrets", secrets)
+    assert sent.exit_code == 1 and "en échec" in sent.output and "--reprendre-lot" in sent.output
+    batch = sent.output.split("--reprendre-lot ")[1].split()[0]
+    before = len(server.received)
+    server.refuse.clear()
+    retried = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--reprendre-lot", batch, "--secrets", secrets)
+    assert retried.exit_code == 0 and "1 relance(s) envoyée(s)" in retried.output
+    assert len(server.received) == before + 1 and server.recipients()[refused] == 1
+
+
+def test_an_export_writes_eml_files_and_a_csv_and_a_missing_secrets_file_is_explained(run_demo, tmp_path):
+    out = tmp_path / "lot"
+    exported = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--exporter", str(out))
+    assert exported.exit_code == 0, exported.output
+    names = sorted(p.name for p in out.iterdir())
+    assert "relances.csv" in names and sum(name.endswith(".eml") for name in names) == len(names) - 1
+    missing = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--envoyer", "--secrets", str(tmp_path / "absent.toml"))
+    assert missing.exit_code == 1 and "introuvable" in missing.output and "[smtp]" in missing.output
