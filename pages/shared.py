@@ -41,6 +41,7 @@ def app_pages() -> dict[str, list[st.Page]]:
         "Coordination": [
             st.Page("pages/coordination.py", title="Suivi de campagne", icon=":material/monitoring:"),
             st.Page("pages/campagne.py", title="Préparer la campagne", icon=":material/tune:"),
+            st.Page("pages/relances.py", title="Relances", icon=":material/forward_to_inbox:"),
         ],
         "Registre": [
             st.Page("pages/structures.py", title="Structures", icon=":material/apartment:", default=True),
