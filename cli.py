@@ -435,31 +435,14 @@ def campaign_assign(context: Context, nom: str, surveyors, leaving: str | None) 
 @pass_context
 def campaign_report(context: Context, nom: str, folder: str | None) -> None:
     """Afficher l'avancement d'une campagne et la charge de chaque enquêteur (et écrire les CSV)."""
-    from collect.calls import load_cases
-    from dashboards.calls import (
-        TABLES,
-        campaign_funnel,
-        disposition_breakdown,
-        late_callbacks,
-        non_respondents,
-        surveyor_table,
-        table_csv,
-    )
+    from dashboards.calls import TABLES, campaign_report, table_csv
     from models.store import utc_now
 
     try:
         store = context.store()
-        now = utc_now()
         with store.connect() as con:
             found = _campaign(con, nom)
-            cases = load_cases(con, found["id"])
-            tables = {
-                "funnel": campaign_funnel(con, found["id"], cases=cases),
-                "dispositions": disposition_breakdown(con, found["id"], cases=cases),
-                "surveyors": surveyor_table(con, found["id"], now=now, cases=cases),
-                "late_callbacks": late_callbacks(con, found["id"], now=now, cases=cases),
-                "non_respondents": non_respondents(con, found["id"], cases=cases),
-            }
+            tables = campaign_report(con, found["id"], now=utc_now())
     except MaillageError as error:
         raise _fail(error) from None
     click.echo(f"Campagne « {found['nom']} »")

@@ -326,3 +326,15 @@ def non_respondents(
         }
         for c in kept
     ]
+
+
+def campaign_report(con: duckdb.DuckDBPyConnection, campaign_id: str, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
+    """Every report of a campaign (keys of ``TABLES``), its cases loaded once."""
+    cases = load_cases(con, campaign_id)
+    return {
+        "funnel": campaign_funnel(con, campaign_id, cases=cases),
+        "dispositions": disposition_breakdown(con, campaign_id, cases=cases),
+        "surveyors": surveyor_table(con, campaign_id, now=now, cases=cases),
+        "late_callbacks": late_callbacks(con, campaign_id, now=now, cases=cases),
+        "non_respondents": non_respondents(con, campaign_id, cases=cases),
+    }

@@ -24,17 +24,19 @@ from collect.calls import (
     log_attempt,
     surveyor_queue,
 )
-from collect.surveys import get_campaign, list_campaigns
+from collect.surveys import get_campaign
 from dashboards.calls import callback_times
 from models.dispositions import OUTCOME_RULES, may_leave_message
 from models.store import utc_now
 from pages.shared import (
+    choose_campaign,
     count_text,
     current_user,
     get_store,
     newly_selected_row,
     page_setup,
     run_action,
+    show_flash,
     table_key,
     viewer_zone,
 )
@@ -54,21 +56,6 @@ NOTE = "appels.note"
 FLASH = "appels.message"
 
 
-def _show_flash() -> None:
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        kind, text = flash
-        (st.success if kind == "success" else st.error)(text)
-
-
-def _choose_campaign(store) -> str:
-    with store.connect() as con:
-        campaigns = list_campaigns(con)
-    if not campaigns:
-        st.info("Aucune campagne : la démonstration en crée une au premier démarrage.")
-        st.stop()
-    names = {c["id"]: c["nom"] for c in campaigns}
-    return st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=CAMPAIGN)
 
 
 def _choose_surveyor(store, campaign_id: str) -> str:
@@ -186,8 +173,8 @@ def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) 
 page_setup()
 st.title("Mes appels")
 store = get_store()
-_show_flash()
-campaign_id = _choose_campaign(store)
+show_flash(FLASH)
+campaign_id = choose_campaign(store, CAMPAIGN)
 surveyor = _choose_surveyor(store, campaign_id)
 viewer = viewer_zone()
 now = utc_now()

@@ -26,7 +26,7 @@ from models.cog import cog
 from models.registry_views import departements_in_use
 from models.saved_filters import list_filters, structure_ids_matching, territory_filters
 from models.typologies import typologies
-from pages.shared import count_text, current_user, get_store, page_setup, run_action
+from pages.shared import choose_campaign, count_text, current_user, get_store, page_setup, run_action, show_flash
 
 # Session-state keys of this page.
 CAMPAIGN = "campagne.choisie"
@@ -48,12 +48,6 @@ MANUAL = "campagne.manuelle"
 MANUAL_TO = "campagne.manuelle_vers"
 NOBODY = "(personne)"
 
-
-def _show_flash() -> None:
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        kind, text = flash
-        (st.success if kind == "success" else st.error)(text)
 
 
 def _dates(value) -> tuple[date | None, date | None]:
@@ -156,7 +150,7 @@ def _assign_by_hand(campaign_id: str) -> None:
 page_setup()
 st.title("Préparer la campagne")
 store = get_store()
-_show_flash()
+show_flash(FLASH)
 
 with store.connect() as con:
     campaigns = list_campaigns(con)
@@ -175,10 +169,7 @@ with st.expander("Nouvelle campagne", expanded=not campaigns, icon=":material/ad
 if not campaigns:
     st.stop()
 
-names = {c["id"]: c["nom"] for c in campaigns}
-if st.session_state.get(CAMPAIGN) not in names:
-    st.session_state[CAMPAIGN] = campaigns[0]["id"]
-campaign_id = st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=CAMPAIGN)
+campaign_id = choose_campaign(store, CAMPAIGN)
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
     cases = load_cases(con, campaign_id)

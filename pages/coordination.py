@@ -11,20 +11,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from collect.calls import load_cases
-from collect.surveys import get_campaign, list_campaigns
-from dashboards.calls import (
-    TABLES,
-    campaign_funnel,
-    disposition_breakdown,
-    late_callbacks,
-    non_respondents,
-    surveyor_table,
-    table_columns,
-    table_csv,
-)
+from collect.surveys import get_campaign
+from dashboards.calls import TABLES, campaign_report, table_columns, table_csv
 from models.store import utc_now
-from pages.shared import count_text, get_store, page_setup, paris_time
+from pages.shared import choose_campaign, count_text, get_store, page_setup, paris_time
 
 CAMPAIGN = "coordination.campagne"
 
@@ -45,22 +35,12 @@ def _table(name: str, rows: list[dict], *, empty: str) -> None:
 page_setup()
 st.title("Suivi de campagne")
 store = get_store()
-with store.connect() as con:
-    campaigns = list_campaigns(con)
-if not campaigns:
-    st.info("Aucune campagne : la démonstration en crée une au premier démarrage.")
-    st.stop()
-names = {c["id"]: c["nom"] for c in campaigns}
-campaign_id = st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=CAMPAIGN)
+campaign_id = choose_campaign(store, CAMPAIGN)
 now = utc_now()
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
-    cases = load_cases(con, campaign_id)
-    funnel = campaign_funnel(con, campaign_id, cases=cases)
-    dispositions = disposition_breakdown(con, campaign_id, cases=cases)
-    surveyors = surveyor_table(con, campaign_id, now=now, cases=cases)
-    late = late_callbacks(con, campaign_id, now=now, cases=cases)
-    chase = non_respondents(con, campaign_id, cases=cases)
+    tables = campaign_report(con, campaign_id, now=now)
+funnel = tables["funnel"]
 
 dates = " → ".join(d.strftime("%d/%m/%Y") for d in (campaign["date_debut"], campaign["date_fin"]) if d)
 st.caption(
@@ -68,7 +48,7 @@ st.caption(
     + f"heures d'appel : {campaign['heures_appel']} · au plus {campaign['max_tentatives']} tentatives"
     + f" · état au {paris_time(now)}"
 )
-if not cases:
+if not funnel[0]["Structures"]:  # no target yet
     st.info("Cette campagne n'a pas encore de structures ciblées : voyez la page « Préparer la campagne ».")
     st.stop()
 
@@ -92,14 +72,14 @@ chart = (
 st.altair_chart(chart, width="stretch")
 _table("funnel", funnel, empty="")
 with st.expander("Dispositions AAPOR de chaque structure"):
-    _table("dispositions", dispositions, empty="Aucune structure.")
+    _table("dispositions", tables["dispositions"], empty="Aucune structure.")
 
 st.subheader("Par enquêteur ou enquêtrice")
-_table("surveyors", surveyors, empty="Aucune structure attribuée.")
+_table("surveyors", tables["surveyors"], empty="Aucune structure attribuée.")
 
 st.subheader("Rappels en retard")
-_table("late_callbacks", late, empty="Aucun rappel en retard.")
+_table("late_callbacks", tables["late_callbacks"], empty="Aucun rappel en retard.")
 
 st.subheader("Non-répondants")
 st.caption("Structures appelées ou relancées sans questionnaire complet (refus et hors champ exclus).")
-_table("non_respondents", chase, empty="Aucun non-répondant.")
+_table("non_respondents", tables["non_respondents"], empty="Aucun non-répondant.")

@@ -44,10 +44,21 @@ from collect.relances import (
     set_relance_settings,
     smtp_settings_from_secrets,
 )
-from collect.surveys import get_campaign, list_campaigns
+from collect.surveys import get_campaign
 from models.errors import MaillageError
 from models.store import utc_now
-from pages.shared import PARIS, count_text, current_user, get_store, page_setup, paris_time, run_action, table_key
+from pages.shared import (
+    PARIS,
+    choose_campaign,
+    count_text,
+    current_user,
+    get_store,
+    page_setup,
+    paris_time,
+    run_action,
+    show_flash,
+    table_key,
+)
 
 # Session-state keys of this page (those of widgets whose value comes from a campaign end with its id).
 CAMPAIGN = "relances.campagne"
@@ -92,12 +103,6 @@ nom_expediteur = "Diagnostic inclusion numérique"  # facultatif
 repondre_a = "coordination@example.fr"             # facultatif
 """
 
-
-def _show_flash() -> None:
-    flash = st.session_state.pop(FLASH, None)
-    if flash:
-        kind, text = flash
-        {"success": st.success, "warning": st.warning}.get(kind, st.error)(text)
 
 
 def _smtp_settings() -> tuple[SmtpSettings | None, str | None]:
@@ -233,17 +238,9 @@ def _opt_in() -> None:
 page_setup()
 st.title("Relances")
 store = get_store()
-_show_flash()
+show_flash(FLASH)
 
-with store.connect() as con:
-    campaigns = list_campaigns(con)
-if not campaigns:
-    st.info("Aucune campagne : la démonstration en crée une au premier démarrage.")
-    st.stop()
-names = {c["id"]: c["nom"] for c in campaigns}
-if st.session_state.get(CAMPAIGN) not in names:
-    st.session_state[CAMPAIGN] = campaigns[0]["id"]
-campaign_id = st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=CAMPAIGN)
+campaign_id = choose_campaign(store, CAMPAIGN)
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
     objet, corps = relance_template(con, campaign_id)

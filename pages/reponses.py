@@ -41,6 +41,7 @@ from pages.shared import (
     page_setup,
     paris_time,
     run_action,
+    show_flash,
     table_key,
 )
 from sync.excel_csv import excel_csv_bytes
@@ -383,10 +384,7 @@ def _drafts(campaign_id: str, drafts: list[dict[str, Any]]) -> None:
 
 page_setup()
 st.title("Réponses")
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    kind, text = flash
-    (st.success if kind == "success" else st.error)(text)
+show_flash(FLASH)
 
 store = get_store()
 with store.connect() as con:

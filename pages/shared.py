@@ -201,6 +201,31 @@ def run_action(flash_key: str, action: Callable[[Any], object], success: str) ->
     return True
 
 
+def show_flash(flash_key: str) -> None:
+    """Show once the French outcome of the last action kept under ``flash_key`` (``run_action``)."""
+    flash = st.session_state.pop(flash_key, None)
+    if flash:
+        kind, text = flash
+        {"success": st.success, "warning": st.warning}.get(kind, st.error)(text)
+
+
+def choose_campaign(store: Store, key: str) -> str:
+    """The campaign chooser of the campaign pages (newest first); with no campaign, a French note
+    and the page stops."""
+    from collect.surveys import list_campaigns
+
+    with store.connect() as con:
+        campaigns = list_campaigns(con)
+    if not campaigns:
+        st.info("Aucune campagne : créez-en une sur la page « Préparer la campagne » (la démonstration en crée une"
+                " au premier démarrage).")
+        st.stop()
+    names = {c["id"]: c["nom"] for c in campaigns}
+    if st.session_state.get(key) not in names:
+        st.session_state[key] = campaigns[0]["id"]
+    return st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=key)
+
+
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """A table as a CSV French spreadsheets open as-is: ``;``-separated, UTF-8 with BOM, and no
     cell Excel could run as a formula (``sync.excel_csv``). Missing values are empty cells."""

@@ -44,6 +44,7 @@ from pages.shared import (
     page_setup,
     paris_time,
     run_action,
+    show_flash,
     table_key,
 )
 
@@ -597,10 +598,7 @@ def _duplicates() -> None:
 
 page_setup()
 st.title("Structures")
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    kind, text = flash
-    (st.success if kind == "success" else st.error)(text)
+show_flash(FLASH)
 
 store = get_store()
 filters = _filters(store)

@@ -86,3 +86,33 @@ def app(ui_store: Store, server_navigation: None) -> Iterator[AppTest]:
     """The app, not yet run, on the test's store."""
     yield AppTest.from_file(str(APP), default_timeout=TIMEOUT)
 
+
+
+@pytest.fixture
+def campaign_id(ui_store: Store) -> str:
+    """The demo campaign of the test's store (``load_demo`` adds it on a first start)."""
+    from collect.demo import DEMO_CAMPAIGN
+    from collect.surveys import list_campaigns
+
+    with ui_store.connect() as con:
+        (campaign,) = list_campaigns(con)
+    assert campaign["nom"] == DEMO_CAMPAIGN
+    return campaign["id"]
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The files the app hands to download buttons, by their download name (read from Streamlit's
+    media storage, where ``st.download_button`` puts the bytes it serves)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    files: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        if filename and isinstance(path_or_data, bytes):
+            files[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return files

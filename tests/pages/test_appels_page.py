@@ -28,6 +28,7 @@ from collect.calls import add_targets, assign, configure_campaign, log_attempt
 from collect.questionnaire import default_questionnaire
 from collect.surveys import create_campaign, publish_questionnaire
 from models.store import Store, utc_now
+from tests.pages.ui import find_button, metric_values, texts_of
 
 DEVICE = "poste-test"  # $MAILLAGE_DEVICE in the fixture: who acts, and whose queue is shown
 OTHER = "enqueteur-1"
@@ -39,18 +40,7 @@ QUEUE = "À appeler maintenant"
 COMING = "Rappels et rendez-vous à venir"
 
 
-def _texts(elements) -> list[str]:
-    return [element.value for element in elements]
 
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"pas de bouton « {label} » parmi {[b.label for b in at.button]}"
-    return found[0]
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def _attempts(store: Store, campaign_id: str, structure_id: str | None = None) -> list[dict]:
@@ -98,7 +88,7 @@ def _on_page(app: AppTest, campaign_id: str) -> AppTest:
     at = app.run()
     at.switch_page("pages/appels.py").run()
     assert not at.exception
-    assert _texts(at.title) == ["Mes appels"]
+    assert texts_of(at.title) == ["Mes appels"]
     at.selectbox(key=CAMPAIGN_KEY).set_value(campaign_id).run()
     assert not at.exception
     return at
@@ -128,12 +118,12 @@ def _click_row(at: AppTest, structure: str, calls: dict) -> AppTest:
     at.session_state[table.key] = {"selection": {"rows": [row], "columns": []}}
     at.run()
     assert not at.exception
-    assert f"Appel : {calls['names'][structure]}" in _texts(at.subheader)
+    assert f"Appel : {calls['names'][structure]}" in texts_of(at.subheader)
     return at
 
 
 def _save(at: AppTest) -> AppTest:
-    _button(at, "Enregistrer l'appel").click().run()
+    find_button(at, "Enregistrer l'appel").click().run()
     assert not at.exception
     return at
 
@@ -146,8 +136,8 @@ def test_the_queue_lists_due_call_backs_then_structures_never_called_then_retrie
     surveyor = page.selectbox(key="appels.enqueteur")
     assert surveyor.value == DEVICE  # this device's user, who holds structures of the campaign
     assert surveyor.options == [OTHER, DEVICE]
-    assert _metrics(page) == {"À appeler maintenant": "4", "Rappels à venir": "0", "Structures en cours": "5"}
-    assert any("Mo-Su 00:00-24:00" in text and "au plus 3 tentatives" in text for text in _texts(page.caption))
+    assert metric_values(page) == {"À appeler maintenant": "4", "Rappels à venir": "0", "Structures en cours": "5"}
+    assert any("Mo-Su 00:00-24:00" in text and "au plus 3 tentatives" in text for text in texts_of(page.caption))
 
     table = _queue_table(page).value
     assert list(table.columns) == ["Ordre", "Motif", "Structure", "Commune", "Téléphone", "Heure locale",
@@ -164,7 +154,7 @@ def test_the_queue_lists_due_call_backs_then_structures_never_called_then_retrie
     assert all(re.fullmatch(r"\d{2}:\d{2} \(Pacific/Noumea\)", text) for text in table["Heure locale"])
     assert not {names[calls["recent"]], names[calls["elsewhere"]]} & set(table["Structure"])
     assert _coming_table(page) is None
-    assert "Aucun rappel prévu." in _texts(page.caption)
+    assert "Aucun rappel prévu." in texts_of(page.caption)
 
 
 def test_another_surveyors_queue_is_theirs(page, calls):
@@ -199,8 +189,8 @@ def test_an_empty_queue_says_why(app, ui_store, setup, kind, message):
     if setup == "nobody":  # this device's user holds nothing: the first surveyor's queue is shown
         at.selectbox(key="appels.enqueteur").set_value(DEVICE).run()
     assert _queue_table(at) is None
-    assert _metrics(at)["À appeler maintenant"] == "0"
-    assert any(message in text for text in _texts(getattr(at, kind)))
+    assert metric_values(at)["À appeler maintenant"] == "0"
+    assert any(message in text for text in texts_of(getattr(at, kind)))
 
 
 # -- logging a call -----------------------------------------------------------------------------
@@ -213,22 +203,22 @@ def test_clicking_a_row_opens_the_call_panel(page, calls):
     assert page.selectbox(key=OUTCOME_KEY).value == "pas_de_reponse"  # the most frequent outcome, ready
     (history,) = [df.value for df in page.dataframe if "Code AAPOR" in df.value.columns]
     assert list(history["Issue"]) == ["Pas de réponse"] and list(history["Par"]) == [DEVICE]
-    assert any("il est **" in text and "(Pacific/Noumea)" in text for text in _texts(page.markdown))
+    assert any("il est **" in text and "(Pacific/Noumea)" in text for text in texts_of(page.markdown))
 
-    _button(page, "Fermer sans enregistrer").click().run()
+    find_button(page, "Fermer sans enregistrer").click().run()
     assert not page.exception
-    assert not any(text.startswith("Appel : ") for text in _texts(page.subheader))
+    assert not any(text.startswith("Appel : ") for text in texts_of(page.subheader))
     # The row stays selected without reopening; a click unselects it, the next one reopens the call.
     table = _queue_table(page)
     page.session_state[table.key] = {"selection": {"rows": [], "columns": []}}
     page.run()
-    assert not any(text.startswith("Appel : ") for text in _texts(page.subheader))
+    assert not any(text.startswith("Appel : ") for text in texts_of(page.subheader))
     _click_row(page, calls["retry"], calls)
 
 
 def test_a_structure_never_called_says_so_in_its_panel(page, calls):
     _click_row(page, calls["never"], calls)
-    assert "Premier appel de cette structure." in _texts(page.caption)
+    assert "Premier appel de cette structure." in texts_of(page.caption)
 
 
 def test_logging_no_answer_writes_one_attempt_and_the_structure_leaves_the_queue(page, calls):
@@ -239,7 +229,7 @@ def test_logging_no_answer_writes_one_attempt_and_the_structure_leaves_the_queue
     started = utc_now()
     _save(page)
 
-    assert "Appel enregistré : Pas de réponse." in _texts(page.success)
+    assert "Appel enregistré : Pas de réponse." in texts_of(page.success)
     assert len(_attempts(store, campaign)) == before + 1
     (attempt,) = _attempts(store, campaign, structure)
     assert attempt["surveyor"] == DEVICE and attempt["updated_by"] == DEVICE
@@ -247,10 +237,10 @@ def test_logging_no_answer_writes_one_attempt_and_the_structure_leaves_the_queue
     assert attempt["note"] == "Sonnerie dans le vide"
     assert started - timedelta(seconds=1) <= attempt["attempted_at"] <= utc_now()
     # The panel is closed, and the structure waits for its retry time.
-    assert not any(text.startswith("Appel : ") for text in _texts(page.subheader))
+    assert not any(text.startswith("Appel : ") for text in texts_of(page.subheader))
     remaining = [calls["names"][sid] for sid in calls["queue"] if sid != structure]
     assert list(_queue_table(page).value["Structure"]) == remaining
-    assert _metrics(page)["À appeler maintenant"] == "3"
+    assert metric_values(page)["À appeler maintenant"] == "3"
 
 
 def test_a_call_back_typed_in_the_structures_time_is_stored_as_that_instant(page, calls):
@@ -266,10 +256,10 @@ def test_a_call_back_typed_in_the_structures_time_is_stored_as_that_instant(page
     day = tomorrow + timedelta(days=1)
     day_input.set_value(day)
     page.time_input(key="appels.rappel_heure").set_value(time(14, 30)).run()
-    assert any(text.startswith("Rappel le ") and "14:30 (Pacific/Noumea)" in text for text in _texts(page.caption))
+    assert any(text.startswith("Rappel le ") and "14:30 (Pacific/Noumea)" in text for text in texts_of(page.caption))
     _save(page)
 
-    assert "Appel enregistré : Rappel demandé." in _texts(page.success)
+    assert "Appel enregistré : Rappel demandé." in texts_of(page.success)
     (attempt,) = _attempts(store, campaign, structure)
     assert attempt["outcome"] == "rappel" and attempt["surveyor"] == DEVICE
     # 14:30 in Nouméa (UTC+11, no summer time) is 03:30 UTC the same day.
@@ -278,8 +268,8 @@ def test_a_call_back_typed_in_the_structures_time_is_stored_as_that_instant(page
     assert attempt["callback_at"] == datetime.combine(day, time(14, 30), tzinfo=NOUMEA)
 
     assert calls["names"][structure] not in list(_queue_table(page).value["Structure"])
-    assert _metrics(page)["Rappels à venir"] == "1"
-    assert COMING in _texts(page.subheader)
+    assert metric_values(page)["Rappels à venir"] == "1"
+    assert COMING in texts_of(page.subheader)
     coming = _coming_table(page)
     assert list(coming["Structure"]) == [calls["names"][structure]]
     assert list(coming["Issue"]) == ["Rappel demandé"]
@@ -312,25 +302,25 @@ def test_a_refused_call_shows_the_french_reason_and_writes_nothing(app, calls, o
     _click_row(page, structure, calls)
     page.selectbox(key=OUTCOME_KEY).set_value(outcome).run()
     if outcome == "repondeur_message":
-        assert any("Deux messages ont déjà été laissés" in text for text in _texts(page.warning))
+        assert any("Deux messages ont déjà été laissés" in text for text in texts_of(page.warning))
     if outcome == "rappel":
         page.date_input(key="appels.rappel_jour").set_value(utc_now().astimezone(NOUMEA).date())
         page.time_input(key="appels.rappel_heure").set_value(time(0, 0)).run()
     _save(page)
 
-    assert error in _texts(page.error)
+    assert error in texts_of(page.error)
     assert not page.success
     assert _attempts(store, campaign) == before
     # The panel stays open on the same structure, to log the right outcome.
-    assert f"Appel : {calls['names'][structure]}" in _texts(page.subheader)
+    assert f"Appel : {calls['names'][structure]}" in texts_of(page.subheader)
 
 
 def test_ouvrir_le_questionnaire_opens_the_survey_of_that_structure(page, calls):
     _click_row(page, calls["callback"], calls)
-    _button(page, "Ouvrir le questionnaire").click().run()
+    find_button(page, "Ouvrir le questionnaire").click().run()
     assert not page.exception
-    assert _texts(page.title) == ["Enquête"]
+    assert texts_of(page.title) == ["Enquête"]
     assert page.query_params.get("campagne") == calls["campaign"]
     assert page.query_params.get("structure") == calls["callback"]
     assert page.query_params.get("depuis") == "appels"
-    assert calls["names"][calls["callback"]] in _texts(page.subheader)
+    assert calls["names"][calls["callback"]] in texts_of(page.subheader)

@@ -13,14 +13,10 @@ from collect.calls import assignment_history, load_cases
 from collect.surveys import find_campaign
 from models.saved_filters import StructureFilter, save_filter
 from models.store import Store
+from tests.pages.ui import find_button
 
 PAGE = "pages/campagne.py"
 
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label.startswith(label)]
-    assert found, f"pas de bouton « {label} » parmi {[b.label for b in at.button]}"
-    return found[0]
 
 
 def _open(app: AppTest) -> AppTest:
@@ -33,7 +29,7 @@ def _open(app: AppTest) -> AppTest:
 
 def _new_campaign(app: AppTest, name: str) -> AppTest:
     app.text_input(key="campagne.nouvelle.nom").input(name)
-    _button(app, "Créer la campagne").click().run()
+    find_button(app, "Créer la campagne").click().run()
     assert not app.exception
     assert f"Campagne « {name} » créée" in app.success[0].value
     return app
@@ -44,13 +40,13 @@ def test_a_new_campaign_is_targeted_by_territory_then_shared_in_balance(app: App
     assert app.selectbox(key="campagne.choisie").format_func(app.selectbox(key="campagne.choisie").value) == "Relevé 2027"
     app.multiselect(key="campagne.departements").select("988").run()
     assert "90 structures correspondent, dont 90 nouvelles pour la campagne." in [c.value for c in app.caption]
-    _button(app, "Ajouter 90 structures").click().run()
+    find_button(app, "Ajouter 90 structures").click().run()
     assert app.success[0].value == "90 structures ajoutées à la campagne."
     app.text_input(key="campagne.nouveaux_enqueteurs").input("alice, bruno, chloe").run()
-    _button(app, "Proposer une répartition").click().run()
+    find_button(app, "Proposer une répartition").click().run()
     proposed = [df.value for df in app.dataframe if "Territoires" in df.value.columns][0]
     assert proposed["Structures"].tolist() == [30, 30, 30] and set(proposed["Territoires"]) == {"988"}
-    _button(app, "Appliquer cette répartition").click().run()
+    find_button(app, "Appliquer cette répartition").click().run()
     assert app.success[0].value == "90 structures attribuées."
     with ui_store.connect() as con:
         campaign_id = find_campaign(con, "Relevé 2027")["id"]
@@ -65,8 +61,8 @@ def test_a_leaving_surveyor_s_structures_are_taken_over_with_history(app: AppTes
         before = {c.structure_id: c for c in load_cases(con, demo)}
     leaving = [sid for sid, c in before.items() if c.surveyor == "enqueteur-3" and not c.disposition.final]
     app.selectbox(key=f"campagne.reprendre.{demo}").select("enqueteur-3").run()
-    _button(app, "Proposer une répartition").click().run()
-    _button(app, "Appliquer cette répartition").click().run()
+    find_button(app, "Proposer une répartition").click().run()
+    find_button(app, "Appliquer cette répartition").click().run()
     assert not app.exception
     with ui_store.connect() as con:
         after = {c.structure_id: c for c in load_cases(con, demo)}
@@ -86,7 +82,7 @@ def test_calling_rules_are_saved_or_refused_in_french(app: AppTest, ui_store: St
     _open(app)
     app.text_input(key="campagne.heures").input(hours)
     app.number_input(key="campagne.max_tentatives").set_value(attempts)
-    _button(app, "Enregistrer les règles").click().run()
+    find_button(app, "Enregistrer les règles").click().run()
     shown = [e.value for e in (*app.success, *app.error)]
     assert any(message in text for text in shown), shown
     with ui_store.connect() as con:
@@ -101,7 +97,7 @@ def test_a_saved_filter_of_the_structures_page_targets_a_campaign(app: AppTest, 
     _new_campaign(_open(app), "Nouméa seulement")
     saved = app.multiselect(key="campagne.filtres")
     saved.select(saved.options[0]).run()
-    button = _button(app, "Ajouter")
+    button = find_button(app, "Ajouter")
     assert not button.disabled
     button.click().run()
     with ui_store.connect() as con:

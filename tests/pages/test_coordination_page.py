@@ -13,27 +13,20 @@ import csv
 import io
 from datetime import timedelta
 
-import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from collect.calls import load_cases, log_attempt
-from collect.demo import DEMO_CAMPAIGN, DEMO_SURVEYORS
+from collect.demo import DEMO_SURVEYORS
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, list_campaigns, publish_questionnaire
+from collect.surveys import create_campaign, publish_questionnaire
 from dashboards.calls import TABLES, UNASSIGNED, campaign_funnel, late_callbacks, non_respondents, table_columns
 from models.store import Store, utc_now
+from tests.pages.ui import metric_values, texts_of
 
 CAMPAIGN_KEY = "coordination.campagne"
 BOM = b"\xef\xbb\xbf"
 
 
-def _texts(elements) -> list[str]:
-    return [element.value for element in elements]
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def _table(at: AppTest, name: str):
@@ -42,35 +35,13 @@ def _table(at: AppTest, name: str):
     return found[0] if found else None
 
 
-@pytest.fixture
-def campaign_id(ui_store: Store) -> str:
-    """The demo campaign of the test's store."""
-    with ui_store.connect() as con:
-        (campaign,) = list_campaigns(con)
-    assert campaign["nom"] == DEMO_CAMPAIGN
-    return campaign["id"]
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The files the app hands to download buttons, by their download name."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        if filename and isinstance(path_or_data, bytes):
-            files[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return files
 
 
 def _on_page(app: AppTest, campaign_id: str) -> AppTest:
     at = app.run()
     at.switch_page("pages/coordination.py").run()
     assert not at.exception
-    assert _texts(at.title) == ["Suivi de campagne"]
+    assert texts_of(at.title) == ["Suivi de campagne"]
     at.selectbox(key=CAMPAIGN_KEY).set_value(campaign_id).run()
     assert not at.exception
     return at
@@ -94,16 +65,16 @@ def test_the_metrics_are_the_campaign_funnel(app, ui_store, campaign_id):
     at = _on_page(app, campaign_id)
     with ui_store.connect() as con:
         funnel = campaign_funnel(con, campaign_id)
-    assert _metrics(at) == {row["Étape"]: str(row["Structures"]) for row in funnel}
-    assert list(_metrics(at)) == ["Ciblées", "Attribuées", "Appelées au moins une fois", "Jointes",
+    assert metric_values(at) == {row["Étape"]: str(row["Structures"]) for row in funnel}
+    assert list(metric_values(at)) == ["Ciblées", "Attribuées", "Appelées au moins une fois", "Jointes",
                                   "Questionnaire complet", "Questionnaire partiel (non complet)"]
-    assert _metrics(at)["Ciblées"] == "90"
-    assert _metrics(at)["Questionnaire complet"] == "60"
+    assert metric_values(at)["Ciblées"] == "90"
+    assert metric_values(at)["Questionnaire complet"] == "60"
     shown = _table(at, "funnel")
     assert list(shown["Étape"]) == [row["Étape"] for row in funnel]
     assert list(shown["Structures"]) == [row["Structures"] for row in funnel]
     assert any("Mo-Fr 09:00-12:30,13:30-18:00" in text and "au plus 6 tentatives" in text
-               for text in _texts(at.caption))
+               for text in texts_of(at.caption))
     assert [e.label for e in at.expander] == ["Dispositions AAPOR de chaque structure"]
     dispositions = _table(at, "dispositions")
     assert dispositions["Structures"].sum() == 90
@@ -112,7 +83,7 @@ def test_the_metrics_are_the_campaign_funnel(app, ui_store, campaign_id):
 
 def test_the_surveyor_table_lists_the_three_surveyors_then_the_unassigned(app, campaign_id):
     at = _on_page(app, campaign_id)
-    assert "Par enquêteur ou enquêtrice" in _texts(at.subheader)
+    assert "Par enquêteur ou enquêtrice" in texts_of(at.subheader)
     surveyors = _table(at, "surveyors")
     assert list(surveyors["Enquêteur"]) == [*DEMO_SURVEYORS, UNASSIGNED]
     assert surveyors["Structures attribuées"].sum() == 90
@@ -125,7 +96,7 @@ def test_late_call_backs_and_non_respondents_match_the_reports(app, ui_store, ca
     with ui_store.connect() as con:
         late = late_callbacks(con, campaign_id, now=utc_now())
         chase = non_respondents(con, campaign_id)
-    assert {"Rappels en retard", "Non-répondants"} <= set(_texts(at.subheader))
+    assert {"Rappels en retard", "Non-répondants"} <= set(texts_of(at.subheader))
 
     shown_late = _table(at, "late_callbacks")
     assert list(shown_late["Structure"]) == [row["Structure"] for row in late]
@@ -151,7 +122,7 @@ def test_without_late_call_backs_the_page_says_so(app, ui_store, campaign_id):
                         " AND outcome IN ('rappel', 'rendez_vous') AND callback_at < now()", [campaign_id])
     at = _on_page(app, campaign_id)
     assert _table(at, "late_callbacks") is None
-    assert "Aucun rappel en retard." in _texts(at.caption)
+    assert "Aucun rappel en retard." in texts_of(at.caption)
     assert "coordination.csv.late_callbacks" not in [button.key for button in at.get("download_button")]
 
 
@@ -178,5 +149,5 @@ def test_a_campaign_without_targets_says_so(app, ui_store):
         empty = create_campaign(con, nom="Campagne vide", questionnaire_id=stored.id, by="test")
     at = _on_page(app, empty)
     assert at.selectbox(key=CAMPAIGN_KEY).format_func(empty) == "Campagne vide"
-    assert any("pas encore de structures ciblées" in text for text in _texts(at.info))
+    assert any("pas encore de structures ciblées" in text for text in texts_of(at.info))
     assert not at.metric and not at.dataframe and not at.get("download_button")

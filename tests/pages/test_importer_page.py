@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from models.registry import count_structures, find_structures
 from models.store import Store
 from pages.shared import csv_bytes
+from tests.pages.ui import find_button, metric_values, texts_of
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 NC_COUNT = 90  # lieux of the Nouvelle-Calédonie file in the fixture store (see conftest)
@@ -29,21 +30,13 @@ GOOD_AND_BAD_CSV = (
 ).encode("utf-8")
 
 
-def _texts(elements) -> list[str]:
-    return [element.value for element in elements]
-
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"pas de bouton « {label} » parmi {[b.label for b in at.button]}"
-    return found[0]
 
 
 def _on_import_page(app: AppTest) -> AppTest:
     at = app.run()
     at.switch_page("pages/importer.py").run()
     assert not at.exception
-    assert _texts(at.title) == ["Import"]
+    assert texts_of(at.title) == ["Import"]
     return at
 
 
@@ -54,13 +47,10 @@ def _upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppT
 
 
 def _simulate(at: AppTest) -> AppTest:
-    _button(at, "Simuler l'import").click().run()
+    find_button(at, "Simuler l'import").click().run()
     assert not at.exception
     return at
 
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def _anomalies(at: AppTest) -> pd.DataFrame:
@@ -72,12 +62,12 @@ def test_the_import_page_asks_for_a_file(app):
     at = _on_import_page(app)
     assert at.file_uploader[0].label == "Fichier de structures"
     assert set(at.file_uploader[0].allowed_type) >= {".csv", ".tsv", ".txt", ".xlsx", ".json"}
-    assert "Choisissez un fichier pour commencer." in _texts(at.info)
+    assert "Choisissez un fichier pour commencer." in texts_of(at.info)
 
 
 def test_the_dry_run_shows_the_counts_the_mapping_and_the_errors_of_a_csv_with_a_bad_line(app, ui_store):
     at = _simulate(_upload(_on_import_page(app), "lieux.csv", GOOD_AND_BAD_CSV))
-    metrics = _metrics(at)
+    metrics = metric_values(at)
     assert list(metrics) == [
         "Nouvelles", "Mises à jour", "Inchangées", "Doublons possibles", "Rejetées", "Avertissements",
     ]
@@ -104,11 +94,11 @@ def test_the_dry_run_shows_the_counts_the_mapping_and_the_errors_of_a_csv_with_a
 def test_confirming_imports_the_valid_lines_and_the_store_then_has_them(app, ui_store):
     at = _simulate(_upload(_on_import_page(app), "lieux.csv", GOOD_AND_BAD_CSV))
     assert at.radio(key="import.mode").value == "Importer les lignes valides"
-    _button(at, "Importer").click().run()
+    find_button(at, "Importer").click().run()
     assert not at.exception
-    (summary,) = _texts(at.success)
+    (summary,) = texts_of(at.success)
     assert summary.startswith("Import — lieux.csv : 3 lignes lues, 2 nouvelles")
-    assert any(f"{NC_COUNT + 2} structures" in caption for caption in _texts(at.sidebar.caption))
+    assert any(f"{NC_COUNT + 2} structures" in caption for caption in texts_of(at.sidebar.caption))
     with ui_store.connect() as con:
         assert count_structures(con) == NC_COUNT + 2
         (alpha,) = find_structures(con, text="Alpha")
@@ -120,17 +110,17 @@ def test_confirming_imports_the_valid_lines_and_the_store_then_has_them(app, ui_
 def test_all_or_nothing_refuses_a_file_with_a_rejected_line_in_french_and_writes_nothing(app, ui_store):
     at = _simulate(_upload(_on_import_page(app), "lieux.csv", GOOD_AND_BAD_CSV))
     at.radio(key="import.mode").set_value("Tout ou rien").run()
-    _button(at, "Importer").click().run()
+    find_button(at, "Importer").click().run()
     assert not at.exception
     refused = "lieux.csv : 1 ligne(s) rejetée(s) ; import « tout ou rien » demandé, rien n'a été enregistré."
-    assert refused in _texts(at.error)
+    assert refused in texts_of(at.error)
     with ui_store.connect() as con:
         assert count_structures(con) == NC_COUNT
 
 
 def test_a_file_that_is_not_a_table_shows_the_french_message(app, ui_store):
     at = _simulate(_upload(_on_import_page(app), "plan.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"))
-    (message,) = _texts(at.error)
+    (message,) = texts_of(at.error)
     assert message.startswith("plan.csv : ")
     assert "PDF" in message
     assert not at.metric
@@ -159,13 +149,13 @@ def test_an_excel_sheet_is_chosen_by_name_and_a_wrong_name_is_explained_in_frenc
     sheet = at.text_input(key="import.feuille")
     sheet.set_value("Lieux").run()
     _simulate(at)
-    assert _metrics(at)["Nouvelles"] == "2"
+    assert metric_values(at)["Nouvelles"] == "2"
 
     at.text_input(key="import.feuille").set_value("Lieu").run()
-    assert "La feuille a changé : relancez la simulation." in _texts(at.info)
+    assert "La feuille a changé : relancez la simulation." in texts_of(at.info)
     assert "import.importer" not in [b.key for b in at.button]  # no import of a stale simulation
     _simulate(at)
-    (message,) = _texts(at.error)
+    (message,) = texts_of(at.error)
     assert message.startswith("lieux.xlsx : ") and "Lieux" in message
     assert not at.metric
 
@@ -173,7 +163,7 @@ def test_an_excel_sheet_is_chosen_by_name_and_a_wrong_name_is_explained_in_frenc
 def test_overriding_the_column_mapping_runs_the_simulation_again(app):
     renamed = GOOD_AND_BAD_CSV.replace(b"nom;adresse", b"Appellation;adresse", 1)
     at = _simulate(_upload(_on_import_page(app), "lieux.csv", renamed))
-    assert _metrics(at)["Rejetées"] == "3"  # no name column recognised
+    assert metric_values(at)["Rejetées"] == "3"  # no name column recognised
     editor = at.data_editor[0]
     rows = list(editor.value["Colonne du fichier"])
     assert editor.value["Champ"][rows.index("Appellation")] == "(aucun champ)"
@@ -183,8 +173,8 @@ def test_overriding_the_column_mapping_runs_the_simulation_again(app):
     }
     at.run()
     assert not at.exception
-    assert _metrics(at)["Nouvelles"] == "2"
-    assert _metrics(at)["Rejetées"] == "1"
+    assert metric_values(at)["Nouvelles"] == "2"
+    assert metric_values(at)["Rejetées"] == "1"
     mapping = at.data_editor[0].value
     assert dict(zip(mapping["Colonne du fichier"], mapping["Champ"], strict=True))["Appellation"] == "nom"
 
@@ -194,8 +184,8 @@ def test_the_uploaded_file_and_its_simulation_survive_a_visit_to_another_page(ap
     at.switch_page("pages/structures.py").run()
     at.switch_page("pages/importer.py").run()
     assert not at.exception
-    assert any("lieux.csv" in text for text in _texts(at.markdown))
-    assert _metrics(at)["Nouvelles"] == "2"
+    assert any("lieux.csv" in text for text in texts_of(at.markdown))
+    assert metric_values(at)["Nouvelles"] == "2"
 
 
 def test_the_anomalies_csv_is_semicolon_separated_utf8_with_bom():
@@ -216,5 +206,5 @@ def test_a_page_run_without_app_py_reruns_through_app_py(ui_store: Store):
     at = AppTest.from_file(str(APP), default_timeout=30).run()
     at.switch_page("pages/importer.py").run()
     assert not at.exception
-    assert _texts(at.title) == ["Import"]
-    assert any(f"{NC_COUNT} structures" in caption for caption in _texts(at.sidebar.caption))
+    assert texts_of(at.title) == ["Import"]
+    assert any(f"{NC_COUNT} structures" in caption for caption in texts_of(at.sidebar.caption))

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 import streamlit
 from streamlit import config
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.secrets import Secrets
 from streamlit.testing.v1 import AppTest
 
@@ -33,9 +32,10 @@ from collect.relances import (
     relance_candidates,
     relance_history,
 )
-from collect.surveys import get_campaign, list_campaigns
+from collect.surveys import get_campaign
 from models.store import Store
 from tests.mail_server import Mailbox, start_server
+from tests.pages.ui import find_button, texts_of
 
 PAGE = "pages/relances.py"
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -45,14 +45,6 @@ SEND = "Envoyer par courriel"
 EXPORT = "Préparer un export (.eml + CSV)"
 
 
-def _texts(elements) -> list[str]:
-    return [element.value for element in elements]
-
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label.startswith(label)]
-    assert found, f"pas de bouton « {label} » parmi {[b.label for b in at.button]}"
-    return found[0]
 
 
 def _labels(at: AppTest) -> list[str]:
@@ -89,13 +81,6 @@ def no_secrets_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(streamlit, "secrets", Secrets())
 
 
-@pytest.fixture
-def campaign_id(ui_store: Store) -> str:
-    """The demo campaign of the test's store."""
-    with ui_store.connect() as con:
-        (campaign,) = list_campaigns(con)
-    return campaign["id"]
-
 
 @pytest.fixture
 def partial(ui_store: Store, campaign_id: str) -> list[Candidate]:
@@ -105,20 +90,6 @@ def partial(ui_store: Store, campaign_id: str) -> list[Candidate]:
     assert len(chosen) == 5
     return chosen
 
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The files the app hands to download buttons, by their download name."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        if filename and isinstance(path_or_data, bytes):
-            files[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return files
 
 
 @pytest.fixture
@@ -136,7 +107,7 @@ def _open(at: AppTest, campaign_id: str, *, rules: list[str] | None = None) -> A
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
-    assert _texts(at.title) == ["Relances"]
+    assert texts_of(at.title) == ["Relances"]
     at.selectbox(key=CAMPAIGN_KEY).set_value(campaign_id).run()
     if rules is not None:
         at.multiselect(key=RULES_KEY).set_value(rules).run()
@@ -165,7 +136,7 @@ def test_the_candidates_of_a_rule_are_listed_and_every_other_target_is_excluded_
     assert list(shown["Structure"]) == [c.nom for c in partial[1:]]
     assert list(shown["Adresse e-mail"]) == [c.destinataire for c in partial[1:]]
     assert set(shown["Motif"]) == {"questionnaire commencé, pas terminé"}
-    assert "4 structures à relancer." in _texts(at.caption)
+    assert "4 structures à relancer." in texts_of(at.caption)
 
     assert [e.label for e in at.expander][0] == "Structures écartées et pourquoi (86 structures)"
     counts = dict(zip(*_table(at, "Raison").to_dict("list").values()))
@@ -181,17 +152,17 @@ def test_the_candidates_of_a_rule_are_listed_and_every_other_target_is_excluded_
     kept, dropped = partial[2], partial[1]
     (leave_out,) = [m for m in at.multiselect if m.label == "Ne pas relancer"]
     leave_out.select(dropped.structure_id).run()
-    assert "3 structures à relancer." in _texts(at.caption)
-    assert _texts(at.text)[0].startswith(f"À : {kept.destinataire}\nObjet : {kept.nom} : diagnostic")
+    assert "3 structures à relancer." in texts_of(at.caption)
+    assert texts_of(at.text)[0].startswith(f"À : {kept.destinataire}\nObjet : {kept.nom} : diagnostic")
     assert f"joindre {kept.nom} ({kept.commune})" in at.code[0].value
     assert not at.exception
 
 
 def test_no_rule_chosen_lists_nobody(app, campaign_id):
     at = _open(app, campaign_id, rules=[])
-    assert "Choisissez au moins une règle." in _texts(at.info)
+    assert "Choisissez au moins une règle." in texts_of(at.info)
     assert not [df for df in at.dataframe if "Adresse e-mail" in df.value.columns]
-    assert _button(at, EXPORT).disabled
+    assert find_button(at, EXPORT).disabled
 
 
 # -- the template ----------------------------------------------------------------------------------
@@ -204,12 +175,12 @@ def test_a_template_with_an_unknown_field_is_refused_in_french_and_a_good_one_sa
     with ui_store.connect() as con:
         before = {k: get_campaign(con, campaign_id)[k] for k in fields}
     at = _open(app, campaign_id, rules=["partielle"])
-    assert any("`{nom}` nom de la structure" in text and "`{commune}` commune" in text for text in _texts(at.caption))
+    assert any("`{nom}` nom de la structure" in text and "`{commune}` commune" in text for text in texts_of(at.caption))
     objet = at.text_input(key=f"relances.objet.{campaign_id}")
     assert objet.value == "{nom} : diagnostic de l'inclusion numérique, votre réponse compte"
     objet.input("Relance {siret} pour {nom}")
-    _button(at, "Enregistrer le modèle").click().run()
-    assert _texts(at.error) == [
+    find_button(at, "Enregistrer le modèle").click().run()
+    assert texts_of(at.error) == [
         "L'objet : « {siret} » n'est pas un champ connu. Champs possibles : {nom}, {commune}, {code_postal},"
         " {adresse}, {telephone}, {site_web}, {courriel}, {contact_nom}, {campagne}, {date_debut}, {date_fin}."
     ]
@@ -220,15 +191,15 @@ def test_a_template_with_an_unknown_field_is_refused_in_french_and_a_good_one_sa
     at.text_input(key=f"relances.objet.{campaign_id}").input("Relance pour {nom} ({commune})")
     at.number_input(key=f"relances.delai.{campaign_id}").set_value(3)
     at.number_input(key=f"relances.maximum.{campaign_id}").set_value(4)
-    _button(at, "Enregistrer le modèle").click().run()
-    assert _texts(at.success) == ["Modèle et règles de relance enregistrés."]
+    find_button(at, "Enregistrer le modèle").click().run()
+    assert texts_of(at.success) == ["Modèle et règles de relance enregistrés."]
     with ui_store.connect() as con:
         saved = get_campaign(con, campaign_id)
     assert (saved["relance_objet"], saved["relance_delai_jours"], saved["relance_max"]) == (
         "Relance pour {nom} ({commune})", 3, 4)
     first = partial[0]
-    assert _texts(at.text)[0] == f"À : {first.destinataire}\nObjet : Relance pour {first.nom} ({first.commune})"
-    assert any(text.startswith("Au moins 3 jours entre deux relances, 4 au plus") for text in _texts(at.caption))
+    assert texts_of(at.text)[0] == f"À : {first.destinataire}\nObjet : Relance pour {first.nom} ({first.commune})"
+    assert any(text.startswith("Au moins 3 jours entre deux relances, 4 au plus") for text in texts_of(at.caption))
 
 
 # -- export, and the page without SMTP settings ----------------------------------------------------
@@ -238,7 +209,7 @@ def test_without_secrets_the_page_explains_the_smtp_table_and_the_export_still_w
     app, ui_store, campaign_id, partial, downloads
 ):
     at = _open(app, campaign_id, rules=["partielle"])
-    (warning,) = _texts(at.warning)
+    (warning,) = texts_of(at.warning)
     assert warning.startswith("Envoi par courriel indisponible. Le fichier .streamlit/secrets.toml est introuvable")
     assert "Configurer l'envoi par courriel" in [e.label for e in at.expander]
     example = next(code.value for code in at.code if "[smtp]" in code.value)
@@ -246,9 +217,9 @@ def test_without_secrets_the_page_explains_the_smtp_table_and_the_export_still_w
         assert line in example
     assert not [label for label in _labels(at) if label.startswith(SEND)]
 
-    _button(at, EXPORT).click().run()
+    find_button(at, EXPORT).click().run()
     assert not at.exception, at.exception
-    assert _texts(at.success)[0].startswith("5 relances exportées : téléchargez le lot ci-dessous.")
+    assert texts_of(at.success)[0].startswith("5 relances exportées : téléchargez le lot ci-dessous.")
     (download,) = at.download_button
     assert download.label == "Télécharger le lot (5 messages .eml et relances.csv, zip)"
     (name,) = downloads
@@ -270,7 +241,7 @@ def test_without_secrets_the_page_explains_the_smtp_table_and_the_export_still_w
     exported = history[history["Structure"].isin([c.nom for c in partial])]
     assert set(exported["Statut"]) == {"Exportée"} and set(exported["Canal"]) == {"Export"} and len(exported) == 5
     # Exported relances count as sent: nobody left to remind with this rule for 7 days.
-    assert "Aucune structure à relancer avec ces règles" in _texts(at.info)[0]
+    assert "Aucune structure à relancer avec ces règles" in texts_of(at.info)[0]
     reasons = _table_with(at, "Raison de l'exclusion")
     reason = dict(zip(reasons["Structure"], reasons["Raison de l'exclusion"]))
     assert "7 jours au moins entre deux relances" in reason[partial[0].nom]
@@ -287,10 +258,10 @@ def test_sending_mails_each_structure_once_and_a_stale_second_tab_sends_nothing_
         at.secrets["smtp"] = mailbox.secrets
         tabs.append(_open(at, campaign_id, rules=["partielle"]))
     first, second = tabs
-    assert any("127.0.0.1" in text and "enquete@maillage-nc.fr" in text for text in _texts(first.caption))
-    _button(first, f"{SEND} (5)").click().run()
+    assert any("127.0.0.1" in text and "enquete@maillage-nc.fr" in text for text in texts_of(first.caption))
+    find_button(first, f"{SEND} (5)").click().run()
     assert not first.exception, first.exception
-    assert _texts(first.success) == ["5 relance(s) envoyée(s)."]
+    assert texts_of(first.success) == ["5 relance(s) envoyée(s)."]
     assert mailbox.recipients() == Counter(c.destinataire for c in partial)
     received = mailbox.messages()
     for candidate in partial:
@@ -307,13 +278,13 @@ def test_sending_mails_each_structure_once_and_a_stale_second_tab_sends_nothing_
     sent = history[history["Structure"].isin([c.nom for c in partial])]
     assert len(sent) == 5 and set(sent["Statut"]) == {"Envoyée"} and set(sent["Canal"]) == {"Courriel"}
     assert set(sent["Erreur"]) == {""}
-    assert _button(first, f"{SEND} (0)").disabled
+    assert find_button(first, f"{SEND} (0)").disabled
     assert "Renvoyer les échecs" not in " ".join(_labels(first))
 
     # The other tab still lists the five: its click prepares nothing, sends nothing.
-    _button(second, f"{SEND} (5)").click().run()
+    find_button(second, f"{SEND} (5)").click().run()
     assert not second.exception, second.exception
-    (error,) = _texts(second.error)
+    (error,) = texts_of(second.error)
     assert error.startswith("Aucune structure à relancer dans ce lot (")
     assert "7 jours au moins entre deux relances" in error
     assert mailbox.recipients() == Counter(c.destinataire for c in partial)
@@ -326,9 +297,9 @@ def test_a_failure_is_reported_and_renvoyer_les_echecs_sends_only_it(app, ui_sto
     mailbox.refuse = {refused.destinataire}
     app.secrets["smtp"] = mailbox.secrets
     at = _open(app, campaign_id, rules=["partielle"])
-    _button(at, f"{SEND} (5)").click().run()
+    find_button(at, f"{SEND} (5)").click().run()
     assert not at.exception, at.exception
-    warnings = _texts(at.warning)
+    warnings = texts_of(at.warning)
     assert warnings[0] == "4 relance(s) envoyée(s), 1 en échec (à renvoyer plus tard)."
     assert "1 relance pas encore partie(s), dont 1 échec" in warnings[1]
     history = _history(at)
@@ -337,9 +308,9 @@ def test_a_failure_is_reported_and_renvoyer_les_echecs_sends_only_it(app, ui_sto
     assert refused.destinataire not in mailbox.recipients()
 
     mailbox.refuse = set()
-    _button(at, "Renvoyer les échecs (1)").click().run()
+    find_button(at, "Renvoyer les échecs (1)").click().run()
     assert not at.exception, at.exception
-    assert _texts(at.success) == ["1 relance(s) envoyée(s), 4 déjà traitée(s)."]
+    assert texts_of(at.success) == ["1 relance(s) envoyée(s), 4 déjà traitée(s)."]
     assert mailbox.recipients() == Counter(c.destinataire for c in partial)  # each structure once
     ids = [c.structure_id for c in partial]
     assert _statuses(ui_store, campaign_id, ids) == dict.fromkeys(ids, "envoyee")
@@ -362,16 +333,16 @@ def test_an_uncertain_relance_is_marked_sent_or_to_send_again(app, ui_store, cam
     assert _labels(at).count("Marquer envoyée") == 2 and _labels(at).count("À renvoyer") == 2
 
     at.button(key=f"relances.arrivee.{rows[arrived.structure_id]}").click().run()
-    assert _texts(at.success) == ["Relance marquée comme envoyée."]
+    assert texts_of(at.success) == ["Relance marquée comme envoyée."]
     at.button(key=f"relances.a_renvoyer.{rows[lost.structure_id]}").click().run()
-    assert _texts(at.success)[0].startswith("Relance remise en échec")
+    assert texts_of(at.success)[0].startswith("Relance remise en échec")
     ids = [arrived.structure_id, lost.structure_id]
     assert _statuses(ui_store, campaign_id, ids) == {arrived.structure_id: "envoyee", lost.structure_id: "echec"}
     assert "Marquer envoyée" not in _labels(at)
 
     # Without SMTP settings, what is left can still be cancelled.
-    _button(at, "Annuler ces relances (1)").click().run()
-    assert _texts(at.success) == ["1 relance annulée."]
+    find_button(at, "Annuler ces relances (1)").click().run()
+    assert texts_of(at.success) == ["1 relance annulée."]
     assert _statuses(ui_store, campaign_id, ids)[lost.structure_id] == "annulee"
 
 
@@ -381,11 +352,11 @@ def test_an_uncertain_relance_is_marked_sent_or_to_send_again(app, ui_store, cam
 def test_an_opted_out_structure_is_never_a_candidate_until_it_is_allowed_again(app, ui_store, campaign_id, partial):
     leaving = partial[0]
     at = _open(app, campaign_id, rules=["partielle"])
-    assert "Aucune structure désinscrite." in _texts(at.caption)
+    assert "Aucune structure désinscrite." in texts_of(at.caption)
     at.selectbox(key=f"relances.desinscrire.{campaign_id}").set_value(leaving.structure_id)
     at.text_input(key="relances.desinscrire.motif").input("a répondu STOP")
-    _button(at, "Désinscrire").click().run()
-    assert _texts(at.success) == ["Structure désinscrite : elle ne recevra plus de relances."]
+    find_button(at, "Désinscrire").click().run()
+    assert texts_of(at.success) == ["Structure désinscrite : elle ne recevra plus de relances."]
     with ui_store.connect() as con:
         assert [(r["structure_id"], r["motif"]) for r in list_opt_outs(con)] == [(leaving.structure_id, "a répondu STOP")]
     opted_out = _table_with(at, "Depuis le")
@@ -396,8 +367,8 @@ def test_an_opted_out_structure_is_never_a_candidate_until_it_is_allowed_again(a
     assert reason[leaving.nom] == "a demandé à ne plus recevoir de courriels (a répondu STOP)"
 
     at.selectbox(key="relances.reinscrire").set_value(leaving.structure_id)
-    _button(at, "Réinscrire").click().run()
-    assert _texts(at.success) == ["Structure réinscrite : elle peut de nouveau être relancée."]
+    find_button(at, "Réinscrire").click().run()
+    assert texts_of(at.success) == ["Structure réinscrite : elle peut de nouveau être relancée."]
     assert leaving.nom in list(_candidates_table(at)["Structure"])
     with ui_store.connect() as con:
         assert list_opt_outs(con) == []

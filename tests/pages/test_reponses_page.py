@@ -13,14 +13,11 @@ import csv
 import io
 import re
 
-import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from collect.demo import DEMO_CAMPAIGN, DEMO_DRAFTS, DEMO_RESPONSES, load_demo_campaign
+from collect.demo import DEMO_CAMPAIGN, DEMO_DRAFTS, DEMO_RESPONSES
 from collect.surveys import (
     get_response,
-    list_campaigns,
     list_drafts,
     list_responses,
     load_draft,
@@ -28,6 +25,7 @@ from collect.surveys import (
     submit_draft,
 )
 from models.store import Store
+from tests.pages.ui import find_button, metric_values, texts_of
 
 DEVICE = "poste-test"  # $MAILLAGE_DEVICE in the fixture: who acts
 CHOOSER = "reponses.choisir"
@@ -36,18 +34,7 @@ EXPANDER = "Personne contact (données personnelles)"
 PARIS_TIME = re.compile(r"^\d{2}/\d{2}/\d{4} à \d{2}:\d{2}$")
 
 
-def _texts(elements) -> list[str]:
-    return [element.value for element in elements]
 
-
-def _button(at: AppTest, label: str):
-    found = [b for b in at.button if b.label == label]
-    assert found, f"pas de bouton « {label} » parmi {[b.label for b in at.button]}"
-    return found[0]
-
-
-def _metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 def _table(at: AppTest, first_column: str, *, without: str | None = None):
@@ -66,38 +53,13 @@ def _drafts_table(at: AppTest):
     return table
 
 
-@pytest.fixture
-def campaign_id(ui_store: Store) -> str:
-    """The demo campaign of the test's store (conftest's ``load_demo`` adds it; else load it here)."""
-    with ui_store.connect() as con:
-        campaigns = list_campaigns(con)
-    if not campaigns:
-        return load_demo_campaign(ui_store, by="test")
-    (campaign,) = campaigns
-    assert campaign["nom"] == DEMO_CAMPAIGN
-    return campaign["id"]
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The files the app hands to download buttons, by their download name."""
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        if filename and isinstance(path_or_data, bytes):
-            files[filename] = path_or_data
-        return original(self, path_or_data, mimetype, kind, filename)
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return files
 
 
 def _on_page(app: AppTest) -> AppTest:
     at = app.run()
     at.switch_page("pages/reponses.py").run()
     assert not at.exception
-    assert _texts(at.title) == ["Réponses"]
+    assert texts_of(at.title) == ["Réponses"]
     return at
 
 
@@ -122,7 +84,7 @@ def test_the_page_lists_the_60_responses_and_the_5_drafts(app, ui_store, campaig
     campaign = at.selectbox(key="reponses.campagne")
     assert campaign.value == campaign_id
     assert campaign.format_func(campaign_id).startswith(DEMO_CAMPAIGN)
-    assert _metrics(at) == {
+    assert metric_values(at) == {
         "Réponses": str(DEMO_RESPONSES),
         "Brouillons en cours": str(DEMO_DRAFTS),
         "Structures distinctes": str(DEMO_RESPONSES),
@@ -157,8 +119,8 @@ def test_selecting_a_response_shows_its_answers_with_labels_and_personal_data_on
     contact = response["answers"]["contact_nom"]
     _open(at, response["id"])
 
-    assert f"{response['structure_nom']} — {response['structure_commune']}" in _texts(at.subheader)
-    everything = "\n".join(_texts(at.markdown))
+    assert f"{response['structure_nom']} — {response['structure_commune']}" in texts_of(at.subheader)
+    everything = "\n".join(texts_of(at.markdown))
     assert "**Le lieu**" in everything
     assert "**Nom du lieu**" in everything
     assert "**Depuis quand le lieu propose-t-il de la médiation numérique ?**" in everything
@@ -168,10 +130,10 @@ def test_selecting_a_response_shows_its_answers_with_labels_and_personal_data_on
 
     (expander,) = at.expander
     assert expander.label == EXPANDER
-    inside = _texts(expander.markdown)
+    inside = texts_of(expander.markdown)
     assert any(contact in text for text in inside)
     assert any("**Fonction**" in text for text in inside)
-    outside = [text for text in _texts(at.markdown) if text not in inside]
+    outside = [text for text in texts_of(at.markdown) if text not in inside]
     assert not any(contact in text for text in outside)
     assert not any("Fonction" in text for text in outside)
     assert all(contact not in df.value.to_string() for df in at.dataframe)
@@ -186,7 +148,7 @@ def test_selecting_a_response_shows_its_answers_with_labels_and_personal_data_on
     at.session_state[table_key] = {"selection": {"rows": [5], "columns": []}}
     at.run()
     assert not at.exception
-    assert f"{other['structure_nom']} — {other['structure_commune']}" in _texts(at.subheader)
+    assert f"{other['structure_nom']} — {other['structure_commune']}" in texts_of(at.subheader)
     assert at.selectbox(key=CHOOSER).value == other["id"]
 
 
@@ -209,14 +171,14 @@ def test_the_csv_download_is_for_excel_one_row_per_response_and_without_contact_
     assert {line[0] for line in lines} == {r["id"] for r in _latest(ui_store, campaign_id)}
     for response in _latest(ui_store, campaign_id):
         assert response["answers"]["contact_nom"] not in text
-    assert any("jamais exportées" in caption for caption in _texts(at.caption))
+    assert any("jamais exportées" in caption for caption in texts_of(at.caption))
 
 
 def test_corriger_opens_a_correction_draft_and_switches_to_the_survey_page(app, ui_store, campaign_id):
     at = _on_page(app)
     response = _latest(ui_store, campaign_id)[0]
     _open(at, response["id"])
-    _button(at, "Corriger cette réponse").click().run()
+    find_button(at, "Corriger cette réponse").click().run()
     assert not at.exception
 
     corrections = [d for d in _drafts(ui_store, campaign_id) if d["supersedes"] is not None]
@@ -229,14 +191,14 @@ def test_corriger_opens_a_correction_draft_and_switches_to_the_survey_page(app, 
         prefilled = load_draft(con, correction["id"]).answers()
     assert set(prefilled) >= set(response["answers"])
     assert prefilled["contact_nom"] == response["answers"]["contact_nom"]
-    assert _texts(at.title) == ["Enquête"]
+    assert texts_of(at.title) == ["Enquête"]
     assert at.query_params.get("campagne") == campaign_id
     assert at.query_params.get("structure") == response["structure_id"]
 
     # Back on « Réponses », a second « Corriger » reopens the same correction draft.
     at.switch_page("pages/reponses.py").run()
     _open(at, response["id"])
-    _button(at, "Corriger cette réponse").click().run()
+    find_button(at, "Corriger cette réponse").click().run()
     assert not at.exception
     assert [d["id"] for d in _drafts(ui_store, campaign_id) if d["supersedes"]] == [correction["id"]]
 
@@ -246,20 +208,20 @@ def test_abandonner_soft_deletes_a_draft_after_confirmation(app, ui_store, campa
     draft = _drafts(ui_store, campaign_id)[0]
     at.selectbox(key=DRAFT_CHOOSER).set_value(draft["id"]).run()
     assert not at.exception
-    assert _button(at, "Reprendre")
-    _button(at, "Abandonner").click().run()
+    assert find_button(at, "Reprendre")
+    find_button(at, "Abandonner").click().run()
     assert not at.exception
-    assert any(draft["structure_nom"] in text for text in _texts(at.warning))
-    _button(at, "Annuler").click().run()
+    assert any(draft["structure_nom"] in text for text in texts_of(at.warning))
+    find_button(at, "Annuler").click().run()
     assert not at.warning and len(_drafts(ui_store, campaign_id)) == DEMO_DRAFTS
 
-    _button(at, "Abandonner").click().run()
-    _button(at, "Confirmer l'abandon").click().run()
+    find_button(at, "Abandonner").click().run()
+    find_button(at, "Confirmer l'abandon").click().run()
     assert not at.exception
-    assert any("abandonné" in text for text in _texts(at.success))
+    assert any("abandonné" in text for text in texts_of(at.success))
     remaining = _drafts(ui_store, campaign_id)
     assert len(remaining) == DEMO_DRAFTS - 1 and draft["id"] not in {d["id"] for d in remaining}
-    assert _metrics(at)["Brouillons en cours"] == str(DEMO_DRAFTS - 1)
+    assert metric_values(at)["Brouillons en cours"] == str(DEMO_DRAFTS - 1)
     assert len(_drafts_table(at)) == DEMO_DRAFTS - 1
     # Soft delete: the draft and its answers are still in the store.
     (row,) = ui_store.query("SELECT deleted_at, updated_by FROM drafts WHERE id = ?", [draft["id"]])
@@ -272,9 +234,9 @@ def test_reprendre_switches_to_the_survey_page_of_that_structure(app, ui_store, 
     at = _on_page(app)
     draft = _drafts(ui_store, campaign_id)[0]
     at.selectbox(key=DRAFT_CHOOSER).set_value(draft["id"]).run()
-    _button(at, "Reprendre").click().run()
+    find_button(at, "Reprendre").click().run()
     assert not at.exception
-    assert _texts(at.title) == ["Enquête"]
+    assert texts_of(at.title) == ["Enquête"]
     assert at.query_params.get("campagne") == campaign_id
     assert at.query_params.get("structure") == draft["structure_id"]
 
@@ -287,7 +249,7 @@ def test_the_all_revisions_checkbox_shows_corrected_responses_too(app, ui_store,
     assert outcome.response_id, outcome.errors
 
     at = _on_page(app)
-    assert _metrics(at)["Réponses"] == str(DEMO_RESPONSES)
+    assert metric_values(at)["Réponses"] == str(DEMO_RESPONSES)
     assert len(_responses_table(at)) == DEMO_RESPONSES
     assert sorted(_responses_table(at)["Révision"])[-1] == 2
     _open(at, outcome.response_id)
@@ -301,14 +263,14 @@ def test_the_all_revisions_checkbox_shows_corrected_responses_too(app, ui_store,
     table = _responses_table(at)
     assert len(table) == DEMO_RESPONSES + 1
     assert list(table["Révision"]).count(1) == DEMO_RESPONSES and list(table["Révision"]).count(2) == 1
-    assert _metrics(at)["Réponses"] == str(DEMO_RESPONSES)  # the count stays the latest revisions
+    assert metric_values(at)["Réponses"] == str(DEMO_RESPONSES)  # the count stays the latest revisions
     (name,) = downloads  # the download follows the checkbox
     lines = downloads[name].decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 1 + DEMO_RESPONSES + 1
 
     # The superseded revision reads, but only the latest one can be corrected.
     _open(at, first["id"])
-    assert any("corrigée depuis" in text for text in _texts(at.info))
+    assert any("corrigée depuis" in text for text in texts_of(at.info))
     assert "Corriger cette réponse" not in [b.label for b in at.button]
     with ui_store.connect() as con:
         assert get_response(con, first["id"])["revision"] == 1
@@ -317,5 +279,5 @@ def test_the_all_revisions_checkbox_shows_corrected_responses_too(app, ui_store,
 def test_without_a_campaign_the_page_says_so(app, ui_store, monkeypatch):
     monkeypatch.setattr("collect.surveys.list_campaigns", lambda con: [])
     at = _on_page(app)
-    assert any("Aucune campagne" in text for text in _texts(at.info))
+    assert any("Aucune campagne" in text for text in texts_of(at.info))
     assert not at.metric and not at.dataframe

@@ -18,6 +18,7 @@ from collect.demo import demo_loaded
 from models.duplicates import list_duplicate_candidates
 from models.registry import count_structures, find_structures, get_structure, structure_history
 from models.store import Store
+from tests.pages.ui import find_button, texts_of
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 NC_COUNT = 90  # lieux of the Nouvelle-Calédonie file in the fixture store (see conftest)
@@ -27,14 +28,6 @@ ADIE_ADDRESS = "2 rue Charles de Verneilh"
 CHOOSER = "structures.choisir"
 
 
-def _texts(elements) -> list[str]:
-    return [element.value for element in elements]
-
-
-def _button(at: AppTest, label: str):
-    found = [b for b in (*at.button, *at.form_submit_button) if b.label == label]
-    assert found, f"pas de bouton « {label} » parmi {[b.label for b in at.button]}"
-    return found[0]
 
 
 def _adie(store: Store) -> dict:
@@ -58,9 +51,9 @@ def _field(at: AppTest, label: str):
 def test_the_app_starts_on_the_structures_page_and_shows_the_count(app):
     at = app.run()
     assert not at.exception
-    assert _texts(at.title) == ["Structures"]
-    assert f"**{NC_COUNT} structures**" in _texts(at.markdown)
-    assert any(f"{NC_COUNT} structures" in caption for caption in _texts(at.sidebar.caption))
+    assert texts_of(at.title) == ["Structures"]
+    assert f"**{NC_COUNT} structures**" in texts_of(at.markdown)
+    assert any(f"{NC_COUNT} structures" in caption for caption in texts_of(at.sidebar.caption))
     assert len(at.dataframe[0].value) == NC_COUNT
 
 
@@ -69,27 +62,27 @@ def test_on_a_store_s_first_start_the_app_loads_the_924_demo_lieux(tmp_path: Pat
     monkeypatch.setenv("MAILLAGE_DB", str(path))
     at = AppTest.from_file(str(APP), default_timeout=120).run()
     assert not at.exception
-    assert "**924 structures**" in _texts(at.markdown)
+    assert "**924 structures**" in texts_of(at.markdown)
     store = Store(path)
     assert demo_loaded(store)
     # More than 200 results: pages of 200.
-    assert "Structures 1 à 200 sur 924 (page 1 sur 5)." in _texts(at.caption)
+    assert "Structures 1 à 200 sur 924 (page 1 sur 5)." in texts_of(at.caption)
     at.number_input(key="structures.page").set_value(5).run()
-    assert "Structures 801 à 924 sur 924 (page 5 sur 5)." in _texts(at.caption)
+    assert "Structures 801 à 924 sur 924 (page 5 sur 5)." in texts_of(at.caption)
     assert len(at.dataframe[0].value) == 124
     # Deleted and recreated at the same path: the app notices and sets the new file up again.
     path.unlink()
     monkeypatch.setenv("MAILLAGE_DB", str(path))
     at.run()
     assert not at.exception
-    assert "**924 structures**" in _texts(at.markdown)
+    assert "**924 structures**" in texts_of(at.markdown)
 
 
 def test_searching_filters_the_table(app, ui_store):
     at = app.run()
     at.text_input(key="structures.recherche").set_value("adie").run()
     assert not at.exception
-    assert "**1 structure**" in _texts(at.markdown)
+    assert "**1 structure**" in texts_of(at.markdown)
     assert list(at.dataframe[0].value["Nom"]) == ["ADIE"]
     assert at.dataframe[0].value["Commune"][0] == "Nouméa"
 
@@ -97,15 +90,15 @@ def test_searching_filters_the_table(app, ui_store):
     with ui_store.connect() as con:
         expected = count_structures(con, text="Dumbéa")
     assert 1 < expected < NC_COUNT
-    assert f"**{expected} structures**" in _texts(at.markdown)
+    assert f"**{expected} structures**" in texts_of(at.markdown)
     assert set(at.dataframe[0].value["Commune"]) == {"Dumbéa"}
 
     at.text_input(key="structures.recherche").set_value("98 800").run()  # a postcode typed with a space
-    assert f"**{NC_COUNT} structures**" in _texts(at.markdown)
+    assert f"**{NC_COUNT} structures**" in texts_of(at.markdown)
 
     at.text_input(key="structures.recherche").set_value("introuvable-xyz").run()
-    assert "**0 structure**" in _texts(at.markdown)
-    assert "Aucune structure ne correspond à cette recherche." in _texts(at.info)
+    assert "**0 structure**" in texts_of(at.markdown)
+    assert "Aucune structure ne correspond à cette recherche." in texts_of(at.info)
 
 
 def test_filters_offer_the_departements_and_typologies_of_the_registry(app, ui_store):
@@ -114,7 +107,7 @@ def test_filters_offer_the_departements_and_typologies_of_the_registry(app, ui_s
     assert departement.options == ["988 — Nouvelle-Calédonie"]
     assert departement.placeholder == "Tous les départements" and departement.value is None
     departement.set_value("988").run()
-    assert f"**{NC_COUNT} structures**" in _texts(at.markdown)
+    assert f"**{NC_COUNT} structures**" in texts_of(at.markdown)
 
     at.selectbox(key="structures.typologie").set_value("ASSO").run()
     assert not at.exception
@@ -134,9 +127,9 @@ def test_filters_offer_the_departements_and_typologies_of_the_registry(app, ui_s
 def test_opening_a_structure_shows_its_fields(app, ui_store):
     adie = _adie(ui_store)
     at = _open(app.run(), adie["id"])
-    assert "ADIE — Nouméa" in _texts(at.subheader)
+    assert "ADIE — Nouméa" in texts_of(at.subheader)
     assert [tab.label for tab in at.tabs] == ["Fiche", "Modifier", "Historique"]
-    fiche = "\n".join(_texts(at.tabs[0].markdown))
+    fiche = "\n".join(texts_of(at.tabs[0].markdown))
     assert ADIE_ADDRESS in fiche
     assert "nouvellecaledonie@adie.org" in fiche
     assert "ASSO — " in fiche  # the typologie with its label
@@ -151,19 +144,19 @@ def test_selecting_a_row_of_the_table_opens_that_structure(app, ui_store):
     at.session_state[table_key] = {"selection": {"rows": [0], "columns": []}}
     at.run()
     assert not at.exception
-    assert "ADIE — Nouméa" in _texts(at.subheader)
+    assert "ADIE — Nouméa" in texts_of(at.subheader)
 
 
 def test_editing_the_phone_with_a_bad_value_shows_a_french_error_and_saves_nothing(app, ui_store):
     adie = _adie(ui_store)
     at = _open(app.run(), adie["id"])
     _field(at, "Numéro de téléphone").set_value("abc")
-    _button(at, "Enregistrer les modifications").click().run()
+    find_button(at, "Enregistrer les modifications").click().run()
     assert not at.exception
-    errors = _texts(at.error)
+    errors = texts_of(at.error)
     assert "« abc » n'est pas un numéro de téléphone." in errors  # next to the field
     assert any(e.startswith("Rien n'a été enregistré") and "Numéro de téléphone" in e for e in errors)
-    assert "Modifications enregistrées" not in " ".join(_texts(at.success))
+    assert "Modifications enregistrées" not in " ".join(texts_of(at.success))
     with ui_store.connect() as con:
         assert get_structure(con, adie["id"])["telephone"] is None
         assert len(structure_history(con, adie["id"])) == 1
@@ -174,10 +167,10 @@ def test_editing_with_a_good_value_saves_a_new_version(app, ui_store):
     at = _open(app.run(), adie["id"])
     _field(at, "Numéro de téléphone").set_value("25 12 34")
     _field(at, "Nom du contact").set_value("Marie Dupont")
-    _button(at, "Enregistrer les modifications").click().run()
+    find_button(at, "Enregistrer les modifications").click().run()
     assert not at.exception
-    assert not _texts(at.error)
-    assert any(s.startswith("Modifications enregistrées") and "Numéro de téléphone" in s for s in _texts(at.success))
+    assert not texts_of(at.error)
+    assert any(s.startswith("Modifications enregistrées") and "Numéro de téléphone" in s for s in texts_of(at.success))
     with ui_store.connect() as con:
         row = get_structure(con, adie["id"])
         history = structure_history(con, adie["id"])
@@ -199,21 +192,21 @@ def test_editing_with_a_good_value_saves_a_new_version(app, ui_store):
 def test_deleting_asks_for_confirmation_then_restoring_brings_the_structure_back(app, ui_store):
     adie = _adie(ui_store)
     at = _open(app.run(), adie["id"])
-    _button(at, "Supprimer").click().run()
-    assert any("Supprimer « ADIE » ?" in w for w in _texts(at.warning))
+    find_button(at, "Supprimer").click().run()
+    assert any("Supprimer « ADIE » ?" in w for w in texts_of(at.warning))
     with ui_store.connect() as con:
         assert get_structure(con, adie["id"])["deleted_at"] is None  # not before the confirmation
 
-    _button(at, "Confirmer la suppression").click().run()
+    find_button(at, "Confirmer la suppression").click().run()
     assert not at.exception
-    assert any("supprimée" in s for s in _texts(at.success))
-    assert f"**{NC_COUNT - 1} structures**" in _texts(at.markdown)
+    assert any("supprimée" in s for s in texts_of(at.success))
+    assert f"**{NC_COUNT - 1} structures**" in texts_of(at.markdown)
     with ui_store.connect() as con:
         assert get_structure(con, adie["id"])["deleted_at"] is not None
 
     at.checkbox(key="structures.supprimees").check().run()
-    assert f"**{NC_COUNT} structures**" in _texts(at.markdown)
-    _button(at, "Restaurer").click().run()
+    assert f"**{NC_COUNT} structures**" in texts_of(at.markdown)
+    find_button(at, "Restaurer").click().run()
     assert not at.exception
     with ui_store.connect() as con:
         assert get_structure(con, adie["id"])["deleted_at"] is None
@@ -240,7 +233,7 @@ def test_a_possible_duplicate_can_be_merged_or_declared_distinct(app, ui_store, 
         dropped = get_structure(con, first["other_id"])
     if action == "fusion":
         assert dropped["merged_into"] == first["structure_id"]
-        assert f"**{NC_COUNT - 1} structures**" in _texts(at.markdown)
+        assert f"**{NC_COUNT - 1} structures**" in texts_of(at.markdown)
     else:
         assert dropped["deleted_at"] is None
 
@@ -251,4 +244,4 @@ def test_the_app_reopens_a_store_deleted_between_runs(app, ui_store, nc_store_te
     shutil.copy(nc_store_template, ui_store.path)
     at.run()
     assert not at.exception
-    assert f"**{NC_COUNT} structures**" in _texts(at.markdown)
+    assert f"**{NC_COUNT} structures**" in texts_of(at.markdown)
