@@ -1124,7 +1124,7 @@ def send_batch(store: Store, batch_id: str, settings: SmtpSettings, *, by: str) 
 
 
 def _send_rows(
-    store: Store, to_send: list[tuple[dict[str, Any], MessageOutcome]], settings: SmtpSettings, report: SendReport,
+    store: Store, to_send: list[dict[str, Any]], settings: SmtpSettings, report: SendReport,
     *, by: str,
 ) -> None:
     try:
