@@ -64,7 +64,7 @@ from models.audit import record_audit
 from models.dispositions import OUTCOME_RULES
 from models.errors import InvalidValue, StructureNotFound
 from models.ids import new_id
-from models.normalize import normalize_email
+from models.normalize import normalize_email, phone_display
 from models.registry import get_structure
 from models.store import Store, fetch_dicts, utc_now
 from sync.excel_csv import excel_csv_bytes, write_excel_csv
@@ -435,17 +435,6 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _phone_text(value: str | None) -> str:
-    """A stored E.164 number as its owner writes it (``+33545824351`` → ``05 45 82 43 51``)."""
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
 def template_fields(
     campaign: Mapping[str, Any], structure: Mapping[str, Any], destinataire: str | None = None
 ) -> dict[str, str]:
@@ -453,7 +442,7 @@ def template_fields(
     values = {name: _text(structure.get(name)) for name in (
         "nom", "commune", "code_postal", "adresse", "site_web", "contact_nom",
     )}
-    values["telephone"] = _phone_text(structure.get("telephone"))
+    values["telephone"] = phone_display(structure.get("telephone"))
     values["courriel"] = destinataire or _text(mail_address(structure))
     values["campagne"] = _text(campaign.get("nom"))
     values["date_debut"] = _text(campaign.get("date_debut"))

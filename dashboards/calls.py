@@ -27,6 +27,7 @@ import duckdb
 
 from collect.calls import Case, load_cases
 from models.dispositions import AAPOR_GROUPS, CODE_LABELS, OUTCOME_RULES
+from models.normalize import phone_display
 from sync.excel_csv import excel_csv_bytes
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -274,7 +275,7 @@ def late_callbacks(
         assert asked is not None and case.summary.last_outcome is not None
         local, paris = callback_times(asked, case.timezone)
         rows.append({
-            "Structure": case.nom, "Commune": case.commune, "Téléphone": case.telephone,
+            "Structure": case.nom, "Commune": case.commune, "Téléphone": phone_display(case.telephone),
             "Enquêteur": case.surveyor or NOBODY, "Issue": OUTCOME_RULES[case.summary.last_outcome].label,
             "Heure demandée (heure locale)": local, "Heure demandée (Paris)": paris, "Retard": delay_text(now - asked),
         })
@@ -318,7 +319,7 @@ def non_respondents(
     )
     return [
         {
-            "Structure": c.nom, "Commune": c.commune, "Téléphone": c.telephone, "Enquêteur": c.surveyor or NOBODY,
+            "Structure": c.nom, "Commune": c.commune, "Téléphone": phone_display(c.telephone), "Enquêteur": c.surveyor or NOBODY,
             "Tentatives": c.summary.count, "Dernier appel (Paris)": paris_text(c.summary.last_at),
             "Dernière issue": OUTCOME_RULES[c.summary.last_outcome].label if c.summary.last_outcome else None,
             "Code AAPOR": c.disposition.code, "Disposition": c.disposition.label, "Cas clos": c.disposition.final,

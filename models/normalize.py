@@ -403,6 +403,25 @@ def _split_run(run: str) -> list[str]:
     return [run]
 
 
+# Regions inside the French national numbering plan: their numbers are dialled « 0… » from France.
+_FRENCH_PLAN_REGIONS = frozenset({"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF"})
+
+
+def phone_display(value: str | None) -> str:
+    """A stored E.164 number as people dial it from France: « 05 45 82 43 51 », « 0590 82 12 34 »;
+    Nouvelle-Calédonie, Polynésie, Wallis-et-Futuna keep their country code (« +687 20.35.00 »)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    national = phonenumbers.region_code_for_number(number) in _FRENCH_PLAN_REGIONS
+    return phonenumbers.format_number(
+        number, phonenumbers.PhoneNumberFormat.NATIONAL if national else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+
+
 def split_phones(value: object) -> list[str]:
     """Find every phone number written in a cell, e.g. ``"05 90 12 34 56 / 06 90 12 34 56"`` → two."""
     text = clean_text(value)

@@ -27,6 +27,7 @@ from collect.calls import (
 from collect.surveys import get_campaign
 from dashboards.calls import callback_times
 from models.dispositions import OUTCOME_RULES, may_leave_message
+from models.normalize import phone_display
 from models.store import utc_now
 from pages.shared import (
     choose_campaign,
@@ -84,7 +85,7 @@ def _queue_table(items, viewer: ZoneInfo) -> pd.DataFrame:
             "Motif": item.reason,
             "Structure": item.case.nom,
             "Commune": item.case.commune,
-            "Téléphone": item.case.telephone,
+            "Téléphone": phone_display(item.case.telephone),
             "Heure locale": f"{item.local_time} ({item.case.timezone})",
             "Tentatives": item.case.summary.count,
             "Dernière issue": OUTCOME_RULES[item.case.summary.last_outcome].label if item.case.summary.last_outcome else "",
@@ -123,7 +124,7 @@ def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) 
     now = utc_now()
     with st.container(border=True):
         st.subheader(f"Appel : {case.nom}")
-        phone = f"[{case.telephone}](tel:{case.telephone.replace(' ', '')})" if case.telephone else "pas de téléphone"
+        phone = f"[{phone_display(case.telephone)}](tel:{case.telephone})" if case.telephone else "pas de téléphone"
         there = now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
         here = now.astimezone(viewer).strftime("%H:%M")
         st.markdown(f"{case.commune or ''} · {phone} · il est **{there}** sur place ({zone}), {here} pour vous")
@@ -223,7 +224,7 @@ st.subheader("Rappels et rendez-vous à venir")
 if coming:
     st.dataframe(pd.DataFrame([
         {"Rappel": _when(c.next_at, c.timezone, viewer), "Structure": c.nom, "Commune": c.commune,
-         "Téléphone": c.telephone, "Issue": OUTCOME_RULES[c.summary.last_outcome].label}
+         "Téléphone": phone_display(c.telephone), "Issue": OUTCOME_RULES[c.summary.last_outcome].label}
         for c in coming
     ]), hide_index=True)
 else:

@@ -14,7 +14,7 @@ import streamlit as st
 from collect.surveys import get_campaign
 from dashboards.calls import TABLES, campaign_report, table_columns, table_csv
 from models.store import utc_now
-from pages.shared import choose_campaign, count_text, get_store, page_setup, paris_time
+from pages.shared import blank_missing, choose_campaign, count_text, get_store, page_setup, paris_time
 
 CAMPAIGN = "coordination.campagne"
 
@@ -25,7 +25,7 @@ def _table(name: str, rows: list[dict], *, empty: str) -> None:
     if not rows:
         st.caption(empty)
         return
-    st.dataframe(pd.DataFrame(rows, columns=table_columns(name)), hide_index=True)
+    st.dataframe(blank_missing(pd.DataFrame(rows, columns=table_columns(name))), hide_index=True)
     st.download_button(
         f"Télécharger ({count_text(len(rows), 'ligne')}, CSV pour Excel)", table_csv(name, rows),
         file_name=f"{spec.file_stem}.csv", mime="text/csv", key=f"coordination.csv.{name}", icon=":material/download:",

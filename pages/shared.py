@@ -226,6 +226,13 @@ def choose_campaign(store: Store, key: str) -> str:
     return st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=key)
 
 
+def blank_missing(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with missing texts as empty cells (Streamlit would write « None »); number
+    columns keep their type, so they stay numbers (right-aligned, sortable)."""
+    texts = [name for name in table.columns if table[name].dtype == object]
+    return table.fillna({name: "" for name in texts})
+
+
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """A table as a CSV French spreadsheets open as-is: ``;``-separated, UTF-8 with BOM, and no
     cell Excel could run as a formula (``sync.excel_csv``). Missing values are empty cells."""

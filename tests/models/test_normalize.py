@@ -909,3 +909,21 @@ def test_coordinates_look_up_the_departement_bounds_when_none_are_given(monkeypa
     with pytest.raises(InvalidValue, match="hors du département 16"):
         normalize_coordinates(48.85, 2.35, departement="16")
     assert asked == ["16", "16"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+33545824351", "05 45 82 43 51"),  # metropolitan France
+        ("+590590821234", "0590 82 12 34"),  # Guadeloupe: dialled like a French number
+        ("+262262401234", "0262 40 12 34"),  # La Réunion
+        ("+687203500", "+687 20.35.00"),  # Nouvelle-Calédonie: its own country code, its own grouping
+        ("+68940123456", "+689 40 12 34 56"),  # Polynésie française
+        (None, ""),
+        ("pas un numéro", "pas un numéro"),
+    ],
+)
+def test_a_stored_number_is_shown_as_dialled_from_france(stored, shown):
+    from models.normalize import phone_display
+
+    assert phone_display(stored) == shown
