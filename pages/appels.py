@@ -55,6 +55,7 @@ CALLBACK_DAY = "appels.rappel_jour"
 CALLBACK_TIME = "appels.rappel_heure"
 NOTE = "appels.note"
 FLASH = "appels.message"
+LAST_CALL = "appels.dernier_appel"  # French line telling the last call logged in this session
 
 
 
@@ -96,7 +97,7 @@ def _queue_table(items, viewer: ZoneInfo) -> pd.DataFrame:
                 "Rappel demandé"])
 
 
-def _log_call(campaign_id: str, structure_id: str, surveyor: str, zone: str) -> None:
+def _log_call(campaign_id: str, structure_id: str, name: str, surveyor: str, zone: str) -> None:
     """Widget callback of « Enregistrer l'appel »: one transaction, the outcome kept for the next draw."""
     outcome = st.session_state[OUTCOME]
     callback_at = None
@@ -117,6 +118,8 @@ def _log_call(campaign_id: str, structure_id: str, surveyor: str, zone: str) -> 
     if done:
         for key in (CURRENT, NOTE, OUTCOME, CALLBACK_DAY, CALLBACK_TIME):
             st.session_state.pop(key, None)
+        # Kept until the next call (the flash above is shown once): the surveyor always sees what was logged.
+        st.session_state[LAST_CALL] = f"Dernier appel enregistré : {name} — {label}, à {utc_now().astimezone(viewer_zone()):%H:%M}."
 
 
 def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) -> None:
@@ -163,7 +166,7 @@ def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) 
         st.text_area("Note (facultatif)", key=NOTE, height=68)
         left, right = st.columns([1, 1])
         left.button("Enregistrer l'appel", type="primary", icon=":material/save:", key="appels.enregistrer",
-                    on_click=_log_call, args=(campaign_id, case.structure_id, surveyor, zone))
+                    on_click=_log_call, args=(campaign_id, case.structure_id, case.nom, surveyor, zone))
         if right.button("Fermer sans enregistrer", key="appels.fermer"):
             st.session_state.pop(CURRENT, None)
             st.rerun()
@@ -197,6 +200,8 @@ first.metric("À appeler maintenant", len(queue))
 second.metric("Rappels à venir", len(coming))
 third.metric("Structures en cours", len(open_cases), help=f"{count_text(len(mine), 'structure attribuée', 'structures attribuées')}")
 
+if st.session_state.get(LAST_CALL):
+    st.caption(st.session_state[LAST_CALL])
 by_id = {c.structure_id: c for c in mine}
 current = st.session_state.get(CURRENT)
 if current in by_id:

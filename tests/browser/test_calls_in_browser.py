@@ -84,8 +84,8 @@ def test_a_call_from_the_queue_opens_the_questionnaire_then_its_outcome_is_logge
             page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
             expect(page.get_by_role("heading", name=f"Appel : {names[0]}")).to_be_visible()
             page.get_by_role("button", name="Enregistrer l'appel").click()  # « Pas de réponse » by default
-            expect(page.get_by_text("Appel enregistré : Pas de réponse.")).to_be_visible()
             expect(page.get_by_test_id("stMetricValue").first).to_have_text("2")
+            expect(page.get_by_text(f"Dernier appel enregistré : {names[0]} — Pas de réponse")).to_be_visible()
             browser.close()
     finally:
         stop_streamlit(server)

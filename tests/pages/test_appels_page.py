@@ -230,6 +230,10 @@ def test_logging_no_answer_writes_one_attempt_and_the_structure_leaves_the_queue
     _save(page)
 
     assert "Appel enregistré : Pas de réponse." in texts_of(page.success)
+    page.run()  # the flash is shown once; the last call logged stays in view
+    assert "Appel enregistré : Pas de réponse." not in texts_of(page.success)
+    assert any(text.startswith("Dernier appel enregistré : ") and " — Pas de réponse, à " in text
+               for text in texts_of(page.caption))
     assert len(_attempts(store, campaign)) == before + 1
     (attempt,) = _attempts(store, campaign, structure)
     assert attempt["surveyor"] == DEVICE and attempt["updated_by"] == DEVICE
