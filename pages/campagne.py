@@ -18,6 +18,7 @@ from collect.calls import (
     configure_campaign,
     load_cases,
     plan_balanced_assignment,
+    remove_targets,
     target_by_filters,
     unassign,
 )
@@ -145,6 +146,17 @@ def _assign_by_hand(campaign_id: str) -> None:
     st.session_state.pop(f"{MANUAL}.{campaign_id}", None)
 
 
+def _remove_targets(campaign_id: str) -> None:
+    ids = st.session_state.get(f"{MANUAL}.{campaign_id}") or []
+    if not ids:
+        st.session_state[FLASH] = ("error", "Choisissez les structures à retirer de la campagne.")
+        return
+    run_action(FLASH, lambda con: remove_targets(con, campaign_id, ids, by=current_user()),
+               f"{count_text(len(ids), 'structure retirée', 'structures retirées')} de la campagne"
+               " (leurs appels restent dans l'historique).")
+    st.session_state.pop(f"{MANUAL}.{campaign_id}", None)
+
+
 # -- the page --------------------------------------------------------------------------------------
 
 page_setup()
@@ -246,9 +258,11 @@ if planned and planned[0] == campaign_id:
         st.button("Appliquer cette répartition", type="primary", on_click=_apply_plan, args=(campaign_id,),
                   key="campagne.appliquer")
 
-with st.expander("Attribuer à la main", icon=":material/person_add:"):
+with st.expander("Attribuer ou retirer à la main", icon=":material/person_add:"):
     labels = {c.structure_id: f"{c.nom} — {c.commune or '?'} ({c.surveyor or 'non attribuée'})" for c in cases}
     st.multiselect("Structures", list(labels), format_func=labels.__getitem__, key=f"{MANUAL}.{campaign_id}")
     st.selectbox("À", [*surveyors, NOBODY], key=f"{MANUAL_TO}.{campaign_id}", accept_new_options=True,
                  help="Choisissez une personne, tapez un nouveau nom, ou « (personne) » pour retirer l'attribution.")
-    st.button("Attribuer", on_click=_assign_by_hand, args=(campaign_id,), key="campagne.attribuer")
+    left, right = st.columns(2)
+    left.button("Attribuer", on_click=_assign_by_hand, args=(campaign_id,), key="campagne.attribuer")
+    right.button("Retirer de la campagne", on_click=_remove_targets, args=(campaign_id,), key="campagne.retirer")

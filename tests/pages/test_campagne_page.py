@@ -103,3 +103,23 @@ def test_a_saved_filter_of_the_structures_page_targets_a_campaign(app: AppTest, 
     with ui_store.connect() as con:
         cases = load_cases(con, find_campaign(con, "Nouméa seulement")["id"])
     assert cases and all("nouméa" in (c.commune or "").lower() or "nouméa" in (c.nom or "").lower() for c in cases)
+
+
+def test_structures_are_assigned_by_hand_or_taken_out_of_the_campaign(app: AppTest, ui_store: Store):
+    _open(app)
+    with ui_store.connect() as con:
+        demo = find_campaign(con, "Diagnostic 2026 (démonstration)")["id"]
+        open_cases = [c for c in load_cases(con, demo) if not c.disposition.final]
+    first, second = open_cases[0].structure_id, open_cases[1].structure_id
+    app.multiselect(key=f"campagne.manuelle.{demo}").select(first)
+    app.selectbox(key=f"campagne.manuelle_vers.{demo}").select("enqueteur-2")
+    find_button(app, "Attribuer").click().run()
+    assert app.success[0].value == "1 structure attribuée à enqueteur-2."
+    app.multiselect(key=f"campagne.manuelle.{demo}").select(second)
+    find_button(app, "Retirer de la campagne").click().run()
+    assert app.success[0].value.startswith("1 structure retirée de la campagne")
+    with ui_store.connect() as con:
+        cases = {c.structure_id: c for c in load_cases(con, demo)}
+        kept_calls = con.execute("SELECT count(*) FROM call_attempts WHERE structure_id = ?", [second]).fetchone()[0]
+    assert cases[first].surveyor == "enqueteur-2" and second not in cases
+    assert kept_calls == open_cases[1].summary.count  # its calls stay in the history
