@@ -43,6 +43,7 @@ from models.dispositions import (
 )
 from models.ids import new_id
 from models.registry import DEPARTEMENT_SQL
+from models.runtime import collector_paused
 from models.saved_filters import StructureFilter, structure_ids_matching
 from models.store import fetch_dicts, utc_now
 
@@ -410,17 +411,17 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str, *, due_at: date
     }
     zones: dict[str | None, str] = {}
     cases = []
-    for structure_id, nom, commune, telephone, horaires, dep, surveyor, *summary_row in con.execute(
-        _CASES_SQL, parameters
-    ).fetchall():
-        summary = _NEVER_CALLED if summary_row[0] is None else _summary(summary_row)
-        if dep not in zones:
-            zones[dep] = timezone_for_departement(dep)
-        disposition = disposition_of(summary, max_attempts=max_attempts)
-        cases.append(Case(
-            structure_id, nom, commune, telephone, horaires, dep, zones[dep], surveyor, summary,
-            disposition, next_call_at(summary, max_attempts=max_attempts, disposition=disposition),
-        ))
+    with collector_paused():
+        rows = con.execute(_CASES_SQL, parameters).fetchall()
+        for structure_id, nom, commune, telephone, horaires, dep, surveyor, *summary_row in rows:
+            summary = _NEVER_CALLED if summary_row[0] is None else _summary(summary_row)
+            if dep not in zones:
+                zones[dep] = timezone_for_departement(dep)
+            disposition = disposition_of(summary, max_attempts=max_attempts)
+            cases.append(Case(
+                structure_id, nom, commune, telephone, horaires, dep, zones[dep], surveyor, summary,
+                disposition, next_call_at(summary, max_attempts=max_attempts, disposition=disposition),
+            ))
     return cases
 
 
@@ -460,7 +461,11 @@ def campaign_queues(
     con: duckdb.DuckDBPyConnection, campaign_id: str, *, now: datetime | None = None
 ) -> dict[str, list[QueueItem]]:
     """Every surveyor's queue of a campaign, computed in one pass over its cases."""
-    now = now or utc_now()
+    with collector_paused():  # thousands of cases and queue items built at once
+        return _campaign_queues(con, campaign_id, now or utc_now())
+
+
+def _campaign_queues(con: duckdb.DuckDBPyConnection, campaign_id: str, now: datetime) -> dict[str, list[QueueItem]]:
     campaign = get_campaign(con, campaign_id)
     calling_hours = campaign["heures_appel"] or "Mo-Fr 09:00-18:00"
     ranked: dict[str, list[tuple[int, str, QueueItem]]] = defaultdict(list)

@@ -19,13 +19,11 @@ import, so an edit made in Maillage meanwhile is not overwritten by stale file v
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -44,6 +42,7 @@ from models.duplicates import DuplicatePair, record_duplicate_candidates
 from models.errors import ImportRejected, InvalidValue
 from models.ids import new_id
 from models.issues import Issue
+from models.runtime import collector_paused
 from models.registry import StructureWrite, insert_structures, replace_structures, structure_from_row
 from models.standard import standard_v1
 from models.store import Store, fetch_dicts, utc_now
@@ -709,23 +708,6 @@ def _is_uuid(text: str | None) -> bool:
 # -- the import ----------------------------------------------------------------------------------
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector during a bulk step.
-
-    Preparing 20 000 lines allocates millions of short-lived objects while the COG's tens of
-    thousands stay alive; each automatic collection walks them all (about a fifth of the import's
-    time). Reference counting still frees everything; cycles are collected once at the end.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def import_file(
     store: Store,
     path: str | Path,
@@ -781,7 +763,7 @@ def import_table(
     :param progress: called as ``progress(done, total)`` while lines are prepared and written.
     Returns an ``ImportReport``; raises ``NotATable`` (via the readers) or ``InvalidMapping``.
     """
-    with _collector_paused():
+    with collector_paused():
         return _import_table(store, table, mapping=mapping, dry_run=dry_run, all_or_nothing=all_or_nothing,
                              by=by, progress=progress, today=today)
 
