@@ -526,5 +526,25 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, send: 
         raise _fail(error) from None
 
 
+# -- developer tools -----------------------------------------------------------------------------
+
+
+@main.group()
+def dev() -> None:
+    """Outils de développement (sans compte Google)."""
+
+
+@dev.command(name="sheets-emulator")
+@click.option("--port", type=int, default=8765, show_default=True, help="Port d'écoute (0 : un port libre).")
+@click.option("--titre", default="Maillage (émulateur)", show_default=True, help="Titre du classeur de démonstration.")
+@click.option("--id", "spreadsheet_id", default="maillage-demo", show_default=True,
+              help="Identifiant du classeur de démonstration.")
+def dev_sheets_emulator(port: int, titre: str, spreadsheet_id: str) -> None:
+    """Lancer un émulateur local de l'API Google Sheets (Ctrl-C pour arrêter)."""
+    from sync.sheets_emulator import main as emulator_main
+
+    sys.exit(emulator_main(["--port", str(port), "--titre", titre, "--id", spreadsheet_id]))
+
+
 if __name__ == "__main__":
     main()

@@ -237,3 +237,36 @@ def test_an_export_writes_eml_files_and_a_csv_and_a_missing_secrets_file_is_expl
     assert "relances.csv" in names and sum(name.endswith(".eml") for name in names) == len(names) - 1
     missing = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--envoyer", "--secrets", str(tmp_path / "absent.toml"))
     assert missing.exit_code == 1 and "introuvable" in missing.output and "[smtp]" in missing.output
+
+
+def test_the_sheets_emulator_starts_by_hand_and_answers_like_google(tmp_path):
+    """`maillage dev sheets-emulator`: a newcomer sees the Sheets API without a Google account."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.mail_server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "dev", "sheets-emulator", "--port", str(port)],
+                            cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.PIPE, text=True)
+    try:
+        ready = proc.stdout.readline()
+        assert ready.startswith("Émulateur Google Sheets prêt : http://127.0.0.1:")
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/v4/spreadsheets/maillage-demo", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert answer.status_code == 200 and answer.json()["spreadsheetId"] == "maillage-demo"
+        missing = requests.get(f"http://127.0.0.1:{port}/v4/spreadsheets/absent", timeout=2)
+        assert missing.status_code == 404 and missing.json()["error"]["status"] == "NOT_FOUND"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
