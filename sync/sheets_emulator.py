@@ -4,7 +4,7 @@ Why: the two-way Google Sheets sync must be tested against gspread's real client
 real wire formats, offline, and a newcomer must be able to watch a sync work without a Google
 account. ``SheetsEmulator`` keeps spreadsheets in memory and answers the endpoints the sync uses
 with Google's JSON shapes and error envelopes; ``tests/sync/test_sheets_emulator.py`` replays
-gspread's recorded exchanges (``shared/reference/gspread-cassettes``) against it.
+gspread's recorded exchanges (``tests/fixtures/gspread-cassettes``) against it.
 
 In a test::
 

@@ -14,7 +14,7 @@ import requests
 
 from sync.sheets_emulator import SheetsEmulator, parse_a1, user_entered_cell
 
-CASSETTES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "gspread-cassettes"
+CASSETTES = Path(__file__).resolve().parents[1] / "fixtures" / "gspread-cassettes"  # copied, see its SOURCES.md
 CASSETTE_FILES = sorted(CASSETTES.glob("*.json")) if CASSETTES.is_dir() else []
 ID_KEYS = ("spreadsheetId", "id", "sheetId", "metadataId")
 # Keys whose recorded value the emulator must reproduce exactly (ids mapped), beyond the shape.
@@ -141,7 +141,10 @@ def replay(emulator: SheetsEmulator, cassette: Path) -> tuple[list[str], int]:
     return problems, sent
 
 
-@pytest.mark.skipif(not CASSETTE_FILES, reason=f"no recorded cassettes in {CASSETTES}")
+def test_the_ten_recorded_cassettes_are_in_the_repository() -> None:
+    assert len(CASSETTE_FILES) == 10, CASSETTES
+
+
 @pytest.mark.parametrize("cassette", CASSETTE_FILES, ids=[path.stem for path in CASSETTE_FILES])
 def test_recorded_exchanges_replay_with_the_same_answers(emulator: SheetsEmulator, cassette: Path) -> None:
     problems, sent = replay(emulator, cassette)
@@ -150,8 +153,6 @@ def test_recorded_exchanges_replay_with_the_same_answers(emulator: SheetsEmulato
 
 
 def test_replay_follows_the_first_recording_only() -> None:
-    if not CASSETTE_FILES:
-        pytest.skip(f"no recorded cassettes in {CASSETTES}")
     cassette = CASSETTES / "CellTest.test_numeric_value.json"
     interactions = json.loads(cassette.read_text(encoding="utf-8"))["interactions"]
     kept = first_recording(interactions)
