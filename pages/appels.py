@@ -178,7 +178,7 @@ page_setup()
 st.title("Mes appels")
 store = get_store()
 show_flash(FLASH)
-campaign_id = choose_campaign(store, CAMPAIGN)
+campaign_id = choose_campaign(store, CAMPAIGN)["id"]
 surveyor = _choose_surveyor(store, campaign_id)
 viewer = viewer_zone()
 now = utc_now()

@@ -181,7 +181,7 @@ with st.expander("Nouvelle campagne", expanded=not campaigns, icon=":material/ad
 if not campaigns:
     st.stop()
 
-campaign_id = choose_campaign(store, CAMPAIGN)
+campaign_id = choose_campaign(store, CAMPAIGN)["id"]
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
     cases = load_cases(con, campaign_id)

@@ -35,7 +35,7 @@ def _table(name: str, rows: list[dict], *, empty: str) -> None:
 page_setup()
 st.title("Suivi de campagne")
 store = get_store()
-campaign_id = choose_campaign(store, CAMPAIGN)
+campaign_id = choose_campaign(store, CAMPAIGN)["id"]
 now = utc_now()
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)

@@ -240,7 +240,7 @@ st.title("Relances")
 store = get_store()
 show_flash(FLASH)
 
-campaign_id = choose_campaign(store, CAMPAIGN)
+campaign_id = choose_campaign(store, CAMPAIGN)["id"]
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
     objet, corps = relance_template(con, campaign_id)

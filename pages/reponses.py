@@ -26,7 +26,6 @@ from collect.surveys import (
     delete_draft,
     get_questionnaire,
     get_response,
-    list_campaigns,
     list_drafts,
     list_responses,
     open_correction,
@@ -34,6 +33,7 @@ from collect.surveys import (
 from models.errors import MaillageError
 from pages.shared import (
     PARIS,
+    choose_campaign,
     count_text,
     current_user,
     get_store,
@@ -134,20 +134,6 @@ def _correct(response: dict[str, Any]) -> None:
 
 
 # -- the campaign -----------------------------------------------------------------------------------
-
-
-def _choose_campaign(campaigns: list[dict[str, Any]]) -> dict[str, Any]:
-    by_id = {c["id"]: c for c in campaigns}
-    if st.session_state.get(CAMPAIGN) not in by_id:
-        st.session_state[CAMPAIGN] = campaigns[0]["id"]  # the most recent
-    chosen = st.selectbox(
-        "Campagne",
-        list(by_id),
-        format_func=lambda cid: f"{by_id[cid]['nom']} (questionnaire v{by_id[cid]['questionnaire_version']})",
-        key=CAMPAIGN,
-        on_change=_campaign_changed,
-    )
-    return by_id[chosen]
 
 
 def _metrics(latest: list[dict[str, Any]], drafts: list[dict[str, Any]]) -> None:
@@ -387,14 +373,7 @@ st.title("Réponses")
 show_flash(FLASH)
 
 store = get_store()
-with store.connect() as con:
-    campaigns = list_campaigns(con)
-if not campaigns:
-    st.info("Aucune campagne d'enquête pour l'instant : les réponses et les brouillons apparaîtront ici "
-            "dès qu'une campagne aura commencé.")
-    st.stop()
-
-campaign = _choose_campaign(campaigns)
+campaign = choose_campaign(store, CAMPAIGN, on_change=_campaign_changed, with_version=True)
 include_revisions = bool(st.session_state.get(ALL_REVISIONS, False))
 with store.connect() as con:
     all_responses = list_responses(con, campaign_id=campaign["id"], latest_only=False)

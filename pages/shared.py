@@ -209,9 +209,12 @@ def show_flash(flash_key: str) -> None:
         {"success": st.success, "warning": st.warning}.get(kind, st.error)(text)
 
 
-def choose_campaign(store: Store, key: str) -> str:
-    """The campaign chooser of the campaign pages (newest first); with no campaign, a French note
-    and the page stops."""
+def choose_campaign(
+    store: Store, key: str, *, on_change: Callable[[], None] | None = None, with_version: bool = False
+) -> dict[str, Any]:
+    """The campaign chooser of the campaign pages (newest first; ``with_version`` adds the
+    questionnaire version to each name): the chosen campaign's row of ``list_campaigns``; with no
+    campaign, a French note and the page stops."""
     from collect.surveys import list_campaigns
 
     with store.connect() as con:
@@ -220,10 +223,15 @@ def choose_campaign(store: Store, key: str) -> str:
         st.info("Aucune campagne : créez-en une sur la page « Préparer la campagne » (la démonstration en crée une"
                 " au premier démarrage).")
         st.stop()
-    names = {c["id"]: c["nom"] for c in campaigns}
-    if st.session_state.get(key) not in names:
+    by_id = {c["id"]: c for c in campaigns}
+    if st.session_state.get(key) not in by_id:
         st.session_state[key] = campaigns[0]["id"]
-    return st.selectbox("Campagne", list(names), format_func=names.__getitem__, key=key)
+    chosen = st.selectbox(
+        "Campagne", list(by_id), key=key, on_change=on_change,
+        format_func=lambda cid: by_id[cid]["nom"] + (
+            f" (questionnaire v{by_id[cid]['questionnaire_version']})" if with_version else ""),
+    )
+    return by_id[chosen]
 
 
 def blank_missing(table: pd.DataFrame) -> pd.DataFrame:
