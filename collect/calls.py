@@ -31,6 +31,7 @@ from collect.surveys import SurveyError, get_campaign
 from models.audit import record_audit
 from models.cog import timezone_for_departement
 from models.dispositions import (
+    CALLBACK_OUTCOMES,
     MAX_ANSWERING_MACHINE_MESSAGES,
     OUTCOME_RULES,
     SPACING_GROWTH,
@@ -256,7 +257,7 @@ def log_attempt(
     at = at or utc_now()
     if at.tzinfo is None or (callback_at is not None and callback_at.tzinfo is None):
         raise CallError("Les heures d'appel et de rappel doivent porter leur fuseau horaire.")
-    if outcome in ("rappel", "rendez_vous"):
+    if outcome in CALLBACK_OUTCOMES:
         if callback_at is None:
             raise CallError("Un rappel ou un rendez-vous demande sa date et son heure.")
         if callback_at <= at:
@@ -372,7 +373,7 @@ _CASES_SQL = (
     "  WHERE t.campaign_id = $campaign AND t.deleted_at IS NULL AND s.deleted_at IS NULL)"
     " SELECT * FROM cases WHERE $due_at::TIMESTAMP IS NULL OR (surveyor IS NOT NULL AND (n IS NULL OR ("
     "  NOT has_complete AND last_closing IS NULL AND n < $max_attempts"
-    "  AND CASE WHEN last_outcome IN ('rappel', 'rendez_vous') AND last_callback IS NOT NULL THEN last_callback"
+    "  AND CASE WHEN list_contains($callbacks, last_outcome) AND last_callback IS NOT NULL THEN last_callback"
     "   ELSE last_at + to_microseconds((list_extract($retry, list_position($names, last_outcome))"
     "    * 1000000 * (1 + $growth * (n - 1)))::BIGINT) END <= $due_at::TIMESTAMP)))"
 )
@@ -408,6 +409,7 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str, *, due_at: date
     parameters = _rule_parameters(campaign_id) | {
         "due_at": due_at.astimezone(UTC).replace(tzinfo=None) if due_at else None,
         "max_attempts": max_attempts, "retry": _RETRY_SECONDS, "growth": SPACING_GROWTH,
+        "callbacks": list(CALLBACK_OUTCOMES),
     }
     zones: dict[str | None, str] = {}
     cases = []
@@ -471,16 +473,14 @@ def _campaign_queues(con: duckdb.DuckDBPyConnection, campaign_id: str, now: date
     ranked: dict[str, list[tuple[int, str, QueueItem]]] = defaultdict(list)
     open_zones: dict[str, bool] = {}
     local_times: dict[str, str] = {}
-    for case in load_cases(con, campaign_id, due_at=now):
-        if case.surveyor is None or case.disposition.final:
-            continue
+    for case in load_cases(con, campaign_id, due_at=now):  # assigned, open, never called or due
         if case.summary.count == 0:
             priority, sort_key = 1, (case.nom or "")
-        elif case.next_at is not None and case.next_at <= now:
-            priority = 0 if case.summary.last_outcome in ("rappel", "rendez_vous") else 2
-            sort_key = case.next_at.isoformat()
         else:
-            continue
+            assert case.next_at is not None
+            priority = 0 if case.summary.last_outcome in CALLBACK_OUTCOMES else 2
+            sort_key = case.next_at.isoformat()
+        assert case.surveyor is not None
         if case.timezone not in open_zones:  # the calling hours depend only on the zone: once per zone
             open_zones[case.timezone] = open_at(calling_hours, now, case.timezone)
             local_times[case.timezone] = now.astimezone(ZoneInfo(case.timezone)).strftime("%H:%M")

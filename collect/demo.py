@@ -19,7 +19,7 @@ import duckdb
 from collect.imports import ImportReport, import_file
 from collect.questionnaire import default_questionnaire
 from collect.surveys import create_campaign, open_draft, publish_questionnaire, save_answer, submit_in_transaction
-from models.dispositions import MAX_ANSWERING_MACHINE_MESSAGES, OUTCOME_RULES
+from models.dispositions import CALLBACK_OUTCOMES, MAX_ANSWERING_MACHINE_MESSAGES, OUTCOME_RULES
 from models.registry import find_structures
 from models.store import Store, fetch_dicts, utc_now
 
@@ -259,7 +259,7 @@ def load_demo_calls(
                 if messages > MAX_ANSWERING_MACHINE_MESSAGES:
                     outcome = "repondeur_sans_message"
             callback = None
-            if outcome in ("rappel", "rendez_vous"):
+            if outcome in CALLBACK_OUTCOMES:
                 zone = ZoneInfo(case.timezone)
                 day = at.astimezone(zone).date() + timedelta(days=rng.randint(1, 7))
                 callback = datetime.combine(day, time(rng.choice([9, 10, 14, 16])), tzinfo=zone)

@@ -61,7 +61,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from collect.calls import Case, load_cases
 from collect.surveys import SurveyError, get_campaign
 from models.audit import record_audit
-from models.dispositions import OUTCOME_RULES
+from models.dispositions import CALLBACK_OUTCOMES, OUTCOME_RULES
 from models.errors import InvalidValue, StructureNotFound
 from models.ids import new_id
 from models.normalize import normalize_email, phone_display
@@ -283,7 +283,7 @@ def _matches(target: _Target, rule: RelanceRule, now: datetime) -> list[tuple[st
         matched.append(("sans_contact", f"jamais jointe après {summary.count} tentative(s)"))
     if "partielle" in rule.regles and summary.has_partial and not summary.has_complete:
         matched.append(("partielle", "questionnaire commencé, pas terminé"))
-    if ("promesse" in rule.regles and summary.last_outcome in ("rappel", "rendez_vous")
+    if ("promesse" in rule.regles and summary.last_outcome in CALLBACK_OUTCOMES
             and summary.last_callback is not None and summary.last_callback <= now):
         when = summary.last_callback.astimezone(ZoneInfo(target.case.timezone))
         what = "rendez-vous" if summary.last_outcome == "rendez_vous" else "rappel"

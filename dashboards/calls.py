@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from collect.calls import Case, load_cases
-from models.dispositions import AAPOR_GROUPS, CODE_LABELS, OUTCOME_RULES
+from models.dispositions import AAPOR_GROUPS, CALLBACK_OUTCOMES, CODE_LABELS, OUTCOME_RULES
 from models.normalize import phone_display
 from sync.excel_csv import excel_csv_bytes
 
@@ -35,7 +35,6 @@ _WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")  # datetime
 
 UNASSIGNED = "Non attribuées"  # the surveyor table's row of targets nobody has
 NOBODY = "Non attribuée"  # the « Enquêteur » cell of a structure nobody has
-CALLBACK_OUTCOMES = ("rappel", "rendez_vous")
 SENT_RELANCE_STATUSES = ("envoyee", "exportee")  # a relance that left (by mail or in an export)
 RECENT_DAYS = 7
 

@@ -116,6 +116,8 @@ AAPOR_GROUPS: dict[str, str] = {
     "3.11": "UH", "3.12": "UH", "3.13": "UH", "3.90": "UO", "4.31": "NE", "4.41": "NE", "4.90": "NE",
 }
 
+# Outcomes that set a time to call again (``callback_at``): the case is due at that time.
+CALLBACK_OUTCOMES: tuple[str, ...] = ("rappel", "rendez_vous")
 # Answering-machine messages left on one structure, at most; later machines leave none.
 MAX_ANSWERING_MACHINE_MESSAGES = 2
 # Each further attempt waits longer: the rule's delay × (1 + SPACING_GROWTH × (attempts - 1)).
@@ -215,7 +217,7 @@ def next_call_at(
     assert summary.last_outcome is not None and summary.last_at is not None
     rule = OUTCOME_RULES[summary.last_outcome]
     assert rule.retry_after is not None
-    if summary.last_outcome in ("rappel", "rendez_vous") and summary.last_callback is not None:
+    if summary.last_outcome in CALLBACK_OUTCOMES and summary.last_callback is not None:
         return summary.last_callback
     return summary.last_at + rule.retry_after * (1 + SPACING_GROWTH * (summary.count - 1))
 

@@ -26,7 +26,7 @@ from collect.calls import (
 )
 from collect.surveys import get_campaign
 from dashboards.calls import callback_times
-from models.dispositions import OUTCOME_RULES, may_leave_message
+from models.dispositions import CALLBACK_OUTCOMES, OUTCOME_RULES, may_leave_message
 from models.normalize import phone_display
 from models.store import utc_now
 from pages.shared import (
@@ -43,7 +43,6 @@ from pages.shared import (
 )
 
 SURVEY_PAGE = "pages/enquete.py"
-CALLBACK_OUTCOMES = ("rappel", "rendez_vous")
 
 # Session-state keys of this page.
 CAMPAIGN = "appels.campagne"
