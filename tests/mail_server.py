@@ -6,18 +6,13 @@ smtplib to this server, and the tests read what arrived.
 
 from __future__ import annotations
 
-import socket
 from collections import Counter
 from email import policy
 from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port
 
 
 class Mailbox:

@@ -248,7 +248,7 @@ def test_the_sheets_emulator_starts_by_hand_and_answers_like_google(tmp_path):
 
     import requests
 
-    from tests.mail_server import free_port
+    from tests.ports import free_port
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "cli", "dev", "sheets-emulator", "--port", str(port)],

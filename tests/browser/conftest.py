@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.ports import free_port
 
 # A loaded CI machine (2 cores, the rest of the suite beside) may take seconds to rerun a page.
 expect.set_options(timeout=30_000)
@@ -28,12 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
@@ -81,7 +76,7 @@ def streamlit_app(tmp_path):
     """Start the app on a fresh store (first start: the demo is loaded); yield its URL and store path."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium).")
-    port = _free_port()
+    port = free_port()
     db = tmp_path / "browser.duckdb"
     proc = start_streamlit(db, port)
     try:

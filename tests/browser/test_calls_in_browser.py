@@ -13,7 +13,9 @@ from collect.calls import add_targets, assign, configure_campaign
 from collect.surveys import create_campaign, latest_questionnaire
 from models.store import Store
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, start_streamlit, stop_streamlit
+from tests.ports import free_port
+
+from .conftest import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop_streamlit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -47,7 +49,7 @@ def test_a_call_from_the_queue_opens_the_questionnaire_then_its_outcome_is_logge
     db = tmp_path / "appels.duckdb"
     shutil.copy(demo_store_template, db)
     names = _campaign_for_the_browser_user(db)
-    port = _free_port()
+    port = free_port()
     server = start_streamlit(db, port)
     url = f"http://127.0.0.1:{port}"
     try:

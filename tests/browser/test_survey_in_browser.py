@@ -12,7 +12,9 @@ from playwright.sync_api import expect
 
 from models.store import Store
 
-from .conftest import CHROMIUM, _free_port, start_streamlit, stop_streamlit
+from tests.ports import free_port
+
+from .conftest import CHROMIUM, start_streamlit, stop_streamlit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -49,7 +51,7 @@ def test_typed_answers_survive_a_reload_and_a_killed_server_then_submit_once(tmp
     from .conftest import CHROMIUM_ARGS
 
     db = tmp_path / "enquete.duckdb"
-    port = _free_port()
+    port = free_port()
     server = start_streamlit(db, port)
     url = f"http://127.0.0.1:{port}"
     with sync_playwright() as playwright:

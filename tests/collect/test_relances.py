@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from tests.mail_server import Mailbox, free_port, start_server
+from tests.mail_server import Mailbox, start_server
+from tests.ports import free_port
 
 from collect.calls import add_targets, log_attempt
 from collect.questionnaire import default_questionnaire
