@@ -55,7 +55,6 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import duckdb
-import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from collect.calls import Case, load_cases
@@ -292,7 +291,8 @@ def _matches(target: _Target, rule: RelanceRule, now: datetime) -> list[tuple[st
     return matched
 
 
-def _campaign_limits(campaign: Mapping[str, Any]) -> tuple[int, int]:
+def campaign_limits(campaign: Mapping[str, Any]) -> tuple[int, int]:
+    """A campaign's days between two relances and its maximum count (the defaults when unset)."""
     delai = campaign.get("relance_delai_jours")
     maximum = campaign.get("relance_max")
     return (
@@ -321,7 +321,7 @@ def relance_candidates(
         ) from None
     now = _check_now(now)
     campaign = get_campaign(con, campaign_id)
-    delai_jours, max_relances = _campaign_limits(campaign)
+    delai_jours, max_relances = campaign_limits(campaign)
     selection = Selection()
     for target in sorted(_targets(con, campaign_id).values(), key=lambda t: (t.case.nom or "", t.case.structure_id)):
         case = target.case
@@ -613,7 +613,7 @@ def _prepare(
         raise RelanceError(f"Canal d'envoi inconnu : « {canal} » (smtp ou export).")
     now = _check_now(now)
     campaign = get_campaign(con, campaign_id)
-    delai_jours, max_relances = _campaign_limits(campaign)
+    delai_jours, max_relances = campaign_limits(campaign)
     targets = _targets(con, campaign_id)
     batch_id = new_id()
     created = utc_now()

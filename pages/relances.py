@@ -20,8 +20,6 @@ import streamlit as st
 
 from collect.calls import load_cases
 from collect.relances import (
-    DEFAULT_DELAI_JOURS,
-    DEFAULT_MAX_RELANCES,
     PLACEHOLDERS,
     RULE_LABELS,
     SECRETS_PATH,
@@ -31,6 +29,7 @@ from collect.relances import (
     add_opt_out,
     batch_rows,
     batch_zip_bytes,
+    campaign_limits,
     cancel_batch,
     list_opt_outs,
     prepare_batch,
@@ -245,8 +244,7 @@ with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
     objet, corps = relance_template(con, campaign_id)
     cases = load_cases(con, campaign_id)
-delai = DEFAULT_DELAI_JOURS if campaign["relance_delai_jours"] is None else int(campaign["relance_delai_jours"])
-maximum = DEFAULT_MAX_RELANCES if campaign["relance_max"] is None else int(campaign["relance_max"])
+delai, maximum = campaign_limits(campaign)
 
 # 1. The template and the limits.
 st.subheader("Modèle du message")
