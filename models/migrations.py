@@ -296,9 +296,98 @@ def _relances(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _sync(con: duckdb.DuckDBPyConnection) -> None:
+    """The Google Sheets hub: last synced values, conflicts, deletions seen in the sheet, runs and their steps."""
+    con.execute(
+        "CREATE TABLE sync_state ("  # one row per spreadsheet this store syncs with
+        " spreadsheet_id VARCHAR PRIMARY KEY,"
+        " modified_time VARCHAR,"  # Drive modifiedTime seen before the last complete read
+        " tab_ids JSON,"  # tab title -> sheetId, refreshed when a tab is missing
+        " clean BOOLEAN NOT NULL DEFAULT FALSE,"  # the last sync completed with nothing left to write
+        " last_sync_at TIMESTAMPTZ,"
+        " last_run_id VARCHAR,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL)"
+    )
+    con.execute(
+        "CREATE TABLE sync_base ("  # the last synced cell texts of each record (dlt-style explicit state)
+        " spreadsheet_id VARCHAR NOT NULL,"
+        " tab VARCHAR NOT NULL,"
+        " row_id VARCHAR NOT NULL,"
+        " cells JSON NOT NULL,"  # column -> canonical cell text agreed by store and sheet
+        " store_hash VARCHAR,"  # md5 of the store row when agreed (NULL: something left to write)
+        " sheet_hash VARCHAR,"  # md5 of the sheet row's texts when agreed
+        " synced_at TIMESTAMPTZ NOT NULL,"
+        " PRIMARY KEY (spreadsheet_id, tab, row_id))"
+    )
+    con.execute(
+        "CREATE TABLE sync_conflicts ("
+        " id VARCHAR PRIMARY KEY,"
+        " spreadsheet_id VARCHAR NOT NULL,"
+        " tab VARCHAR NOT NULL,"
+        " row_id VARCHAR NOT NULL,"
+        " colonne VARCHAR NOT NULL,"
+        " nature VARCHAR NOT NULL,"  # conflit | refusee (a person's edit of a read-only tab)
+        " valeur_base VARCHAR,"
+        " valeur_appareil VARCHAR,"
+        " appareil_par VARCHAR,"
+        " appareil_le TIMESTAMPTZ,"
+        " valeur_feuille VARCHAR,"
+        " feuille_par VARCHAR,"
+        " feuille_le TIMESTAMPTZ,"
+        " valeur_courante VARCHAR,"
+        " statut VARCHAR NOT NULL,"  # ouvert | resolu
+        " resolution VARCHAR,"  # feuille | appareil | autre
+        " valeur_retenue VARCHAR,"
+        " resolu_par VARCHAR,"
+        " resolu_le TIMESTAMPTZ,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute(
+        "CREATE TABLE sync_deletions ("  # rows a person deleted in the sheet, for a coordinator to decide
+        " spreadsheet_id VARCHAR NOT NULL,"
+        " tab VARCHAR NOT NULL,"
+        " row_id VARCHAR NOT NULL,"
+        " detected_at TIMESTAMPTZ NOT NULL,"
+        " statut VARCHAR NOT NULL,"  # a_confirmer | confirmee | restauree | reapparue
+        " decide_par VARCHAR,"
+        " decide_le TIMESTAMPTZ,"
+        " PRIMARY KEY (spreadsheet_id, tab, row_id))"
+    )
+    con.execute(
+        "CREATE TABLE sync_runs ("
+        " id VARCHAR PRIMARY KEY,"
+        " spreadsheet_id VARCHAR NOT NULL,"
+        " started_at TIMESTAMPTZ NOT NULL,"
+        " finished_at TIMESTAMPTZ,"
+        " statut VARCHAR NOT NULL,"  # en_cours | terminee | rien_a_faire | interrompue | erreur
+        " requetes INTEGER,"
+        " reessais INTEGER,"
+        " octets_envoyes BIGINT,"
+        " octets_recus BIGINT,"
+        " cpu_secondes DOUBLE,"
+        " bilan JSON,"
+        " erreur VARCHAR,"
+        " par VARCHAR NOT NULL)"
+    )
+    con.execute(
+        "CREATE TABLE sync_journal ("  # each step of each run, so a cut run is seen and completed
+        " run_id VARCHAR NOT NULL,"
+        " step INTEGER NOT NULL,"
+        " etape VARCHAR NOT NULL,"
+        " occurred_at TIMESTAMPTZ NOT NULL,"
+        " details JSON,"
+        " PRIMARY KEY (run_id, step))"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
     Migration("0003_calls", _calls),
     Migration("0004_relances", _relances),
+    Migration("0005_sync", _sync),
 ]

@@ -1980,6 +1980,74 @@ class SheetsEmulator:
         deleted = [meta.to_json() for meta in doomed]
         return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted} if deleted else {}}
 
+    @staticmethod
+    def _cell_data(data: Any, where: str) -> Cell | None:
+        """A ``CellData``'s ``userEnteredValue`` as a cell: ``stringValue`` is text verbatim (never
+        a formula, like RAW), ``formulaValue`` a formula; no value clears the cell."""
+        if data is None:
+            return None
+        if not isinstance(data, dict):
+            raise _RequestError(f"{where} must be a CellData object.")
+        value = data.get("userEnteredValue")
+        if value is None:
+            return None
+        if not isinstance(value, dict) or len(value) != 1:
+            raise _RequestError(f"{where}.userEnteredValue must set exactly one kind of value.")
+        (kind, given), = value.items()
+        if kind == "stringValue":
+            text = str(given)
+            return Cell(text, text) if text else None
+        if kind == "numberValue":
+            cell = raw_cell(float(given))
+            return cell if isinstance(cell, Cell) else None
+        if kind == "boolValue":
+            return Cell(bool(given), "TRUE" if given else "FALSE")
+        if kind == "formulaValue":
+            return _formula_cell(str(given))
+        raise _RequestError(f"{where}.userEnteredValue: the kind {kind} is not supported by the emulator.")
+
+    def _put_rows(self, sheet: Sheet, rows: Any, fields: Any, row0: int, col0: int, where: str) -> None:
+        """Write ``RowData`` rows from (row0, col0): the grid must already hold them."""
+        paths = str(fields or "")
+        if not paths:
+            raise _RequestError("At least one field must be specified in 'fields'.")
+        if paths != "*" and "userEnteredValue" not in paths.split(","):
+            return  # formatting only: values unchanged
+        if not isinstance(rows, list):
+            raise _RequestError(f"{where}.rows must be a list of RowData.")
+        for i, row in enumerate(rows):
+            cells = (row or {}).get("values") or []
+            if row0 + i >= sheet.row_count or col0 + len(cells) > sheet.column_count:
+                shown = format_range(sheet.title, row0 + i, row0 + i + 1, col0, col0 + max(len(cells), 1))
+                raise _RequestError(
+                    f"Range ({shown}) exceeds grid limits. Max rows: {sheet.row_count}, max columns: {sheet.column_count}"
+                )
+            for j, data in enumerate(cells):
+                sheet.set_cell(row0 + i, col0 + j, self._cell_data(data, f"{where}.rows[{i}].values[{j}]"))
+
+    def _update_cells(self, spreadsheet: Spreadsheet, payload: dict) -> dict:
+        if "start" in payload:
+            start = payload.get("start") or {}
+            sheet = self._sheet_of(spreadsheet, start.get("sheetId", 0))
+            row0, col0 = int(start.get("rowIndex", 0)), int(start.get("columnIndex", 0))
+        else:
+            sheet, bounds = self._grid_bounds(spreadsheet, payload.get("range"))
+            row0, col0 = bounds.r0, bounds.c0
+        self._put_rows(sheet, payload.get("rows") or [], payload.get("fields"), row0, col0, "updateCells")
+        return {}
+
+    def _append_cells(self, spreadsheet: Spreadsheet, payload: dict) -> dict:
+        """Rows added after the last row holding data, the grid grown as needed (atomic, so two
+        writers appending at once never overwrite each other)."""
+        sheet = self._sheet_of(spreadsheet, payload.get("sheetId", 0))
+        rows = payload.get("rows") or []
+        start = sheet.data_height()
+        missing = start + len(rows) - sheet.row_count
+        if missing > 0:
+            sheet.properties["gridProperties"]["rowCount"] += missing
+        self._put_rows(sheet, rows, payload.get("fields"), start, 0, "appendCells")
+        return {}
+
     _REQUESTS: dict[str, Callable[..., dict]] = {
         "addSheet": _add_sheet,
         "deleteSheet": _delete_sheet,
@@ -1989,6 +2057,8 @@ class SheetsEmulator:
         "deleteDimension": _delete_dimension,
         "appendDimension": _append_dimension,
         "sortRange": _sort_range,
+        "updateCells": _update_cells,
+        "appendCells": _append_cells,
         "createDeveloperMetadata": _create_metadata,
         "updateDeveloperMetadata": _update_metadata,
         "deleteDeveloperMetadata": _delete_metadata,

@@ -1,0 +1,150 @@
+"""Writing what the sheet brought into the store: changed fields of known records, new records.
+
+Structures go through the registry (validated by the same model as every other entry, a new
+version opened so the history keeps the change); the other tables take the values as read,
+checked against their columns' kinds and NOT NULL constraints. A value that cannot be taken is
+a ``RowRejected`` whose French message names the tab, line, column and value; the caller leaves
+that record for a person to fix and goes on with the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from models.errors import MaillageError
+from models.registry import (
+    StructureWrite, delete_structure, get_structure, insert_structures, replace_structures, restore_structure,
+    structure_from_row, write_for_row,
+)
+from models.structure import data_fields, validate_structure
+from models.store import utc_now
+from sync.sheet_values import CellError, Kind, from_cell
+from sync.store_side import quoted
+from sync.tables import METADATA_COLUMNS, SyncedTable
+
+
+class RowRejected(MaillageError):
+    """A record of the sheet the store cannot take as it is (message in French)."""
+
+
+def values_from_texts(kinds: Mapping[str, Kind], texts: Mapping[str, str], *, tab: str, line: int | None) -> dict[str, Any]:
+    """Store values of some cell texts; a text that cannot be read is a ``RowRejected``."""
+    values: dict[str, Any] = {}
+    for column, text in texts.items():
+        try:
+            values[column] = from_cell(text, kinds[column], tab=tab, line=line or 0, column=column)
+        except CellError as error:
+            raise RowRejected(str(error)) from None
+    return values
+
+
+def _not_null_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND is_nullable = 'NO'", [table]
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _where(tab: str, line: int | None) -> str:
+    return f"Onglet « {tab} », ligne {line}" if line else f"Onglet « {tab} »"
+
+
+def _structure_issues(tab: str, line: int | None, issues: list) -> RowRejected:
+    errors = [issue for issue in issues if issue.is_error]
+    details = " ; ".join(
+        (f"colonne « {issue.field} » : " if issue.field else "") + issue.message for issue in errors
+    )
+    return RowRejected(f"{_where(tab, line)} : structure refusée — {details}.")
+
+
+def update_record(
+    con: duckdb.DuckDBPyConnection, spec: SyncedTable, row_id: str, changes: Mapping[str, Any], *,
+    stamp: datetime, by: str, tab: str, line: int | None,
+) -> None:
+    """Apply changed fields of a known record (``changes`` holds store values)."""
+    if not changes:
+        return
+    if spec.table == "structures":
+        _update_structure(con, row_id, changes, stamp=stamp, by=by, tab=tab, line=line)
+        return
+    required = _not_null_columns(con, spec.table)
+    for column, value in changes.items():
+        if value is None and column in required:
+            raise RowRejected(f"{_where(tab, line)}, colonne « {column} » : ce champ est obligatoire, il ne peut pas être vidé.")
+    assignments = [f"{quoted(column)} = ?" for column in changes]
+    params = list(changes.values())
+    if "updated_at" not in changes:
+        assignments += ["updated_at = ?", "updated_by = ?"]
+        params += [stamp, by]
+    con.execute(f"UPDATE {quoted(spec.table)} SET {', '.join(assignments)} WHERE id = ?", [*params, row_id])
+
+
+def _update_structure(
+    con: duckdb.DuckDBPyConnection, row_id: str, changes: Mapping[str, Any], *, stamp: datetime, by: str,
+    tab: str, line: int | None,
+) -> None:
+    row = get_structure(con, row_id)
+    if row is None:
+        raise RowRejected(f"{_where(tab, line)} : la structure {row_id} est introuvable sur cet appareil.")
+    data = {name: value for name, value in changes.items() if name in data_fields()}
+    if data:
+        current = structure_from_row(row).model_dump()
+        structure, issues = validate_structure({**current, **data, "id": row_id})
+        if structure is None:
+            raise _structure_issues(tab, line, issues)
+        replace_structures(con, [write_for_row(row, structure)], by=by, reason="synchronisation", now=stamp)
+    if "deleted_at" in changes:
+        wanted = changes["deleted_at"]
+        if wanted is not None and row["deleted_at"] is None:
+            delete_structure(con, row_id, by=by)
+        elif wanted is None and row["deleted_at"] is not None:
+            restore_structure(con, row_id, by=by)
+    others = {name: value for name, value in changes.items() if name not in data_fields() and name not in METADATA_COLUMNS}
+    if others:
+        assignments = ", ".join(f"{quoted(name)} = ?" for name in others)
+        con.execute(f"UPDATE structures SET {assignments} WHERE id = ?", [*others.values(), row_id])
+    stamps = {name: changes[name] for name in METADATA_COLUMNS if name in changes}
+    if stamps:
+        assignments = ", ".join(f"{quoted(name)} = ?" for name in stamps)
+        con.execute(f"UPDATE structures SET {assignments} WHERE id = ?", [*stamps.values(), row_id])
+
+
+def insert_record(
+    con: duckdb.DuckDBPyConnection, spec: SyncedTable, kinds: Mapping[str, Kind], values: Mapping[str, Any], *,
+    by: str, tab: str, line: int | None,
+) -> None:
+    """Add a record the sheet holds and the store does not (from another device, or typed by a person)."""
+    now = utc_now()
+    row = {name: values.get(name) for name in kinds}
+    row["created_at"] = row.get("created_at") or now
+    row["updated_at"] = row.get("updated_at") or now
+    row["updated_by"] = row.get("updated_by") or by
+    if spec.table == "structures":
+        _insert_structure(con, row, by=by, tab=tab, line=line)
+        return
+    missing = [name for name in _not_null_columns(con, spec.table) if name in kinds and row.get(name) is None]
+    if missing:
+        names = ", ".join(f"« {name} »" for name in sorted(missing))
+        raise RowRejected(f"{_where(tab, line)} : ligne incomplète, il manque {names}.")
+    columns = [name for name in kinds if name in row]
+    con.execute(
+        f"INSERT INTO {quoted(spec.table)} ({', '.join(quoted(name) for name in columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        [row[name] for name in columns],
+    )
+
+
+def _insert_structure(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any], *, by: str, tab: str, line: int | None) -> None:
+    structure, issues = validate_structure({name: row.get(name) for name in ("id", *data_fields())})
+    if structure is None:
+        raise _structure_issues(tab, line, issues)
+    insert_structures(con, [StructureWrite(structure, source_id=row.get("source_id"))], by=by, reason="synchronisation")
+    kept = {name: row[name] for name in ("created_at", "updated_at", "updated_by", "merged_into") if row.get(name) is not None}
+    if row.get("deleted_at") is not None:
+        delete_structure(con, structure.id, by=by)
+        kept["deleted_at"] = row["deleted_at"]
+    assignments = ", ".join(f"{quoted(name)} = ?" for name in kept)
+    con.execute(f"UPDATE structures SET {assignments} WHERE id = ?", [*kept.values(), structure.id])
