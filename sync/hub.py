@@ -452,7 +452,7 @@ def _plan_tab(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab) -> None:
     hashes = store_hashes(con, spec, kinds)
     pending = {
         row_id for (row_id,) in con.execute(
-            "SELECT row_id FROM sync_deletions WHERE spreadsheet_id = ? AND tab = ? AND statut = 'a_confirmer'",
+            "SELECT row_id FROM sync_deletions WHERE spreadsheet_id = ? AND tab = ? AND statut IN ('a_confirmer', 'confirmee')",
             [run.sid, spec.tab],
         ).fetchall()
     }
@@ -489,7 +489,7 @@ def _plan_tab(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab) -> None:
                 plan.sheet_texts = dict(texts[row_id])
                 tab.plans.append(plan)
             continue
-        if row_id in pending:
+        if row_id in pending:  # back in the sheet (a person's undo, or restored by another device)
             tab.reappeared.append(row_id)
         plan = _merge_plan(run, tab, row, texts[row_id], bases.get(row_id), hashes[row_id])
         if plan is not None:
@@ -1014,7 +1014,7 @@ def _save_deletions(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, now: d
     if tab.reappeared:
         con.execute(
             "UPDATE sync_deletions SET statut = 'reapparue', decide_le = ? WHERE spreadsheet_id = ? AND tab = ?"
-            " AND statut = 'a_confirmer' AND row_id IN (SELECT unnest(?::VARCHAR[]))",
+            " AND statut IN ('a_confirmer', 'confirmee') AND row_id IN (SELECT unnest(?::VARCHAR[]))",
             [now, run.sid, tab.spec.tab, tab.reappeared],
         )
 

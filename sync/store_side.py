@@ -122,7 +122,7 @@ def local_changes(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> dict[s
             " WHERE (b.row_id IS NULL OR b.store_hash IS NULL OR b.store_hash <> "
             + store_hash_sql(kinds, "t")
             + ") AND NOT EXISTS (SELECT 1 FROM sync_deletions d WHERE d.spreadsheet_id = ? AND d.tab = ?"
-            " AND d.row_id = t.id AND d.statut = 'a_confirmer')"
+            " AND d.row_id = t.id AND d.statut IN ('a_confirmer', 'confirmee'))"
         )
         counts[spec.tab] = con.execute(sql, [spreadsheet_id, spec.tab, spreadsheet_id, spec.tab]).fetchone()[0]
     return counts
