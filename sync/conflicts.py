@@ -50,7 +50,7 @@ def open_conflicts(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None = 
 
 def count_open_conflicts(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(
-        "SELECT count(*) FROM sync_conflicts WHERE statut = 'ouvert' AND deleted_at IS NULL").fetchone()[0]
+        "SELECT count(*) FROM sync_conflicts WHERE statut = 'ouvert' AND deleted_at IS NULL").fetchall()[0][0]
 
 
 def resolve_conflict(con: duckdb.DuckDBPyConnection, conflict_id: str, choice: Choice, *, by: str,
@@ -81,8 +81,8 @@ def resolve_conflict(con: duckdb.DuckDBPyConnection, conflict_id: str, choice: C
     column = conflict["colonne"]
     if column not in kinds:
         raise ResolutionError(f"La colonne « {column} » n'existe plus dans « {spec.table} ».")
-    current = con.execute(f"SELECT {quoted(column)} FROM {quoted(spec.table)} WHERE id = ?", [conflict["row_id"]]).fetchone()
-    if current is None:
+    current = con.execute(f"SELECT {quoted(column)} FROM {quoted(spec.table)} WHERE id = ?", [conflict["row_id"]]).fetchall()
+    if not current:
         raise ResolutionError(f"L'enregistrement {conflict['row_id']} n'existe plus sur cet appareil.")
     if conflict["nature"] == "conflit":
         try:
@@ -115,8 +115,8 @@ def decide_deletion(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, tab: st
     found = con.execute(
         "SELECT statut FROM sync_deletions WHERE spreadsheet_id = ? AND tab = ? AND row_id = ?",
         [spreadsheet_id, tab, row_id],
-    ).fetchone()
-    if found is None or found[0] != "a_confirmer":
+    ).fetchall()
+    if not found or found[0][0] != "a_confirmer":
         raise ResolutionError("Cette suppression a déjà été traitée ; rechargez la page.")
     spec = synced_table(tab)
     now = utc_now()

@@ -120,6 +120,8 @@ class _Plan:
     written_over: set[str] = field(default_factory=set)  # columns another writer overwrote
     sheet_by: str = HUMAN_EDITOR
     sheet_at: Any = None
+    store_by: str | None = None  # who last changed the record on this device, and when (for conflicts)
+    store_at: Any = None
     deferred: bool = False
 
 
@@ -151,6 +153,7 @@ class _Run:
         self.tabs: dict[str, _Tab] = {}
         self.modified_time: str | None = None
         self.clean = True
+        self.started_at = utc_now()
 
     # -- journal -----------------------------------------------------------------------------
 
@@ -553,6 +556,8 @@ def _merge_plan(run: _Run, tab: _Tab, row: SheetRow, store_row: dict[str, str], 
             plan.to_sheet[name] = store_row[name]
     plan.conflicts = [c for c in plan.conflicts if c.column not in PROTECTED_COLUMNS]
     device_change, plan.sheet_by, plan.sheet_at = _sheet_stamp(row, kinds, base)
+    plan.store_by = store_row.get("updated_by") or None
+    plan.store_at = from_cell(store_row["updated_at"], kinds["updated_at"]) if store_row.get("updated_at") else None
     if spec.device_only and not device_change and (plan.to_store or plan.conflicts):
         # a person's edit of a tab only devices write: put the device's value back, keep theirs visible
         for name, text in plan.to_store.items():
@@ -667,14 +672,15 @@ def _human_new_plan(run: _Run, tab: _Tab, row: SheetRow, occurrences: dict[tuple
             )
             run.clean = False
             return None
-    plan.to_sheet = {"id": row_id}
+    # the id and the record's stamps go into the line, so both sides hold the same record at once
+    stamps = {"created_at": run.started_at, "updated_at": run.started_at, "updated_by": HUMAN_EDITOR}
+    plan.values.update({name: value for name, value in stamps.items() if name in kinds})
+    plan.to_sheet = {"id": row_id, **{name: to_cell(value, kinds[name]) for name, value in stamps.items() if name in kinds}}
     plan.to_store = texts
-    plan.stamp = (None, HUMAN_EDITOR)
+    plan.stamp = (run.started_at, HUMAN_EDITOR)
     plan.sheet_texts = {name: ("" if row.cells[name] is ABSENT else str(row.cells[name])) for name in kinds}
-    plan.sheet_texts["id"] = row_id
-    plan.base = {**{name: "" for name in kinds}, **texts, "id": row_id}
-    for name in METADATA_COLUMNS + ("created_at",):
-        plan.base[name] = plan.sheet_texts.get(name, "")
+    plan.sheet_texts.update(plan.to_sheet)
+    plan.base = {**{name: "" for name in kinds}, **texts, **plan.to_sheet}
     return plan
 
 
@@ -711,7 +717,7 @@ def _write_requests(run: _Run) -> list[dict]:
             if not plan.to_sheet or plan.line is None:
                 continue
             requests += _line_requests(tab.sheet_id, plan.line, {positions[name]: text for name, text in plan.to_sheet.items()})
-            run.report.to_sheet += len([name for name in plan.to_sheet if name not in METADATA_COLUMNS and name != "id"])
+            run.report.to_sheet += len([name for name in plan.to_sheet if name not in METADATA_COLUMNS + PROTECTED_COLUMNS])
         for start in range(0, len(appended), 500):
             requests.append({"appendCells": {"sheetId": tab.sheet_id, "rows": appended[start:start + 500],
                                              "fields": "userEnteredValue"}})
@@ -913,7 +919,7 @@ def _apply_plan(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, plan: _Pla
     spec = tab.spec
     try:
         if plan.kind in ("from_sheet", "human_new"):
-            if con.execute(f"SELECT count(*) FROM {quoted(spec.table)} WHERE id = ?", [plan.row_id]).fetchone()[0]:
+            if con.execute(f"SELECT count(*) FROM {quoted(spec.table)} WHERE id = ?", [plan.row_id]).fetchall()[0][0]:
                 return True  # already taken (a run cut after its write, then the same line again)
             insert_record(con, spec, tab.kinds, plan.values, by=plan.stamp[1] if plan.stamp else run.by,
                           tab=spec.tab, line=plan.line)
@@ -940,15 +946,13 @@ def _apply_plan(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, plan: _Pla
 
 def _save_conflict(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, plan: _Plan, conflict: FieldConflict,
                    nature: str, now: datetime) -> None:
-    store_row = con.execute(
-        f"SELECT updated_by, updated_at FROM {quoted(tab.spec.table)} WHERE id = ?", [plan.row_id]).fetchone()
     current = conflict.sheet if nature == "conflit" else conflict.store
     con.execute(
         "INSERT INTO sync_conflicts (id, spreadsheet_id, tab, row_id, colonne, nature, valeur_base, valeur_appareil,"
         " appareil_par, appareil_le, valeur_feuille, feuille_par, feuille_le, valeur_courante, statut, created_at,"
         " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ouvert', ?, ?, ?)",
         [new_id(), run.sid, tab.spec.tab, plan.row_id, conflict.column, nature, conflict.base, conflict.store,
-         run.by if store_row is None else store_row[0], None if store_row is None else store_row[1],
+         plan.store_by or run.by, plan.store_at,
          conflict.sheet, plan.sheet_by, plan.sheet_at or now, current, now, now, run.by],
     )
     if nature == "conflit":
@@ -1014,7 +1018,7 @@ def _save_deletions(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, now: d
     if tab.reappeared:
         con.execute(
             "UPDATE sync_deletions SET statut = 'reapparue', decide_le = ? WHERE spreadsheet_id = ? AND tab = ?"
-            " AND statut IN ('a_confirmer', 'confirmee') AND row_id IN (SELECT unnest(?::VARCHAR[]))",
+            " AND statut = 'a_confirmer' AND row_id IN (SELECT unnest(?::VARCHAR[]))",
             [now, run.sid, tab.spec.tab, tab.reappeared],
         )
 

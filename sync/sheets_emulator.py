@@ -734,6 +734,7 @@ class _Fault:
     status: int | None  # None: drop the connection
     retry_after: float | int | None = None
     message: str | None = None
+    applied: bool = False  # a dropped connection after the request was applied (the answer is lost)
 
 
 @dataclass
@@ -994,14 +995,16 @@ class SheetsEmulator:
             self._faults.extend(_Fault(None) for _ in range(times))
 
     def fail_at(
-        self, request_index: int, status: int = 500, *, retry_after: float | int | None = None, drop: bool = False
+        self, request_index: int, status: int = 500, *, retry_after: float | int | None = None, drop: bool = False,
+        applied: bool = False,
     ) -> None:
         """The ``request_index``-th request from now (1 = the next one) fails with ``status``,
-        or has its connection dropped when ``drop``."""
+        or has its connection dropped when ``drop`` — before it is applied, or after when
+        ``applied`` (the change is made, the client never hears of it)."""
         if request_index < 1:
             raise ValueError("request_index counts from 1 (the next request)")
         with self._lock:
-            self._scheduled[self._served + request_index - 1] = _Fault(None if drop else status, retry_after)
+            self._scheduled[self._served + request_index - 1] = _Fault(None if drop else status, retry_after, applied=applied)
 
     def before_request(self, callback: Callable[[], Any], nth: int = 1) -> None:
         """Run ``callback()`` (say, a person's edit) just before the ``nth`` request from now
@@ -1087,6 +1090,8 @@ class SheetsEmulator:
             traceback.print_exc()
             fault = _Fault(500, message=f"Sheets emulator: a before_request hook failed: {error!r}")
         if fault is not None and fault.status is None:
+            if fault.applied:
+                self._answer(method, path, parse_qs(query, keep_blank_values=True), body)
             self._record(index, method, target, None, body, b"")
             return None
         if fault is not None:

@@ -112,7 +112,8 @@ def base_cells(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, tab: str, id
 
 def local_changes(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> dict[str, int]:
     """How many records of each tab changed in the store (or were never synced) since the last
-    sync; records a person deleted in the sheet, waiting for a coordinator, are not counted."""
+    sync; lines a person deleted in the sheet, waiting for a coordinator (or whose deletion was
+    confirmed without a ``deleted_at`` to carry), are not counted."""
     counts: dict[str, int] = {}
     for spec in SYNCED_TABLES:
         kinds = synced_columns(con, spec)
@@ -121,8 +122,8 @@ def local_changes(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> dict[s
             " LEFT JOIN sync_base b ON b.spreadsheet_id = ? AND b.tab = ? AND b.row_id = t.id"
             " WHERE (b.row_id IS NULL OR b.store_hash IS NULL OR b.store_hash <> "
             + store_hash_sql(kinds, "t")
-            + ") AND NOT EXISTS (SELECT 1 FROM sync_deletions d WHERE d.spreadsheet_id = ? AND d.tab = ?"
-            " AND d.row_id = t.id AND d.statut IN ('a_confirmer', 'confirmee'))"
+            + ") AND NOT (b.row_id IS NOT NULL AND EXISTS (SELECT 1 FROM sync_deletions d WHERE d.spreadsheet_id = ?"
+            " AND d.tab = ? AND d.row_id = t.id AND d.statut IN ('a_confirmer', 'confirmee')))"
         )
-        counts[spec.tab] = con.execute(sql, [spreadsheet_id, spec.tab, spreadsheet_id, spec.tab]).fetchone()[0]
+        counts[spec.tab] = con.execute(sql, [spreadsheet_id, spec.tab, spreadsheet_id, spec.tab]).fetchall()[0][0]
     return counts
