@@ -11,6 +11,8 @@ import threading
 
 import gspread
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from models.registry import create_structure, update_structure
 from models.store import Store
@@ -471,3 +473,58 @@ def test_two_devices_taking_the_same_new_line_give_it_one_id(store, synced, emul
     ids = {row["id"] for row in store.query("SELECT id FROM structures WHERE nom = 'Point numérique CAF'")}
     assert ids == {row["id"] for row in other.query("SELECT id FROM structures WHERE nom = 'Point numérique CAF'")}
     assert len(ids) == 1
+
+
+# -- cost grows with the changes, values round-trip ----------------------------------------------
+
+
+def test_an_incremental_sync_of_the_demo_costs_three_requests_whatever_its_size(demo_store, emulator, hub):
+    first = run_sync(demo_store, emulator, hub)
+    assert first.new_in_sheet >= 924 and first.requests <= 8  # 924 lieux, plus the demo campaign's calls and relances
+    run_sync(demo_store, emulator, hub)
+    ids = [row["id"] for row in demo_store.query("SELECT id FROM structures ORDER BY id LIMIT 200")]
+    with demo_store.atomic() as con:
+        for row_id in ids[:100]:
+            update_structure(con, row_id, {"horaires": "Mo-Fr 10:00-12:00"}, by="alice")
+    values = emulator.values(hub, "structures")
+    lines = {line[0]: number for number, line in enumerate(values, start=1)}
+    column = values[0].index("complement_adresse") + 1
+    for row_id in ids[100:]:
+        emulator.human_edit(hub, "structures", lines[row_id], column, "Bâtiment B")
+    report = run_sync(demo_store, emulator, hub)
+    assert (report.requests, report.to_store, report.to_sheet) == (3, 100, 100)
+    assert report.bytes_sent < 100_000  # the changes, not the table
+    sheet = sheet_records(emulator, hub, "structures")
+    assert all(sheet[row_id]["horaires"] == "Mo-Fr 10:00-12:00" for row_id in ids[:100])
+    stored = {row["id"]: row["complement_adresse"] for row in demo_store.query(
+        "SELECT id, complement_adresse FROM structures WHERE id IN (SELECT unnest(?::VARCHAR[]))", [ids[100:]])}
+    assert set(stored.values()) == {"Bâtiment B"}
+
+
+_TEXTS = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notes=st.lists(_TEXTS, min_size=1, max_size=6), callback=st.booleans(), done=st.integers(0, 9))
+def test_random_rows_round_trip_through_the_hub(tmp_path_factory, emulator, notes, callback, done):
+    """Random call attempts (any text, empty vs filled, dates with offsets) pushed by one device
+    and pulled by another arrive identical."""
+    folder = tmp_path_factory.mktemp("rt")
+    sid = emulator.create_spreadsheet("Aller-retour")
+    sender, receiver = Store(folder / "a.duckdb", device="a"), Store(folder / "b.duckdb", device="b")
+    sender.migrate()
+    receiver.migrate()
+    with sender.atomic() as con:
+        for index, note in enumerate(notes):
+            con.execute(
+                "INSERT INTO call_attempts (id, campaign_id, structure_id, surveyor, attempted_at, outcome, callback_at,"
+                " note, created_at, updated_at, updated_by) VALUES (?, 'c', 's', 'alice',"
+                " TIMESTAMPTZ '2026-03-29 00:59:59.999999+00', ?, ?, ?, now(), now(), 'a')",
+                [f"appel-{index}", "rappel" if callback else f"issue-{done}",
+                 "2026-10-25 02:30:00+02" if callback else None, note or None],
+            )
+    run_sync(sender, emulator, sid)
+    run_sync(receiver, emulator, sid)
+    columns = "id, campaign_id, structure_id, surveyor, attempted_at, outcome, callback_at, note, created_at, updated_at, updated_by"
+    query = f"SELECT {columns} FROM call_attempts ORDER BY id"
+    assert receiver.query(query) == sender.query(query)
