@@ -528,3 +528,12 @@ def test_random_rows_round_trip_through_the_hub(tmp_path_factory, emulator, note
     columns = "id, campaign_id, structure_id, surveyor, attempted_at, outcome, callback_at, note, created_at, updated_at, updated_by"
     query = f"SELECT {columns} FROM call_attempts ORDER BY id"
     assert receiver.query(query) == sender.query(query)
+
+
+def test_a_tab_a_person_deleted_is_created_again_and_filled(store, synced, emulator, hub):
+    spreadsheet = emulator.gspread_client().open_by_key(hub)
+    spreadsheet.del_worksheet(spreadsheet.worksheet("structures"))
+    report = run_sync(store, emulator, hub)
+    assert report.created_tabs == ["structures"] and not report.errors
+    assert set(sheet_records(emulator, hub, "structures")) == set(synced.values())
+    assert report.deletions == 0  # a missing tab is not three deleted lines
