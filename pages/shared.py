@@ -42,6 +42,8 @@ def app_pages() -> dict[str, list[st.Page]]:
             st.Page("pages/coordination.py", title="Suivi de campagne", icon=":material/monitoring:"),
             st.Page("pages/campagne.py", title="Préparer la campagne", icon=":material/tune:"),
             st.Page("pages/relances.py", title="Relances", icon=":material/forward_to_inbox:"),
+            st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"),
+            st.Page("pages/conflits.py", title="Conflits", icon=":material/call_split:"),
         ],
         "Registre": [
             st.Page("pages/structures.py", title="Structures", icon=":material/apartment:", default=True),
