@@ -50,10 +50,10 @@ from models.store import Store, fetch_dicts, utc_now
 from models.structure import data_fields, validate_structure
 from sync.apply import RowRejected, insert_record, update_record, values_from_texts
 from sync.merge import FieldConflict, merge_row
-from sync.sheet_layout import SheetRow, TabError, TabRead, a1, column_letter, read_tab
+from sync.sheet_layout import SheetRow, TabError, TabRead, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
 from sync.store_side import (
-    BaseRow, base_cells, base_index, local_changes, quoted, store_hash_sql, store_hashes, store_texts, texts_hash,
+    BaseRow, base_cells, base_index, local_changes, quoted, store_hashes, store_texts, texts_hash,
 )
 from sync.tables import METADATA_COLUMNS, PROTECTED_COLUMNS, SYNCED_TABLES, SyncedTable, synced_columns
 from sync.transport import TransportError, TransportStats
@@ -231,7 +231,7 @@ class _Run:
         return tab_ids
 
     def read_values(self, tabs: Sequence[str]) -> dict[str, list[list[Any]]]:
-        ranges = [_quoted_tab(tab) for tab in tabs]
+        ranges = [quoted_tab(tab) for tab in tabs]
         data = self.api("batchGet", lambda: self.client.http_client.values_batch_get(
             self.sid, ranges, params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}))
         return {tab: found.get("values", []) for tab, found in zip(tabs, data.get("valueRanges", []), strict=True)}
@@ -239,7 +239,7 @@ class _Run:
     def read_lines(self, wanted: Sequence[tuple[str, int]]) -> dict[tuple[str, int], list[Any]]:
         """The given lines of given tabs, in one ``values:batchGetByDataFilter``."""
         body = {
-            "dataFilters": [{"a1Range": f"{_quoted_tab(tab)}!{line}:{line}"} for tab, line in wanted],
+            "dataFilters": [{"a1Range": line_range(tab, line)} for tab, line in wanted],
             "valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS",
         }
         url = _SHEETS_URL + self.sid + "/values:batchGetByDataFilter"
@@ -276,10 +276,6 @@ def _free_sheet_id(tab: str, used: set[int]) -> int:
     while candidate in used:
         candidate += 1
     return candidate
-
-
-def _quoted_tab(tab: str) -> str:
-    return "'" + tab.replace("'", "''") + "'"
 
 
 def _cell(text: str) -> dict:
@@ -580,8 +576,7 @@ def _merge_plan(run: _Run, tab: _Tab, row: SheetRow, store_row: dict[str, str], 
         for name in METADATA_COLUMNS:
             if row.cells.get(name, ABSENT) != store_row[name]:
                 plan.to_sheet[name] = store_row[name]
-    plan.sheet_texts = {name: ("" if row.cells[name] is ABSENT else str(row.cells[name])) for name in kinds}
-    plan.sheet_texts.update(plan.to_sheet)
+    plan.sheet_texts = {**_sheet_texts(row, kinds), **plan.to_sheet}
     plan.base = {name: store_row[name] for name in kinds}
     plan.base.update(plan.to_store)
     for conflict in plan.conflicts:
@@ -609,33 +604,55 @@ def _issue_text(issues: Sequence[Any]) -> str:
     return " ; ".join((f"colonne « {i.field} » : " if i.field else "") + i.message for i in issues if i.is_error)
 
 
-def _from_sheet_plan(run: _Run, tab: _Tab, row: SheetRow, known: BaseRow | None) -> _Plan | None:
-    """A record the sheet holds and this store does not: from another device (or typed with an id)."""
+def _refuse_hand_line(run: _Run, spec: SyncedTable, row: SheetRow) -> None:
+    run.report.errors.append(
+        f"Onglet « {spec.tab} », ligne {row.line} : ligne ajoutée à la main dans un onglet en lecture seule ;"
+        " elle n'est pas reprise (saisissez-la dans l'application)."
+    )
+
+
+def _record_of_line(run: _Run, tab: _Tab, row: SheetRow, columns: Sequence[str],
+                    row_id: str) -> tuple[dict[str, str], dict[str, Any]] | None:
+    """A line's canonical texts and store values (of ``columns``), checked as a new record of the
+    table (structures: the registry's model); None, with the French reason reported, if refused."""
     spec, kinds = tab.spec, tab.kinds
-    if spec.device_only and not str(row.cells.get("updated_by") or "").strip():
-        run.report.errors.append(
-            f"Onglet « {spec.tab} », ligne {row.line} : ligne ajoutée à la main dans un onglet en lecture seule ;"
-            " elle n'est pas reprise (saisissez-la dans l'application)."
-        )
-        return None
-    plan = _Plan("from_sheet", row.id or "", line=row.line, first_read=dict(row.cells))
     try:
         texts = {name: "" if row.cells[name] is ABSENT else str(_canonical(
-            row.cells[name], kinds[name], tab=spec.tab, line=row.line, column=name)) for name in kinds}
-        plan.values = values_from_texts(kinds, texts, tab=spec.tab, line=row.line)
+            row.cells[name], kinds[name], tab=spec.tab, line=row.line, column=name)) for name in columns}
+        values = values_from_texts(kinds, texts, tab=spec.tab, line=row.line)
     except (CellError, RowRejected) as error:
         run.report.errors.append(str(error))
         run.clean = False
         return None
+    values["id"] = row_id
     if spec.table == "structures":
-        structure, issues = validate_structure({name: plan.values.get(name) for name in ("id", *data_fields())})
+        structure, issues = validate_structure({name: values.get(name) for name in ("id", *data_fields())})
         if structure is None:
-            run.report.errors.append(f"Onglet « {spec.tab} », ligne {row.line} : structure refusée — {_issue_text(issues)}.")
+            run.report.errors.append(
+                f"Onglet « {spec.tab} », ligne {row.line} : structure refusée — {_issue_text(issues)} ; corrigez la"
+                " ligne, elle sera reprise à la prochaine synchronisation."
+            )
             run.clean = False
             return None
-    plan.to_store = texts
-    plan.base = dict(texts)
-    plan.sheet_texts = {name: ("" if row.cells[name] is ABSENT else str(row.cells[name])) for name in kinds}
+    return texts, values
+
+
+def _sheet_texts(row: SheetRow, kinds: Mapping[str, Kind]) -> dict[str, str]:
+    return {name: ("" if row.cells[name] is ABSENT else str(row.cells[name])) for name in kinds}
+
+
+def _from_sheet_plan(run: _Run, tab: _Tab, row: SheetRow, known: BaseRow | None) -> _Plan | None:
+    """A record the sheet holds and this store does not: from another device (or typed with an id)."""
+    if tab.spec.device_only and not str(row.cells.get("updated_by") or "").strip():
+        _refuse_hand_line(run, tab.spec, row)
+        return None
+    read = _record_of_line(run, tab, row, list(tab.kinds), row.id or "")
+    if read is None:
+        return None
+    plan = _Plan("from_sheet", row.id or "", line=row.line, first_read=dict(row.cells))
+    plan.to_store, plan.values = read
+    plan.base = dict(plan.to_store)
+    plan.sheet_texts = _sheet_texts(row, tab.kinds)
     return plan
 
 
@@ -643,43 +660,25 @@ def _human_new_plan(run: _Run, tab: _Tab, row: SheetRow, occurrences: dict[tuple
     """A line a person added without ``id``: a new record, given an id written back in the line."""
     spec, kinds = tab.spec, tab.kinds
     if spec.device_only:
-        run.report.errors.append(
-            f"Onglet « {spec.tab} », ligne {row.line} : ligne ajoutée à la main dans un onglet en lecture seule ;"
-            " elle n'est pas reprise (saisissez-la dans l'application)."
-        )
+        _refuse_hand_line(run, spec, row)
         return None
     content = tuple("" if row.cells[name] is ABSENT else str(row.cells[name]) for name in kinds if name != "id")
     occurrence = occurrences.get(content, 0)
     occurrences[content] = occurrence + 1
     row_id = human_row_id(run.sid, spec.tab, content, occurrence)
-    plan = _Plan("human_new", row_id, line=row.line, first_read=dict(row.cells))
     editable = [name for name in kinds if name not in ("id", *METADATA_COLUMNS, "created_at")]
-    try:
-        texts = {name: "" if row.cells[name] is ABSENT else str(_canonical(
-            row.cells[name], kinds[name], tab=spec.tab, line=row.line, column=name)) for name in editable}
-        plan.values = values_from_texts(kinds, texts, tab=spec.tab, line=row.line)
-    except (CellError, RowRejected) as error:
-        run.report.errors.append(str(error))
-        run.clean = False
+    read = _record_of_line(run, tab, row, editable, row_id)
+    if read is None:
         return None
-    plan.values["id"] = row_id
-    if spec.table == "structures":
-        structure, issues = validate_structure({name: plan.values.get(name) for name in ("id", *data_fields())})
-        if structure is None:
-            run.report.errors.append(
-                f"Onglet « {spec.tab} », ligne {row.line} : nouvelle structure refusée — {_issue_text(issues)} ; corrigez la ligne,"
-                " elle sera reprise à la prochaine synchronisation."
-            )
-            run.clean = False
-            return None
+    plan = _Plan("human_new", row_id, line=row.line, first_read=dict(row.cells))
+    texts, plan.values = read
     # the id and the record's stamps go into the line, so both sides hold the same record at once
     stamps = {"created_at": run.started_at, "updated_at": run.started_at, "updated_by": HUMAN_EDITOR}
     plan.values.update({name: value for name, value in stamps.items() if name in kinds})
     plan.to_sheet = {"id": row_id, **{name: to_cell(value, kinds[name]) for name, value in stamps.items() if name in kinds}}
     plan.to_store = texts
     plan.stamp = (run.started_at, HUMAN_EDITOR)
-    plan.sheet_texts = {name: ("" if row.cells[name] is ABSENT else str(row.cells[name])) for name in kinds}
-    plan.sheet_texts.update(plan.to_sheet)
+    plan.sheet_texts = {**_sheet_texts(row, kinds), **plan.to_sheet}
     plan.base = {**{name: "" for name in kinds}, **texts, **plan.to_sheet}
     return plan
 

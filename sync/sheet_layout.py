@@ -98,18 +98,11 @@ def read_tab(tab: str, values: Sequence[Sequence[object]], columns: Sequence[str
     return read
 
 
-def column_letter(index: int) -> str:
-    """The A1 letters of a 0-based column index: 0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
+def quoted_tab(tab: str) -> str:
+    """A tab's title as an A1 range of the whole tab (quoted, quotes doubled)."""
+    return "'" + tab.replace("'", "''") + "'"
 
 
-def a1(tab: str, line: int, first: int, last: int | None = None) -> str:
-    """The A1 range of cells of one line, columns ``first``..``last`` (0-based), the tab quoted."""
-    quoted = "'" + tab.replace("'", "''") + "'"
-    start = f"{column_letter(first)}{line}"
-    return f"{quoted}!{start}" if last is None or last == first else f"{quoted}!{start}:{column_letter(last)}{line}"
+def line_range(tab: str, line: int) -> str:
+    """The A1 range of one whole line of a tab (1-based), e.g. ``'structures'!5:5``."""
+    return f"{quoted_tab(tab)}!{line}:{line}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.sheet_layout import TabError, a1, column_letter, read_tab
+from sync.sheet_layout import TabError, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT
 
 COLUMNS = ["id", "nom", "code_postal", "telephone"]
@@ -53,26 +53,6 @@ def test_a_broken_header_is_a_french_error_naming_the_tab(values, message):
     assert message in str(caught.value)
 
 
-@pytest.mark.parametrize(("index", "letters"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")])
-def test_column_letters(index, letters):
-    assert column_letter(index) == letters
-
-
-def test_a1_ranges_quote_the_tab():
-    assert a1("structures", 5, 0, 3) == "'structures'!A5:D5"
-    assert a1("l'équipe", 2, 27) == "'l''équipe'!AB2"
-
-
-def test_after_a_person_sorts_inserts_and_deletes_rows_the_same_records_are_found(emulator, gc):
-    rows = [COLUMNS, ["c", "Centre social", "16000", ""], ["a", "Médiathèque", "01000", "+33545000000"],
-            ["b", "CCAS", "16100", ""]]
-    spreadsheet_id = emulator.create_spreadsheet("Tri", sheets={"structures": rows})
-    emulator.human_sort(spreadsheet_id, "structures", 2)  # by name
-    emulator.human_insert_row(spreadsheet_id, "structures", 2, ["", "Lieu ajouté", "16200", ""])
-    emulator.human_delete_row(spreadsheet_id, "structures", 4)
-    values = gc.open_by_key(spreadsheet_id).values_batch_get(["structures"])["valueRanges"][0]["values"]
-    read = read_tab("structures", values, COLUMNS)
-    kept = {row_id: row.cells["nom"] for row_id, row in read.rows.items()}
-    assert len(kept) == 2 and set(kept.values()) <= {"Centre social", "Médiathèque", "CCAS"}
-    assert all(values[row.line - 1][0] == row_id for row_id, row in read.rows.items())  # the line read is the id's
-    assert [row.cells["nom"] for row in read.new_rows] == ["Lieu ajouté"]
+def test_ranges_quote_the_tab():
+    assert quoted_tab("structures") == "'structures'"
+    assert line_range("l'équipe", 5) == "'l''équipe'!5:5"
