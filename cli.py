@@ -526,6 +526,155 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, send: 
         raise _fail(error) from None
 
 
+# -- Google Sheets hub -----------------------------------------------------------------------------
+
+
+class _CannotSync(click.ClickException):
+    """The sync could not run (settings, access to Google, store busy): exit status 2, French text."""
+
+    exit_code = 2
+
+    def show(self, file=None) -> None:
+        click.echo(f"Synchronisation impossible : {self.format_message()}", file=file, err=True)
+
+
+_RUN_STATUSES = {
+    "terminee": "terminée",
+    "rien_a_faire": "rien à faire",
+    "interrompue": "interrompue (reprise par la suivante)",
+    "erreur": "en erreur",
+    "en_cours": "en cours, ou coupée avant la fin",
+}
+
+
+def _check_emulator_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value.strip().rstrip("/")):
+        raise click.BadParameter(
+            f"« {value} » n'est pas une adresse web : attendu par exemple http://127.0.0.1:8765"
+            " (lancé par « maillage dev sheets-emulator »)."
+        )
+    return value
+
+
+def _hub_settings(spreadsheet: str | None, emulator: str | None):
+    """The hub's settings (secrets of the current directory, environment), overridden by the options."""
+    import dataclasses
+    import os
+
+    from sync.credentials import ENV_EMULATOR, ENV_SPREADSHEET, hub_settings, parse_spreadsheet_id
+
+    environ = dict(os.environ)
+    if spreadsheet:
+        environ[ENV_SPREADSHEET] = parse_spreadsheet_id(spreadsheet, "option --classeur")
+    if emulator:
+        environ[ENV_EMULATOR] = emulator
+    settings = hub_settings(environ=environ)
+    if spreadsheet:
+        settings = dataclasses.replace(settings, spreadsheet_origin="option --classeur")
+    if emulator:
+        settings = dataclasses.replace(settings, credentials_origin=f"émulateur {settings.emulator_url} (option --emulateur), sans clé")
+    return settings
+
+
+def _octets(number: int, participle: str) -> str:
+    """« 1 234 567 octets envoyés » (French thousands separator: a narrow no-break space)."""
+    digits = f"{number:,}".replace(",", "\u202f")
+    return f"{digits} octet {participle}" if number <= 1 else f"{digits} octets {participle}s"
+
+
+def _when(moment) -> str:
+    return moment.astimezone().strftime("%d/%m/%Y à %H:%M:%S") if moment is not None else "?"
+
+
+def _print_sync_state(store: Store, settings) -> None:
+    """What ``--etat`` shows: read from the store only, never a request to Google."""
+    from sync.conflicts import count_open_conflicts
+    from sync.store_side import local_changes
+
+    sid = settings.spreadsheet_id
+    with store.connect(read_only=True) as con:
+        changes = local_changes(con, sid)
+        conflicts = count_open_conflicts(con)
+        last = con.execute(
+            "SELECT started_at, finished_at, statut, requetes, erreur FROM sync_runs WHERE spreadsheet_id = ?"
+            " ORDER BY started_at DESC LIMIT 1", [sid]).fetchone()
+        deletions = con.execute(
+            "SELECT count(*) FROM sync_deletions WHERE spreadsheet_id = ? AND statut = 'a_confirmer'", [sid]).fetchone()[0]
+    origin = f" (source : {settings.spreadsheet_origin})" if settings.spreadsheet_origin else ""
+    click.echo(f"Classeur : {sid}{origin}")
+    if last is None:
+        click.echo("Dernière synchronisation : aucune avec ce classeur.")
+    else:
+        started_at, finished_at, status, requests, error = last
+        cost = f", {_count(requests, 'requête')}" if requests is not None else ""
+        click.echo(f"Dernière synchronisation : le {_when(finished_at or started_at)}, {_RUN_STATUSES.get(status, status)}{cost}.")
+        if error:
+            click.echo(f"  [erreur] {error}")
+    total = sum(changes.values())
+    detail = ", ".join(f"{tab} {count}" for tab, count in changes.items())
+    click.echo(f"Modifications en attente d'envoi : {total} ({detail}).")
+    click.echo(f"Conflits ouverts : {conflicts}.")
+    if deletions:
+        click.echo(f"Lignes supprimées dans le classeur, à confirmer : {deletions}.")
+
+
+@main.command(name="sync")
+@click.option("--classeur", "spreadsheet", metavar="ID_OU_URL",
+              help="Classeur à synchroniser (adresse ou identifiant), à la place de celui des réglages.")
+@click.option("--emulateur", "emulator", metavar="URL", callback=_check_emulator_url,
+              help="Synchroniser avec un émulateur local (« maillage dev sheets-emulator ») plutôt qu'avec Google.")
+@click.option("--etat", "state_only", is_flag=True,
+              help="Afficher l'état (dernière synchronisation, modifications en attente, conflits) sans rien envoyer.")
+@pass_context
+def sync_command(context: Context, spreadsheet: str | None, emulator: str | None, state_only: bool) -> None:
+    """Synchroniser la base avec le classeur Google Sheets partagé, dans les deux sens.
+
+    Le classeur et la clé du compte de service sont lus dans .streamlit/secrets.toml (table
+    [connections.gsheets]) du dossier courant, ou dans les variables MAILLAGE_GSHEETS_SPREADSHEET,
+    MAILLAGE_GSHEETS_CREDENTIALS et MAILLAGE_GSHEETS_EMULATOR.
+
+    Conçue pour cron : une synchronisation sans rien à faire coûte une seule requête, et elle est
+    sans danger pendant que l'application est ouverte (la base n'est tenue que quelques instants
+    à la fois ; une modification faite pendant la synchronisation part à la suivante). Codes de
+    sortie : 0 tout est synchronisé, 1 synchronisation terminée mais des lignes attendent une
+    personne (messages [erreur]), 2 synchronisation impossible (réglages, accès à Google, base
+    occupée) ; rien n'est perdu, la suivante reprend.
+
+    \b
+    Exemple de crontab (toutes les 15 minutes) :
+      */15 * * * * cd /chemin/de/maillage && .venv/bin/maillage sync >> sync.log 2>&1
+    """
+    from models.errors import MaillageError
+    from sync.credentials import open_hub_client
+    from sync.hub import sync_hub
+
+    try:
+        settings = _hub_settings(spreadsheet, emulator)
+        store = context.store()
+        if state_only:
+            _print_sync_state(store, settings)
+            return
+        client, transport = open_hub_client(settings)
+        progress = None
+        if sys.stderr.isatty():
+            def progress(label: str, share: float) -> None:
+                click.echo(f"  {share:>4.0%} {label}…", err=True)
+        report = sync_hub(store, client, settings.spreadsheet_id, stats=transport.stats, progress=progress)
+    except MaillageError as error:
+        raise _CannotSync(str(error)) from None
+    click.echo(report.message)
+    for error in report.errors:
+        click.echo(f"[erreur] {error}")
+    retries = f" (dont {_count(report.retries, 'réessai')})" if report.retries else ""
+    cpu = f"{report.cpu_seconds:.2f}".replace(".", ",")
+    click.echo(f"Coût : {_count(report.requests, 'requête')}{retries}, {_octets(report.bytes_sent, 'envoyé')},"
+               f" {_octets(report.bytes_received, 'reçu')}, {cpu} s de CPU.")
+    if report.errors:
+        sys.exit(1)
+
+
 # -- developer tools -----------------------------------------------------------------------------
 
 
