@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(PY) -m bench.import_export
 	$(PY) -m bench.surveys
 	$(PY) -m bench.calls
+	$(PY) -m bench.sync
 
 clean-venv:
 	rm -rf $(VENV)

@@ -59,6 +59,7 @@ from sync.tables import METADATA_COLUMNS, PROTECTED_COLUMNS, SYNCED_TABLES, Sync
 from sync.transport import TransportError, TransportStats
 
 MAX_PAYLOAD_BYTES = 2_000_000  # Google advises at most 2 MB per request
+BULK_APPEND_ROWS = 500  # more new rows than this in a tab (a first push): compact ``values:append`` requests
 HUMAN_EDITOR = "feuille partagée"  # who changed a value typed by a person in the sheet
 _ID_NAMESPACE = uuid.UUID("6f1c1c52-4a8e-4d7e-9a59-2f4d0f7d6a11")  # ids of people's new lines
 _SHEETS_URL = "https://sheets.googleapis.com/v4/spreadsheets/"
@@ -134,6 +135,7 @@ class _Tab:
     plans: list[_Plan] = field(default_factory=list)
     header_added: list[str] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)  # our column → index, header additions included
+    bulk_rows: list[list[str]] = field(default_factory=list)  # new rows sent by ``values:append``
     deletions: list[str] = field(default_factory=list)
     reappeared: list[str] = field(default_factory=list)
 
@@ -251,6 +253,16 @@ class _Run:
             out[key] = values[0] if values else []
         return out
 
+    def append_values(self, tab: str, rows: list[list[str]]) -> None:
+        """Add many rows at the end of a tab with ``values:append`` (RAW, rows inserted), split by
+        payload size: the compact form of a first push (a list of texts instead of a cell object
+        per value). Google appends after the data, atomically, like ``appendCells``."""
+        params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
+        for chunk in _row_chunks(rows):
+            self.api("append", lambda chunk=chunk: self.client.http_client.values_append(
+                self.sid, quoted_tab(tab), params, {"values": chunk}))
+            self.journal("ecriture", onglet=tab, lignes_ajoutees=len(chunk))
+
     def write(self, requests: list[dict]) -> None:
         """Send ``spreadsheets:batchUpdate`` requests, split by payload size."""
         for index, chunk in enumerate(_chunks(requests)):
@@ -307,13 +319,31 @@ def _chunks(requests: list[dict]) -> list[list[dict]]:
     return chunks
 
 
+def _row_chunks(rows: list[list[str]]) -> list[list[list[str]]]:
+    """Rows grouped so each ``values:append`` stays under ``MAX_PAYLOAD_BYTES``."""
+    chunks: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    size = 0
+    for row in rows:
+        weight = 4 + sum(len(text) + 3 for text in row)
+        if current and size + weight > MAX_PAYLOAD_BYTES:
+            chunks.append(current)
+            current, size = [], 0
+        current.append(row)
+        size += weight
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def _estimated_size(request: dict) -> int:
+    """About the request's JSON size: a cell costs its text plus ~40 bytes of wrapping."""
     (payload,) = request.values()
     rows = payload.get("rows") if isinstance(payload, dict) else None
     if not rows:
         return 200
-    return 100 + sum(40 + sum(48 + len(cell.get("userEnteredValue", {}).get("stringValue", "")) * 2
-                              for cell in row["values"]) for row in rows)
+    return 100 + sum(20 + sum(40 + len(cell["userEnteredValue"]["stringValue"]) if cell else 3 for cell in row["values"])
+                     for row in rows)
 
 
 def human_row_id(spreadsheet_id: str, tab: str, texts: Sequence[str], occurrence: int) -> str:
@@ -423,6 +453,9 @@ def _run(run: _Run) -> None:
     requests = _write_requests(run)
     if requests:
         run.write(requests)
+    for tab in run.tabs.values():
+        if tab.bulk_rows:
+            run.append_values(tab.spec.tab, tab.bulk_rows)
     run.progress("Vérification", 0.75)
     _verify_and_repair(run)
 
@@ -483,9 +516,9 @@ def _plan_tab(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab) -> None:
                     tab.deletions.append(row_id)
                     run.report.deletions += 1
             else:
-                plan = _Plan("append", row_id, store_hash=hashes[row_id], to_sheet=dict(texts[row_id]))
-                plan.base = dict(texts[row_id])
-                plan.sheet_texts = dict(texts[row_id])
+                row_texts = texts[row_id]  # shared, never changed: the row as written
+                plan = _Plan("append", row_id, store_hash=hashes[row_id], to_sheet=row_texts, base=row_texts,
+                             sheet_texts=row_texts)
                 tab.plans.append(plan)
             continue
         if row_id in pending:  # back in the sheet (a person's undo, or restored by another device)
@@ -571,10 +604,15 @@ def _merge_plan(run: _Run, tab: _Tab, row: SheetRow, store_row: dict[str, str], 
             run.report.errors.append(str(error))
             run.clean = False
             return None
-        plan.stamp = (plan.sheet_at, plan.sheet_by) if device_change else (None, HUMAN_EDITOR)
+        if device_change:
+            plan.stamp = (plan.sheet_at, plan.sheet_by)
+        else:  # a person's edit: the line says so, like a device's would
+            plan.stamp = (run.started_at, HUMAN_EDITOR)
+            stamps = {"updated_at": run.started_at, "updated_by": HUMAN_EDITOR}
+            plan.to_sheet.update({name: to_cell(value, kinds[name]) for name, value in stamps.items() if name in kinds})
     if plan.to_sheet:
         for name in METADATA_COLUMNS:
-            if row.cells.get(name, ABSENT) != store_row[name]:
+            if name not in plan.to_sheet and row.cells.get(name, ABSENT) != store_row[name]:
                 plan.to_sheet[name] = store_row[name]
     plan.sheet_texts = {**_sheet_texts(row, kinds), **plan.to_sheet}
     plan.base = {name: store_row[name] for name in kinds}
@@ -704,22 +742,24 @@ def _write_requests(run: _Run) -> list[dict]:
                 positions[name] = start + offset
         tab.positions = positions
         width = max(positions.values()) + 1
-        appended: list[dict] = []
+        appended: list[list[str]] = []
         for plan in tab.plans:
             if plan.kind == "append":
                 cells = [""] * width
                 for name, index in positions.items():
                     cells[index] = plan.to_sheet.get(name, "")
-                appended.append({"values": [_cell(text) for text in cells]})
+                appended.append(cells)
                 run.report.new_in_sheet += 1
                 continue
             if not plan.to_sheet or plan.line is None:
                 continue
             requests += _line_requests(tab.sheet_id, plan.line, {positions[name]: text for name, text in plan.to_sheet.items()})
             run.report.to_sheet += len([name for name in plan.to_sheet if name not in METADATA_COLUMNS + PROTECTED_COLUMNS])
-        for start in range(0, len(appended), 500):
-            requests.append({"appendCells": {"sheetId": tab.sheet_id, "rows": appended[start:start + 500],
-                                             "fields": "userEnteredValue"}})
+        if len(appended) > BULK_APPEND_ROWS:
+            tab.bulk_rows = appended
+        elif appended:
+            requests.append({"appendCells": {"sheetId": tab.sheet_id, "fields": "userEnteredValue",
+                                             "rows": [{"values": [_cell(text) for text in cells]} for cells in appended]}})
     return requests
 
 
@@ -899,9 +939,9 @@ def _record(run: _Run) -> None:
                     continue
                 if not _apply_plan(run, con, tab, plan, now):
                     continue
-                agreed = dict(plan.base)
-                for name in plan.written_over:  # another writer's value is in the sheet: keep the old base
-                    agreed[name] = (plan.old_base or {}).get(name, "")
+                agreed = plan.base
+                if plan.written_over:  # another writer's value is in the sheet: keep the old base
+                    agreed = {**plan.base, **{name: (plan.old_base or {}).get(name, "") for name in plan.written_over}}
                 if plan.written_over:
                     run.clean = False
                 if plan.kind == "append":  # the texts written: later local edits show against them

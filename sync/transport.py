@@ -15,6 +15,7 @@ the emulator's) and is handed to ``gspread.Client(auth=None, session=transport)`
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -103,8 +104,11 @@ class SyncTransport:
         """Send one request, retried as the module says; the last response is returned (gspread
         turns an error status into its APIError), or a French ``TransportError`` when the
         connection itself keeps failing."""
-        body = kwargs.get("data") or kwargs.get("json")
-        size = len(body) if isinstance(body, bytes | str) else len(str(body or "").encode())
+        if kwargs.get("json") is not None:  # encoded once here: the size counted is what goes on the wire
+            kwargs["data"] = json.dumps(kwargs.pop("json"), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            kwargs["headers"] = {**(kwargs.get("headers") or {}), "Content-Type": "application/json"}
+        body = kwargs.get("data") or b""
+        size = len(body.encode("utf-8")) if isinstance(body, str) else len(body) if isinstance(body, bytes) else 0
         for attempt in range(1, self.max_tries + 1):
             self.stats.requests += 1
             self.stats.bytes_sent += size

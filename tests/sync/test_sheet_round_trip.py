@@ -29,7 +29,8 @@ COLUMNS = {
     "date_maj": ("date", st.dates()),
     "rappel": ("datetime", st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2060, 1, 1),
                                         timezones=st.sampled_from([UTC, PARIS, ZoneInfo("Pacific/Noumea"),
-                                                                   timezone(timedelta(hours=-4))]))),
+                                                                   timezone(timedelta(hours=-4))]))
+                 .map(lambda moment: moment.astimezone(UTC).astimezone(moment.tzinfo))),  # a wall time that exists
     "reponses": ("json", st.dictionaries(st.sampled_from(["a", "b", "c"]), st.integers(-5, 5) | st.text(max_size=5),
                                          max_size=3)),
 }
@@ -56,6 +57,9 @@ def test_random_rows_round_trip_through_the_sheet(emulator, gc):
             line = line + [""] * (len(header) - len(line))  # the API trims trailing empty cells
             back = {name: from_cell(line[i], COLUMNS[name][0], tab="structures", column=name) for i, name in enumerate(header)}
             for name, value in record.items():
-                assert back[name] == value, name
+                if isinstance(value, datetime):  # same instant, same offset (PEP 495: no == across zones at a fold)
+                    assert (back[name].astimezone(UTC), back[name].utcoffset()) == (value.astimezone(UTC), value.utcoffset())
+                else:
+                    assert back[name] == value, name
 
     round_trip()
