@@ -538,15 +538,6 @@ class _CannotSync(click.ClickException):
         click.echo(f"Synchronisation impossible : {self.format_message()}", file=file, err=True)
 
 
-_RUN_STATUSES = {
-    "terminee": "terminée",
-    "rien_a_faire": "rien à faire",
-    "interrompue": "interrompue (reprise par la suivante)",
-    "erreur": "en erreur",
-    "en_cours": "en cours, ou coupée avant la fin",
-}
-
-
 def _check_emulator_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     import re
 
@@ -584,40 +575,28 @@ def _octets(number: int, participle: str) -> str:
     return f"{digits} octet {participle}" if number <= 1 else f"{digits} octets {participle}s"
 
 
-def _when(moment) -> str:
-    return moment.astimezone().strftime("%d/%m/%Y à %H:%M:%S") if moment is not None else "?"
-
-
 def _print_sync_state(store: Store, settings) -> None:
     """What ``--etat`` shows: read from the store only, never a request to Google."""
-    from sync.conflicts import count_open_conflicts
-    from sync.store_side import local_changes
+    from sync.status import hub_overview, moment_text
 
-    sid = settings.spreadsheet_id
     with store.connect(read_only=True) as con:
-        changes = local_changes(con, sid)
-        conflicts = count_open_conflicts(con)
-        last = con.execute(
-            "SELECT started_at, finished_at, statut, requetes, erreur FROM sync_runs WHERE spreadsheet_id = ?"
-            " ORDER BY started_at DESC LIMIT 1", [sid]).fetchone()
-        deletions = con.execute(
-            "SELECT count(*) FROM sync_deletions WHERE spreadsheet_id = ? AND statut = 'a_confirmer'", [sid]).fetchone()[0]
+        overview = hub_overview(con, settings.spreadsheet_id)
     origin = f" (source : {settings.spreadsheet_origin})" if settings.spreadsheet_origin else ""
-    click.echo(f"Classeur : {sid}{origin}")
+    click.echo(f"Classeur : {overview.spreadsheet_id}{origin}")
+    last = overview.last_run
     if last is None:
         click.echo("Dernière synchronisation : aucune avec ce classeur.")
     else:
-        started_at, finished_at, status, requests, error = last
-        cost = f", {_count(requests, 'requête')}" if requests is not None else ""
-        click.echo(f"Dernière synchronisation : le {_when(finished_at or started_at)}, {_RUN_STATUSES.get(status, status)}{cost}.")
-        if error:
-            click.echo(f"  [erreur] {error}")
-    total = sum(changes.values())
-    detail = ", ".join(f"{tab} {count}" for tab, count in changes.items())
-    click.echo(f"Modifications en attente d'envoi : {total} ({detail}).")
-    click.echo(f"Conflits ouverts : {conflicts}.")
-    if deletions:
-        click.echo(f"Lignes supprimées dans le classeur, à confirmer : {deletions}.")
+        cost = f", {_count(last['requetes'], 'requête')}" if last["requetes"] is not None else ""
+        click.echo(f"Dernière synchronisation : le {moment_text(last['fin'] or last['debut'])},"
+                   f" {last['statut_libelle']}{cost}.")
+        if last["erreur"]:
+            click.echo(f"  [erreur] {last['erreur']}")
+    detail = ", ".join(f"{tab} {count}" for tab, count in overview.waiting.items())
+    click.echo(f"Modifications en attente d'envoi : {overview.waiting_total} ({detail}).")
+    click.echo(f"Conflits ouverts : {overview.open_conflicts}.")
+    if overview.pending_deletions:
+        click.echo(f"Lignes supprimées dans le classeur, à confirmer : {overview.pending_deletions}.")
 
 
 @main.command(name="sync")

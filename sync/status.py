@@ -232,15 +232,15 @@ def hub_overview(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> HubOver
     (last_sync_at,) = con.execute(
         "SELECT max(finished_at) FROM sync_runs WHERE spreadsheet_id = ? AND statut IN ('terminee', 'rien_a_faire')",
         [spreadsheet_id],
-    ).fetchone()
+    ).fetchall()[0]
     waiting = local_changes(con, spreadsheet_id)
     (conflicts,) = con.execute(
         "SELECT count(*) FROM sync_conflicts WHERE statut = 'ouvert' AND deleted_at IS NULL AND spreadsheet_id = ?",
         [spreadsheet_id],
-    ).fetchone()
+    ).fetchall()[0]
     (deletions,) = con.execute(
         "SELECT count(*) FROM sync_deletions WHERE statut = 'a_confirmer' AND spreadsheet_id = ?", [spreadsheet_id]
-    ).fetchone()
+    ).fetchall()[0]
     return HubOverview(
         spreadsheet_id=spreadsheet_id,
         last_run=last_run,
