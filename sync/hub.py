@@ -53,7 +53,7 @@ from sync.merge import FieldConflict, merge_row
 from sync.sheet_layout import SheetRow, TabError, TabRead, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
 from sync.store_side import (
-    BaseRow, base_cells, base_index, local_changes, quoted, store_hashes, store_texts, texts_hash,
+    BaseRow, base_cells, base_index, local_changes, quoted, store_columns, store_hashes, store_texts, texts_hash,
 )
 from sync.tables import METADATA_COLUMNS, PROTECTED_COLUMNS, SYNCED_TABLES, SyncedTable, synced_columns
 from sync.transport import TransportError, TransportStats
@@ -104,7 +104,7 @@ class SyncReport:
 class _Plan:
     """What the run decided for one record of one tab."""
 
-    kind: str  # merge | append | from_sheet | human_new
+    kind: str  # merge | from_sheet | human_new (rows only this store has are appended column-wise)
     row_id: str
     line: int | None = None
     store_hash: str | None = None  # the store row's hash when planned (None: not in store)
@@ -135,7 +135,11 @@ class _Tab:
     plans: list[_Plan] = field(default_factory=list)
     header_added: list[str] = field(default_factory=list)
     positions: dict[str, int] = field(default_factory=dict)  # our column → index, header additions included
-    bulk_rows: list[list[str]] = field(default_factory=list)  # new rows sent by ``values:append``
+    bulk_rows: list[Sequence[str]] = field(default_factory=list)  # new rows sent by ``values:append``
+    # records never synced and absent from the sheet, column by column (``id`` included), with
+    # their store hashes: appended as they are, and their base saved in one statement
+    appends: dict[str, list[str]] = field(default_factory=dict)
+    append_hashes: list[str] = field(default_factory=list)
     deletions: list[str] = field(default_factory=list)
     reappeared: list[str] = field(default_factory=list)
 
@@ -505,21 +509,20 @@ def _plan_tab(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab) -> None:
         if known is None or known.store_hash != row_hash or row_id not in read.rows or known.sheet_hash != sheet_hashes[row_id]:
             candidates.append(row_id)
     from_sheet = [row_id for row_id in read.rows if row_id not in hashes]
+    appending = {row_id for row_id in candidates if row_id not in read.rows and row_id not in base}
+    if appending:
+        tab.appends = store_columns(con, spec, kinds, sorted(appending))
+        tab.append_hashes = [hashes[row_id] for row_id in tab.appends["id"]]
+        candidates = [row_id for row_id in candidates if row_id not in appending]
     texts = store_texts(con, spec, kinds, candidates) if candidates else {}
     bases = base_cells(con, run.sid, spec.tab, [row_id for row_id in candidates if row_id in base])
 
     for row_id in candidates:
         row = read.rows.get(row_id)
         if row is None:
-            if row_id in base:  # was in the sheet: a person deleted the line
-                if row_id not in pending:
-                    tab.deletions.append(row_id)
-                    run.report.deletions += 1
-            else:
-                row_texts = texts[row_id]  # shared, never changed: the row as written
-                plan = _Plan("append", row_id, store_hash=hashes[row_id], to_sheet=row_texts, base=row_texts,
-                             sheet_texts=row_texts)
-                tab.plans.append(plan)
+            if row_id not in pending:  # was in the sheet: a person deleted the line
+                tab.deletions.append(row_id)
+                run.report.deletions += 1
             continue
         if row_id in pending:  # back in the sheet (a person's undo, or restored by another device)
             tab.reappeared.append(row_id)
@@ -742,15 +745,9 @@ def _write_requests(run: _Run) -> list[dict]:
                 positions[name] = start + offset
         tab.positions = positions
         width = max(positions.values()) + 1
-        appended: list[list[str]] = []
+        appended = _appended_rows(tab, width)
+        run.report.new_in_sheet += len(appended)
         for plan in tab.plans:
-            if plan.kind == "append":
-                cells = [""] * width
-                for name, index in positions.items():
-                    cells[index] = plan.to_sheet.get(name, "")
-                appended.append(cells)
-                run.report.new_in_sheet += 1
-                continue
             if not plan.to_sheet or plan.line is None:
                 continue
             requests += _line_requests(tab.sheet_id, plan.line, {positions[name]: text for name, text in plan.to_sheet.items()})
@@ -761,6 +758,17 @@ def _write_requests(run: _Run) -> list[dict]:
             requests.append({"appendCells": {"sheetId": tab.sheet_id, "fields": "userEnteredValue",
                                              "rows": [{"values": [_cell(text) for text in cells]} for cells in appended]}})
     return requests
+
+
+def _appended_rows(tab: _Tab, width: int) -> list[Sequence[str]]:
+    """The new rows of a tab laid out by the header's positions (people's columns left empty)."""
+    if not tab.appends or not tab.appends["id"]:
+        return []
+    count = len(tab.appends["id"])
+    by_position = {index: name for name, index in tab.positions.items()}
+    empty = [""] * count
+    return list(zip(*[tab.appends.get(by_position.get(index, ""), empty) if index in by_position else empty
+                      for index in range(width)], strict=True))
 
 
 def _line_requests(sheet_id: int, line: int, cells: Mapping[int, str]) -> list[dict]:
@@ -787,7 +795,7 @@ def _line_requests(sheet_id: int, line: int, cells: Mapping[int, str]) -> list[d
 
 def _written_lines(run: _Run) -> list[tuple[_Tab, _Plan]]:
     return [(tab, plan) for tab in run.tabs.values() for plan in tab.plans
-            if plan.kind != "append" and plan.to_sheet and plan.line is not None and not plan.deferred]
+            if plan.to_sheet and plan.line is not None and not plan.deferred]
 
 
 def _cells_of_line(tab: _Tab, values: Sequence[Any]) -> dict[str, str]:
@@ -944,13 +952,11 @@ def _record(run: _Run) -> None:
                     agreed = {**plan.base, **{name: (plan.old_base or {}).get(name, "") for name in plan.written_over}}
                 if plan.written_over:
                     run.clean = False
-                if plan.kind == "append":  # the texts written: later local edits show against them
-                    base_rows.append(_BaseWrite(plan.row_id, agreed, plan.store_hash, sheet_hash, check=False))
-                else:
-                    base_rows.append(_BaseWrite(plan.row_id, agreed, "", sheet_hash,
-                                                check=bool(plan.to_store) and not plan.written_over,
-                                                complete=not plan.written_over))
+                base_rows.append(_BaseWrite(plan.row_id, agreed, "", sheet_hash,
+                                            check=bool(plan.to_store) and not plan.written_over,
+                                            complete=not plan.written_over))
             _save_bases(run, con, tab, base_rows, now)
+            _save_appended_bases(run, con, tab, now)
             _save_deletions(run, con, tab, now)
 
 
@@ -1045,6 +1051,27 @@ def _save_bases(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, rows: list
         )
     finally:
         con.unregister("_sync_base_batch")
+
+
+def _save_appended_bases(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, now: datetime) -> None:
+    """The base of the rows appended: the texts written, built by DuckDB from the columns (a JSON
+    object and the sheet hash per row, no Python object per row)."""
+    if not tab.appends or not tab.appends["id"]:
+        return
+    names = list(tab.kinds)
+    table = pa.table({**{f"c{index}": tab.appends[name] for index, name in enumerate(names)},
+                      "store_hash": tab.append_hashes})
+    keys = ", ".join(f"?, c{index}" for index in range(len(names)))
+    joined = ", ".join(f"c{index}" for index in range(len(names)))
+    con.register("_sync_appended", table)
+    try:
+        con.execute(
+            "INSERT OR REPLACE INTO sync_base (spreadsheet_id, tab, row_id, cells, store_hash, sheet_hash, synced_at)"
+            f" SELECT ?, ?, c0, json_object({keys}), store_hash, md5(concat_ws(chr(31), {joined})), ? FROM _sync_appended",
+            [run.sid, tab.spec.tab, *names, now],
+        )
+    finally:
+        con.unregister("_sync_appended")
 
 
 def _save_deletions(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, now: datetime) -> None:

@@ -2196,15 +2196,15 @@ def _find_table(sheet: Sheet, area: tuple[int, int, int, int]) -> tuple[int, int
     top, left = start
     bottom, right = top + 1, left + 1
     grown = True
-    while grown:
+    while grown:  # the smallest block closed under growth (rows first: linear on a long table)
         grown = False
-        if sheet.has_data(bottom, left, right):
+        while sheet.has_data(bottom, left, right):
             bottom += 1
             grown = True
-        if right < sheet.column_count and any(sheet.cell(r, right) is not None for r in range(top, bottom)):
+        while right < sheet.column_count and any(sheet.cell(r, right) is not None for r in range(top, bottom)):
             right += 1
             grown = True
-        if left > c0 and any(sheet.cell(r, left - 1) is not None for r in range(top, bottom)):
+        while left > c0 and any(sheet.cell(r, left - 1) is not None for r in range(top, bottom)):
             left -= 1
             grown = True
     return top, bottom, left, right
