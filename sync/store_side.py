@@ -50,18 +50,45 @@ def store_hashes(con: duckdb.DuckDBPyConnection, spec: SyncedTable, kinds: Mappi
     return dict(con.execute(sql + " WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)]).fetchall())
 
 
+def _text_sql(name: str, kind: Kind) -> str | None:
+    """The SQL giving a column's canonical cell text (as ``to_cell`` writes it), or None when
+    Python must convert it (decimals: ``repr``; JSON: sorted compact keys). Times are stored in
+    UTC, so ``isoformat`` always ends in ``+00:00`` and shows microseconds only when not zero."""
+    column = quoted(name)
+    if kind in ("text", "code"):
+        return f"coalesce({column}, '')"
+    if kind == "list":
+        return f"coalesce(array_to_string({column}, '|'), '')"
+    if kind == "boolean":
+        return f"CASE WHEN {column} IS NULL THEN '' WHEN {column} THEN 'Oui' ELSE 'Non' END"
+    if kind == "integer":
+        return f"coalesce(CAST({column} AS VARCHAR), '')"
+    if kind == "date":
+        return f"coalesce(strftime({column}, '%Y-%m-%d'), '')"
+    if kind == "datetime":
+        return (f"CASE WHEN {column} IS NULL THEN '' WHEN microsecond({column}) % 1000000 = 0"
+                f" THEN strftime({column}, '%Y-%m-%dT%H:%M:%S+00:00')"
+                f" ELSE strftime({column}, '%Y-%m-%dT%H:%M:%S.%f+00:00') END")
+    return None
+
+
 def store_columns(con: duckdb.DuckDBPyConnection, spec: SyncedTable, kinds: Mapping[str, Kind],
                   ids: Sequence[str] | None = None) -> dict[str, list[str]]:
     """Rows of the table as canonical cell texts, column by column (all rows, or only ``ids``):
-    one converter per column, no object per row — what keeps a first push of 70 000 rows cheap."""
-    sql = "SELECT " + ", ".join(quoted(name) for name in kinds) + f" FROM {quoted(spec.table)}"
+    DuckDB writes most texts itself, Python only decimals and JSON; no object per row — what
+    keeps a first push of 70 000 rows cheap."""
+    expressions = [_text_sql(name, kind) or quoted(name) for name, kind in kinds.items()]
+    sql = "SELECT " + ", ".join(expressions) + f" FROM {quoted(spec.table)}"
     cursor = con.execute(sql) if ids is None else con.execute(
         sql + " WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)])
     rows = cursor.fetchall()
     if not rows:
         return {name: [] for name in kinds}
     columns = list(zip(*rows, strict=True))
-    return {name: _column_texts(values, kind) for (name, kind), values in zip(kinds.items(), columns, strict=True)}
+    return {
+        name: (list(values) if _text_sql(name, kind) is not None else _column_texts(values, kind))
+        for (name, kind), values in zip(kinds.items(), columns, strict=True)
+    }
 
 
 def store_texts(con: duckdb.DuckDBPyConnection, spec: SyncedTable, kinds: Mapping[str, Kind],

@@ -1,0 +1,53 @@
+"""The store's side of a sync: canonical texts written by DuckDB equal ``to_cell``'s, hashes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sync.sheet_values import to_cell
+from sync.store_side import local_changes, store_columns, texts_hash
+from sync.tables import SYNCED_TABLES, synced_columns
+
+ATTEMPTS = [
+    ("a-1", "2026-03-29 00:59:59+00", "2026-10-25 01:30:00.000100+00", "note", None),
+    ("a-2", "2026-03-29 01:00:00.5+00", None, None, "2026-01-01 00:00:00+00"),
+    ("a-3", "1999-12-31 23:59:59.999999+00", None, "", None),
+]
+
+
+@pytest.mark.parametrize("spec", SYNCED_TABLES, ids=lambda spec: spec.tab)
+def test_texts_written_by_duckdb_equal_to_cell(demo_store, spec):
+    with demo_store.atomic() as con:
+        for row_id, attempted, callback, note, deleted in ATTEMPTS:
+            con.execute(
+                "INSERT INTO call_attempts (id, campaign_id, structure_id, surveyor, attempted_at, outcome, callback_at,"
+                " note, created_at, updated_at, updated_by, deleted_at) VALUES (?, 'c', 's', 'alice', ?, 'o', ?, ?,"
+                " now(), now(), 'a', ?)",
+                [row_id, attempted, callback, note, deleted],
+            )
+        con.execute("UPDATE structures SET typologie = [] WHERE id IN (SELECT id FROM structures LIMIT 3)")
+        kinds = synced_columns(con, spec)
+        texts = store_columns(con, spec, kinds)
+        rows = con.execute("SELECT " + ", ".join(f'"{name}"' for name in kinds) + f' FROM "{spec.table}"').fetchall()
+    by_id = {row[0]: row for row in rows}
+    for index, row_id in enumerate(texts["id"]):
+        for position, (name, kind) in enumerate(kinds.items()):
+            value = by_id[row_id][position]
+            expected = to_cell(json.loads(value) if kind == "json" and value is not None else value, kind)
+            assert texts[name][index] == expected, (spec.table, row_id, name, value)
+
+
+def test_the_sheet_hash_marks_an_absent_column():
+    from sync.sheet_values import ABSENT
+
+    assert texts_hash(["a", "", "b"]) != texts_hash(["a", ABSENT, "b"])
+
+
+def test_local_changes_count_records_never_synced(store):
+    with store.atomic() as con:
+        con.execute(
+            "INSERT INTO call_attempts (id, campaign_id, structure_id, surveyor, attempted_at, outcome, created_at,"
+            " updated_at, updated_by) VALUES ('a', 'c', 's', 'alice', now(), 'o', now(), now(), 'a')")
+        assert local_changes(con, "classeur")["appels"] == 1
