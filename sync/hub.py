@@ -262,10 +262,14 @@ class _Run:
         payload size: the compact form of a first push (a list of texts instead of a cell object
         per value). Google appends after the data, atomically, like ``appendCells``."""
         params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
-        for chunk in _row_chunks(rows):
+        chunks = _row_chunks(rows)
+        sent = 0
+        for index, chunk in enumerate(chunks, start=1):
             self.api("append", lambda chunk=chunk: self.client.http_client.values_append(
                 self.sid, quoted_tab(tab), params, {"values": chunk}))
-            self.journal("ecriture", onglet=tab, lignes_ajoutees=len(chunk))
+            sent += len(chunk)
+            if index % 10 == 0 or index == len(chunks):  # the journal every ten requests: a cut is seen anyway
+                self.journal("ecriture", onglet=tab, lignes_ajoutees=sent, requetes=index)
 
     def write(self, requests: list[dict]) -> None:
         """Send ``spreadsheets:batchUpdate`` requests, split by payload size."""
@@ -329,7 +333,7 @@ def _row_chunks(rows: list[list[str]]) -> list[list[list[str]]]:
     current: list[list[str]] = []
     size = 0
     for row in rows:
-        weight = 4 + sum(len(text) + 3 for text in row)
+        weight = 4 + sum(map(len, row)) + 3 * len(row)
         if current and size + weight > MAX_PAYLOAD_BYTES:
             chunks.append(current)
             current, size = [], 0
