@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from bench.import_export import check, figure, note, synthetic_rows, write_inputs
+from bench.import_export import check, figure, imported_store, note
 
 STRUCTURES = 20_000
 ATTEMPTS = 100_000
@@ -42,17 +42,11 @@ OUTCOME_SHARES = {
 
 def build(directory: Path):
     from collect.calls import add_targets, assign
-    from collect.imports import import_file
     from collect.questionnaire import default_questionnaire
     from collect.surveys import create_campaign, publish_questionnaire
-    from models.store import Store
 
-    store = Store(directory / "calls.duckdb", device="bench")
-    store.migrate()
-    columns, rows = synthetic_rows(STRUCTURES)
-    csv_path, _ = write_inputs(directory, columns, rows)
-    report = import_file(store, csv_path)
-    check(report.new == STRUCTURES, f"{report.new} structures imported")
+
+    store = imported_store(directory / "calls.duckdb", STRUCTURES)
     rng = random.Random(SEED)
     with store.atomic() as con:
         stored = publish_questionnaire(con, default_questionnaire(), by="bench")

@@ -330,6 +330,20 @@ def write_inputs(directory: Path, columns: list[str], rows: list[dict[str, Any]]
 # -- the naive ways ------------------------------------------------------------------------------
 
 
+def imported_store(path: Path, structures: int):
+    """A store at ``path`` holding ``structures`` synthetic structures, imported the normal way."""
+    from collect.imports import import_file
+    from models.store import Store
+
+    store = Store(path, device="bench")
+    store.migrate()
+    columns, rows = synthetic_rows(structures)
+    csv_path, _ = write_inputs(path.parent, columns, rows)
+    report = import_file(store, csv_path)
+    check(report.new == structures, f"{report.new} structures imported")
+    return store
+
+
 def naive_row_by_row_insert(source_db: Path, target_db: Path) -> tuple[float, float, int]:
     """Insert the imported (validated) rows again into fresh tables of the same columns.
 

@@ -50,7 +50,7 @@ import pyarrow as pa
 
 from gspread.utils import rowcol_to_a1
 
-from bench.import_export import check, figure, note, synthetic_rows, write_inputs
+from bench.import_export import check, figure, imported_store, note
 
 STRUCTURES = 20_000
 RESPONSES = 50_000
@@ -91,17 +91,11 @@ def _answers_pool(questionnaire, structures: list[dict[str, Any]], rng: random.R
 
 
 def build(directory: Path):
-    from collect.imports import import_file
     from collect.questionnaire import default_questionnaire
     from collect.surveys import create_campaign, publish_questionnaire
-    from models.store import Store, fetch_dicts
+    from models.store import fetch_dicts
 
-    store = Store(directory / "sync.duckdb", device="bench")
-    store.migrate()
-    columns, rows = synthetic_rows(STRUCTURES)
-    csv_path, _ = write_inputs(directory, columns, rows)
-    report = import_file(store, csv_path)
-    check(report.new == STRUCTURES, f"{report.new} structures imported")
+    store = imported_store(directory / "sync.duckdb", STRUCTURES)
     rng = random.Random(SEED)
     with store.atomic() as con:
         stored = publish_questionnaire(con, default_questionnaire(), by="bench")

@@ -262,7 +262,7 @@ class _Run:
         payload size: the compact form of a first push (a list of texts instead of a cell object
         per value). Google appends after the data, atomically, like ``appendCells``."""
         params = {"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"}
-        chunks = _row_chunks(rows)
+        chunks = _chunks(rows, _row_size)
         sent = 0
         for index, chunk in enumerate(chunks, start=1):
             self.api("append", lambda chunk=chunk: self.client.http_client.values_append(
@@ -273,7 +273,7 @@ class _Run:
 
     def write(self, requests: list[dict]) -> None:
         """Send ``spreadsheets:batchUpdate`` requests, split by payload size."""
-        for index, chunk in enumerate(_chunks(requests)):
+        for index, chunk in enumerate(_chunks(requests, _estimated_size)):
             self.api("batchUpdate", lambda chunk=chunk: self.client.http_client.batch_update(self.sid, {"requests": chunk}))
             self.journal("ecriture", lot=index + 1, requetes=len(chunk))
 
@@ -310,38 +310,26 @@ def _update_cells(sheet_id: int, row_index: int, column_index: int, texts: Seque
     }}
 
 
-def _chunks(requests: list[dict]) -> list[list[dict]]:
-    """Requests grouped so each batch stays under ``MAX_PAYLOAD_BYTES`` (sizes estimated)."""
-    chunks: list[list[dict]] = []
-    current: list[dict] = []
+def _chunks(items: Sequence[Any], weight: Callable[[Any], int]) -> list[list[Any]]:
+    """Items grouped in order so each group weighs at most ``MAX_PAYLOAD_BYTES`` (one request each)."""
+    chunks: list[list[Any]] = []
+    current: list[Any] = []
     size = 0
-    for request in requests:
-        weight = _estimated_size(request)
-        if current and size + weight > MAX_PAYLOAD_BYTES:
+    for item in items:
+        cost = weight(item)
+        if current and size + cost > MAX_PAYLOAD_BYTES:
             chunks.append(current)
             current, size = [], 0
-        current.append(request)
-        size += weight
+        current.append(item)
+        size += cost
     if current:
         chunks.append(current)
     return chunks
 
 
-def _row_chunks(rows: list[list[str]]) -> list[list[list[str]]]:
-    """Rows grouped so each ``values:append`` stays under ``MAX_PAYLOAD_BYTES``."""
-    chunks: list[list[list[str]]] = []
-    current: list[list[str]] = []
-    size = 0
-    for row in rows:
-        weight = 4 + sum(map(len, row)) + 3 * len(row)
-        if current and size + weight > MAX_PAYLOAD_BYTES:
-            chunks.append(current)
-            current, size = [], 0
-        current.append(row)
-        size += weight
-    if current:
-        chunks.append(current)
-    return chunks
+def _row_size(row: Sequence[str]) -> int:
+    """About a row's JSON size in a ``values:append``."""
+    return 4 + sum(map(len, row)) + 3 * len(row)
 
 
 def _estimated_size(request: dict) -> int:
