@@ -1,0 +1,72 @@
+"""AAPOR response rates over disposition tables computed by hand."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import pytest
+
+from dashboards.rates import RATE_NAMES, aapor_rates, group_counts, proportional_e
+
+# A campaign of 120 structures: 40 complete, 10 partial, 20 refusals, 15 never reached though
+# eligible, 5 other, 6 never reached at all, 4 unknown (other), 20 not eligible.
+TABLE = {"I": 40, "P": 10, "R": 20, "NC": 15, "O": 5, "UH": 6, "UO": 4, "NE": 20}
+E = F(90, 110)  # eligible among the known: (40+10+20+15+5) / (90+20)
+BY_HAND = {
+    "RR1": F(40, 100), "RR2": F(50, 100), "RR3": 40 / (90 + E * 10), "RR4": 50 / (90 + E * 10),
+    "RR5": F(40, 90), "RR6": F(50, 90),
+    "COOP1": F(40, 75), "COOP2": F(50, 75), "COOP3": F(40, 70), "COOP4": F(50, 70),
+    "REF1": F(20, 100), "REF2": 20 / (90 + E * 10), "REF3": F(20, 90),
+    "CON1": F(75, 100), "CON2": 75 / (90 + E * 10), "CON3": F(75, 90),
+}
+
+
+@pytest.mark.parametrize("name", RATE_NAMES)
+def test_each_rate_matches_the_hand_computation(name):
+    assert aapor_rates(TABLE)[name] == pytest.approx(float(BY_HAND[name]))
+
+
+def test_e_is_estimated_by_the_proportional_method_and_returned():
+    assert proportional_e(TABLE) == pytest.approx(float(E))
+    assert aapor_rates(TABLE)["e"] == pytest.approx(float(E))
+
+
+@pytest.mark.parametrize(("e", "rr3"), [(0.5, F(40, 95)), (0.0, F(40, 90)), (1.0, F(40, 100))])
+def test_a_given_e_is_used_by_the_rates_that_need_it(e, rr3):
+    rates = aapor_rates(TABLE, e=e)
+    assert rates["RR3"] == pytest.approx(float(rr3))
+    assert rates["RR1"] == pytest.approx(0.4) and rates["e"] == e  # RR1 does not depend on e
+
+
+@pytest.mark.parametrize(
+    ("counts", "expected"),
+    [
+        ({}, dict.fromkeys(RATE_NAMES)),  # nothing yet: every denominator is 0
+        ({"NE": 7}, dict.fromkeys(RATE_NAMES)),  # only ineligible cases: e = 0, still nothing to divide
+        ({"UH": 5}, {"RR1": 0.0, "RR2": 0.0, "RR3": None, "RR5": None, "COOP1": None, "REF1": 0.0, "CON1": 0.0,
+                     "CON3": None}),  # only unknown: e cannot be estimated
+        ({"R": 3}, {"RR1": 0.0, "COOP1": 0.0, "COOP3": 0.0, "REF1": 1.0, "REF3": 1.0, "CON1": 1.0}),
+        ({"NC": 4, "NE": 4, "UO": 2}, {"RR3": 0.0, "COOP1": None, "CON2": 0.0}),
+    ],
+    ids=["empty", "only-ineligible", "only-unknown", "only-refusals", "no-contact"],
+)
+def test_edge_cases_give_none_where_a_denominator_is_zero(counts, expected):
+    rates = aapor_rates(counts)
+    for name, value in expected.items():
+        assert rates[name] == (None if value is None else pytest.approx(value)), name
+
+
+def test_e_of_a_table_without_known_eligibility_is_none():
+    assert proportional_e({"UH": 3, "UO": 1}) is None
+    assert proportional_e({"NE": 2}) == 0
+
+
+@pytest.mark.parametrize(("counts", "e"), [({"X": 1}, None), ({"I": -1}, None), ({"I": 1}, 1.5)])
+def test_bad_input_is_refused(counts, e):
+    with pytest.raises(ValueError):
+        aapor_rates(counts, e=e)
+
+
+def test_group_counts_follow_the_disposition_codes():
+    codes = ["1.1", "1.1", "1.2", "2.11", "2.12", "2.221", "2.30", "3.11", "3.90", "4.41"]
+    assert group_counts(codes) == {"I": 2, "P": 1, "R": 2, "NC": 1, "O": 1, "UH": 1, "UO": 1, "NE": 1}
