@@ -35,8 +35,13 @@ eligibility is known (the rates using ``e`` are then None too).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+import duckdb
+
+from collect.calls import Case, load_cases
+from models.cog import cog
 from models.dispositions import AAPOR_GROUPS
 
 GROUPS: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
@@ -114,3 +119,92 @@ def _checked(counts: Mapping[str, int]) -> dict[str, int]:
     if negative:
         raise ValueError(f"negative counts for {negative}")
     return checked
+
+
+# -- breakdowns ---------------------------------------------------------------------------------
+
+DIMENSIONS: dict[str, str] = {
+    "typologie": "Typologie",
+    "commune": "Commune",
+    "epci": "EPCI",
+    "departement": "Département",
+    "enqueteur": "Enquêteur",
+    "tentatives": "Tentatives",
+}
+MIN_CASES = 5  # groups with fewer cases are not shown (no personal data through small counts)
+HEADLINE_RATES: tuple[str, ...] = ("RR1", "RR3", "COOP1", "REF1", "CON1")
+
+
+def rates_by(
+    con: duckdb.DuckDBPyConnection,
+    campaign_id: str,
+    dimension: str,
+    *,
+    cases: Sequence[Case] | None = None,
+    min_cases: int = MIN_CASES,
+) -> list[dict[str, Any]]:
+    """The campaign's rates per group of ``dimension`` (a key of ``DIMENSIONS``), largest groups
+    first: the group, its number of cases, its AAPOR group counts, ``HEADLINE_RATES`` and ``e``.
+
+    A structure with several typologies counts in each. Groups with fewer than ``min_cases`` cases
+    are merged into « Autres (moins de N) », so no small count singles out a structure.
+    """
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r} (expected one of {', '.join(DIMENSIONS)})")
+    cases = load_cases(con, campaign_id) if cases is None else cases
+    keys = _group_keys(con, cases, dimension)
+    codes: dict[str, list[str]] = {}
+    for case in cases:
+        for key in keys[case.structure_id]:
+            codes.setdefault(key, []).append(case.disposition.code)
+    small = [key for key, found in codes.items() if len(found) < min_cases]
+    if small:
+        others = [code for key in small for code in codes.pop(key)]
+        codes[f"Autres (moins de {min_cases})"] = others
+    rows = []
+    for key, found in sorted(codes.items(), key=lambda item: (item[0].startswith("Autres ("), -len(item[1]), item[0])):
+        counts = group_counts(found)
+        rates = aapor_rates(counts)
+        rows.append({DIMENSIONS[dimension]: key, "Structures": len(found), **counts,
+                     **{name: rates[name] for name in HEADLINE_RATES}, "e": rates["e"]})
+    return rows
+
+
+def _group_keys(con: duckdb.DuckDBPyConnection, cases: Sequence[Case], dimension: str) -> dict[str, list[str]]:
+    """Each case's groups for a dimension (French « non renseigné » when unknown)."""
+    missing = "Non renseigné"
+    if dimension == "enqueteur":
+        return {case.structure_id: [case.surveyor or "Non attribuée"] for case in cases}
+    if dimension == "departement":
+        return {case.structure_id: [case.departement or missing] for case in cases}
+    if dimension == "tentatives":
+        return {case.structure_id: [_attempts_band(case.summary.count)] for case in cases}
+    rows = con.execute(
+        "SELECT id, commune, code_insee, typologie FROM structures WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+        [[case.structure_id for case in cases]],
+    ).fetchall()
+    by_id = {row[0]: row for row in rows}
+    keys: dict[str, list[str]] = {}
+    for case in cases:
+        _id, commune, code_insee, typologies = by_id.get(case.structure_id, (None, None, None, None))
+        if dimension == "commune":
+            keys[case.structure_id] = [commune or missing]
+        elif dimension == "typologie":
+            keys[case.structure_id] = list(typologies or []) or [missing]
+        else:  # epci
+            keys[case.structure_id] = [_epci_name(code_insee) or missing]
+    return keys
+
+
+def _epci_name(code_insee: str | None) -> str | None:
+    if not code_insee:
+        return None
+    commune = cog().current_commune(code_insee)
+    epci = cog().epci(commune.epci) if commune is not None and commune.epci else None
+    return epci.nom if epci is not None else None
+
+
+def _attempts_band(count: int) -> str:
+    if count == 0:
+        return "0 (pas encore appelée)"
+    return f"{count} tentative" + ("s" if count > 1 else "") if count < 6 else "6 tentatives ou plus"

@@ -6,7 +6,8 @@ from fractions import Fraction as F
 
 import pytest
 
-from dashboards.rates import RATE_NAMES, aapor_rates, group_counts, proportional_e
+from dashboards.rates import MIN_CASES, RATE_NAMES, aapor_rates, group_counts, proportional_e, rates_by
+from tests.dashboards.test_calls import campaign  # noqa: F401  (the six-structure campaign fixture)
 
 # A campaign of 120 structures: 40 complete, 10 partial, 20 refusals, 15 never reached though
 # eligible, 5 other, 6 never reached at all, 4 unknown (other), 20 not eligible.
@@ -70,3 +71,42 @@ def test_bad_input_is_refused(counts, e):
 def test_group_counts_follow_the_disposition_codes():
     codes = ["1.1", "1.1", "1.2", "2.11", "2.12", "2.221", "2.30", "3.11", "3.90", "4.41"]
     assert group_counts(codes) == {"I": 2, "P": 1, "R": 2, "NC": 1, "O": 1, "UH": 1, "UO": 1, "NE": 1}
+
+
+# -- breakdowns on a real campaign (the coordinator's six-structure campaign) ---------------------
+
+def breakdown(store, campaign, dimension, **kwargs):
+    with store.connect() as con:
+        return {row[next(iter(row))]: row for row in rates_by(con, campaign["id"], dimension, **kwargs)}
+
+
+def test_rates_by_surveyor_follow_each_surveyors_cases(store, campaign):
+    rows = breakdown(store, campaign, "enqueteur", min_cases=1)
+    alice = rows["alice"]  # Cognac complete (I), Angoulême three times unanswered (3.90, UO)
+    assert (alice["Structures"], alice["I"], alice["UO"]) == (2, 1, 1)
+    assert alice["RR1"] == pytest.approx(0.5) and alice["e"] == pytest.approx(1.0) and alice["RR3"] == pytest.approx(0.5)
+    assert rows["Non attribuée"]["UH"] == 1  # Ruffec, never called
+    assert sum(row["Structures"] for row in rows.values()) == 6
+
+
+def test_small_groups_are_merged_so_no_structure_stands_out(store, campaign):
+    rows = breakdown(store, campaign, "enqueteur")
+    assert list(rows) == [f"Autres (moins de {MIN_CASES})"]
+    assert rows[f"Autres (moins de {MIN_CASES})"]["Structures"] == 6
+
+
+@pytest.mark.parametrize("dimension", ["typologie", "commune", "epci", "departement", "tentatives"])
+def test_every_dimension_counts_every_case(store, campaign, dimension):
+    rows = breakdown(store, campaign, dimension, min_cases=1)
+    assert sum(row["Structures"] for row in rows.values()) == 6
+    if dimension == "departement":
+        assert rows["16"]["Structures"] == 5 and rows["971"]["Structures"] == 1
+    if dimension == "tentatives":
+        assert rows["3 tentatives"]["Structures"] == 1 and rows["0 (pas encore appelée)"]["Structures"] == 1
+    if dimension == "epci":
+        assert any(name != "Non renseigné" for name in rows)
+
+
+def test_an_unknown_dimension_is_refused(store, campaign):
+    with pytest.raises(ValueError):
+        breakdown(store, campaign, "couleur")
