@@ -36,13 +36,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
 from collect.calls import Case, load_cases
 from models.cog import cog
-from models.dispositions import AAPOR_GROUPS
+from models.dispositions import AAPOR_GROUPS, AttemptView, final_disposition
 
 GROUPS: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
 RATE_NAMES: tuple[str, ...] = (
@@ -208,3 +210,91 @@ def _attempts_band(count: int) -> str:
     if count == 0:
         return "0 (pas encore appelée)"
     return f"{count} tentative" + ("s" if count > 1 else "") if count < 6 else "6 tentatives ou plus"
+
+
+# -- over time ----------------------------------------------------------------------------------
+
+PERIODS: dict[str, str] = {"jour": "Jour", "semaine": "Semaine"}
+
+
+def rates_over_time(
+    con: duckdb.DuckDBPyConnection,
+    campaign_id: str,
+    *,
+    period: str = "jour",
+    zone: ZoneInfo = ZoneInfo("Europe/Paris"),
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The campaign's rates as they stood at the end of each day (or week, Monday to Sunday) in
+    ``zone``, from its first call to ``until`` (default: now): cumulative, each case counted under
+    the disposition its calls gave it by then. Columns: the period's label, its end, the number
+    of cases, the AAPOR group counts, the interviews completed during the period,
+    ``HEADLINE_RATES`` and ``e``."""
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r} (expected one of {', '.join(PERIODS)})")
+    events = _disposition_events(con, campaign_id)
+    if not events:
+        return []
+    until = until or datetime.now(zone)
+    rows: list[dict[str, Any]] = []
+    current: dict[str, str] = {}
+    index = 0
+    completed_before = 0
+    for start, end in _periods(events[0][0], until, period, zone):
+        while index < len(events) and events[index][0] < end:
+            _moment, structure_id, code = events[index]
+            current[structure_id] = code
+            index += 1
+        counts = group_counts(current.values())
+        rates = aapor_rates(counts)
+        rows.append({PERIODS[period]: _period_label(start, period), "Fin": end, "Structures": len(current), **counts,
+                     "Entretiens de la période": counts["I"] - completed_before,
+                     **{name: rates[name] for name in HEADLINE_RATES}, "e": rates["e"]})
+        completed_before = counts["I"]
+    return rows
+
+
+def _disposition_events(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[tuple[datetime, str, str]]:
+    """(moment, structure, disposition code from then on) for every target and every call, in order."""
+    (max_attempts,) = con.execute(
+        "SELECT coalesce(max_tentatives, 6) FROM campaigns WHERE id = ?", [campaign_id]).fetchall()[0]
+    targets = dict(con.execute(
+        "SELECT structure_id, created_at FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL",
+        [campaign_id]).fetchall())
+    attempts: dict[str, list[AttemptView]] = {}
+    for structure_id, outcome, attempted_at, callback_at in con.execute(
+        "SELECT structure_id, outcome, attempted_at, callback_at FROM call_attempts WHERE campaign_id = ?"
+        " AND deleted_at IS NULL ORDER BY structure_id, attempted_at, id", [campaign_id]).fetchall():
+        if structure_id in targets:
+            attempts.setdefault(structure_id, []).append(AttemptView(outcome, attempted_at, callback_at))
+    events: list[tuple[datetime, str, str]] = []
+    for structure_id, targeted_at in targets.items():
+        calls = attempts.get(structure_id, [])
+        first = min([targeted_at, *(call.attempted_at for call in calls[:1])])
+        events.append((first, structure_id, final_disposition([], max_attempts=max_attempts).code))
+        for count, call in enumerate(calls, start=1):
+            events.append((call.attempted_at, structure_id, final_disposition(calls[:count], max_attempts=max_attempts).code))
+    events.sort(key=lambda event: event[0])
+    return events
+
+
+def _periods(first: datetime, until: datetime, period: str, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """Consecutive (start, end) of days or weeks in ``zone`` covering ``first``..``until`` (the
+    last one ends at ``until``)."""
+    day = first.astimezone(zone).date()
+    if period == "semaine":
+        day -= timedelta(days=day.weekday())
+    step = timedelta(days=7 if period == "semaine" else 1)
+    spans = []
+    while True:
+        start = datetime.combine(day, time(0), zone)
+        end = datetime.combine(day + step, time(0), zone)
+        if start > until:
+            break
+        spans.append((start, min(end, until)))
+        day += step
+    return spans
+
+
+def _period_label(start: datetime, period: str) -> str:
+    return f"semaine du {start:%d/%m/%Y}" if period == "semaine" else f"{start:%d/%m/%Y}"

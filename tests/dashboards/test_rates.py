@@ -6,7 +6,8 @@ from fractions import Fraction as F
 
 import pytest
 
-from dashboards.rates import MIN_CASES, RATE_NAMES, aapor_rates, group_counts, proportional_e, rates_by
+from dashboards.rates import MIN_CASES, RATE_NAMES, aapor_rates, group_counts, proportional_e, rates_by, rates_over_time
+from tests.dashboards.test_calls import NOW, PARIS
 from tests.dashboards.test_calls import campaign  # noqa: F401  (the six-structure campaign fixture)
 
 # A campaign of 120 structures: 40 complete, 10 partial, 20 refusals, 15 never reached though
@@ -110,3 +111,34 @@ def test_every_dimension_counts_every_case(store, campaign, dimension):
 def test_an_unknown_dimension_is_refused(store, campaign):
     with pytest.raises(ValueError):
         breakdown(store, campaign, "couleur")
+
+
+@pytest.fixture
+def targeted_on_march_1st(store, campaign):
+    """The fixture's calls are dated March 2026: its targets are set before them."""
+    with store.atomic() as con:
+        con.execute("UPDATE campaign_targets SET created_at = TIMESTAMPTZ '2026-03-01 08:00:00+01' WHERE campaign_id = ?",
+                    [campaign["id"]])
+    return campaign
+
+
+def test_rates_over_time_are_cumulative_day_by_day(store, targeted_on_march_1st):
+    campaign = targeted_on_march_1st
+    with store.connect() as con:
+        days = {row["Jour"]: row for row in rates_over_time(con, campaign["id"], until=NOW, zone=PARIS)}
+    assert list(days)[:2] == ["01/03/2026", "02/03/2026"] and list(days)[-1] == "09/03/2026"
+    assert all(row["Structures"] == 6 for row in days.values())
+    assert (days["02/03/2026"]["I"], days["03/03/2026"]["I"]) == (0, 1)  # Cognac completed on 03/03
+    assert days["03/03/2026"]["Entretiens de la période"] == 1 and days["04/03/2026"]["Entretiens de la période"] == 0
+    assert (days["03/03/2026"]["R"], days["04/03/2026"]["R"]) == (0, 1)  # Jarnac refused on 04/03
+    assert (days["04/03/2026"]["P"], days["05/03/2026"]["P"]) == (0, 1)  # Barbezieux partial on 05/03
+    assert days["09/03/2026"]["RR1"] == pytest.approx(1 / 6)
+
+
+def test_rates_over_time_by_week_start_on_monday(store, targeted_on_march_1st):
+    campaign = targeted_on_march_1st
+    with store.connect() as con:
+        weeks = rates_over_time(con, campaign["id"], period="semaine", until=NOW, zone=PARIS)
+    # 01/03/2026 is a Sunday: its week began on Monday 23/02
+    assert [row["Semaine"] for row in weeks] == ["semaine du 23/02/2026", "semaine du 02/03/2026", "semaine du 09/03/2026"]
+    assert [row["I"] for row in weeks] == [0, 1, 1] and weeks[1]["Entretiens de la période"] == 1
