@@ -23,8 +23,8 @@ from models.registry import (
 from models.structure import data_fields, validate_structure
 from models.store import utc_now
 from sync.sheet_values import CellError, Kind, from_cell
-from sync.store_side import quoted
-from sync.tables import METADATA_COLUMNS, SyncedTable
+from sync.store_side import insert_sql, update_sql
+from sync.tables import SyncedTable
 
 
 class RowRejected(MaillageError):
@@ -69,23 +69,21 @@ def update_record(
     if not changes:
         return
     if spec.table == "structures":
-        _update_structure(con, row_id, changes, stamp=stamp, by=by, tab=tab, line=line)
+        _update_structure(con, spec, row_id, changes, stamp=stamp, by=by, tab=tab, line=line)
         return
     required = _not_null_columns(con, spec.table)
     for column, value in changes.items():
         if value is None and column in required:
             raise RowRejected(f"{_where(tab, line)}, colonne « {column} » : ce champ est obligatoire, il ne peut pas être vidé.")
-    assignments = [f"{quoted(column)} = ?" for column in changes]
-    params = list(changes.values())
-    if "updated_at" not in changes:
-        assignments += ["updated_at = ?", "updated_by = ?"]
-        params += [stamp, by]
-    con.execute(f"UPDATE {quoted(spec.table)} SET {', '.join(assignments)} WHERE id = ?", [*params, row_id])
+    values = dict(changes)
+    if "updated_at" not in values:
+        values.update(updated_at=stamp, updated_by=by)
+    con.execute(update_sql(con, spec, values), [*values.values(), row_id])
 
 
 def _update_structure(
-    con: duckdb.DuckDBPyConnection, row_id: str, changes: Mapping[str, Any], *, stamp: datetime, by: str,
-    tab: str, line: int | None,
+    con: duckdb.DuckDBPyConnection, spec: SyncedTable, row_id: str, changes: Mapping[str, Any], *, stamp: datetime,
+    by: str, tab: str, line: int | None,
 ) -> None:
     row = get_structure(con, row_id)
     if row is None:
@@ -103,14 +101,11 @@ def _update_structure(
             delete_structure(con, row_id, by=by)
         elif wanted is None and row["deleted_at"] is not None:
             restore_structure(con, row_id, by=by)
-    others = {name: value for name, value in changes.items() if name not in data_fields() and name not in METADATA_COLUMNS}
-    if others:
-        assignments = ", ".join(f"{quoted(name)} = ?" for name in others)
-        con.execute(f"UPDATE structures SET {assignments} WHERE id = ?", [*others.values(), row_id])
-    stamps = {name: changes[name] for name in METADATA_COLUMNS if name in changes}
-    if stamps:
-        assignments = ", ".join(f"{quoted(name)} = ?" for name in stamps)
-        con.execute(f"UPDATE structures SET {assignments} WHERE id = ?", [*stamps.values(), row_id])
+    # the other columns (deleted_at as the sheet has it, merged_into…) and the stamps of a change another
+    # device made, after the registry's own writes so they are the values kept
+    rest = {name: value for name, value in changes.items() if name not in data_fields()}
+    if rest:
+        con.execute(update_sql(con, spec, rest), [*rest.values(), row_id])
 
 
 def insert_record(
@@ -124,20 +119,18 @@ def insert_record(
     row["updated_at"] = row.get("updated_at") or now
     row["updated_by"] = row.get("updated_by") or by
     if spec.table == "structures":
-        _insert_structure(con, row, by=by, tab=tab, line=line)
+        _insert_structure(con, spec, row, by=by, tab=tab, line=line)
         return
     missing = [name for name in _not_null_columns(con, spec.table) if name in kinds and row.get(name) is None]
     if missing:
         names = ", ".join(f"« {name} »" for name in sorted(missing))
         raise RowRejected(f"{_where(tab, line)} : ligne incomplète, il manque {names}.")
     columns = [name for name in kinds if name in row]
-    con.execute(
-        f"INSERT INTO {quoted(spec.table)} ({', '.join(quoted(name) for name in columns)}) VALUES ({', '.join('?' for _ in columns)})",
-        [row[name] for name in columns],
-    )
+    con.execute(insert_sql(con, spec, columns), [row[name] for name in columns])
 
 
-def _insert_structure(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any], *, by: str, tab: str, line: int | None) -> None:
+def _insert_structure(con: duckdb.DuckDBPyConnection, spec: SyncedTable, row: Mapping[str, Any], *, by: str, tab: str,
+                      line: int | None) -> None:
     structure, issues = validate_structure({name: row.get(name) for name in ("id", *data_fields())})
     if structure is None:
         raise _structure_issues(tab, line, issues)
@@ -146,5 +139,4 @@ def _insert_structure(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any], *,
     if row.get("deleted_at") is not None:
         delete_structure(con, structure.id, by=by)
         kept["deleted_at"] = row["deleted_at"]
-    assignments = ", ".join(f"{quoted(name)} = ?" for name in kept)
-    con.execute(f"UPDATE structures SET {assignments} WHERE id = ?", [*kept.values(), structure.id])
+    con.execute(update_sql(con, spec, kept), [*kept.values(), structure.id])

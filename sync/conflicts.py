@@ -23,7 +23,7 @@ import duckdb
 from models.errors import MaillageError
 from models.store import fetch_dicts, utc_now
 from sync.apply import RowRejected, update_record, values_from_texts
-from sync.store_side import quoted
+from sync.store_side import columns_sql, table_sql, update_sql
 from sync.tables import column_kinds, synced_table
 
 Choice = Literal["feuille", "appareil", "autre"]
@@ -81,7 +81,8 @@ def resolve_conflict(con: duckdb.DuckDBPyConnection, conflict_id: str, choice: C
     column = conflict["colonne"]
     if column not in kinds:
         raise ResolutionError(f"La colonne « {column} » n'existe plus dans « {spec.table} ».")
-    current = con.execute(f"SELECT {quoted(column)} FROM {quoted(spec.table)} WHERE id = ?", [conflict["row_id"]]).fetchall()
+    (column_sql,) = columns_sql(con, spec, [column])
+    current = con.execute("SELECT " + column_sql + " FROM " + table_sql(spec) + " WHERE id = ?", [conflict["row_id"]]).fetchall()
     if not current:
         raise ResolutionError(f"L'enregistrement {conflict['row_id']} n'existe plus sur cet appareil.")
     if conflict["nature"] == "conflit":
@@ -130,7 +131,7 @@ def decide_deletion(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, tab: st
                 delete_structure(con, row_id, by=by)
         else:
             con.execute(
-                f"UPDATE {quoted(spec.table)} SET deleted_at = ?, updated_at = ?, updated_by = ? WHERE id = ? AND deleted_at IS NULL",
+                update_sql(con, spec, ["deleted_at", "updated_at", "updated_by"]) + " AND deleted_at IS NULL",
                 [now, now, by, row_id],
             )
     if not confirm or has_deleted_at:  # the line goes back to the sheet at the next sync

@@ -53,7 +53,7 @@ from sync.merge import FieldConflict, merge_row
 from sync.sheet_layout import SheetRow, TabError, TabRead, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
 from sync.store_side import (
-    BaseRow, base_cells, base_index, local_changes, quoted, store_columns, store_hashes, store_texts, texts_hash,
+    BaseRow, base_cells, base_index, local_changes, store_columns, store_hashes, store_texts, table_sql, texts_hash,
 )
 from sync.tables import METADATA_COLUMNS, PROTECTED_COLUMNS, SYNCED_TABLES, SyncedTable, synced_columns
 from sync.transport import TransportError, TransportStats
@@ -956,7 +956,7 @@ def _apply_plan(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, plan: _Pla
     spec = tab.spec
     try:
         if plan.kind in ("from_sheet", "human_new"):
-            if con.execute(f"SELECT count(*) FROM {quoted(spec.table)} WHERE id = ?", [plan.row_id]).fetchall()[0][0]:
+            if con.execute("SELECT count(*) FROM " + table_sql(spec) + " WHERE id = ?", [plan.row_id]).fetchall()[0][0]:
                 return True  # already taken (a run cut after its write, then the same line again)
             insert_record(con, spec, tab.kinds, plan.values, by=plan.stamp[1] if plan.stamp else run.by,
                           tab=spec.tab, line=plan.line)

@@ -26,7 +26,7 @@ import duckdb
 
 from models.store import fetch_dicts
 from sync.conflicts import CHOICES
-from sync.store_side import local_changes, quoted, store_texts
+from sync.store_side import local_changes, store_texts, table_sql
 from sync.tables import SYNCED_TABLES, column_kinds, synced_columns, synced_table
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -282,7 +282,7 @@ def record_labels(con: duckdb.DuckDBPyConnection, records: list[tuple[str, str]]
             structure_of.update({(tab, row_id): row_id for row_id in ids})
         elif "structure_id" in column_kinds(con, spec.table):
             rows = con.execute(
-                f"SELECT id, structure_id FROM {quoted(spec.table)} WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                "SELECT id, structure_id FROM " + table_sql(spec) + " WHERE id IN (SELECT unnest(?::VARCHAR[]))",
                 [sorted(ids)],
             ).fetchall()
             structure_of.update({(tab, row_id): structure_id for row_id, structure_id in rows if structure_id})

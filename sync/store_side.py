@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from sync.sheet_values import ABSENT, Kind, to_cell
-from sync.tables import SYNCED_TABLES, SyncedTable, synced_columns
+from sync.tables import SYNCED_TABLES, SyncedTable, column_kinds, synced_columns
 
 _SEPARATOR = "\x1f"
 _ABSENT_MARK = "\x00"
@@ -27,6 +27,37 @@ _ABSENT_MARK = "\x00"
 def quoted(name: str) -> str:
     """A column name as a SQL identifier (names come from the store's schema, never from users)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def table_sql(spec: SyncedTable) -> str:
+    """A synced table's name as a SQL identifier; only the fixed list ``SYNCED_TABLES`` is allowed."""
+    if spec not in SYNCED_TABLES:
+        raise ValueError(f"not a synced table: {spec.table}")
+    return quoted(spec.table)
+
+
+def columns_sql(con: duckdb.DuckDBPyConnection, spec: SyncedTable, names: Iterable[str]) -> list[str]:
+    """Column names as SQL identifiers, each checked against the table's schema (a name that is
+    not one of its columns is refused, so no text from elsewhere ever reaches the SQL)."""
+    allowed = column_kinds(con, spec.table)
+    checked = []
+    for name in names:
+        if name not in allowed:
+            raise ValueError(f"{spec.table} has no column {name!r}")
+        checked.append(quoted(name))
+    return checked
+
+
+def update_sql(con: duckdb.DuckDBPyConnection, spec: SyncedTable, names: Iterable[str]) -> str:
+    """``UPDATE table SET a = ?, b = ? WHERE id = ?`` for checked columns (values as parameters)."""
+    assignments = ", ".join(name + " = ?" for name in columns_sql(con, spec, names))
+    return "UPDATE " + table_sql(spec) + " SET " + assignments + " WHERE id = ?"
+
+
+def insert_sql(con: duckdb.DuckDBPyConnection, spec: SyncedTable, names: Sequence[str]) -> str:
+    """``INSERT INTO table (a, b) VALUES (?, ?)`` for checked columns (values as parameters)."""
+    columns = columns_sql(con, spec, names)
+    return "INSERT INTO " + table_sql(spec) + " (" + ", ".join(columns) + ") VALUES (" + ", ".join("?" for _ in columns) + ")"
 
 
 def store_hash_sql(columns: Iterable[str], alias: str = "") -> str:
@@ -44,7 +75,7 @@ def texts_hash(texts: Sequence[object]) -> str:
 def store_hashes(con: duckdb.DuckDBPyConnection, spec: SyncedTable, kinds: Mapping[str, Kind],
                  ids: Sequence[str] | None = None) -> dict[str, str]:
     """Every row's store hash (or only those of ``ids``)."""
-    sql = f"SELECT id, {store_hash_sql(kinds)} FROM {quoted(spec.table)}"
+    sql = "SELECT id, " + store_hash_sql(kinds) + " FROM " + table_sql(spec)
     if ids is None:
         return dict(con.execute(sql).fetchall())
     return dict(con.execute(sql + " WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)]).fetchall())
@@ -78,7 +109,7 @@ def store_columns(con: duckdb.DuckDBPyConnection, spec: SyncedTable, kinds: Mapp
     DuckDB writes most texts itself, Python only decimals and JSON; no object per row — what
     keeps a first push of 70 000 rows cheap."""
     expressions = [_text_sql(name, kind) or quoted(name) for name, kind in kinds.items()]
-    sql = "SELECT " + ", ".join(expressions) + f" FROM {quoted(spec.table)}"
+    sql = "SELECT " + ", ".join(expressions) + " FROM " + table_sql(spec)
     cursor = con.execute(sql) if ids is None else con.execute(
         sql + " WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)])
     rows = cursor.fetchall()
@@ -145,7 +176,7 @@ def local_changes(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> dict[s
     for spec in SYNCED_TABLES:
         kinds = synced_columns(con, spec)
         sql = (
-            f"SELECT count(*) FROM {quoted(spec.table)} t"
+            "SELECT count(*) FROM " + table_sql(spec) + " t"
             " LEFT JOIN sync_base b ON b.spreadsheet_id = ? AND b.tab = ? AND b.row_id = t.id"
             " WHERE (b.row_id IS NULL OR b.store_hash IS NULL OR b.store_hash <> "
             + store_hash_sql(kinds, "t")

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from sync.sheet_values import to_cell
-from sync.store_side import local_changes, store_columns, texts_hash
-from sync.tables import SYNCED_TABLES, synced_columns
+from sync.store_side import local_changes, store_columns, table_sql, texts_hash, update_sql
+from sync.tables import SYNCED_TABLES, SyncedTable, synced_columns, synced_table
 
 ATTEMPTS = [
     ("a-1", "2026-03-29 00:59:59+00", "2026-10-25 01:30:00.000100+00", "note", None),
@@ -51,3 +51,14 @@ def test_local_changes_count_records_never_synced(store):
             "INSERT INTO call_attempts (id, campaign_id, structure_id, surveyor, attempted_at, outcome, created_at,"
             " updated_at, updated_by) VALUES ('a', 'c', 's', 'alice', now(), 'o', now(), now(), 'a')")
         assert local_changes(con, "classeur")["appels"] == 1
+
+
+@pytest.mark.parametrize("columns", [["nom", "nom\" = 'x' --"], ["pas_une_colonne"]])
+def test_sql_builders_refuse_a_column_the_table_does_not_have(store, columns):
+    with store.connect() as con, pytest.raises(ValueError):
+        update_sql(con, synced_table("structures"), columns)
+
+
+def test_sql_builders_only_name_synced_tables(store):
+    with pytest.raises(ValueError):
+        table_sql(SyncedTable("x", "audit_log"))
