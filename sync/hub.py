@@ -53,7 +53,7 @@ from sync.merge import FieldConflict, merge_row
 from sync.sheet_layout import SheetRow, TabError, TabRead, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
 from sync.store_side import (
-    BaseRow, base_cells, base_index, local_changes, store_columns, store_hashes, store_texts, table_sql, texts_hash,
+    base_cells, base_index, local_changes, store_columns, store_hashes, store_texts, table_sql, texts_hash,
 )
 from sync.tables import METADATA_COLUMNS, PROTECTED_COLUMNS, SYNCED_TABLES, SyncedTable, synced_columns
 from sync.transport import TransportError, TransportStats
@@ -195,8 +195,8 @@ class _Run:
 
     # -- requests ----------------------------------------------------------------------------
 
-    def api(self, label: str, call: Callable[[], Any]) -> Any:
-        """One request to Google, its errors in French."""
+    def api(self, call: Callable[[], Any]) -> Any:
+        """One request to Google, its errors in French (a missing tab is named from Google's message)."""
         from sync.credentials import explain_api_error
 
         try:
@@ -204,14 +204,14 @@ class _Run:
         except TransportError:
             raise
         except gspread.exceptions.APIError as error:
-            raise explain_api_error(error, tab=label if label in self.tabs else None) from error
+            raise explain_api_error(error) from error
 
     def drive_modified_time(self) -> str:
-        data = self.api("drive", lambda: self.client.http_client.get_file_drive_metadata(self.sid))
+        data = self.api(lambda: self.client.http_client.get_file_drive_metadata(self.sid))
         return str(data.get("modifiedTime") or "")
 
     def fetch_tab_ids(self) -> dict[str, int]:
-        data = self.api("metadata", lambda: self.client.http_client.fetch_sheet_metadata(
+        data = self.api(lambda: self.client.http_client.fetch_sheet_metadata(
             self.sid, params={"fields": "sheets.properties(sheetId,title)"}))
         return {sheet["properties"]["title"]: sheet["properties"]["sheetId"] for sheet in data.get("sheets", [])}
 
@@ -231,14 +231,14 @@ class _Run:
                 "sheetId": sheet_id, "title": spec.tab,
                 "gridProperties": {"rowCount": 1000, "columnCount": max(26, len(columns)), "frozenRowCount": 1}}}})
             requests.append(_update_cells(sheet_id, 0, 0, columns))
-        self.api("batchUpdate", lambda: self.client.http_client.batch_update(self.sid, {"requests": requests}))
+        self.api(lambda: self.client.http_client.batch_update(self.sid, {"requests": requests}))
         self.report.created_tabs += [spec.tab for spec in missing]
         self.journal("onglets_crees", onglets=[spec.tab for spec in missing])
         return tab_ids
 
     def read_values(self, tabs: Sequence[str]) -> dict[str, list[list[Any]]]:
         ranges = [quoted_tab(tab) for tab in tabs]
-        data = self.api("batchGet", lambda: self.client.http_client.values_batch_get(
+        data = self.api(lambda: self.client.http_client.values_batch_get(
             self.sid, ranges, params={"valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS"}))
         return {tab: found.get("values", []) for tab, found in zip(tabs, data.get("valueRanges", []), strict=True)}
 
@@ -249,7 +249,7 @@ class _Run:
             "valueRenderOption": "FORMATTED_VALUE", "majorDimension": "ROWS",
         }
         url = _SHEETS_URL + self.sid + "/values:batchGetByDataFilter"
-        response = self.api("verify", lambda: self.client.http_client.request("post", url, json=body))
+        response = self.api(lambda: self.client.http_client.request("post", url, json=body))
         found = response.json().get("valueRanges", [])
         out: dict[tuple[str, int], list[Any]] = {}
         for key, item in zip(wanted, found, strict=True):
@@ -265,7 +265,7 @@ class _Run:
         chunks = _chunks(rows, _row_size)
         sent = 0
         for index, chunk in enumerate(chunks, start=1):
-            self.api("append", lambda chunk=chunk: self.client.http_client.values_append(
+            self.api(lambda chunk=chunk: self.client.http_client.values_append(
                 self.sid, quoted_tab(tab), params, {"values": chunk}))
             sent += len(chunk)
             if index % 10 == 0 or index == len(chunks):  # the journal every ten requests: a cut is seen anyway
@@ -274,7 +274,7 @@ class _Run:
     def write(self, requests: list[dict]) -> None:
         """Send ``spreadsheets:batchUpdate`` requests, split by payload size."""
         for index, chunk in enumerate(_chunks(requests, _estimated_size)):
-            self.api("batchUpdate", lambda chunk=chunk: self.client.http_client.batch_update(self.sid, {"requests": chunk}))
+            self.api(lambda chunk=chunk: self.client.http_client.batch_update(self.sid, {"requests": chunk}))
             self.journal("ecriture", lot=index + 1, requetes=len(chunk))
 
     def finish_stats(self) -> None:
@@ -523,7 +523,7 @@ def _plan_tab(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab) -> None:
             tab.plans.append(plan)
 
     for row_id in from_sheet:
-        plan = _from_sheet_plan(run, tab, read.rows[row_id], base.get(row_id))
+        plan = _from_sheet_plan(run, tab, read.rows[row_id])
         if plan is not None:
             tab.plans.append(plan)
 
@@ -674,7 +674,7 @@ def _sheet_texts(row: SheetRow, kinds: Mapping[str, Kind]) -> dict[str, str]:
     return {name: ("" if row.cells[name] is ABSENT else str(row.cells[name])) for name in kinds}
 
 
-def _from_sheet_plan(run: _Run, tab: _Tab, row: SheetRow, known: BaseRow | None) -> _Plan | None:
+def _from_sheet_plan(run: _Run, tab: _Tab, row: SheetRow) -> _Plan | None:
     """A record the sheet holds and this store does not: from another device (or typed with an id)."""
     if tab.spec.device_only and not str(row.cells.get("updated_by") or "").strip():
         _refuse_hand_line(run, tab.spec, row)
@@ -851,7 +851,7 @@ def _repair(run: _Run, misplaced: list[tuple[_Tab, _Plan, dict[str, str]]]) -> N
         if plan.kind == "human_new" and victim_id == plan.row_id:
             victim_id = _lost_id(first, fresh, now, tab)  # our id overwrote another record's
             if victim_id is not None:
-                victim_line = _line_holding(fresh, plan.row_id, now)
+                victim_line = _line_holding(fresh, plan.row_id)
                 if victim_line is not None:
                     requests += _line_requests(tab.sheet_id, victim_line, {positions["id"]: victim_id})
         if victim_id and victim_id in first.rows and victim_id in fresh.rows:
@@ -902,7 +902,7 @@ def _lost_id(first: TabRead, fresh: TabRead, now: Mapping[str, str], tab: _Tab) 
     return None
 
 
-def _line_holding(fresh: TabRead, row_id: str, now: Mapping[str, str]) -> int | None:
+def _line_holding(fresh: TabRead, row_id: str) -> int | None:
     row = fresh.rows.get(row_id)
     if row is not None:
         return row.line
