@@ -48,7 +48,7 @@ except MaillageError as error:
     st.error(str(error))
     st.stop()
 
-navigation = st.navigation(app_pages())
+navigation = st.navigation(app_pages(), expanded=True)
 st.sidebar.caption(f"Base : `{store.path}` · {count_text(total, 'structure')}")
 mark_entry_run()
 navigation.run()

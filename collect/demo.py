@@ -44,6 +44,7 @@ def load_demo(store: Store, *, by: str = "demo") -> list[ImportReport]:
     if demo_loaded(store):
         return []
     reports = [import_file(store, path, by=by) for path in demo_files()]
+    date_demo_history(store, reports)
     load_demo_campaign(store, by=by)
     with store.atomic() as con:
         con.execute(
@@ -52,6 +53,29 @@ def load_demo(store: Store, *, by: str = "demo") -> list[ImportReport]:
             [json.dumps({"fichiers": [r.file for r in reports]}), utc_now(), by],
         )
     return reports
+
+
+EARLIEST_PLAUSIBLE_UPDATE = date(2015, 1, 1)  # older date_maj values are placeholders (1970-01-01)
+
+
+def date_demo_history(store: Store, reports: list[ImportReport]) -> None:
+    """Give the demo registry a past, so the offer can be shown « as of » any date: each demo lieu
+    is on the map since its ``date_maj`` in the national dataset (when plausible), else since the
+    dataset's publication day (the file name's ``AAAAMMJJ``). Only the first version of lieux just
+    imported by ``reports`` moves; nothing else of the history changes."""
+    with store.atomic() as con:
+        for report in reports:
+            if not report.import_run_id:
+                continue
+            published = datetime.strptime(Path(report.file).name[:8], "%Y%m%d").date()
+            con.execute(
+                "UPDATE structure_versions v SET valid_from = timezone('Europe/Paris',"
+                " (CASE WHEN s.date_maj >= ? AND s.date_maj <= ? THEN s.date_maj ELSE ? END)::TIMESTAMP)"
+                " FROM structures s WHERE s.id = v.structure_id AND v.import_run_id = ? AND v.valid_to IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM structure_versions o WHERE o.structure_id = v.structure_id"
+                " AND o.version_id <> v.version_id)",
+                [EARLIEST_PLAUSIBLE_UPDATE, published, published, report.import_run_id],
+            )
 
 
 # -- the demo campaign ---------------------------------------------------------------------------
@@ -223,6 +247,9 @@ def load_demo_calls(
     add_targets(con, campaign_id, surveyed_ids, by=by)
     add_targets(con, campaign_id, structure_ids_matching(
         con, [StructureFilter(departement=code) for code in DEMO_TARGET_DEPARTEMENTS]), by=by)
+    con.execute(  # the demo's targets were chosen when its campaign began, not at load time
+        "UPDATE campaign_targets SET created_at = timezone('Europe/Paris', ?::TIMESTAMP) WHERE campaign_id = ?",
+        [campaign["date_debut"], campaign_id])
     for index, surveyor in enumerate(DEMO_SURVEYORS):
         assign(con, campaign_id, surveyed_ids[index::len(DEMO_SURVEYORS)], surveyor, by=by)
     open_ids = [c.structure_id for c in load_cases(con, campaign_id) if c.surveyor is None]

@@ -9,16 +9,18 @@ shares may add up to more than 100 %). Free-text answers never appear here.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from collect.questionnaire import Question
+from collect.questionnaire import Question, Questionnaire
 from collect.surveys import get_campaign, get_questionnaire, list_responses
 
 CLOSED_TYPES: tuple[str, ...] = ("oui_non", "choix_unique", "choix_multiple")
+TEXT_TYPES: tuple[str, ...] = ("texte", "texte_long")
 
 
 @dataclass
@@ -33,16 +35,62 @@ class QuestionCounts:
     rows: list[dict[str, Any]]  # « Réponse », « Structures », « Part »
 
 
-def closed_questions(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[QuestionCounts]:
-    """Every closed question of the campaign's questionnaire, in questionnaire order, counted."""
-    questionnaire = get_questionnaire(con, get_campaign(con, campaign_id)["questionnaire_id"]).questionnaire
-    answers = [row["answers"] for row in list_responses(con, campaign_id=campaign_id)]
+def responses_in_scope(
+    con: duckdb.DuckDBPyConnection,
+    campaign_id: str,
+    *,
+    structure_ids: Collection[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """The latest revision of each response of the campaign, of the structures ``structure_ids``
+    (None: all), first submitted in ``since`` … ``until`` (a correction keeps its place: the
+    period is that of the structure's first submission)."""
+    rows = list_responses(con, campaign_id=campaign_id)
+    firsts = dict(con.execute(
+        "SELECT structure_id, min(submitted_at) FROM responses WHERE campaign_id = ? AND deleted_at IS NULL"
+        " GROUP BY structure_id", [campaign_id]).fetchall()) if since or until else {}
+    return [row for row in rows
+            if (structure_ids is None or row["structure_id"] in structure_ids)
+            and (since is None or firsts[row["structure_id"]] >= since)
+            and (until is None or firsts[row["structure_id"]] < until)]
+
+
+def closed_questions(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, responses: Sequence[Mapping[str, Any]] | None = None
+) -> list[QuestionCounts]:
+    """Every closed question of the campaign's questionnaire, in questionnaire order, counted over
+    ``responses`` (default: every latest response of the campaign, see ``responses_in_scope``)."""
+    questionnaire = _questionnaire(con, campaign_id)
+    responses = list_responses(con, campaign_id=campaign_id) if responses is None else responses
+    answers = [row["answers"] for row in responses]
     out = []
     for section in questionnaire.sections:
         for question in section.questions:
             if question.type in CLOSED_TYPES and not question.personnel:
                 out.append(_counted(question, section.titre, answers))
     return out
+
+
+def publishable_answers(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, responses: Sequence[Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The free-text answers of the questions marked « publiable » (never a personal one): one row
+    per answer, with its question; no structure named, so an answer is not tied to its author."""
+    questionnaire = _questionnaire(con, campaign_id)
+    responses = list_responses(con, campaign_id=campaign_id) if responses is None else responses
+    rows = []
+    for section in questionnaire.sections:
+        for question in section.questions:
+            if question.publiable and not question.personnel and question.type in TEXT_TYPES:
+                texts = sorted(str(row["answers"][question.code]).strip() for row in responses
+                               if str(row["answers"].get(question.code) or "").strip())
+                rows += [{"Question": question.libelle or question.code, "Réponse": text} for text in texts]
+    return rows
+
+
+def _questionnaire(con: duckdb.DuckDBPyConnection, campaign_id: str) -> Questionnaire:
+    return get_questionnaire(con, get_campaign(con, campaign_id)["questionnaire_id"]).questionnaire
 
 
 def _counted(question: Question, section: str, answers: Sequence[Mapping[str, Any]]) -> QuestionCounts:
@@ -73,11 +121,14 @@ HEADLINES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def headline_indicators(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, Any]:
+def headline_indicators(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, responses: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
     """« Structures enquêtées », the share of each of ``HEADLINES`` among the structures that
     answered the question (None if none did), and « Services par acteur » (the mean number of
-    services of a responding structure: its answer, else its registry entry)."""
-    responses = list_responses(con, campaign_id=campaign_id)
+    services of a responding structure: its answer, else its registry entry); over ``responses``
+    (default: every latest response of the campaign)."""
+    responses = list_responses(con, campaign_id=campaign_id) if responses is None else responses
     figures: dict[str, Any] = {"Structures enquêtées": len(responses)}
     for label, code, counted in HEADLINES:
         given = [row["answers"][code] for row in responses if isinstance(row["answers"].get(code), bool)]

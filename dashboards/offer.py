@@ -15,9 +15,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
+import duckdb
+
 from models.cog import Commune, cog
+from models.registry import SCOPE_SQL, as_of_instant, scope_params
 from models.standard import standard_v1
 
 LEVELS: dict[str, str] = {"commune": "Commune", "epci": "EPCI"}
@@ -139,3 +143,94 @@ def territory_communes(departements: Iterable[str]) -> list[str]:
     """The current communes of some départements (the territory of a diagnostic)."""
     registry = cog()
     return [commune.code for code in departements for commune in registry.communes(departement=code)]
+
+
+# The list fields of the standard the offer is described by, with their French titles.
+OFFER_FIELDS: dict[str, str] = {
+    "services": "Services",
+    "publics_specifiquement_adresses": "Publics spécifiquement adressés",
+    "modalites_acces": "Modalités d'accès",
+    "modalites_accompagnement": "Modalités d'accompagnement",
+    "frais_a_charge": "Frais à charge",
+    "prise_en_charge_specifique": "Prise en charge spécifique",
+}
+
+
+def offer_changes(
+    before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]], field_name: str
+) -> list[dict[str, Any]]:
+    """Lieux per value of a list field at two dates: « Avant », « Après » and the difference, in
+    the order of ``offer_counts`` at the later date."""
+    earlier = {row["Valeur"]: row["Lieux"] for row in offer_counts(before, field_name)}
+    return [{"Valeur": row["Valeur"], "Avant": earlier.get(row["Valeur"], 0), "Après": row["Lieux"],
+             "Évolution": row["Lieux"] - earlier.get(row["Valeur"], 0)} for row in offer_counts(after, field_name)]
+
+
+def coverage_changes(before: Coverage, after: Coverage) -> list[dict[str, Any]]:
+    """Per category, how coverage changed between two dates: units covered before and after, and
+    the units that gained or lost the category (names, most populated first). Both coverages must
+    be of the same territory and level."""
+    if before.level != after.level or {u.code for u in before.units} != {u.code for u in after.units}:
+        raise ValueError("coverage_changes compares two coverages of the same territory and level")
+    was = {unit.code: unit.categories for unit in before.units}
+    rows = []
+    for category in after.categories:
+        gained = [unit for unit in after.covered(category) if category not in was[unit.code]]
+        covered_now = {unit.code for unit in after.covered(category)}
+        lost = [unit for unit in before.covered(category) if unit.code not in covered_now]
+        rows.append({
+            "Catégorie": category,
+            "Couvertes avant": len(before.covered(category)),
+            "Couvertes après": len(covered_now),
+            "Nouvellement couvertes": _names(gained),
+            "Plus couvertes": _names(lost),
+        })
+    return rows
+
+
+def _names(units: Iterable[Unit]) -> str:
+    return ", ".join(unit.nom for unit in sorted(units, key=lambda unit: (-unit.population, unit.nom)))
+
+
+def timeline_dates(first: date, last: date, *, points: int = 12) -> list[date]:
+    """About ``points`` dates from ``first`` to ``last`` (both included): month ends when the span
+    is long enough, else evenly spaced days."""
+    if last <= first:
+        return [last]
+    month_ends = []
+    month = date(first.year, first.month, 1)
+    while month <= last:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month_ends.append(min(following - timedelta(days=1), last))
+        month = following
+    if len(month_ends) >= 4:
+        step = max(1, -(-len(month_ends) // points))
+        chosen = month_ends[::-step][::-1]
+        return ([first] if chosen[0] > first else []) + chosen
+    days = (last - first).days
+    count = min(points, days + 1)
+    return sorted({first + timedelta(days=round(index * days / (count - 1))) for index in range(count)})
+
+
+def offer_over_time(
+    con: duckdb.DuckDBPyConnection, dates: Sequence[date], *,
+    departements: Sequence[str] = (), typologies: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """The offer at the end of each date (as ``structures_as_of``), in one query on the history:
+    lieux, lieux with at least one service, and (lieu, service) pairs."""
+    if not dates:
+        return []
+    instants = [as_of_instant(day) for day in dates]
+    counted = {moment: (lieux, with_services, services) for moment, lieux, with_services, services in con.execute(
+        "SELECT d.moment, count(v.structure_id), count(v.structure_id) FILTER (WHERE len(v.services) > 0),"
+        " coalesce(sum(len(v.services)), 0)"
+        " FROM (SELECT unnest(?::TIMESTAMPTZ[]) AS moment) d LEFT JOIN (SELECT * FROM structure_versions"
+        " WHERE NOT deleted AND " + SCOPE_SQL + ") v ON v.valid_from < d.moment AND (v.valid_to IS NULL OR v.valid_to >= d.moment)"
+        " GROUP BY d.moment", [instants, *scope_params(departements, typologies)]).fetchall()}
+    return [{"Date": day, "Lieux": counted[moment][0], "Lieux avec services": counted[moment][1],
+             "Services proposés": int(counted[moment][2])} for day, moment in zip(dates, instants)]
+
+
+def departements_of(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The départements where some lieux are (the territory a map shows when none is chosen)."""
+    return sorted({commune.departement for row in rows if (commune := commune_of(row)) is not None})

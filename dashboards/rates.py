@@ -35,7 +35,7 @@ eligibility is known (the rates using ``e`` are then None too).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,6 +51,25 @@ RATE_NAMES: tuple[str, ...] = (
     "RR1", "RR2", "RR3", "RR4", "RR5", "RR6", "COOP1", "COOP2", "COOP3", "COOP4",
     "REF1", "REF2", "REF3", "CON1", "CON2", "CON3",
 )
+# Short French names of the rates, for charts and tables (the formulas are in ``aapor_rates``).
+RATE_LABELS: dict[str, str] = {
+    "RR1": "taux de réponse, complets (minimal)",
+    "RR2": "taux de réponse, complets et partiels",
+    "RR3": "taux de réponse, complets, e estimé",
+    "RR4": "taux de réponse, complets et partiels, e estimé",
+    "RR5": "taux de réponse, complets, éligibles connus",
+    "RR6": "taux de réponse, complets et partiels, éligibles connus",
+    "COOP1": "taux de coopération, complets",
+    "COOP2": "taux de coopération, complets et partiels",
+    "COOP3": "taux de coopération, complets, hors incapacités",
+    "COOP4": "taux de coopération, complets et partiels, hors incapacités",
+    "REF1": "taux de refus",
+    "REF2": "taux de refus, e estimé",
+    "REF3": "taux de refus, éligibles connus",
+    "CON1": "taux de contact",
+    "CON2": "taux de contact, e estimé",
+    "CON3": "taux de contact, éligibles connus",
+}
 
 
 def group_counts(codes: Iterable[str]) -> dict[str, int]:
@@ -149,7 +168,8 @@ def rates_by(
     first: the group, its number of cases, its AAPOR group counts, ``HEADLINE_RATES`` and ``e``.
 
     A structure with several typologies counts in each. Groups with fewer than ``min_cases`` cases
-    are merged into « Autres (moins de N) », so no small count singles out a structure.
+    are merged into « Autres (moins de N) », so no small count singles out a structure; when
+    those merged are fewer than ``min_cases`` too, they are left out.
     """
     if dimension not in DIMENSIONS:
         raise ValueError(f"unknown dimension {dimension!r} (expected one of {', '.join(DIMENSIONS)})")
@@ -160,8 +180,8 @@ def rates_by(
         for key in keys[case.structure_id]:
             codes.setdefault(key, []).append(case.disposition.code)
     small = [key for key, found in codes.items() if len(found) < min_cases]
-    if small:
-        others = [code for key in small for code in codes.pop(key)]
+    others = [code for key in small for code in codes.pop(key)]
+    if len(others) >= min_cases:  # fewer still would single structures out: left out altogether
         codes[f"Autres (moins de {min_cases})"] = others
     rows = []
     for key, found in sorted(codes.items(), key=lambda item: (item[0].startswith("Autres ("), -len(item[1]), item[0])):
@@ -224,15 +244,20 @@ def rates_over_time(
     period: str = "jour",
     zone: ZoneInfo = ZoneInfo("Europe/Paris"),
     until: datetime | None = None,
+    since: datetime | None = None,
+    structure_ids: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The campaign's rates as they stood at the end of each day (or week, Monday to Sunday) in
     ``zone``, from its first call to ``until`` (default: now): cumulative, each case counted under
     the disposition its calls gave it by then. Columns: the period's label, its end, the number
     of cases, the AAPOR group counts, the interviews completed during the period,
-    ``HEADLINE_RATES`` and ``e``."""
+    ``HEADLINE_RATES`` and ``e``. Only the periods ending after ``since`` are returned (still
+    cumulative from the campaign's start); ``structure_ids`` narrows the cases."""
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r} (expected one of {', '.join(PERIODS)})")
     events = _disposition_events(con, campaign_id)
+    if structure_ids is not None:
+        events = [event for event in events if event[1] in structure_ids]
     if not events:
         return []
     until = until or datetime.now(zone)
@@ -251,7 +276,7 @@ def rates_over_time(
                      "Entretiens de la période": counts["I"] - completed_before,
                      **{name: rates[name] for name in HEADLINE_RATES}, "e": rates["e"]})
         completed_before = counts["I"]
-    return rows
+    return [row for row in rows if since is None or row["Fin"] > since]
 
 
 def _disposition_events(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[tuple[datetime, str, str]]:

@@ -321,16 +321,33 @@ def as_of_instant(when: date | datetime) -> datetime:
     return datetime.combine(when + timedelta(days=1), time.min, tzinfo=REGISTRY_TIMEZONE)
 
 
-def structures_as_of(con: duckdb.DuckDBPyConnection, when: date | datetime) -> list[dict[str, Any]]:
-    """The registry as it stood at ``when`` (a date means the end of that day): one query on the history."""
+def structures_as_of(
+    con: duckdb.DuckDBPyConnection, when: date | datetime, *,
+    departements: Sequence[str] = (), typologies: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """The registry as it stood at ``when`` (a date means the end of that day): one query on the
+    history; optionally only the structures of some départements and of some typologies."""
     instant = as_of_instant(when)
     return fetch_dicts(
         con,
         "SELECT structure_id AS id, * EXCLUDE (structure_id) FROM structure_versions"
-        " WHERE valid_from < ? AND (valid_to IS NULL OR valid_to >= ?) AND NOT deleted"
-        " ORDER BY nom, structure_id",
-        [instant, instant],
+        " WHERE valid_from < ? AND (valid_to IS NULL OR valid_to >= ?) AND NOT deleted AND " + SCOPE_SQL
+        + " ORDER BY nom, structure_id",
+        [instant, instant, *scope_params(departements, typologies)],
     )
+
+
+# The condition « in these départements (none: any) and of one of these typologies (none: any) »
+# on a structure or structure_versions row; its parameters come from ``scope_params``.
+SCOPE_SQL = (
+    "(len(?::VARCHAR[]) = 0 OR " + DEPARTEMENT_SQL + " IN (SELECT unnest(?::VARCHAR[])))"
+    " AND (len(?::VARCHAR[]) = 0 OR list_has_any(coalesce(typologie, []), ?::VARCHAR[]))"
+)
+
+
+def scope_params(departements: Sequence[str] = (), typologies: Sequence[str] = ()) -> list[list[str]]:
+    """The parameters of ``SCOPE_SQL``."""
+    return [list(departements), list(departements), list(typologies), list(typologies)]
 
 
 def structure_history(con: duckdb.DuckDBPyConnection, structure_id: str) -> list[dict[str, Any]]:

@@ -49,6 +49,12 @@ def app_pages() -> dict[str, list[st.Page]]:
             st.Page("pages/structures.py", title="Structures", icon=":material/apartment:", default=True),
             st.Page("pages/importer.py", title="Import", icon=":material/upload_file:"),
         ],
+        "Comité de pilotage": [
+            st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/dashboard:"),
+            st.Page("pages/taux_reponse.py", title="Taux de réponse", icon=":material/percent:"),
+            st.Page("pages/offre.py", title="Offre cartographiée", icon=":material/map:"),
+            st.Page("pages/indicateurs.py", title="Indicateurs de l'enquête", icon=":material/bar_chart:"),
+        ],
     }
 
 

@@ -96,6 +96,11 @@ def test_small_groups_are_merged_so_no_structure_stands_out(store, campaign):
     assert rows[f"Autres (moins de {MIN_CASES})"]["Structures"] == 6
 
 
+def test_small_groups_too_few_even_together_are_left_out(store, campaign):
+    rows = breakdown(store, campaign, "departement")  # Charente 5 cases, Guadeloupe 1
+    assert list(rows) == ["16"] and rows["16"]["Structures"] == 5
+
+
 @pytest.mark.parametrize("dimension", ["typologie", "commune", "epci", "departement", "tentatives"])
 def test_every_dimension_counts_every_case(store, campaign, dimension):
     rows = breakdown(store, campaign, dimension, min_cases=1)

@@ -1,0 +1,75 @@
+"""Page « Indicateurs de l'enquête »: what the structures answered.
+
+Every closed question of the campaign's questionnaire gets its chart (structures per answer and
+their share, with the number of answers), section by section; the free-text answers of the
+questions marked « publiable » follow, without the structure's name. Personal questions never
+appear; a question answered by fewer than 5 structures of the scope is not shown.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.charts import question_chart
+from dashboards.filters import structure_ids_in_scope
+from dashboards.indicators import closed_questions, headline_indicators, publishable_answers, responses_in_scope
+from dashboards.rates import MIN_CASES
+from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
+from pages.shared import get_store, page_setup, viewer_zone
+
+page_setup()
+st.title("Indicateurs de l'enquête")
+store = get_store()
+filters, campaign = dashboard_filters(store)
+page = DashboardPage("Indicateurs de l'enquête", filters, campaign)
+st.caption(page.report.subtitle)
+if campaign is None:
+    st.info("Aucune campagne : les indicateurs apparaîtront avec les premières réponses.")
+    st.stop()
+
+zone = viewer_zone()
+with store.connect() as con:
+    scope = structure_ids_in_scope(con, filters)
+    responses = responses_in_scope(con, campaign["id"], structure_ids=scope, since=filters.start_instant(zone),
+                                   until=filters.end_instant(zone))
+    headline = headline_indicators(con, campaign["id"], responses)
+    questions = closed_questions(con, campaign["id"], responses)
+    texts = publishable_answers(con, campaign["id"], responses)
+
+page.section("Les chiffres clés", f"{len(responses)} structure(s) enquêtée(s) dans ce périmètre et sur la période"
+             " (dernière version de chaque réponse).")
+if len(responses) < MIN_CASES:
+    st.info(f"Moins de {MIN_CASES} structures enquêtées dans ce périmètre : les résultats ne sont pas affichés,"
+            " pour qu'aucune réponse ne puisse être attribuée à une structure. Élargissez les filtres.")
+    page.report_button()
+    st.stop()
+services = headline["Services par acteur"]
+page.metrics([
+    ("Intéressées par un partenariat", percent(headline["Intéressées par un partenariat"])),
+    ("Citent la mobilité des publics comme frein", percent(headline["Citent la mobilité des publics comme frein"])),
+    ("Ne peuvent pas réorienter une personne", percent(
+        headline["Ne peuvent pas réorienter une personne qu'elles ne peuvent pas aider"])),
+    ("Services par acteur", "—" if services is None else f"{services:.1f}".replace(".", ",")),
+])
+
+hidden = []
+current_section = None
+for question in questions:
+    if question.answered < MIN_CASES:
+        hidden.append(question.libelle)
+        continue
+    if question.section != current_section:
+        current_section = question.section
+        page.section(question.section)
+    page.chart(question_chart(question), key=f"indicateurs.{question.code}")
+    with st.expander("Tableau"):
+        page.table(question.rows, key=f"indicateurs.{question.code}.table", caption=question.libelle,
+                   column_config=percent_columns("Part"))
+if hidden:
+    st.caption(f"Non affichées (moins de {MIN_CASES} réponses) : " + " ; ".join(hidden))
+
+if texts:
+    page.section("Réponses libres publiables", "Seules les questions marquées « publiable » dans le questionnaire,"
+                 " sans le nom de la structure.")
+    page.table(texts, key="indicateurs.textes", caption="Réponses libres publiables")
+page.report_button()

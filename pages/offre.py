@@ -1,0 +1,100 @@
+"""Page « Offre cartographiée »: what the lieux offer, where, and how it changed.
+
+The registry as it stood at the end of the sidebar's period (its slider runs over the registry's
+history), compared with the period's start; the lieux per category of the national standard's
+lists; the coverage of the territory's communes or EPCI per service category with the white
+zones, as tables and offline maps. Lieux are public data of the national map; no contact person
+is shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from dashboards.charts import coverage_chart, offer_changes_chart, offer_chart, offer_over_time_chart
+from dashboards.filters import history_start, registry_in_scope
+from dashboards.maps import coverage_map, lieux_map
+from dashboards.offer import (
+    LEVELS, OFFER_FIELDS, coverage, coverage_changes, departements_of, offer_changes, offer_counts, offer_over_time,
+    territory_communes, timeline_dates,
+)
+from models.standard import standard_v1
+from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
+from pages.shared import count_text, get_store, page_setup, viewer_zone
+
+page_setup()
+st.title("Offre cartographiée")
+store = get_store()
+filters, campaign = dashboard_filters(store)
+page = DashboardPage("Offre cartographiée", filters, campaign)
+st.caption(page.report.subtitle)
+today = page.report.generated_at.astimezone(viewer_zone()).date()
+shown_on = filters.au or today
+with store.connect() as con:
+    first = history_start(con) or today
+    lieux = registry_in_scope(con, filters, shown_on)
+    before = registry_in_scope(con, filters, filters.du) if filters.du else None
+    timeline = offer_over_time(con, timeline_dates(filters.du or first, shown_on),
+                               departements=filters.territoire, typologies=filters.typologie)
+departements = list(filters.territoire) or departements_of(lieux)
+on_text = "aujourd'hui" if shown_on == today else f"au {shown_on:%d/%m/%Y}"
+
+page.section(f"L'offre {on_text}", "Déplacez la fin de la période (barre latérale) pour voir la carte à une autre"
+             " date ; son début sert de point de comparaison.")
+page.metrics([("Lieux", str(len(lieux))),
+              ("Lieux proposant un service", str(sum(1 for row in lieux if row.get("services")))),
+              ("Services proposés", str(sum(len(row.get("services") or []) for row in lieux))),
+              ("Départements", str(len(departements)))])
+page.chart(offer_over_time_chart(timeline), key="offre.temps")
+if not lieux:
+    st.info(f"Aucun lieu {on_text} dans ce périmètre.")
+    page.report_button()
+    st.stop()
+
+page.section("Ce que proposent les lieux", "Un lieu compte une fois pour chaque valeur qu'il déclare (standard"
+             " national des lieux de médiation numérique).")
+tabs = st.tabs(list(OFFER_FIELDS.values()))
+for tab, (field_name, title) in zip(tabs, OFFER_FIELDS.items()):
+    with tab:
+        counts = offer_counts(lieux, field_name)
+        page.chart(offer_chart(counts, f"Lieux par {title.lower()}"), key=f"offre.{field_name}")
+        page.table(counts, key=f"offre.{field_name}.table", caption=f"Lieux par {title.lower()}",
+                   column_config=percent_columns("Part des lieux"))
+
+page.section("Couverture du territoire et zones blanches", "Une commune (ou un EPCI) est couverte pour une catégorie"
+             " quand au moins un lieu situé sur son territoire la propose ; population municipale INSEE.")
+left, right = st.columns(2)
+level = left.radio("Échelle", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="offre.echelle")
+categories = list(standard_v1().choices("services"))
+category = right.selectbox("Catégorie de service", categories, key="offre.categorie")
+communes = territory_communes(departements)
+covered = coverage(lieux, communes, level=level)
+page.chart(coverage_chart(covered.table()), key="offre.couverture")
+page.table(covered.table(), key="offre.couverture.table", caption="Couverture par catégorie de service",
+           column_config=percent_columns(f"Part des {LEVELS[level].lower()}s", "Part de la population"))
+white = covered.white_zones(category)
+st.markdown(f"**{category}** : {count_text(len(covered.covered(category)), LEVELS[level].lower())} couverte(s),"
+            f" {count_text(len(white), 'zone blanche', 'zones blanches')}.")
+page.chart(coverage_map(covered, category, departements), key="offre.carte.couverture",
+           caption=f"Couverture : {category}", stretch=False)
+page.table([{LEVELS[level]: unit.nom, "Code": unit.code, "Population": unit.population, "Lieux": unit.lieux}
+            for unit in white], key="offre.zones.blanches", caption=f"Zones blanches : {category}")
+
+page.section("Les lieux sur la carte", "Position déclarée du lieu, sinon centre de sa commune.")
+page.chart(lieux_map(lieux, departements), key="offre.carte.lieux", caption="Carte des lieux", stretch=False)
+
+if before is not None:
+    then = f"{filters.du:%d/%m/%Y}"
+    page.section(f"Évolution depuis le {then}", f"{count_text(len(before), 'lieu')} le {then},"
+                 f" {count_text(len(lieux), 'lieu')} {on_text}.")
+    changes = offer_changes(before, lieux, "services")
+    page.chart(offer_changes_chart(changes, "Lieux par catégorie de service, aux deux dates", before=then,
+                                   after=on_text), key="offre.evolution")
+    page.table(changes, key="offre.evolution.table", caption="Lieux par catégorie de service, aux deux dates")
+    page.table(coverage_changes(coverage(before, communes, level=level), covered), key="offre.evolution.couverture",
+               caption=f"Couverture des {LEVELS[level].lower()}s, aux deux dates")
+else:
+    st.caption("Choisissez un début de période (barre latérale) pour comparer l'offre entre deux dates.")
+page.report_button()

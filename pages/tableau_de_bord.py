@@ -1,0 +1,81 @@
+"""Page « Tableau de bord »: the steering committee's first page.
+
+The diagnostic's headline figures, the campaign's response rates over its weeks and the mapped
+offer, for the filters of the sidebar (kept in the URL). Every figure comes from ``dashboards``;
+no contact person, phone, e-mail or free-text answer is shown here.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards.charts import offer_chart, rates_over_time_chart
+from dashboards.filters import registry_in_scope, structure_ids_in_scope
+from dashboards.indicators import headline_indicators, responses_in_scope
+from dashboards.maps import lieux_map
+from dashboards.offer import departements_of, offer_counts
+from dashboards.rates import MIN_CASES, aapor_rates, group_counts, rates_over_time
+from collect.calls import load_cases
+from pages.dashboard_ui import DashboardPage, dashboard_filters, percent
+from pages.shared import count_text, get_store, page_setup, viewer_zone
+
+page_setup()
+st.title("Tableau de bord du comité de pilotage")
+store = get_store()
+filters, campaign = dashboard_filters(store)
+page = DashboardPage("Tableau de bord du comité de pilotage", filters, campaign)
+st.caption(page.report.subtitle)
+zone = viewer_zone()
+until = filters.end_instant(zone)
+with store.connect() as con:
+    scope = structure_ids_in_scope(con, filters)
+    lieux = registry_in_scope(con, filters, until or page.report.generated_at)
+    if campaign is not None:
+        responses = responses_in_scope(con, campaign["id"], structure_ids=scope, since=filters.start_instant(zone),
+                                       until=until)
+        headline = headline_indicators(con, campaign["id"], responses)
+        cases = [case for case in load_cases(con, campaign["id"]) if scope is None or case.structure_id in scope]
+        weekly = rates_over_time(con, campaign["id"], period="semaine", zone=zone, until=until,
+                                 since=filters.start_instant(zone), structure_ids=scope)
+
+if campaign is not None:
+    page.section("L'essentiel du diagnostic", f"Campagne « {campaign['nom']} » : réponses de la période.")
+    if headline["Structures enquêtées"] < MIN_CASES:
+        st.info(f"Moins de {MIN_CASES} structures enquêtées dans ce périmètre : les parts ne sont pas affichées,"
+                " pour qu'aucune réponse ne puisse être attribuée à une structure.")
+        page.metrics([("Structures enquêtées", str(headline["Structures enquêtées"]))])
+    else:
+        services = headline["Services par acteur"]
+        page.metrics([
+            ("Structures enquêtées", str(headline["Structures enquêtées"])),
+            ("Intéressées par un partenariat", percent(headline["Intéressées par un partenariat"])),
+            ("Citent la mobilité des publics comme frein", percent(headline["Citent la mobilité des publics comme frein"])),
+            ("Ne peuvent pas réorienter une personne", percent(
+                headline["Ne peuvent pas réorienter une personne qu'elles ne peuvent pas aider"])),
+            ("Services par acteur", "—" if services is None else f"{services:.1f}".replace(".", ",")),
+        ])
+
+    page.section("Taux de réponse (AAPOR)", "Taux cumulés depuis le début de la campagne ; e estimé par la méthode"
+                 " proportionnelle. Le détail est sur la page « Taux de réponse ».")
+    rates = aapor_rates(group_counts(case.disposition.code for case in cases))
+    page.metrics([("Structures ciblées", str(len(cases))), ("RR1", percent(rates["RR1"])), ("RR3", percent(rates["RR3"])),
+                  ("Coopération (COOP1)", percent(rates["COOP1"])), ("Refus (REF1)", percent(rates["REF1"])),
+                  ("Contact (CON1)", percent(rates["CON1"])), ("e", percent(rates["e"]))])
+    if weekly:
+        page.chart(rates_over_time_chart(weekly), key="tdb.taux")
+    else:
+        st.caption("Aucun appel sur la période.")
+else:
+    st.info("Aucune campagne : les taux de réponse et les indicateurs apparaîtront avec la première campagne.")
+
+page.section("L'offre cartographiée", f"{count_text(len(lieux), 'lieu')} de médiation numérique"
+             + (f" au {filters.au:%d/%m/%Y}" if filters.au else " aujourd'hui") + ". Le détail (couverture, zones"
+             " blanches, évolution) est sur la page « Offre cartographiée ».")
+page.metrics([("Lieux", str(len(lieux))),
+              ("Lieux proposant un service", str(sum(1 for row in lieux if row.get("services")))),
+              ("Services proposés", str(sum(len(row.get("services") or []) for row in lieux)))])
+if lieux:
+    page.chart(offer_chart(offer_counts(lieux, "services"), "Lieux par catégorie de service"), key="tdb.services")
+    page.chart(lieux_map(lieux, filters.territoire or departements_of(lieux)), key="tdb.carte",
+               caption="Carte des lieux", stretch=False)
+page.report_button()

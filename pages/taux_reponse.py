@@ -1,0 +1,85 @@
+"""Page « Taux de réponse »: the campaign's AAPOR rates, over time and broken down.
+
+Every rate of the AAPOR Standard Definitions (10th edition) with the counts it is computed from,
+the cumulative rates per day or week of the campaign, and the rates per typology, commune, EPCI,
+département, surveyor or number of attempts (groups under 5 structures merged, never shown alone).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from collect.calls import load_cases
+from dashboards.charts import interviews_chart, rates_by_chart, rates_over_time_chart
+from dashboards.filters import structure_ids_in_scope
+from dashboards.rates import (
+    DIMENSIONS, GROUPS, MIN_CASES, PERIODS, RATE_LABELS, RATE_NAMES, aapor_rates, group_counts, rates_by, rates_over_time,
+)
+from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
+from pages.shared import get_store, page_setup, viewer_zone
+
+GROUP_LABELS = {
+    "I": "Entretiens complets (I)", "P": "Entretiens partiels (P)", "R": "Refus et abandons (R)",
+    "NC": "Non-contacts (NC)", "O": "Autres éligibles (O)", "UH": "Éligibilité inconnue, jamais joints (UH)",
+    "UO": "Éligibilité inconnue, autres (UO)", "NE": "Hors champ (NE)",
+}
+
+page_setup()
+st.title("Taux de réponse")
+store = get_store()
+filters, campaign = dashboard_filters(store)
+page = DashboardPage("Taux de réponse", filters, campaign)
+st.caption(page.report.subtitle)
+if campaign is None:
+    st.info("Aucune campagne : les taux de réponse apparaîtront avec la première campagne.")
+    st.stop()
+
+zone = viewer_zone()
+period = st.segmented_control("Pas de temps", list(PERIODS), format_func=PERIODS.get, default="semaine",
+                              key="taux.periode", required=True)
+dimension = st.selectbox("Ventilation", list(DIMENSIONS), format_func=DIMENSIONS.get, key="taux.dimension")
+with store.connect() as con:
+    scope = structure_ids_in_scope(con, filters)
+    cases = [case for case in load_cases(con, campaign["id"]) if scope is None or case.structure_id in scope]
+    over_time = rates_over_time(con, campaign["id"], period=period, zone=zone, until=filters.end_instant(zone),
+                                since=filters.start_instant(zone), structure_ids=scope)
+    breakdown = rates_by(con, campaign["id"], dimension, cases=cases)
+
+counts = group_counts(case.disposition.code for case in cases)
+rates = aapor_rates(counts)
+page.section("Où en est la campagne", "État actuel des structures ciblées du périmètre, chacune comptée sous sa"
+             " disposition finale AAPOR ; e (part estimée éligible des cas d'éligibilité inconnue) par la méthode"
+             " proportionnelle.")
+if len(cases) < MIN_CASES:
+    st.info(f"Moins de {MIN_CASES} structures ciblées dans ce périmètre : les taux ne sont pas affichés.")
+    page.report_button()
+    st.stop()
+page.metrics([("Structures ciblées", str(len(cases))), ("RR1", percent(rates["RR1"])), ("COOP1", percent(rates["COOP1"])),
+              ("REF1", percent(rates["REF1"])), ("CON1", percent(rates["CON1"])), ("e", percent(rates["e"]))])
+left, right = st.columns(2)
+with left:
+    page.table([{"Groupe": GROUP_LABELS[group], "Structures": counts[group]} for group in GROUPS],
+               key="taux.groupes", caption="Structures par groupe de dispositions AAPOR")
+with right:
+    page.table([{"Taux": name, "Définition": RATE_LABELS[name], "Valeur": rates[name]} for name in RATE_NAMES]
+               + [{"Taux": "e", "Définition": "part estimée éligible des cas d'éligibilité inconnue", "Valeur": rates["e"]}],
+               key="taux.taux", caption="Tous les taux AAPOR", column_config=percent_columns("Valeur"))
+
+page.section(f"Évolution par {PERIODS[period].lower()}", "Taux cumulés à la fin de chaque période (fuseau de votre"
+             " navigateur) et entretiens réalisés pendant la période.")
+if over_time:
+    period_label = PERIODS[period]
+    page.chart(rates_over_time_chart(over_time, period=period_label), key="taux.evolution")
+    page.chart(interviews_chart(over_time, period=period_label), key="taux.entretiens")
+    shown = [{key: value for key, value in row.items() if key != "Fin"} for row in over_time]
+    page.table(shown, key="taux.evolution.table", caption=f"Taux par {period_label.lower()}",
+               column_config=percent_columns("RR1", "RR3", "COOP1", "REF1", "CON1", "e"))
+else:
+    st.caption("Aucun appel sur la période.")
+
+page.section(f"Par {DIMENSIONS[dimension].lower()}", f"Les groupes de moins de {MIN_CASES} structures sont"
+             " regroupés dans « Autres » ; une structure de plusieurs typologies compte dans chacune.")
+page.chart(rates_by_chart(breakdown, DIMENSIONS[dimension]), key="taux.ventilation")
+page.table(breakdown, key="taux.ventilation.table", caption=f"Taux par {DIMENSIONS[dimension].lower()}",
+           column_config=percent_columns("RR1", "RR3", "COOP1", "REF1", "CON1", "e"))
+page.report_button()
