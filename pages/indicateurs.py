@@ -11,9 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.charts import question_chart
-from dashboards.filters import structure_ids_in_scope
-from dashboards.indicators import closed_questions, headline_indicators, publishable_answers, responses_in_scope
 from dashboards.rates import MIN_CASES
+from dashboards.views import indicators_view
 from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
 from pages.shared import get_store, page_setup, viewer_zone
 
@@ -27,14 +26,9 @@ if campaign is None:
     st.info("Aucune campagne : les indicateurs apparaîtront avec les premières réponses.")
     st.stop()
 
-zone = viewer_zone()
 with store.connect() as con:
-    scope = structure_ids_in_scope(con, filters)
-    responses = responses_in_scope(con, campaign["id"], structure_ids=scope, since=filters.start_instant(zone),
-                                   until=filters.end_instant(zone))
-    headline = headline_indicators(con, campaign["id"], responses)
-    questions = closed_questions(con, campaign["id"], responses)
-    texts = publishable_answers(con, campaign["id"], responses)
+    view = indicators_view(con, filters, campaign["id"], zone=viewer_zone())
+responses, headline, questions, texts = view.responses, view.headline, view.questions, view.texts
 
 page.section("Les chiffres clés", f"{len(responses)} structure(s) enquêtée(s) dans ce périmètre et sur la période"
              " (dernière version de chaque réponse).")

@@ -9,19 +9,15 @@ is shown.
 
 from __future__ import annotations
 
-from datetime import date
 
 import streamlit as st
 
 from dashboards.charts import coverage_chart, offer_changes_chart, offer_chart, offer_over_time_chart
-from dashboards.filters import history_start, registry_in_scope
 from dashboards.maps import coverage_map, lieux_map
-from dashboards.offer import (
-    LEVELS, OFFER_FIELDS, coverage, coverage_changes, departements_of, offer_changes, offer_counts, offer_over_time,
-    territory_communes, timeline_dates,
-)
+from dashboards.offer import LEVELS, OFFER_FIELDS, coverage_changes, offer_changes, offer_counts
+from dashboards.views import offer_view
 from models.standard import standard_v1
-from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
+from pages.dashboard_ui import DashboardPage, dashboard_filters, percent_columns
 from pages.shared import count_text, get_store, page_setup, viewer_zone
 
 page_setup()
@@ -31,14 +27,10 @@ filters, campaign = dashboard_filters(store)
 page = DashboardPage("Offre cartographiée", filters, campaign)
 st.caption(page.report.subtitle)
 today = page.report.generated_at.astimezone(viewer_zone()).date()
-shown_on = filters.au or today
+LEVEL = "offre.echelle"  # its radio is drawn with the coverage, its value is needed now
 with store.connect() as con:
-    first = history_start(con) or today
-    lieux = registry_in_scope(con, filters, shown_on)
-    before = registry_in_scope(con, filters, filters.du) if filters.du else None
-    timeline = offer_over_time(con, timeline_dates(filters.du or first, shown_on),
-                               departements=filters.territoire, typologies=filters.typologie)
-departements = list(filters.territoire) or departements_of(lieux)
+    view = offer_view(con, filters, level=st.session_state.get(LEVEL, "commune"), today=today)
+shown_on, lieux, before, departements = view.shown_on, view.lieux, view.before, view.departements
 on_text = "aujourd'hui" if shown_on == today else f"au {shown_on:%d/%m/%Y}"
 
 page.section(f"L'offre {on_text}", "Déplacez la fin de la période (barre latérale) pour voir la carte à une autre"
@@ -47,7 +39,7 @@ page.metrics([("Lieux", str(len(lieux))),
               ("Lieux proposant un service", str(sum(1 for row in lieux if row.get("services")))),
               ("Services proposés", str(sum(len(row.get("services") or []) for row in lieux))),
               ("Départements", str(len(departements)))])
-page.chart(offer_over_time_chart(timeline), key="offre.temps")
+page.chart(offer_over_time_chart(view.timeline), key="offre.temps")
 if not lieux:
     st.info(f"Aucun lieu {on_text} dans ce périmètre.")
     page.report_button()
@@ -66,11 +58,10 @@ for tab, (field_name, title) in zip(tabs, OFFER_FIELDS.items()):
 page.section("Couverture du territoire et zones blanches", "Une commune (ou un EPCI) est couverte pour une catégorie"
              " quand au moins un lieu situé sur son territoire la propose ; population municipale INSEE.")
 left, right = st.columns(2)
-level = left.radio("Échelle", list(LEVELS), format_func=LEVELS.get, horizontal=True, key="offre.echelle")
+level = left.radio("Échelle", list(LEVELS), format_func=LEVELS.get, horizontal=True, key=LEVEL)
 categories = list(standard_v1().choices("services"))
 category = right.selectbox("Catégorie de service", categories, key="offre.categorie")
-communes = territory_communes(departements)
-covered = coverage(lieux, communes, level=level)
+covered = view.coverage
 page.chart(coverage_chart(covered.table()), key="offre.couverture")
 page.table(covered.table(), key="offre.couverture.table", caption="Couverture par catégorie de service",
            column_config=percent_columns(f"Part des {LEVELS[level].lower()}s", "Part de la population"))
@@ -93,7 +84,7 @@ if before is not None:
     page.chart(offer_changes_chart(changes, "Lieux par catégorie de service, aux deux dates", before=then,
                                    after=on_text), key="offre.evolution")
     page.table(changes, key="offre.evolution.table", caption="Lieux par catégorie de service, aux deux dates")
-    page.table(coverage_changes(coverage(before, communes, level=level), covered), key="offre.evolution.couverture",
+    page.table(coverage_changes(view.coverage_before, covered), key="offre.evolution.couverture",
                caption=f"Couverture des {LEVELS[level].lower()}s, aux deux dates")
 else:
     st.caption("Choisissez un début de période (barre latérale) pour comparer l'offre entre deux dates.")

@@ -10,12 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.charts import offer_chart, rates_over_time_chart
-from dashboards.filters import registry_in_scope, structure_ids_in_scope
-from dashboards.indicators import headline_indicators, responses_in_scope
 from dashboards.maps import lieux_map
 from dashboards.offer import departements_of, offer_counts
-from dashboards.rates import MIN_CASES, aapor_rates, group_counts, rates_over_time
-from collect.calls import load_cases
+from dashboards.rates import MIN_CASES
+from dashboards.views import main_view
 from pages.dashboard_ui import DashboardPage, dashboard_filters, percent
 from pages.shared import count_text, get_store, page_setup, viewer_zone
 
@@ -25,18 +23,10 @@ store = get_store()
 filters, campaign = dashboard_filters(store)
 page = DashboardPage("Tableau de bord du comité de pilotage", filters, campaign)
 st.caption(page.report.subtitle)
-zone = viewer_zone()
-until = filters.end_instant(zone)
 with store.connect() as con:
-    scope = structure_ids_in_scope(con, filters)
-    lieux = registry_in_scope(con, filters, until or page.report.generated_at)
-    if campaign is not None:
-        responses = responses_in_scope(con, campaign["id"], structure_ids=scope, since=filters.start_instant(zone),
-                                       until=until)
-        headline = headline_indicators(con, campaign["id"], responses)
-        cases = [case for case in load_cases(con, campaign["id"]) if scope is None or case.structure_id in scope]
-        weekly = rates_over_time(con, campaign["id"], period="semaine", zone=zone, until=until,
-                                 since=filters.start_instant(zone), structure_ids=scope)
+    view = main_view(con, filters, campaign["id"] if campaign else None, zone=viewer_zone(),
+                     now=page.report.generated_at)
+lieux, headline = view.lieux, view.headline
 
 if campaign is not None:
     page.section("L'essentiel du diagnostic", f"Campagne « {campaign['nom']} » : réponses de la période.")
@@ -57,12 +47,12 @@ if campaign is not None:
 
     page.section("Taux de réponse (AAPOR)", "Taux cumulés depuis le début de la campagne ; e estimé par la méthode"
                  " proportionnelle. Le détail est sur la page « Taux de réponse ».")
-    rates = aapor_rates(group_counts(case.disposition.code for case in cases))
-    page.metrics([("Structures ciblées", str(len(cases))), ("RR1", percent(rates["RR1"])), ("RR3", percent(rates["RR3"])),
+    rates = view.state.rates
+    page.metrics([("Structures ciblées", str(len(view.state.cases))), ("RR1", percent(rates["RR1"])), ("RR3", percent(rates["RR3"])),
                   ("Coopération (COOP1)", percent(rates["COOP1"])), ("Refus (REF1)", percent(rates["REF1"])),
                   ("Contact (CON1)", percent(rates["CON1"])), ("e", percent(rates["e"]))])
-    if weekly:
-        page.chart(rates_over_time_chart(weekly), key="tdb.taux")
+    if view.weekly:
+        page.chart(rates_over_time_chart(view.weekly), key="tdb.taux")
     else:
         st.caption("Aucun appel sur la période.")
 else:

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from collect.calls import load_cases
 from dashboards.charts import interviews_chart, rates_by_chart, rates_over_time_chart
-from dashboards.filters import structure_ids_in_scope
-from dashboards.rates import (
-    DIMENSIONS, GROUPS, MIN_CASES, PERIODS, RATE_LABELS, RATE_NAMES, aapor_rates, group_counts, rates_by, rates_over_time,
-)
+from dashboards.rates import DIMENSIONS, GROUPS, MIN_CASES, PERIODS, RATE_LABELS, RATE_NAMES
+from dashboards.views import rates_view
 from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
 from pages.shared import get_store, page_setup, viewer_zone
 
@@ -39,14 +36,9 @@ period = st.segmented_control("Pas de temps", list(PERIODS), format_func=PERIODS
                               key="taux.periode", required=True)
 dimension = st.selectbox("Ventilation", list(DIMENSIONS), format_func=DIMENSIONS.get, key="taux.dimension")
 with store.connect() as con:
-    scope = structure_ids_in_scope(con, filters)
-    cases = [case for case in load_cases(con, campaign["id"]) if scope is None or case.structure_id in scope]
-    over_time = rates_over_time(con, campaign["id"], period=period, zone=zone, until=filters.end_instant(zone),
-                                since=filters.start_instant(zone), structure_ids=scope)
-    breakdown = rates_by(con, campaign["id"], dimension, cases=cases)
-
-counts = group_counts(case.disposition.code for case in cases)
-rates = aapor_rates(counts)
+    view = rates_view(con, filters, campaign["id"], period=period, dimension=dimension, zone=zone)
+cases, counts, rates = view.state.cases, view.state.counts, view.state.rates
+over_time, breakdown = view.over_time, view.breakdown
 page.section("Où en est la campagne", "État actuel des structures ciblées du périmètre, chacune comptée sous sa"
              " disposition finale AAPOR ; e (part estimée éligible des cas d'éligibilité inconnue) par la méthode"
              " proportionnelle.")

@@ -8,10 +8,9 @@ parameters; downloads are generated as Streamlit does when the button is clicked
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -25,7 +24,6 @@ from collect.surveys import list_responses
 from dashboards.filters import DashboardFilters, registry_in_scope
 from dashboards.indicators import closed_questions, headline_indicators
 from dashboards.rates import aapor_rates, group_counts
-from models.store import Store
 from tests.pages.conftest import NC_COUNT
 from tests.pages.ui import metric_values, texts_of
 

@@ -1,0 +1,48 @@
+"""End to end: a committee member opens the main dashboard of a fresh install in a real browser
+(the demo is there), narrows it to one territory, gets a link that reproduces the view, and
+downloads a chart as a PNG for the slides."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _metric(page, label: str):
+    """The value of the metric with this label."""
+    return page.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id("stMetricValue")
+
+
+def test_the_main_dashboard_filters_by_territory_and_downloads_a_png(streamlit_app, page, tmp_path: Path):
+    url, _db = streamlit_app
+    page.goto(f"{url}/tableau_de_bord")
+    expect(page.get_by_role("heading", name="Tableau de bord du comité de pilotage")).to_be_visible()
+    expect(_metric(page, "Structures enquêtées")).to_have_text("60")  # the demo campaign, on a first start
+    expect(_metric(page, "Lieux")).to_have_text("924")
+    expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
+
+    page.get_by_label("Territoire (départements)").click()
+    page.get_by_role("option", name="Nouvelle-Calédonie (988)").click()
+    page.keyboard.press("Escape")
+    expect(_metric(page, "Lieux")).to_have_text("90")
+    expect(page).to_have_url(re.compile(r"territoire=988"))
+    link = page.url
+
+    with page.expect_download() as download:
+        page.get_by_test_id("stDownloadButton").filter(has_text="PNG").first.get_by_role("button").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".png" and saved.read_bytes().startswith(PNG_SIGNATURE)
+
+    other = page.context.new_page()  # the link reproduces the view in a new session
+    other.goto(link)
+    expect(other.get_by_role("heading", name="Tableau de bord du comité de pilotage")).to_be_visible()
+    expect(_metric(other, "Lieux")).to_have_text("90")
+    expect(other.get_by_text("Territoire : Nouvelle-Calédonie (988)", exact=False)).to_be_visible()
