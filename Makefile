@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(PY) -m bench.surveys
 	$(PY) -m bench.calls
 	$(PY) -m bench.sync
+	$(PY) -m bench.dashboards
 
 clean-venv:
 	rm -rf $(VENV)

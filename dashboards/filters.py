@@ -25,7 +25,7 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from models.cog import cog
-from models.registry import structures_as_of
+from models.registry import DEPARTEMENT_SQL, structures_as_of
 from models.saved_filters import structure_ids_matching, territory_filters
 from models.typologies import typologies
 
@@ -165,6 +165,16 @@ def registry_in_scope(con: duckdb.DuckDBPyConnection, filters: DashboardFilters,
     """The registry as it stood at ``when`` (a date: the end of that day), narrowed to the filters'
     territory and typologies."""
     return structures_as_of(con, when, departements=filters.territoire, typologies=filters.typologie)
+
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
+    """The départements and the typologies of the live registry (the filter bar's choices)."""
+    departements = [row[0] for row in con.execute(
+        "SELECT DISTINCT " + DEPARTEMENT_SQL + " AS d FROM structures WHERE deleted_at IS NULL AND d IS NOT NULL"
+        " ORDER BY d").fetchall()]
+    kinds = [row[0] for row in con.execute(
+        "SELECT DISTINCT unnest(typologie) AS t FROM structures WHERE deleted_at IS NULL ORDER BY t").fetchall()]
+    return departements, kinds
 
 
 def history_start(con: duckdb.DuckDBPyConnection) -> date | None:

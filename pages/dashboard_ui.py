@@ -21,10 +21,10 @@ from collect.surveys import list_campaigns
 from dashboards.charts import french
 from dashboards.export import Report, Section, chart_png, chart_svg, report_file_name, report_html, safe_file_name
 from dashboards.filters import (
-    QUERY_KEYS, DashboardFilters, describe, from_query_params, history_start, to_query_params, typology_text,
+    QUERY_KEYS, DashboardFilters, describe, filter_options, from_query_params, history_start, to_query_params,
+    typology_text,
 )
 from models.cog import cog
-from models.registry import DEPARTEMENT_SQL
 from models.store import Store
 from pages.shared import csv_bytes, viewer_zone
 
@@ -39,11 +39,7 @@ WIDGETS = {"territoire": "dashboards.w.territoire", "typologie": "dashboards.w.t
 def _filter_choices(store: Store) -> tuple[list[str], list[str], list[dict[str, Any]], date]:
     """The départements and typologies present in the registry, the campaigns, the history's start."""
     with store.connect() as con:
-        departements = [row[0] for row in con.execute(
-            "SELECT DISTINCT " + DEPARTEMENT_SQL + " AS d FROM structures WHERE deleted_at IS NULL AND d IS NOT NULL"
-            " ORDER BY d").fetchall()]
-        kinds = [row[0] for row in con.execute(
-            "SELECT DISTINCT unnest(typologie) AS t FROM structures WHERE deleted_at IS NULL ORDER BY t").fetchall()]
+        departements, kinds = filter_options(con)
         campaigns = list_campaigns(con)
         first = history_start(con)
     today = datetime.now(viewer_zone()).date()
