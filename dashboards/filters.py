@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from models.cog import cog
 from models.registry import DEPARTEMENT_SQL, structures_as_of
 from models.saved_filters import structure_ids_matching, territory_filters
-from models.typologies import typologies
+from models.typologies import typologies, typology_code
 
 PARIS = ZoneInfo("Europe/Paris")
 QUERY_KEYS: tuple[str, ...] = ("territoire", "typologie", "campagne", "du", "au")
@@ -74,15 +74,15 @@ def from_query_params(params: Mapping[str, Any]) -> tuple[DashboardFilters, list
     known_departements = {d.code for d in cog().departements()}
     territoire = []
     for code in _split(params.get("territoire")):
-        if code in known_departements:
-            territoire.append(code)
+        if code.upper() in known_departements:  # « 2a » is Corse-du-Sud
+            territoire.append(code.upper())
         else:
             notes.append(f"Territoire « {code} » inconnu (code de département attendu, par exemple 16 ou 971) : ignoré.")
     known_typologies = typologies()
     typologie = []
     for code in _split(params.get("typologie")):
-        if code in known_typologies:
-            typologie.append(code)
+        if typology_code(code) in known_typologies:  # « ccas » or « Centre communal d'action sociale »
+            typologie.append(typology_code(code))
         else:
             notes.append(f"Typologie « {code} » inconnue : ignorée.")
     dates: dict[str, date | None] = {}

@@ -224,7 +224,7 @@ def offer_over_time(
     counted = {moment: (lieux, with_services, services) for moment, lieux, with_services, services in con.execute(
         "SELECT d.moment, count(v.structure_id), count(v.structure_id) FILTER (WHERE len(v.services) > 0),"
         " coalesce(sum(len(v.services)), 0)"
-        " FROM (SELECT unnest(?::TIMESTAMPTZ[]) AS moment) d LEFT JOIN (SELECT * FROM structure_versions"
+        " FROM (SELECT DISTINCT unnest(?::TIMESTAMPTZ[]) AS moment) d LEFT JOIN (SELECT * FROM structure_versions"
         " WHERE NOT deleted AND " + SCOPE_SQL + ") v ON v.valid_from < d.moment AND (v.valid_to IS NULL OR v.valid_to >= d.moment)"
         " GROUP BY d.moment", [instants, *scope_params(departements, typologies)]).fetchall()}
     return [{"Date": day, "Lieux": counted[moment][0], "Lieux avec services": counted[moment][1],

@@ -34,10 +34,18 @@ from models.structure import Structure, changed_fields, data_fields, list_fields
 IMPORT_DATA_COLUMNS = ("valeurs_ecartees", "donnees_source")
 REGISTRY_TIMEZONE = ZoneInfo("Europe/Paris")
 
-# The département (or COM) of a structure row, in SQL: 3 characters overseas, else 2 (2A/2B included).
+# The département (or COM) of a structure row, in SQL: from the INSEE code (3 characters overseas,
+# else 2, 2A/2B included), else from the postcode: overseas 3 digits (97133 Saint-Barthélemy and
+# 97150 Saint-Martin are COM 977 and 978), Corsica 200xx-201xx 2A and the rest 2B, else 2 digits.
+# It agrees with ``Cog.departement_of_postcode`` on every postcode of the COG but three shared by two
+# départements (01590, 42620, 94390), counted here in the département of their first two digits.
 DEPARTEMENT_SQL = (
     "(CASE WHEN code_insee LIKE '97%' OR code_insee LIKE '98%' THEN left(code_insee, 3)"
-    " ELSE left(coalesce(code_insee, code_postal), 2) END)"
+    " WHEN code_insee IS NOT NULL THEN left(code_insee, 2)"
+    " WHEN code_postal = '97133' THEN '977' WHEN code_postal = '97150' THEN '978'"
+    " WHEN code_postal LIKE '97%' OR code_postal LIKE '98%' THEN left(code_postal, 3)"
+    " WHEN code_postal LIKE '20%' THEN (CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END)"
+    " ELSE left(code_postal, 2) END)"
 )
 
 

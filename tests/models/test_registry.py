@@ -147,3 +147,19 @@ def test_a_siret_typed_with_spaces_finds_its_structure(store):
     with store.connect() as con:
         assert count_structures(con, text="210 100 535 00017") == 1
         assert count_structures(con, text="210.100.535.00017") == 1
+
+
+def test_the_sql_departement_of_a_postcode_agrees_with_the_cog(tmp_path):
+    """``DEPARTEMENT_SQL`` on a postcode alone gives what ``Cog.departement_of_postcode`` gives, for every
+    postcode of the COG but the three shared by two départements (counted by their first digits)."""
+    import duckdb
+
+    from models.cog import cog
+    from models.registry import DEPARTEMENT_SQL
+
+    postcodes = sorted({code for commune in cog().communes() for code in commune.codes_postaux})
+    con = duckdb.connect()
+    rows = con.execute("SELECT code_postal, " + DEPARTEMENT_SQL + " FROM (SELECT unnest(?::VARCHAR[]) AS code_postal,"
+                       " NULL::VARCHAR AS code_insee)", [postcodes]).fetchall()
+    differ = {code: found for code, found in rows if found != cog().departement_of_postcode(code)}
+    assert len(rows) > 6000 and sorted(differ) == ["01590", "42620", "94390"]
