@@ -65,6 +65,8 @@ CCAS_LABEL = "Centres communaux d’action sociale (CCAS)"
             ["Territoire « 99 » inconnu (code de département attendu, par exemple 16 ou 971) : ignoré.",
              "Territoire « Charente » inconnu (code de département attendu, par exemple 16 ou 971) : ignoré."],
             id="an unknown département is dropped with a note"),
+        pytest.param({"territoire": "2a,2B", "typologie": "ccas"}, DashboardFilters(territoire=("2A", "2B"), typologie=("CCAS",)),
+                     [], id="codes typed in lower case are understood"),
         pytest.param({"typologie": "CCAS,MAIRIE"}, DashboardFilters(typologie=("CCAS",)),
                      ["Typologie « MAIRIE » inconnue : ignorée."], id="an unknown typology is dropped with a note"),
         pytest.param(
