@@ -26,16 +26,12 @@ from models.registry import (
     StructureWrite,
     create_structure,
     delete_structure,
-    get_structure,
     insert_structures,
-    replace_structures,
-    structure_from_row,
     structures_as_of,
-    write_for_row,
 )
 from models.store import utc_now
-from models.structure import validate_structure
 from models.typologies import typologies
+from tests.dashboards.dated import edit_at, valid_structure
 
 PARIS = ZoneInfo("Europe/Paris")
 GUADELOUPE = ZoneInfo("America/Guadeloupe")
@@ -222,24 +218,11 @@ LIEUX = {
 }
 
 
-def _valid(data):
-    structure, issues = validate_structure({"adresse": "1 rue de la Gare", "date_maj": "2026-01-05", **data})
-    assert structure is not None, issues
-    return structure
-
-
-def edit_at(con, structure_id, changes, when):
-    """``update_structure``'s write, dated ``when`` (``update_structure`` writes at the present instant)."""
-    row = get_structure(con, structure_id)
-    structure = _valid({**structure_from_row(row).model_dump(), **changes, "id": structure_id})
-    replace_structures(con, [write_for_row(row, structure)], by="coord", now=when)
-
-
 @pytest.fixture
 def registry(store):
     """Four lieux on the map since 2 March 2026 (Paris); on 15 June the médiathèque also became a
     municipal service and the bus moved from Cognac (16) to Basse-Terre (971)."""
-    structures = {name: _valid(data) for name, data in LIEUX.items()}
+    structures = {name: valid_structure(data) for name, data in LIEUX.items()}
     with store.atomic() as con:
         insert_structures(con, [StructureWrite(structure) for structure in structures.values()], by="coord", now=MARCH)
         edit_at(con, structures["mediatheque"].id, {"typologie": ["BIB", "MUNI"]}, JUNE)
@@ -327,7 +310,7 @@ def test_the_history_starts_on_the_paris_day_of_the_first_version(store):
     with store.connect() as con:
         assert history_start(con) is None
     with store.atomic() as con:
-        insert_structures(con, [StructureWrite(_valid(LIEUX["bus"]))], by="coord", now=MARCH)
+        insert_structures(con, [StructureWrite(valid_structure(LIEUX["bus"]))], by="coord", now=MARCH)
         assert history_start(con) == date(2026, 3, 2)  # 1 March in UTC
 
 

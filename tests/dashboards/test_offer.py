@@ -22,17 +22,14 @@ from models.registry import (
     StructureWrite,
     create_structure,
     delete_structure,
-    get_structure,
     insert_structures,
-    replace_structures,
-    structure_from_row,
     structures_as_of,
     update_structure,
-    write_for_row,
 )
 from models.standard import standard_v1
 from models.store import utc_now
-from models.structure import list_fields, validate_structure
+from models.structure import list_fields
+from tests.dashboards.dated import edit_at, valid_structure
 
 # Three communes of the CA du Grand Cognac (COG 2026 populations)
 COGNAC, CHATEAUBERNARD, JARNAC = "16102", "16089", "16167"
@@ -210,25 +207,13 @@ DATED_LIEUX = {
 }
 
 
-def _valid(data):
-    structure, issues = validate_structure({"adresse": "1 rue de la Gare", "date_maj": "2026-01-05", **data})
-    assert structure is not None, issues
-    return structure
-
-
-def _edit_at(con, structure_id, changes, when):
-    row = get_structure(con, structure_id)
-    structure = _valid({**structure_from_row(row).model_dump(), **changes, "id": structure_id})
-    replace_structures(con, [write_for_row(row, structure)], by="coord", now=when)
-
-
 @pytest.fixture
 def dated_registry(store):
-    structures = {name: _valid(data) for name, data in DATED_LIEUX.items()}
+    structures = {name: valid_structure(data) for name, data in DATED_LIEUX.items()}
     with store.atomic() as con:
         insert_structures(con, [StructureWrite(s) for s in structures.values()], by="coord", now=MARCH)
-        _edit_at(con, structures["mediatheque"].id, {"services": [AIDE]}, JUNE)
-        _edit_at(con, structures["ccas_basse_terre"].id, {"services": [OUTILS]}, JUNE)
+        edit_at(con, structures["mediatheque"].id, {"services": [AIDE]}, JUNE)
+        edit_at(con, structures["ccas_basse_terre"].id, {"services": [OUTILS]}, JUNE)
         delete_structure(con, structures["ccas_cognac"].id, by="coord")
     return {name: structure.id for name, structure in structures.items()}
 
