@@ -26,7 +26,7 @@ from dashboards.filters import (
 )
 from models.cog import cog
 from models.store import Store
-from pages.shared import csv_bytes, viewer_zone
+from pages.shared import csv_bytes, get_store, page_setup, viewer_zone
 
 FILTERS = "dashboards.filtres"
 WIDGETS = {"territoire": "dashboards.w.territoire", "typologie": "dashboards.w.typologie",
@@ -111,11 +111,27 @@ def filters_caption(filters: DashboardFilters, campaign: Mapping[str, Any] | Non
 # -- blocks of a dashboard page ---------------------------------------------------------------------
 
 
+def open_dashboard(title: str, *, without_campaign: str | None = None) -> tuple[Store, DashboardPage]:
+    """The start of every committee page: its title, the filter bar, the caption of the filters in
+    effect; with ``without_campaign``, the page stops with that French note when there is no campaign."""
+    page_setup()
+    st.title(title)
+    store = get_store()
+    filters, campaign = dashboard_filters(store)
+    page = DashboardPage(title, filters, campaign)
+    st.caption(page.report.subtitle)
+    if without_campaign and campaign is None:
+        st.info(without_campaign)
+        st.stop()
+    return store, page
+
+
 class DashboardPage:
     """A committee page being drawn: each block is shown and kept for the page's report."""
 
     def __init__(self, title: str, filters: DashboardFilters, campaign: Mapping[str, Any] | None) -> None:
         self.filters = filters
+        self.campaign = campaign
         self.report = Report(title=title, subtitle=filters_caption(filters, campaign),
                              generated_at=datetime.now(viewer_zone()), zone=viewer_zone())
         self._section: Section | None = None

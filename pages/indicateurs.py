@@ -13,18 +13,13 @@ import streamlit as st
 from dashboards.charts import question_chart
 from dashboards.rates import MIN_CASES
 from dashboards.views import indicators_view
-from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
-from pages.shared import get_store, page_setup, viewer_zone
+from pages.dashboard_ui import open_dashboard, percent, percent_columns
+from pages.shared import viewer_zone
 
-page_setup()
-st.title("Indicateurs de l'enquête")
-store = get_store()
-filters, campaign = dashboard_filters(store)
-page = DashboardPage("Indicateurs de l'enquête", filters, campaign)
-st.caption(page.report.subtitle)
-if campaign is None:
-    st.info("Aucune campagne : les indicateurs apparaîtront avec les premières réponses.")
-    st.stop()
+store, page = open_dashboard(
+    "Indicateurs de l'enquête",
+    without_campaign="Aucune campagne : les indicateurs apparaîtront avec les premières réponses.")
+filters, campaign = page.filters, page.campaign
 
 with store.connect() as con:
     view = indicators_view(con, filters, campaign["id"], zone=viewer_zone())

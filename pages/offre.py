@@ -17,15 +17,11 @@ from dashboards.maps import coverage_map, lieux_map
 from dashboards.offer import LEVELS, OFFER_FIELDS, coverage_changes, offer_changes, offer_counts
 from dashboards.views import offer_view
 from models.standard import standard_v1
-from pages.dashboard_ui import DashboardPage, dashboard_filters, percent_columns
-from pages.shared import count_text, get_store, page_setup, viewer_zone
+from pages.dashboard_ui import open_dashboard, percent_columns
+from pages.shared import count_text, viewer_zone
 
-page_setup()
-st.title("Offre cartographiée")
-store = get_store()
-filters, campaign = dashboard_filters(store)
-page = DashboardPage("Offre cartographiée", filters, campaign)
-st.caption(page.report.subtitle)
+store, page = open_dashboard("Offre cartographiée")
+filters, campaign = page.filters, page.campaign
 today = page.report.generated_at.astimezone(viewer_zone()).date()
 LEVEL = "offre.echelle"  # its radio is drawn with the coverage, its value is needed now
 with store.connect() as con:

@@ -14,15 +14,11 @@ from dashboards.maps import lieux_map
 from dashboards.offer import departements_of, offer_counts
 from dashboards.rates import MIN_CASES
 from dashboards.views import main_view
-from pages.dashboard_ui import DashboardPage, dashboard_filters, percent
-from pages.shared import count_text, get_store, page_setup, viewer_zone
+from pages.dashboard_ui import open_dashboard, percent
+from pages.shared import count_text, viewer_zone
 
-page_setup()
-st.title("Tableau de bord du comité de pilotage")
-store = get_store()
-filters, campaign = dashboard_filters(store)
-page = DashboardPage("Tableau de bord du comité de pilotage", filters, campaign)
-st.caption(page.report.subtitle)
+store, page = open_dashboard("Tableau de bord du comité de pilotage")
+filters, campaign = page.filters, page.campaign
 with store.connect() as con:
     view = main_view(con, filters, campaign["id"] if campaign else None, zone=viewer_zone(),
                      now=page.report.generated_at)

@@ -12,8 +12,8 @@ import streamlit as st
 from dashboards.charts import interviews_chart, rates_by_chart, rates_over_time_chart
 from dashboards.rates import DIMENSIONS, GROUPS, MIN_CASES, PERIODS, RATE_LABELS, RATE_NAMES
 from dashboards.views import rates_view
-from pages.dashboard_ui import DashboardPage, dashboard_filters, percent, percent_columns
-from pages.shared import get_store, page_setup, viewer_zone
+from pages.dashboard_ui import open_dashboard, percent, percent_columns
+from pages.shared import viewer_zone
 
 GROUP_LABELS = {
     "I": "Entretiens complets (I)", "P": "Entretiens partiels (P)", "R": "Refus et abandons (R)",
@@ -21,15 +21,10 @@ GROUP_LABELS = {
     "UO": "Éligibilité inconnue, autres (UO)", "NE": "Hors champ (NE)",
 }
 
-page_setup()
-st.title("Taux de réponse")
-store = get_store()
-filters, campaign = dashboard_filters(store)
-page = DashboardPage("Taux de réponse", filters, campaign)
-st.caption(page.report.subtitle)
-if campaign is None:
-    st.info("Aucune campagne : les taux de réponse apparaîtront avec la première campagne.")
-    st.stop()
+store, page = open_dashboard(
+    "Taux de réponse",
+    without_campaign="Aucune campagne : les taux de réponse apparaîtront avec la première campagne.")
+filters, campaign = page.filters, page.campaign
 
 zone = viewer_zone()
 period = st.segmented_control("Pas de temps", list(PERIODS), format_func=PERIODS.get, default="semaine",
