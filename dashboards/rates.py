@@ -34,6 +34,7 @@ eligibility is known (the rates using ``e`` are then None too).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, time, timedelta
@@ -45,6 +46,7 @@ import duckdb
 from collect.calls import Case, load_cases
 from models.cog import cog
 from models.dispositions import AAPOR_GROUPS, AttemptView, final_disposition
+from models.errors import MaillageError
 
 GROUPS: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
 RATE_NAMES: tuple[str, ...] = (
@@ -153,6 +155,20 @@ DIMENSIONS: dict[str, str] = {
     "tentatives": "Tentatives",
 }
 MIN_CASES = 5  # groups with fewer cases are not shown (no personal data through small counts)
+THRESHOLD_VARIABLE = "MAILLAGE_SEUIL_DIFFUSION"
+
+
+def disclosure_threshold() -> int:
+    """The smallest count the committee's pages show (``$MAILLAGE_SEUIL_DIFFUSION``, default 5):
+    smaller groups are merged or hidden. A value that is not a whole number of at least 1 is refused
+    with a French message (never silently replaced: it protects people's data)."""
+    text = os.environ.get(THRESHOLD_VARIABLE, "").strip()
+    if not text:
+        return MIN_CASES
+    if not text.isdigit() or int(text) < 1:
+        raise MaillageError(f"{THRESHOLD_VARIABLE} vaut « {text} » : un nombre entier d'au moins 1 est attendu"
+                            f" (par défaut {MIN_CASES}).")
+    return int(text)
 HEADLINE_RATES: tuple[str, ...] = ("RR1", "RR3", "COOP1", "REF1", "CON1")
 
 

@@ -20,7 +20,7 @@ from dashboards.indicators import (
     QuestionCounts, closed_questions, headline_indicators, publishable_answers, responses_in_scope,
 )
 from dashboards.offer import Coverage, coverage, departements_of, offer_over_time, territory_communes, timeline_dates
-from dashboards.rates import aapor_rates, group_counts, rates_by, rates_over_time
+from dashboards.rates import MIN_CASES, aapor_rates, group_counts, rates_by, rates_over_time
 
 
 @dataclass
@@ -73,12 +73,12 @@ class RatesView:
 
 
 def rates_view(con: duckdb.DuckDBPyConnection, filters: DashboardFilters, campaign_id: str, *, period: str,
-               dimension: str, zone: ZoneInfo) -> RatesView:
+               dimension: str, zone: ZoneInfo, min_cases: int = MIN_CASES) -> RatesView:
     scope = structure_ids_in_scope(con, filters)
     state = campaign_state(con, campaign_id, scope)
     over_time = rates_over_time(con, campaign_id, period=period, zone=zone, until=filters.end_instant(zone),
                                 since=filters.start_instant(zone), structure_ids=scope)
-    return RatesView(state, over_time, rates_by(con, campaign_id, dimension, cases=state.cases))
+    return RatesView(state, over_time, rates_by(con, campaign_id, dimension, cases=state.cases, min_cases=min_cases))
 
 
 @dataclass

@@ -24,7 +24,9 @@ from dashboards.filters import (
     QUERY_KEYS, DashboardFilters, describe, filter_options, from_query_params, history_start, to_query_params,
     typology_text,
 )
+from dashboards.rates import disclosure_threshold
 from models.cog import cog
+from models.errors import MaillageError
 from models.store import Store
 from pages.shared import csv_bytes, get_store, page_setup, viewer_zone
 
@@ -118,7 +120,11 @@ def open_dashboard(title: str, *, without_campaign: str | None = None) -> tuple[
     st.title(title)
     store = get_store()
     filters, campaign = dashboard_filters(store)
-    page = DashboardPage(title, filters, campaign)
+    try:
+        page = DashboardPage(title, filters, campaign, threshold=disclosure_threshold())
+    except MaillageError as error:
+        st.error(str(error))
+        st.stop()
     st.caption(page.report.subtitle)
     if without_campaign and campaign is None:
         st.info(without_campaign)
@@ -129,9 +135,11 @@ def open_dashboard(title: str, *, without_campaign: str | None = None) -> tuple[
 class DashboardPage:
     """A committee page being drawn: each block is shown and kept for the page's report."""
 
-    def __init__(self, title: str, filters: DashboardFilters, campaign: Mapping[str, Any] | None) -> None:
+    def __init__(self, title: str, filters: DashboardFilters, campaign: Mapping[str, Any] | None, *,
+                 threshold: int) -> None:
         self.filters = filters
         self.campaign = campaign
+        self.threshold = threshold  # smaller counts are not shown (``dashboards.rates.disclosure_threshold``)
         self.report = Report(title=title, subtitle=filters_caption(filters, campaign),
                              generated_at=datetime.now(viewer_zone()), zone=viewer_zone())
         self._section: Section | None = None

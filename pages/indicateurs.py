@@ -11,7 +11,6 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.charts import question_chart
-from dashboards.rates import MIN_CASES
 from dashboards.views import indicators_view
 from pages.dashboard_ui import open_dashboard, percent, percent_columns
 from pages.shared import viewer_zone
@@ -27,8 +26,8 @@ responses, headline, questions, texts = view.responses, view.headline, view.ques
 
 page.section("Les chiffres clés", f"{len(responses)} structure(s) enquêtée(s) dans ce périmètre et sur la période"
              " (dernière version de chaque réponse).")
-if len(responses) < MIN_CASES:
-    st.info(f"Moins de {MIN_CASES} structures enquêtées dans ce périmètre : les résultats ne sont pas affichés,"
+if len(responses) < page.threshold:
+    st.info(f"Moins de {page.threshold} structures enquêtées dans ce périmètre : les résultats ne sont pas affichés,"
             " pour qu'aucune réponse ne puisse être attribuée à une structure. Élargissez les filtres.")
     page.report_button()
     st.stop()
@@ -44,7 +43,7 @@ page.metrics([
 hidden = []
 current_section = None
 for question in questions:
-    if question.answered < MIN_CASES:
+    if question.answered < page.threshold:
         hidden.append(question.libelle)
         continue
     if question.section != current_section:
@@ -55,7 +54,7 @@ for question in questions:
         page.table(question.rows, key=f"indicateurs.{question.code}.table", caption=question.libelle,
                    column_config=percent_columns("Part"))
 if hidden:
-    st.caption(f"Non affichées (moins de {MIN_CASES} réponses) : " + " ; ".join(hidden))
+    st.caption(f"Non affichées (moins de {page.threshold} réponses) : " + " ; ".join(hidden))
 
 if texts:
     page.section("Réponses libres publiables", "Seules les questions marquées « publiable » dans le questionnaire,"

@@ -12,7 +12,6 @@ import streamlit as st
 from dashboards.charts import offer_chart, rates_over_time_chart
 from dashboards.maps import lieux_map
 from dashboards.offer import departements_of, offer_counts
-from dashboards.rates import MIN_CASES
 from dashboards.views import main_view
 from pages.dashboard_ui import open_dashboard, percent
 from pages.shared import count_text, viewer_zone
@@ -26,8 +25,8 @@ lieux, headline = view.lieux, view.headline
 
 if campaign is not None:
     page.section("L'essentiel du diagnostic", f"Campagne « {campaign['nom']} » : réponses de la période.")
-    if headline["Structures enquêtées"] < MIN_CASES:
-        st.info(f"Moins de {MIN_CASES} structures enquêtées dans ce périmètre : les parts ne sont pas affichées,"
+    if headline["Structures enquêtées"] < page.threshold:
+        st.info(f"Moins de {page.threshold} structures enquêtées dans ce périmètre : les parts ne sont pas affichées,"
                 " pour qu'aucune réponse ne puisse être attribuée à une structure.")
         page.metrics([("Structures enquêtées", str(headline["Structures enquêtées"]))])
     else:

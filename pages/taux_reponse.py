@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards.charts import interviews_chart, rates_by_chart, rates_over_time_chart
-from dashboards.rates import DIMENSIONS, GROUPS, MIN_CASES, PERIODS, RATE_LABELS, RATE_NAMES
+from dashboards.rates import DIMENSIONS, GROUPS, PERIODS, RATE_LABELS, RATE_NAMES
 from dashboards.views import rates_view
 from pages.dashboard_ui import open_dashboard, percent, percent_columns
 from pages.shared import viewer_zone
@@ -31,14 +31,15 @@ period = st.segmented_control("Pas de temps", list(PERIODS), format_func=PERIODS
                               key="taux.periode", required=True)
 dimension = st.selectbox("Ventilation", list(DIMENSIONS), format_func=DIMENSIONS.get, key="taux.dimension")
 with store.connect() as con:
-    view = rates_view(con, filters, campaign["id"], period=period, dimension=dimension, zone=zone)
+    view = rates_view(con, filters, campaign["id"], period=period, dimension=dimension, zone=zone,
+                      min_cases=page.threshold)
 cases, counts, rates = view.state.cases, view.state.counts, view.state.rates
 over_time, breakdown = view.over_time, view.breakdown
 page.section("Où en est la campagne", "État actuel des structures ciblées du périmètre, chacune comptée sous sa"
              " disposition finale AAPOR ; e (part estimée éligible des cas d'éligibilité inconnue) par la méthode"
              " proportionnelle.")
-if len(cases) < MIN_CASES:
-    st.info(f"Moins de {MIN_CASES} structures ciblées dans ce périmètre : les taux ne sont pas affichés.")
+if len(cases) < page.threshold:
+    st.info(f"Moins de {page.threshold} structures ciblées dans ce périmètre : les taux ne sont pas affichés.")
     page.report_button()
     st.stop()
 page.metrics([("Structures ciblées", str(len(cases))), ("RR1", percent(rates["RR1"])), ("COOP1", percent(rates["COOP1"])),
@@ -64,7 +65,7 @@ if over_time:
 else:
     st.caption("Aucun appel sur la période.")
 
-page.section(f"Par {DIMENSIONS[dimension].lower()}", f"Les groupes de moins de {MIN_CASES} structures sont"
+page.section(f"Par {DIMENSIONS[dimension].lower()}", f"Les groupes de moins de {page.threshold} structures sont"
              " regroupés dans « Autres » ; une structure de plusieurs typologies compte dans chacune.")
 page.chart(rates_by_chart(breakdown, DIMENSIONS[dimension]), key="taux.ventilation")
 page.table(breakdown, key="taux.ventilation.table", caption=f"Taux par {DIMENSIONS[dimension].lower()}",

@@ -177,6 +177,25 @@ def test_the_rates_page_breaks_down_without_small_groups(app):
     assert any("Jour" in df.value.columns for df in at.dataframe)
 
 
+def test_the_disclosure_threshold_is_a_setting(app, monkeypatch):
+    monkeypatch.setenv("MAILLAGE_SEUIL_DIFFUSION", "30")
+    at = open_page(app, "pages/taux_reponse.py")
+    at.selectbox(key="taux.dimension").set_value("enqueteur").run()
+    table = next(df.value for df in at.dataframe if "Enquêteur" in df.value.columns)
+    assert (table["Structures"] >= 30).all() and len(table) < 4
+
+
+@pytest.mark.parametrize("value", ["zéro", "0", "-3", "2,5"])
+def test_a_wrong_disclosure_threshold_is_refused_in_french(app, monkeypatch, value):
+    monkeypatch.setenv("MAILLAGE_SEUIL_DIFFUSION", value)
+    at = app.run()
+    at.switch_page("pages/indicateurs.py").run()
+    assert not at.exception
+    assert texts_of(at.error) == [f"MAILLAGE_SEUIL_DIFFUSION vaut « {value} » : un nombre entier d'au moins 1 est"
+                                  " attendu (par défaut 5)."]
+    assert not at.get("vega_lite_chart")
+
+
 def test_the_indicators_page_charts_every_closed_question(app, ui_store, campaign_id):
     at = open_page(app, "pages/indicateurs.py")
     with ui_store.connect() as con:
