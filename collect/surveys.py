@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -678,9 +678,11 @@ def open_correction(con: duckdb.DuckDBPyConnection, response_id: str, *, surveyo
 
 
 def list_responses(
-    con: duckdb.DuckDBPyConnection, *, campaign_id: str | None = None, latest_only: bool = True
+    con: duckdb.DuckDBPyConnection, *, campaign_id: str | None = None, latest_only: bool = True,
+    structure_ids: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Responses with the structure's name and commune; by default only the latest revision of each."""
+    """Responses with the structure's name and commune; by default only the latest revision of
+    each; only those of ``structure_ids`` when given."""
     sql = (
         "SELECT r.*, s.nom AS structure_nom, s.commune AS structure_commune, s.code_insee AS structure_code_insee"
         " FROM responses r JOIN structures s ON s.id = r.structure_id WHERE r.deleted_at IS NULL"
@@ -689,6 +691,9 @@ def list_responses(
     if campaign_id:
         sql += " AND r.campaign_id = ?"
         params.append(campaign_id)
+    if structure_ids is not None:
+        sql += " AND list_contains(?::VARCHAR[], r.structure_id)"
+        params.append(list(structure_ids))
     if latest_only:
         sql += " AND NOT EXISTS (SELECT 1 FROM responses n WHERE n.supersedes = r.id AND n.deleted_at IS NULL)"
     sql += " ORDER BY r.submitted_at DESC"

@@ -46,7 +46,7 @@ def responses_in_scope(
     """The latest revision of each response of the campaign, of the structures ``structure_ids``
     (None: all), first submitted in ``since`` … ``until`` (a correction keeps its place: the
     period is that of the structure's first submission)."""
-    rows = list_responses(con, campaign_id=campaign_id)
+    rows = list_responses(con, campaign_id=campaign_id, structure_ids=structure_ids)
     firsts = dict(con.execute(
         "SELECT structure_id, min(submitted_at) FROM responses WHERE campaign_id = ? AND deleted_at IS NULL"
         " GROUP BY structure_id", [campaign_id]).fetchall()) if since or until else {}

@@ -223,21 +223,53 @@ def _lieu_layer(data: alt.NamedData, color_field: str | None) -> alt.Chart:
     return chart.encode(tooltip=tooltip)
 
 
+MAX_LIEU_POINTS = 2000  # beyond, one circle per commune: readable, and a payload of kilobytes, not megabytes
+
+
+def lieux_by_commune(points: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One point per commune of ``locate_lieux``'s points: the mean position of its lieux and how
+    many there are (« lieux »), largest first."""
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for point in points:
+        groups.setdefault((point["departement"], point["commune"]), []).append(point)
+    merged = [{"commune": commune, "departement": departement, "lieux": len(found),
+               "longitude": round(sum(p["longitude"] for p in found) / len(found), 5),
+               "latitude": round(sum(p["latitude"] for p in found) / len(found), 5)}
+              for (departement, commune), found in groups.items()]
+    return sorted(merged, key=lambda point: (-point["lieux"], point["commune"]))
+
+
+def _commune_count_layer(data: alt.NamedData) -> alt.Chart:
+    return alt.Chart(data).mark_circle(opacity=0.75, color=LIEU_COLOR, stroke="white", strokeWidth=0.5).encode(
+        longitude="longitude:Q", latitude="latitude:Q",
+        size=alt.Size("lieux:Q", title="Lieux par commune", scale=alt.Scale(range=[20, 600])),
+        tooltip=[alt.Tooltip("commune:N", title="Commune"), alt.Tooltip("lieux:Q", title="Lieux")],
+    )
+
+
 def lieux_map(rows: Iterable[Mapping[str, Any]], departements: Iterable[str], *, color_field: str | None = None,
-              width: int = 520, height: int = 520) -> alt.HConcatChart:
+              width: int = 520, height: int = 520, max_points: int = MAX_LIEU_POINTS) -> alt.HConcatChart:
     """One panel per view (``map_views``): département outlines and one circle per lieu (its
-    coordinates, else its commune's centroid), coloured by ``color_field`` when given."""
+    coordinates, else its commune's centroid), coloured by ``color_field`` when given; beyond
+    ``max_points`` lieux, one circle per commune sized by its number of lieux."""
     departements = _normalized(departements)
     points, unplaced = locate_lieux(rows, departements, color_field=color_field)
+    grouped = len(points) > max_points
+    if grouped:
+        points = lieux_by_commune(points)
 
     def layers_of(view: MapView, datasets: dict[str, list]) -> list[alt.Chart]:
         here = _named(datasets, f"lieux-{view.key}", [p for p in points if p["departement"] in view.departements])
-        return _background_layers(view, datasets) + [_lieu_layer(here, color_field)]
+        layer = _commune_count_layer(here) if grouped else _lieu_layer(here, color_field)
+        return _background_layers(view, datasets) + [layer]
 
-    title = alt.Title("Lieux d'inclusion numérique")
+    notes = ["un cercle par commune, de surface proportionnelle au nombre de lieux"] if grouped else []
     if unplaced:
-        title.subtitle = (f"{unplaced} lieux sans position connue n'apparaissent pas sur la carte" if unplaced > 1
-                          else "1 lieu sans position connue n'apparaît pas sur la carte")
+        notes.append(f"{unplaced} lieux sans position connue n'apparaissent pas sur la carte" if unplaced > 1
+                     else "1 lieu sans position connue n'apparaît pas sur la carte")
+    title = alt.Title("Lieux d'inclusion numérique")
+    if notes:
+        title.subtitle = notes if len(notes) > 1 else notes[0]
     return _compose(map_views(departements), layers_of, title, width, height)
 
 

@@ -156,6 +156,11 @@ OFFER_FIELDS: dict[str, str] = {
 }
 
 
+# What the dashboards read of a lieu: where it is, what it is, what it offers (no contact, no timestamps).
+OFFER_COLUMNS: tuple[str, ...] = ("nom", "commune", "code_postal", "code_insee", "latitude", "longitude", "typologie",
+                                  *OFFER_FIELDS)
+
+
 def offer_changes(
     before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]], field_name: str
 ) -> list[dict[str, Any]]:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,7 +45,7 @@ import duckdb
 
 from collect.calls import Case, load_cases
 from models.cog import cog
-from models.dispositions import AAPOR_GROUPS, AttemptView, final_disposition
+from models.dispositions import AAPOR_GROUPS, NO_ATTEMPT, AttemptView, CaseSummary, disposition_of, with_attempt
 from models.errors import MaillageError
 
 GROUPS: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
@@ -271,9 +271,7 @@ def rates_over_time(
     cumulative from the campaign's start); ``structure_ids`` narrows the cases."""
     if period not in PERIODS:
         raise ValueError(f"unknown period {period!r} (expected one of {', '.join(PERIODS)})")
-    events = _disposition_events(con, campaign_id)
-    if structure_ids is not None:
-        events = [event for event in events if event[1] in structure_ids]
+    events = _disposition_events(con, campaign_id, structure_ids)
     if not events:
         return []
     until = until or datetime.now(zone)
@@ -295,26 +293,35 @@ def rates_over_time(
     return [row for row in rows if since is None or row["Fin"] > since]
 
 
-def _disposition_events(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[tuple[datetime, str, str]]:
-    """(moment, structure, disposition code from then on) for every target and every call, in order."""
+def _disposition_events(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Collection[str] | None = None
+) -> list[tuple[datetime, str, str]]:
+    """(moment, structure, disposition code from then on) for every target (of ``structure_ids``,
+    None: all) and every call, in order. Each case's summary is extended call by call
+    (``with_attempt``); times are read as naive UTC and made aware here (fast, no pytz)."""
     (max_attempts,) = con.execute(
         "SELECT coalesce(max_tentatives, 6) FROM campaigns WHERE id = ?", [campaign_id]).fetchall()[0]
-    targets = dict(con.execute(
-        "SELECT structure_id, created_at FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL",
-        [campaign_id]).fetchall())
-    attempts: dict[str, list[AttemptView]] = {}
-    for structure_id, outcome, attempted_at, callback_at in con.execute(
-        "SELECT structure_id, outcome, attempted_at, callback_at FROM call_attempts WHERE campaign_id = ?"
-        " AND deleted_at IS NULL ORDER BY structure_id, attempted_at, id", [campaign_id]).fetchall():
-        if structure_id in targets:
-            attempts.setdefault(structure_id, []).append(AttemptView(outcome, attempted_at, callback_at))
+    wanted = None if structure_ids is None else list(structure_ids)
+    targets = {structure_id: targeted_at.replace(tzinfo=timezone.utc) for structure_id, targeted_at in con.execute(
+        "SELECT structure_id, created_at::TIMESTAMP FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL"
+        " AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], structure_id))",
+        [campaign_id, wanted, wanted]).fetchall()}
+    never_called = disposition_of(NO_ATTEMPT, max_attempts=max_attempts).code
     events: list[tuple[datetime, str, str]] = []
-    for structure_id, targeted_at in targets.items():
-        calls = attempts.get(structure_id, [])
-        first = min([targeted_at, *(call.attempted_at for call in calls[:1])])
-        events.append((first, structure_id, final_disposition([], max_attempts=max_attempts).code))
-        for count, call in enumerate(calls, start=1):
-            events.append((call.attempted_at, structure_id, final_disposition(calls[:count], max_attempts=max_attempts).code))
+    summaries: dict[str, CaseSummary] = {}
+    for structure_id, outcome, attempted_at in con.execute(
+        "SELECT structure_id, outcome, attempted_at::TIMESTAMP FROM call_attempts WHERE campaign_id = ?"
+        " AND deleted_at IS NULL ORDER BY structure_id, attempted_at, id", [campaign_id]).fetchall():
+        if structure_id not in targets:
+            continue
+        moment = attempted_at.replace(tzinfo=timezone.utc)
+        if structure_id not in summaries:  # the case opens at its targeting, or its first call if earlier
+            events.append((min(targets[structure_id], moment), structure_id, never_called))
+        summary = summaries[structure_id] = with_attempt(summaries.get(structure_id, NO_ATTEMPT),
+                                                         AttemptView(outcome, moment))
+        events.append((moment, structure_id, disposition_of(summary, max_attempts=max_attempts).code))
+    events += [(targeted_at, structure_id, never_called) for structure_id, targeted_at in targets.items()
+               if structure_id not in summaries]
     events.sort(key=lambda event: event[0])
     return events
 

@@ -19,7 +19,9 @@ from dashboards.filters import DashboardFilters, history_start, registry_in_scop
 from dashboards.indicators import (
     QuestionCounts, closed_questions, headline_indicators, publishable_answers, responses_in_scope,
 )
-from dashboards.offer import Coverage, coverage, departements_of, offer_over_time, territory_communes, timeline_dates
+from dashboards.offer import (
+    OFFER_COLUMNS, Coverage, coverage, departements_of, offer_over_time, territory_communes, timeline_dates,
+)
 from dashboards.rates import MIN_CASES, aapor_rates, group_counts, rates_by, rates_over_time
 
 
@@ -52,7 +54,7 @@ def main_view(con: duckdb.DuckDBPyConnection, filters: DashboardFilters, campaig
               zone: ZoneInfo, now: datetime) -> MainView:
     scope = structure_ids_in_scope(con, filters)
     until = filters.end_instant(zone)
-    view = MainView(lieux=registry_in_scope(con, filters, until or now))
+    view = MainView(lieux=registry_in_scope(con, filters, until or now, fields=OFFER_COLUMNS))
     if campaign_id is not None:
         responses = responses_in_scope(con, campaign_id, structure_ids=scope, since=filters.start_instant(zone),
                                        until=until)
@@ -98,8 +100,8 @@ class OfferView:
 def offer_view(con: duckdb.DuckDBPyConnection, filters: DashboardFilters, *, level: str, today: date) -> OfferView:
     shown_on = filters.au or today
     first = history_start(con) or today
-    lieux = registry_in_scope(con, filters, shown_on)
-    before = registry_in_scope(con, filters, filters.du) if filters.du else None
+    lieux = registry_in_scope(con, filters, shown_on, fields=OFFER_COLUMNS)
+    before = registry_in_scope(con, filters, filters.du, fields=OFFER_COLUMNS) if filters.du else None
     timeline = offer_over_time(con, timeline_dates(filters.du or first, shown_on),
                                departements=filters.territoire, typologies=filters.typologie)
     departements = list(filters.territoire) or departements_of(lieux)

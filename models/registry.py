@@ -331,14 +331,22 @@ def as_of_instant(when: date | datetime) -> datetime:
 
 def structures_as_of(
     con: duckdb.DuckDBPyConnection, when: date | datetime, *,
-    departements: Sequence[str] = (), typologies: Sequence[str] = (),
+    departements: Sequence[str] = (), typologies: Sequence[str] = (), fields: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The registry as it stood at ``when`` (a date means the end of that day): one query on the
-    history; optionally only the structures of some départements and of some typologies."""
+    history; optionally only the structures of some départements and of some typologies, and only
+    some ``fields`` (columns of ``structure_versions``, besides ``id``)."""
     instant = as_of_instant(when)
+    if fields is None:
+        selected = "* EXCLUDE (structure_id)"
+    else:
+        unknown = set(fields) - set(structure_columns())
+        if unknown:
+            raise ValueError(f"unknown structure fields: {sorted(unknown)}")
+        selected = _quoted(fields)
     return fetch_dicts(
         con,
-        "SELECT structure_id AS id, * EXCLUDE (structure_id) FROM structure_versions"
+        "SELECT structure_id AS id, " + selected + " FROM structure_versions"
         " WHERE valid_from < ? AND (valid_to IS NULL OR valid_to >= ?) AND NOT deleted AND " + SCOPE_SQL
         + " ORDER BY nom, structure_id",
         [instant, instant, *scope_params(departements, typologies)],

@@ -97,6 +97,18 @@ def test_lieux_map_has_one_point_per_placed_lieu_in_its_views_panel():
     assert [tooltip["title"] for tooltip in lieux["tooltip"]] == ["Lieu", "Commune", "Position", "Typologie"]
 
 
+def test_a_map_of_many_lieux_draws_one_circle_per_commune_sized_by_its_lieux():
+    cognac = [{"nom": f"Lieu {n}", "code_insee": COGNAC} for n in range(3)]
+    jarnac = [{"nom": "Médiathèque de Jarnac", "code_insee": JARNAC}]
+    spec = lieux_map(cognac + jarnac, ["16"], max_points=3).to_dict()
+    assert [(p["commune"], p["lieux"]) for p in spec["datasets"]["lieux-metropole"]] == [("Cognac", 3), ("Jarnac", 1)]
+    assert spec["datasets"]["lieux-metropole"][0]["longitude"] == centroid(COGNAC)[0]
+    assert spec["title"]["subtitle"] == "un cercle par commune, de surface proportionnelle au nombre de lieux"
+    layer = spec["hconcat"][0]["layer"][1]["encoding"]
+    assert layer["size"]["field"] == "lieux"
+    assert lieux_map(cognac + jarnac, ["16"]).to_dict()["datasets"]["lieux-metropole"][0]["nom"] == "Lieu 0"
+
+
 def test_each_panel_keeps_its_own_projection_and_the_map_renders_offline():
     chart = lieux_map(ROWS, ["16", "971", "988"])
     vega = vlc.vegalite_to_vega(chart.to_json())

@@ -6,8 +6,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.dispositions import (
+    NO_ATTEMPT,
+    summarize,
+    with_attempt,
     AAPOR_GROUPS,
     CODE_LABELS,
     MAX_ANSWERING_MACHINE_MESSAGES,
@@ -99,3 +104,14 @@ def test_a_closed_case_is_never_called_again():
 def test_answering_machine_messages_are_capped():
     assert may_leave_message(attempts(*["repondeur_message"] * (MAX_ANSWERING_MACHINE_MESSAGES - 1)))
     assert not may_leave_message(attempts(*["repondeur_message"] * MAX_ANSWERING_MACHINE_MESSAGES))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(sorted(OUTCOME_RULES)), max_size=8))
+def test_a_summary_extended_call_by_call_equals_the_summary_of_all_the_calls(outcomes):
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    attempts = [AttemptView(outcome, start + timedelta(hours=n)) for n, outcome in enumerate(outcomes)]
+    summary = NO_ATTEMPT
+    for count, attempt in enumerate(attempts, start=1):
+        summary = with_attempt(summary, attempt)
+        assert summary == summarize(attempts[:count])
