@@ -8,6 +8,7 @@ shares may add up to more than 100 %). Free-text answers never appear here.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,18 +43,38 @@ def responses_in_scope(
     structure_ids: Collection[str] | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    codes: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The latest revision of each response of the campaign, of the structures ``structure_ids``
-    (None: all), first submitted in ``since`` … ``until`` (a correction keeps its place: the
-    period is that of the structure's first submission)."""
-    rows = list_responses(con, campaign_id=campaign_id, structure_ids=structure_ids)
-    firsts = dict(con.execute(
-        "SELECT structure_id, min(submitted_at) FROM responses WHERE campaign_id = ? AND deleted_at IS NULL"
-        " GROUP BY structure_id", [campaign_id]).fetchall()) if since or until else {}
-    return [row for row in rows
-            if (structure_ids is None or row["structure_id"] in structure_ids)
-            and (since is None or firsts[row["structure_id"]] >= since)
-            and (until is None or firsts[row["structure_id"]] < until)]
+    """The latest revision of each response of the campaign (id, structure_id, revision,
+    submitted_at, answers), of the structures ``structure_ids`` (None: all), first submitted in
+    ``since`` … ``until`` (a correction keeps its place: the period is that of the structure's
+    first submission), newest first. With ``codes``, ``answers`` holds only those questions,
+    picked by DuckDB (much faster than parsing whole answers when a page needs a few)."""
+    paths = None if codes is None else [f'$."{code}"' for code in codes]
+    wanted = None if structure_ids is None else list(structure_ids)
+    rows = con.execute(
+        "SELECT r.id, r.structure_id, r.revision, r.submitted_at,"
+        " CASE WHEN ?::VARCHAR[] IS NULL THEN r.answers::VARCHAR END,"
+        " CASE WHEN ?::VARCHAR[] IS NOT NULL THEN json_extract(r.answers::JSON, ?::VARCHAR[])::VARCHAR[] END"
+        " FROM responses r JOIN (SELECT structure_id, min(submitted_at) AS first_at FROM responses"
+        "  WHERE campaign_id = ? AND deleted_at IS NULL GROUP BY structure_id) f ON f.structure_id = r.structure_id"
+        " WHERE r.campaign_id = ? AND r.deleted_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM responses n WHERE n.supersedes = r.id AND n.deleted_at IS NULL)"
+        " AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], r.structure_id))"
+        " AND (?::TIMESTAMPTZ IS NULL OR f.first_at >= ?::TIMESTAMPTZ)"
+        " AND (?::TIMESTAMPTZ IS NULL OR f.first_at < ?::TIMESTAMPTZ)"
+        " ORDER BY r.submitted_at DESC",
+        [paths, paths, paths, campaign_id, campaign_id, wanted, wanted, since, since, until, until],
+    ).fetchall()
+    out = []
+    for response_id, structure_id, revision, submitted_at, whole, picked in rows:
+        if codes is None:
+            answers = json.loads(whole)
+        else:
+            answers = {code: json.loads(value) for code, value in zip(codes, picked) if value is not None}
+        out.append({"id": response_id, "structure_id": structure_id, "revision": revision,
+                    "submitted_at": submitted_at, "answers": answers})
+    return out
 
 
 def closed_questions(
@@ -119,6 +140,19 @@ HEADLINES: tuple[tuple[str, str, bool], ...] = (
     ("Citent la mobilité des publics comme frein", "mobilite_frein", True),
     ("Ne peuvent pas réorienter une personne qu'elles ne peuvent pas aider", "peut_orienter", False),
 )
+
+
+HEADLINE_CODES: tuple[str, ...] = (*(code for _label, code, _counted in HEADLINES), "services")
+
+
+def committee_codes(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[str]:
+    """The questions the committee's pages read: closed ones and publishable free texts (never a
+    personal one), and those of the headline figures; what ``responses_in_scope(codes=…)`` picks,
+    so no other answer even leaves the store for these pages."""
+    codes = [question.code for section in _questionnaire(con, campaign_id).sections for question in section.questions
+             if not question.personnel and (question.type in CLOSED_TYPES
+                                            or (question.publiable and question.type in TEXT_TYPES))]
+    return codes + [code for code in HEADLINE_CODES if code not in codes]
 
 
 def headline_indicators(

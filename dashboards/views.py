@@ -17,7 +17,8 @@ import duckdb
 from collect.calls import Case, load_cases
 from dashboards.filters import DashboardFilters, history_start, registry_in_scope, structure_ids_in_scope
 from dashboards.indicators import (
-    QuestionCounts, closed_questions, headline_indicators, publishable_answers, responses_in_scope,
+    HEADLINE_CODES, QuestionCounts, closed_questions, committee_codes, headline_indicators, publishable_answers,
+    responses_in_scope,
 )
 from dashboards.offer import (
     OFFER_COLUMNS, Coverage, coverage, departements_of, offer_over_time, territory_communes, timeline_dates,
@@ -57,7 +58,7 @@ def main_view(con: duckdb.DuckDBPyConnection, filters: DashboardFilters, campaig
     view = MainView(lieux=registry_in_scope(con, filters, until or now, fields=OFFER_COLUMNS))
     if campaign_id is not None:
         responses = responses_in_scope(con, campaign_id, structure_ids=scope, since=filters.start_instant(zone),
-                                       until=until)
+                                       until=until, codes=HEADLINE_CODES)
         view.headline = headline_indicators(con, campaign_id, responses)
         view.state = campaign_state(con, campaign_id, scope)
         view.weekly = rates_over_time(con, campaign_id, period="semaine", zone=zone, until=until,
@@ -126,6 +127,6 @@ def indicators_view(con: duckdb.DuckDBPyConnection, filters: DashboardFilters, c
                     zone: ZoneInfo) -> IndicatorsView:
     scope = structure_ids_in_scope(con, filters)
     responses = responses_in_scope(con, campaign_id, structure_ids=scope, since=filters.start_instant(zone),
-                                   until=filters.end_instant(zone))
+                                   until=filters.end_instant(zone), codes=committee_codes(con, campaign_id))
     return IndicatorsView(responses, headline_indicators(con, campaign_id, responses),
                           closed_questions(con, campaign_id, responses), publishable_answers(con, campaign_id, responses))

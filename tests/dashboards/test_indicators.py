@@ -11,7 +11,9 @@ import pytest
 from collect.questionnaire import default_questionnaire, questionnaire_from_dict
 from collect.surveys import create_campaign, list_responses, publish_questionnaire
 from dashboards.filters import DashboardFilters
-from dashboards.indicators import closed_questions, headline_indicators, publishable_answers, responses_in_scope
+from dashboards.indicators import (
+    closed_questions, committee_codes, headline_indicators, publishable_answers, responses_in_scope,
+)
 from models.registry import create_structure
 
 AIDE = "Aide aux démarches administratives"
@@ -252,3 +254,17 @@ def test_no_response_in_scope_gives_empty_figures(store, surveyed):
         "Ne peuvent pas réorienter une personne qu'elles ne peuvent pas aider": None,
         "Services par acteur": None,
     }
+
+
+def test_the_committee_reads_only_closed_publishable_and_headline_answers(store, surveyed):
+    personal = [q.code for s in default_questionnaire().sections for q in s.questions if q.personnel]
+    with store.connect() as con:
+        codes = committee_codes(con, surveyed)
+        picked = responses_in_scope(con, surveyed, codes=codes)
+        whole = responses_in_scope(con, surveyed)
+        assert headline_indicators(con, surveyed, picked) == headline_indicators(con, surveyed)
+    assert personal and not set(personal) & set(codes)
+    assert {"partenaires_precisions", "interesse_partenariat", "services"} <= set(codes)
+    assert all(not set(row["answers"]) - set(codes) for row in picked)
+    assert any("contact_nom" in row["answers"] for row in whole)  # the answers do hold personal data
+    assert [{k: v for k, v in row["answers"].items() if k in codes} for row in whole] == [row["answers"] for row in picked]
