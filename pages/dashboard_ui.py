@@ -2,9 +2,9 @@
 downloads, and the « Rapport » of the current view.
 
 Filters live in the session (so they follow the person from page to page) and in the URL query
-parameters (so a link reproduces the view): a link's parameters win over the session's filters;
-otherwise the session's filters are written back to the URL of the page shown (Streamlit clears
-the query parameters on a page change).
+parameters (so a link reproduces the view): a link's parameters are read when the session first
+opens a dashboard; from then on the session's filters are written back to the URL of the page
+shown at each run (Streamlit clears the query parameters on a page change).
 """
 
 from __future__ import annotations
@@ -71,7 +71,10 @@ def dashboard_filters(store: Store) -> tuple[DashboardFilters, dict[str, Any] | 
     today = datetime.now(viewer_zone()).date()
     link = {key: st.query_params.get_all(key) for key in QUERY_KEYS if st.query_params.get_all(key)}
     current: DashboardFilters | None = st.session_state.get(FILTERS)
-    if link and (current is None or link != {k: [v] for k, v in to_query_params(current).items()}):
+    # The link is read when the session opens a dashboard (a pasted link opens a new session). Later
+    # runs may carry a URL older than the one just written (a rerun sent before the browser applied
+    # it): the session's filters are then the truth, and the URL only follows them.
+    if link and current is None:
         current, notes = from_query_params(link)
         for note in notes:
             st.warning(note, icon=":material/link_off:")
