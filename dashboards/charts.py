@@ -45,6 +45,12 @@ def french(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         anchor="start", fontSize=14).configure_view(stroke=None)
 
 
+def _bars_height(bars: int, per_bar: int = 24) -> int:
+    """The height of a bar chart: room for each bar, and never so low that the title and the axis
+    leave no room for the bars (Streamlit fits the whole chart, title included, to this height)."""
+    return 70 + per_bar * max(bars, 1)
+
+
 def _frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(list(rows))
 
@@ -95,7 +101,7 @@ def rates_by_chart(rows: Sequence[Mapping[str, Any]], dimension: str, *, rate: s
     bars = base.mark_bar(color=BLUE)
     labels = base.mark_text(align="left", dx=3).encode(text=alt.Text(f"{rate}:Q", format=".0%"))
     return (bars + labels).properties(title=f"{rate} par {dimension.lower()}", width=WIDTH,
-                                      height=max(80, 24 * len(table)))
+                                      height=_bars_height(len(table)))
 
 
 def counts_chart(rows: Sequence[Mapping[str, Any]], *, category: str, count: str, share: str | None, title: str,
@@ -109,7 +115,7 @@ def counts_chart(rows: Sequence[Mapping[str, Any]], *, category: str, count: str
                                    x=alt.X(f"{count}:Q", title=count), tooltip=tooltip)
     labels = base.mark_text(align="left", dx=3).encode(
         text=alt.Text(f"{share}:Q", format=".0%") if share else alt.Text(f"{count}:Q"))
-    return (base.mark_bar(color=color) + labels).properties(title=title, width=WIDTH, height=max(60, 24 * len(table)))
+    return (base.mark_bar(color=color) + labels).properties(title=title, width=WIDTH, height=_bars_height(len(table)))
 
 
 def offer_chart(rows: Sequence[Mapping[str, Any]], title: str) -> alt.Chart:
@@ -137,7 +143,7 @@ def coverage_chart(rows: Sequence[Mapping[str, Any]]) -> alt.Chart:
     )
     labels = base.mark_text(align="left", dx=3).encode(text=alt.Text("Part de la population:Q", format=".0%"))
     return (base.mark_bar(color=BLUE) + labels).properties(
-        title="Population couverte par catégorie de service", width=WIDTH, height=max(60, 24 * len(table)))
+        title="Population couverte par catégorie de service", width=WIDTH, height=_bars_height(len(table)))
 
 
 def offer_over_time_chart(rows: Sequence[Mapping[str, Any]]) -> alt.Chart:
@@ -164,4 +170,4 @@ def offer_changes_chart(rows: Sequence[Mapping[str, Any]], title: str, *, before
         color=alt.Color("Quand:N", title=None, sort=[before, after], scale=alt.Scale(range=["#9a9aff", BLUE]),
                         legend=alt.Legend(orient="bottom")),
         tooltip=["Valeur:N", "Quand:N", "Lieux:Q"],
-    ).properties(title=title, width=WIDTH, height=max(80, 40 * len(rows)))
+    ).properties(title=title, width=WIDTH, height=_bars_height(len(rows), 40))
