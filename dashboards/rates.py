@@ -279,8 +279,9 @@ def rates_over_time(
     current: dict[str, str] = {}
     index = 0
     completed_before = 0
-    for start, end in _periods(events[0][0], until, period, zone):
-        while index < len(events) and events[index][0] < end:
+    for start, end in _periods(events[0][0].replace(tzinfo=timezone.utc), until, period, zone):
+        naive_end = end.astimezone(timezone.utc).replace(tzinfo=None)  # events are naive UTC
+        while index < len(events) and events[index][0] < naive_end:
             _moment, structure_id, code = events[index]
             current[structure_id] = code
             index += 1
@@ -298,14 +299,15 @@ def _disposition_events(
 ) -> list[tuple[datetime, str, str]]:
     """(moment, structure, disposition code from then on) for every target (of ``structure_ids``,
     None: all) and every call, in order. Each case's summary is extended call by call
-    (``with_attempt``); times are read as naive UTC and made aware here (fast, no pytz)."""
+    (``with_attempt``). Moments are naive UTC datetimes (DuckDB gives them without pytz, ten times
+    faster on 100 000 calls); ``rates_over_time`` compares them with naive UTC period ends."""
     (max_attempts,) = con.execute(
         "SELECT coalesce(max_tentatives, 6) FROM campaigns WHERE id = ?", [campaign_id]).fetchall()[0]
     wanted = None if structure_ids is None else list(structure_ids)
-    targets = {structure_id: targeted_at.replace(tzinfo=timezone.utc) for structure_id, targeted_at in con.execute(
+    targets = dict(con.execute(
         "SELECT structure_id, created_at::TIMESTAMP FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL"
         " AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], structure_id))",
-        [campaign_id, wanted, wanted]).fetchall()}
+        [campaign_id, wanted, wanted]).fetchall())
     never_called = disposition_of(NO_ATTEMPT, max_attempts=max_attempts).code
     events: list[tuple[datetime, str, str]] = []
     summaries: dict[str, CaseSummary] = {}
@@ -314,7 +316,7 @@ def _disposition_events(
         " AND deleted_at IS NULL ORDER BY structure_id, attempted_at, id", [campaign_id]).fetchall():
         if structure_id not in targets:
             continue
-        moment = attempted_at.replace(tzinfo=timezone.utc)
+        moment = attempted_at
         if structure_id not in summaries:  # the case opens at its targeting, or its first call if earlier
             events.append((min(targets[structure_id], moment), structure_id, never_called))
         summary = summaries[structure_id] = with_attempt(summaries.get(structure_id, NO_ATTEMPT),
