@@ -31,6 +31,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def settled(page) -> None:
+    """Wait until the page's script run is over (the app root's ``data-test-script-state``, as
+    Streamlit's own end-to-end tests do). Click only on a settled page: a run still drawing may
+    redraw a widget under the mouse (a dropdown closes, the click is lost), which a loaded
+    machine makes likely."""
+    page.wait_for_timeout(100)  # a rerun just asked for changes the state within a few frames
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_have_count(1)
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -15,7 +15,7 @@ from models.store import Store
 
 from tests.ports import free_port
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, start_streamlit, stop_streamlit
+from .conftest import CHROMIUM, CHROMIUM_ARGS, settled, start_streamlit, stop_streamlit
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -61,16 +61,19 @@ def test_a_call_from_the_queue_opens_the_questionnaire_then_its_outcome_is_logge
             page.set_default_timeout(60_000)
             page.goto(f"{url}/appels")
             expect(page.get_by_role("heading", name="Mes appels")).to_be_visible()
+            settled(page)
             page.get_by_label("Campagne").click()  # the newest campaign comes first; choose ours all the same
             page.get_by_role("option", name=CAMPAIGN).click()
             expect(page.get_by_text("pour vous (America/Guadeloupe)")).to_be_visible()
             expect(page.get_by_test_id("stMetricValue").first).to_have_text("3")
+            settled(page)
 
             # Click the first row of the queue (a canvas grid: its row-selection cell, left of the row).
             grid = page.get_by_test_id("stDataFrame").first
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
             expect(page.get_by_role("heading", name=f"Appel : {names[0]}")).to_be_visible()
+            settled(page)
 
             page.get_by_role("button", name="Ouvrir le questionnaire").click()
             expect(page.get_by_role("heading", name="Enquête")).to_be_visible()
@@ -79,12 +82,15 @@ def test_a_call_from_the_queue_opens_the_questionnaire_then_its_outcome_is_logge
             page.get_by_text("Retour à Mes appels").click()
             expect(page.get_by_role("heading", name="Mes appels")).to_be_visible()
 
+            settled(page)
             page.get_by_label("Campagne").click()
             page.get_by_role("option", name=CAMPAIGN).click()
+            settled(page)
             grid = page.get_by_test_id("stDataFrame").first
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
             expect(page.get_by_role("heading", name=f"Appel : {names[0]}")).to_be_visible()
+            settled(page)
             page.get_by_role("button", name="Enregistrer l'appel").click()  # « Pas de réponse » by default
             expect(page.get_by_test_id("stMetricValue").first).to_have_text("2")
             expect(page.get_by_text(f"Dernier appel enregistré : {names[0]} — Pas de réponse")).to_be_visible()

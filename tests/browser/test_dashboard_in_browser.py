@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from .conftest import settled
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -28,6 +30,7 @@ def test_the_main_dashboard_filters_by_territory_and_downloads_a_png(streamlit_a
     expect(_metric(page, "Lieux")).to_have_text("924")
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
 
+    settled(page)  # the first run still drawing the map would close the dropdown under the click
     page.get_by_label("Territoire (départements)").click()
     page.get_by_role("option", name="Nouvelle-Calédonie (988)").click()
     page.keyboard.press("Escape")
@@ -35,6 +38,7 @@ def test_the_main_dashboard_filters_by_territory_and_downloads_a_png(streamlit_a
     expect(page).to_have_url(re.compile(r"territoire=988"))
     link = page.url
 
+    settled(page)
     with page.expect_download() as download:
         page.get_by_test_id("stDownloadButton").filter(has_text="PNG").first.get_by_role("button").click()
     saved = tmp_path / download.value.suggested_filename
