@@ -37,9 +37,9 @@ busy/no answer > other), which says where the case stands while it is still bein
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from datetime import datetime, timedelta
 from typing import Literal, get_args
 
 Outcome = Literal[
@@ -203,6 +203,35 @@ def with_attempt(summary: CaseSummary, attempt: AttemptView) -> CaseSummary:
         last_at=attempt.attempted_at,
         last_callback=attempt.callback_at,
     )
+
+
+class DispositionReplay:
+    """A case's disposition code call after call, as a small automaton (for replaying a whole
+    campaign's calls: ``dashboards.rates.rates_over_time``).
+
+    A disposition depends on the summary's outcomes and its count up to ``max_attempts``, never
+    on times: the states are summaries without times and with the count capped, a few dozen in a
+    campaign; each (state, outcome) step is computed once by ``with_attempt`` and
+    ``disposition_of``, then looked up. Equal to ``disposition_of(summarize(calls so far))``
+    (``tests/models/test_dispositions.py``)."""
+
+    start: CaseSummary = NO_ATTEMPT
+
+    def __init__(self, max_attempts: int) -> None:
+        self.max_attempts = max_attempts
+        self._steps: dict[tuple[CaseSummary, str], tuple[CaseSummary, str]] = {}
+
+    def step(self, state: CaseSummary, outcome: str) -> tuple[CaseSummary, str]:
+        """The state after one more call with this outcome, and the case's disposition code then."""
+        found = self._steps.get((state, outcome))
+        if found is None:
+            after = with_attempt(state, AttemptView(outcome, _NO_TIME))
+            after = replace(after, count=min(after.count, self.max_attempts), last_at=None)
+            found = self._steps[(state, outcome)] = (after, disposition_of(after, max_attempts=self.max_attempts).code)
+        return found
+
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def disposition_of(summary: CaseSummary, *, max_attempts: int) -> Disposition:

@@ -19,6 +19,7 @@ from models.dispositions import (
     OUTCOME_RULES,
     OUTCOMES_ALL,
     AttemptView,
+    DispositionReplay,
     final_disposition,
     may_leave_message,
     retry_not_before,
@@ -115,3 +116,14 @@ def test_a_summary_extended_call_by_call_equals_the_summary_of_all_the_calls(out
     for count, attempt in enumerate(attempts, start=1):
         summary = with_attempt(summary, attempt)
         assert summary == summarize(attempts[:count])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(sorted(OUTCOME_RULES)), max_size=10), st.integers(min_value=1, max_value=8))
+def test_the_replay_automaton_gives_the_disposition_of_the_calls_so_far(outcomes, max_attempts):
+    replay = DispositionReplay(max_attempts)
+    state = replay.start
+    calls = attempts(*outcomes)
+    for count, outcome in enumerate(outcomes, start=1):
+        state, code = replay.step(state, outcome)
+        assert code == final_disposition(calls[:count], max_attempts=max_attempts).code
