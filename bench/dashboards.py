@@ -306,19 +306,20 @@ def _silence_bare_mode_warnings() -> None:
 
 
 def serialised(chart: Any, *, stretch: bool = True) -> int:
-    """What ``st.altair_chart(french(chart), …)`` does to a chart before sending it: Altair's
-    ``to_dict`` with Streamlit's Arrow data transformer, named datasets to Arrow, the spec to
-    JSON (Streamlit's own functions). Returns the payload's size in bytes."""
-    from streamlit.elements.vega_charts import (
-        _convert_altair_to_vega_lite_spec, _marshall_chart_data, _prepare_vega_lite_spec, _stabilize_vega_json_spec,
-    )
+    """What ``DashboardPage.chart`` does to a chart before sending it: the Vega-Lite spec
+    (``dashboards.charts.vega_lite_spec``), then ``st.vega_lite_chart``'s own steps (Streamlit's
+    functions): named datasets to Arrow, the spec to JSON. Returns the payload's size in bytes."""
+    from streamlit.elements.vega_charts import _marshall_chart_data, _prepare_vega_lite_spec, _stabilize_vega_json_spec
     from streamlit.proto.VegaLiteChart_pb2 import VegaLiteChart
 
-    from dashboards.charts import french
+    from dashboards.charts import french, vega_lite_spec
+    from models.runtime import collector_paused
 
-    spec = _prepare_vega_lite_spec(_convert_altair_to_vega_lite_spec(french(chart)), stretch)
-    proto = VegaLiteChart()
-    _marshall_chart_data(proto, spec, None)
+    styled = french(chart)
+    with collector_paused():  # as ``DashboardPage.chart`` does around ``st.vega_lite_chart``
+        spec = _prepare_vega_lite_spec(vega_lite_spec(styled), stretch)
+        proto = VegaLiteChart()
+        _marshall_chart_data(proto, spec, None)
     text = _stabilize_vega_json_spec(json.dumps(spec))
     return len(text) + sum(len(dataset.data.data) for dataset in proto.datasets)
 

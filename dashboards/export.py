@@ -27,6 +27,8 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from dashboards.charts import vega_lite_spec
+
 PARIS = ZoneInfo("Europe/Paris")
 _RENDERING: dict[str, Any] = {"allowed_base_urls": [], "format_locale": "fr-FR", "time_format_locale": "fr-FR"}
 _SVG_REFERENCES = re.compile(r'(\sid="|="url\(#|\shref="#)([^")]+)')
@@ -35,7 +37,7 @@ _SVG_REFERENCES = re.compile(r'(\sid="|="url\(#|\shref="#)([^")]+)')
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart's Vega-Lite spec with its data inline (NaN → null, datetimes → ISO text); raises
     ValueError when some data is read from a URL."""
-    spec = chart.to_dict()
+    spec = vega_lite_spec(chart)
     url = _data_url(spec)
     if url is not None:
         raise ValueError(f"Chart data must be inline; this chart reads data from a URL: {url}")

@@ -55,7 +55,7 @@ def responses_in_scope(
     rows = con.execute(
         "SELECT r.id, r.structure_id, r.revision, r.submitted_at,"
         " CASE WHEN ?::VARCHAR[] IS NULL THEN r.answers::VARCHAR END,"
-        " CASE WHEN ?::VARCHAR[] IS NOT NULL THEN json_extract(r.answers::JSON, ?::VARCHAR[])::VARCHAR[] END"
+        " CASE WHEN ?::VARCHAR[] IS NOT NULL THEN to_json(json_extract(r.answers::JSON, ?::VARCHAR[])) END"
         " FROM responses r JOIN (SELECT structure_id, min(submitted_at) AS first_at FROM responses"
         "  WHERE campaign_id = ? AND deleted_at IS NULL GROUP BY structure_id) f ON f.structure_id = r.structure_id"
         " WHERE r.campaign_id = ? AND r.deleted_at IS NULL"
@@ -71,7 +71,8 @@ def responses_in_scope(
         if codes is None:
             answers = json.loads(whole)
         else:
-            answers = {code: json.loads(value) for code, value in zip(codes, picked) if value is not None}
+            # one JSON array per row, its values in ``codes`` order (null: missing or unanswered)
+            answers = {code: value for code, value in zip(codes, json.loads(picked)) if value is not None}
         out.append({"id": response_id, "structure_id": structure_id, "revision": revision,
                     "submitted_at": submitted_at, "answers": answers})
     return out

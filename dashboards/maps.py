@@ -36,6 +36,7 @@ from dashboards.offer import Coverage, commune_of
 from models.cog import Commune, cog
 from models.geo import DROM_WITH_COMMUNE_SHAPES, communes_geojson, departement_bbox, departements_geojson
 from models.geo import point_in_departement
+from models.runtime import bulk
 
 METROPOLE = "France métropolitaine"
 COVERED, WHITE_ZONE = "Couverte", "Zone blanche"
@@ -247,6 +248,7 @@ def _commune_count_layer(data: alt.NamedData) -> alt.Chart:
     )
 
 
+@bulk
 def lieux_map(rows: Iterable[Mapping[str, Any]], departements: Iterable[str], *, color_field: str | None = None,
               width: int = 520, height: int = 520, max_points: int = MAX_LIEU_POINTS) -> alt.HConcatChart:
     """One panel per view (``map_views``): département outlines and one circle per lieu (its
@@ -339,6 +341,7 @@ def _coverage_layers(view: MapView, statuses: list[dict[str, Any]], level: str, 
     return layers
 
 
+@bulk
 def coverage_map(coverage: Coverage, category: str, departements: Iterable[str], *, size_by_population: bool = True,
                  width: int = 520, height: int = 520) -> alt.HConcatChart:
     """Communes covered for ``category`` and white zones, one panel per view (``map_views``):

@@ -2,16 +2,16 @@
 
 A page calls its view once per draw and lays the result out; the benchmark (``bench.dashboards``)
 times the very same calls. Each view reads the store in one connection and returns plain tables
-(charts are built from them by ``dashboards.charts`` and ``dashboards.maps``).
+(charts are built from them by ``dashboards.charts`` and ``dashboards.maps``). Views run with
+Python's cyclic collector paused (``models.runtime.bulk``: a quarter of a page's time on 20 000
+structures otherwise).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -26,19 +26,7 @@ from dashboards.offer import (
     OFFER_COLUMNS, Coverage, coverage, departements_of, offer_over_time, territory_communes, timeline_dates,
 )
 from dashboards.rates import MIN_CASES, aapor_rates, group_counts, rates_by, rates_over_time
-from models.runtime import collector_paused
-
-View = TypeVar("View")
-
-
-def bulk(view: Callable[..., View]) -> Callable[..., View]:
-    """A view builds tens of thousands of rows at once: Python's cyclic collector is paused meanwhile
-    (``models.runtime.collector_paused``; a quarter of a page's time on 20 000 structures otherwise)."""
-    @functools.wraps(view)
-    def paused(*args: Any, **kwargs: Any) -> View:
-        with collector_paused():
-            return view(*args, **kwargs)
-    return paused
+from models.runtime import bulk
 
 
 @dataclass
@@ -62,8 +50,14 @@ class MainView:
 
     lieux: list[dict[str, Any]]
     headline: dict[str, Any] | None = None
-    state: CampaignState | None = None
     weekly: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def latest(self) -> dict[str, Any] | None:
+        """The rates at the period's end (the last week's cumulative row: number of cases, group
+        counts, ``HEADLINE_RATES`` and ``e``), None when the campaign has no target in scope. The
+        replay ends in the state ``load_cases`` gives (``tests/models/test_dispositions.py``)."""
+        return self.weekly[-1] if self.weekly else None
 
 
 @bulk
@@ -76,7 +70,6 @@ def main_view(con: duckdb.DuckDBPyConnection, filters: DashboardFilters, campaig
         responses = responses_in_scope(con, campaign_id, structure_ids=scope, since=filters.start_instant(zone),
                                        until=until, codes=HEADLINE_CODES)
         view.headline = headline_indicators(con, campaign_id, responses)
-        view.state = campaign_state(con, campaign_id, scope)
         view.weekly = rates_over_time(con, campaign_id, period="semaine", zone=zone, until=until,
                                       since=filters.start_instant(zone), structure_ids=scope)
     return view

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from collect.surveys import list_campaigns
-from dashboards.charts import french
+from dashboards.charts import french, vega_lite_spec
 from dashboards.export import Report, Section, chart_png, chart_svg, report_file_name, report_html, safe_file_name
 from dashboards.filters import (
     QUERY_KEYS, DashboardFilters, describe, filter_options, from_query_params, history_start, to_query_params,
@@ -27,6 +27,7 @@ from dashboards.filters import (
 from dashboards.rates import disclosure_threshold
 from models.cog import cog
 from models.errors import MaillageError
+from models.runtime import collector_paused
 from models.store import Store
 from pages.shared import csv_bytes, get_store, page_setup, viewer_zone
 
@@ -170,7 +171,9 @@ class DashboardPage:
     def chart(self, chart: alt.TopLevelMixin, *, key: str, caption: str = "", stretch: bool = True) -> None:
         """A chart, with PNG and SVG downloads (made when clicked)."""
         styled = french(chart)
-        st.altair_chart(styled, width="stretch" if stretch else "content", theme=None, alt=_chart_title(chart) or None)
+        with collector_paused():  # the datasets of a map to Arrow: thousands of objects
+            st.vega_lite_chart(vega_lite_spec(styled), width="stretch" if stretch else "content", theme=None,
+                               alt=_chart_title(chart) or None)
         name = caption or _chart_title(chart) or key
         left, right, _rest = st.columns([1, 1, 8])
         left.download_button("PNG", lambda: chart_png(styled), file_name=safe_file_name(name, "png"), mime="image/png",

@@ -40,12 +40,14 @@ if campaign is not None:
             ("Services par acteur", "—" if services is None else f"{services:.1f}".replace(".", ",")),
         ])
 
-    page.section("Taux de réponse (AAPOR)", "Taux cumulés depuis le début de la campagne ; e estimé par la méthode"
+    page.section("Taux de réponse (AAPOR)", "Taux cumulés depuis le début de la campagne"
+                 + (f" jusqu'au {filters.au:%d/%m/%Y}" if filters.au else "") + " ; e estimé par la méthode"
                  " proportionnelle. Le détail est sur la page « Taux de réponse ».")
-    rates = view.state.rates
-    page.metrics([("Structures ciblées", str(len(view.state.cases))), ("RR1", percent(rates["RR1"])), ("RR3", percent(rates["RR3"])),
-                  ("Coopération (COOP1)", percent(rates["COOP1"])), ("Refus (REF1)", percent(rates["REF1"])),
-                  ("Contact (CON1)", percent(rates["CON1"])), ("e", percent(rates["e"]))])
+    latest = view.latest or {}
+    page.metrics([("Structures ciblées", str(latest.get("Structures", 0)))]
+                 + [(label, percent(latest.get(name))) for label, name in (
+                     ("RR1", "RR1"), ("RR3", "RR3"), ("Coopération (COOP1)", "COOP1"), ("Refus (REF1)", "REF1"),
+                     ("Contact (CON1)", "CON1"), ("e", "e"))])
     if view.weekly:
         page.chart(rates_over_time_chart(view.weekly), key="tdb.taux")
     else:

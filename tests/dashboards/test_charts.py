@@ -24,8 +24,10 @@ from dashboards.charts import (
     question_chart,
     rates_by_chart,
     rates_over_time_chart,
+    vega_lite_spec,
 )
 from dashboards.indicators import QuestionCounts
+from dashboards.maps import coverage_map, lieux_map
 from dashboards.offer import coverage, offer_changes, offer_counts
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -129,6 +131,21 @@ def test_each_chart_has_its_french_title_and_encodings_and_renders_offline(build
     assert "url" not in spec["data"] and rows_of(spec)  # the data travels inside the chart
     texts = svg_texts(chart)
     assert (title if isinstance(title, str) else title["text"]) in texts
+
+
+MAP_ROWS = [{"nom": "Médiathèque", "code_insee": COGNAC, "latitude": 45.69, "longitude": -0.33, "services": [AIDE]},
+            {"nom": "Lieu de Nouméa", "code_insee": "98818", "services": [OUTILS]}]
+MAPS = [
+    pytest.param(lambda: lieux_map(MAP_ROWS, ["16", "988"]), id="lieux map"),
+    pytest.param(lambda: coverage_map(coverage(MAP_ROWS, [COGNAC, JARNAC], categories=[AIDE, OUTILS]), AIDE, ["16"]),
+                 id="coverage map"),
+]
+
+
+@pytest.mark.parametrize("build", [param.values[0] for param in BUILDERS + MAPS], ids=[param.id for param in BUILDERS + MAPS])
+def test_the_spec_sent_to_the_page_is_altairs_validated_spec(build):
+    chart = french(build())
+    assert vega_lite_spec(chart) == chart.to_dict()  # to_dict validates against Vega-Lite's schema
 
 
 def test_the_offer_changes_chart_names_its_two_dates():
