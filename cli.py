@@ -577,7 +577,8 @@ def _octets(number: int, participle: str) -> str:
 
 def _print_sync_state(store: Store, settings) -> None:
     """What ``--etat`` shows: read from the store only, never a request to Google."""
-    from sync.status import hub_overview, moment_text
+    from models.moments import moment_text
+    from sync.status import hub_overview
 
     with store.connect(read_only=True) as con:
         overview = hub_overview(con, settings.spreadsheet_id)
@@ -588,7 +589,7 @@ def _print_sync_state(store: Store, settings) -> None:
         click.echo("Dernière synchronisation : aucune avec ce classeur.")
     else:
         cost = f", {_count(last['requetes'], 'requête')}" if last["requetes"] is not None else ""
-        click.echo(f"Dernière synchronisation : le {moment_text(last['fin'] or last['debut'])},"
+        click.echo(f"Dernière synchronisation : le {moment_text(last['fin'] or last['debut'], seconds=True)},"
                    f" {last['statut_libelle']}{cost}.")
         if last["erreur"]:
             click.echo(f"  [erreur] {last['erreur']}")

@@ -27,10 +27,10 @@ import duckdb
 
 from collect.calls import Case, load_cases
 from models.dispositions import AAPOR_GROUPS, CALLBACK_OUTCOMES, CODE_LABELS, OUTCOME_RULES
+from models.moments import PARIS, moment_text
 from models.normalize import phone_display
 from sync.excel_csv import excel_csv_bytes
 
-PARIS = ZoneInfo("Europe/Paris")
 _WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")  # datetime.weekday() order
 
 UNASSIGNED = "Non attribuées"  # the surveyor table's row of targets nobody has
@@ -87,13 +87,6 @@ def table_csv(table: str, rows: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 # -- French text --------------------------------------------------------------------------------
-
-
-def paris_text(moment: datetime | None) -> str | None:
-    """An aware time as read in Paris, « 05/03/2026 14:30 »; None stays None."""
-    if moment is None:
-        return None
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
 
 
 def weekday_text(moment: datetime) -> str:
@@ -319,7 +312,7 @@ def non_respondents(
     return [
         {
             "Structure": c.nom, "Commune": c.commune, "Téléphone": phone_display(c.telephone), "Enquêteur": c.surveyor or NOBODY,
-            "Tentatives": c.summary.count, "Dernier appel (Paris)": paris_text(c.summary.last_at),
+            "Tentatives": c.summary.count, "Dernier appel (Paris)": moment_text(c.summary.last_at) or None,
             "Dernière issue": OUTCOME_RULES[c.summary.last_outcome].label if c.summary.last_outcome else None,
             "Code AAPOR": c.disposition.code, "Disposition": c.disposition.label, "Cas clos": c.disposition.final,
             "Relances envoyées": relances.get(c.structure_id, 0),

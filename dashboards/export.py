@@ -28,8 +28,8 @@ import pandas as pd
 import vl_convert as vlc
 
 from dashboards.charts import vega_lite_spec
+from models.moments import PARIS, moment_text
 
-PARIS = ZoneInfo("Europe/Paris")
 _RENDERING: dict[str, Any] = {"allowed_base_urls": [], "format_locale": "fr-FR", "time_format_locale": "fr-FR"}
 _SVG_REFERENCES = re.compile(r'(\sid="|="url\(#|\shref="#)([^")]+)')
 
@@ -99,11 +99,6 @@ class Report:
     def __post_init__(self) -> None:
         if self.generated_at.tzinfo is None:
             raise ValueError("Report.generated_at must be timezone-aware")
-
-
-def moment_text(moment: datetime, zone: ZoneInfo = PARIS) -> str:
-    """« 24/11/2026 à 10:41 »: an aware datetime as read in ``zone``."""
-    return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
 
 
 def report_file_name(report: Report) -> str:

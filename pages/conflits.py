@@ -17,7 +17,8 @@ import streamlit as st
 
 from pages.shared import count_text, current_user, get_store, page_setup, run_action, show_flash, viewer_zone
 from sync.conflicts import CHOICES, decide_deletion, resolve_conflict
-from sync.status import conflict_rows, deletion_rows, moment_text
+from models.moments import moment_text
+from sync.status import conflict_rows, deletion_rows
 
 FLASH = "conflits.message"
 SELECTED = "conflits.choisi"
@@ -28,7 +29,7 @@ KEPT = {"feuille": "valeur du classeur gardée", "appareil": "valeur de cet appa
 
 
 def _when(moment) -> str:
-    return moment_text(moment, viewer_zone(), seconds=False)
+    return moment_text(moment, viewer_zone())
 
 
 def _who_when(who: str | None, moment) -> str:

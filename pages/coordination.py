@@ -13,8 +13,9 @@ import streamlit as st
 
 from collect.surveys import get_campaign
 from dashboards.calls import TABLES, campaign_report, table_columns, table_csv
+from models.moments import moment_text
 from models.store import utc_now
-from pages.shared import blank_missing, choose_campaign, count_text, get_store, page_setup, paris_time
+from pages.shared import blank_missing, choose_campaign, count_text, get_store, page_setup
 
 CAMPAIGN = "coordination.campagne"
 
@@ -46,7 +47,7 @@ dates = " → ".join(d.strftime("%d/%m/%Y") for d in (campaign["date_debut"], ca
 st.caption(
     (f"{dates} · " if dates else "")
     + f"heures d'appel : {campaign['heures_appel']} · au plus {campaign['max_tentatives']} tentatives"
-    + f" · état au {paris_time(now)}"
+    + f" · état au {moment_text(now)}"
 )
 if not funnel[0]["Structures"]:  # no target yet
     st.info("Cette campagne n'a pas encore de structures ciblées : voyez la page « Préparer la campagne ».")

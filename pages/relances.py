@@ -45,6 +45,7 @@ from collect.relances import (
 )
 from collect.surveys import get_campaign
 from models.errors import MaillageError
+from models.moments import moment_text
 from models.store import utc_now
 from pages.shared import (
     PARIS,
@@ -53,7 +54,6 @@ from pages.shared import (
     current_user,
     get_store,
     page_setup,
-    paris_time,
     run_action,
     show_flash,
     table_key,
@@ -382,13 +382,13 @@ else:
     st.dataframe(pd.DataFrame([
         {"Structure": row["structure"], "Destinataire": row["destinataire"], "Statut": row["statut_libelle"],
          "Canal": CHANNELS.get(row["canal"], row["canal"]),
-         "Date": paris_time(row["sent_at"] or row["updated_at"]), "Erreur": row["erreur"] or ""}
+         "Date": moment_text(row["sent_at"] or row["updated_at"]), "Erreur": row["erreur"] or ""}
         for row in history
     ]), hide_index=True)
     for row in (r for r in history if r["statut"] == "en_cours"):
         with st.container(border=True):
             st.markdown(f"**Envoi incertain** : {row['structure']} ({row['destinataire']}), le"
-                        f" {paris_time(row['updated_at'])}. L'envoi a été interrompu : vérifiez auprès de la"
+                        f" {moment_text(row['updated_at'])}. L'envoi a été interrompu : vérifiez auprès de la"
                         " structure si le message est arrivé avant de le renvoyer.")
             left, right = st.columns(2)
             left.button("Marquer envoyée", key=f"relances.arrivee.{row['id']}", on_click=_resolve,
@@ -413,7 +413,7 @@ st.button("Désinscrire", on_click=_opt_out, args=(campaign_id,), key="relances.
 if opted_out:
     st.dataframe(pd.DataFrame([
         {"Structure": row["nom"], "Commune": row["commune"], "Motif": row["motif"] or "",
-         "Depuis le": paris_time(row["created_at"]) if isinstance(row["created_at"], datetime) else "",
+         "Depuis le": moment_text(row["created_at"]) if isinstance(row["created_at"], datetime) else "",
          "Par": row["updated_by"]}
         for row in opted_out
     ]), hide_index=True)

@@ -31,6 +31,7 @@ from collect.surveys import (
     open_correction,
 )
 from models.errors import MaillageError
+from models.moments import moment_text
 from pages.shared import (
     PARIS,
     choose_campaign,
@@ -39,7 +40,6 @@ from pages.shared import (
     get_store,
     newly_selected_row,
     page_setup,
-    paris_time,
     run_action,
     show_flash,
     table_key,
@@ -178,7 +178,7 @@ def _responses_table(campaign_id: str, responses: list[dict[str, Any]], include_
             "Structure": [r["structure_nom"] for r in responses],
             "Commune": [r["structure_commune"] for r in responses],
             "Enquêteur": [r["surveyor"] for r in responses],
-            "Soumise le": [paris_time(r["submitted_at"]) for r in responses],
+            "Soumise le": [moment_text(r["submitted_at"]) for r in responses],
             "Révision": [r["revision"] for r in responses],
         }
     )
@@ -191,7 +191,7 @@ def _responses_table(campaign_id: str, responses: list[dict[str, Any]], include_
         _open_response(chosen)
         st.session_state[CHOOSER] = chosen
     names = {
-        r["id"]: f"{r['structure_nom']} — {r['structure_commune']} · {paris_time(r['submitted_at'])}"
+        r["id"]: f"{r['structure_nom']} — {r['structure_commune']} · {moment_text(r['submitted_at'])}"
         + (f" · révision {r['revision']}" if include_revisions or r["revision"] > 1 else "")
         for r in responses
     }
@@ -242,7 +242,7 @@ def _revisions(response: dict[str, Any], all_responses: list[dict[str, Any]]) ->
             [
                 {
                     "Révision": r["revision"],
-                    "Soumise le": paris_time(r["submitted_at"]),
+                    "Soumise le": moment_text(r["submitted_at"]),
                     "Par": r["surveyor"],
                     "Affichée": r["id"] == response["id"],
                 }
@@ -278,7 +278,7 @@ def _detail(response_id: str, all_responses: list[dict[str, Any]], latest_ids: s
     head[0].subheader(f"{summary['structure_nom']} — {summary['structure_commune']}")
     head[1].button("Fermer", on_click=_close, key="reponses.fermer", width="stretch")
     st.caption(
-        f"Révision {response['revision']} soumise le {paris_time(response['submitted_at'])} par "
+        f"Révision {response['revision']} soumise le {moment_text(response['submitted_at'])} par "
         f"{response['surveyor']} · questionnaire {questionnaire.code} v{questionnaire.version}. "
         "Une réponse soumise ne change plus : une correction en fait une nouvelle révision."
     )
@@ -315,7 +315,7 @@ def _drafts(campaign_id: str, drafts: list[dict[str, Any]]) -> None:
             "Commune": [d["structure_commune"] for d in drafts],
             "Enquêteur": [d["surveyor"] for d in drafts],
             "Réponses saisies": [d["reponses"] for d in drafts],
-            "Dernière saisie": [paris_time(d["derniere_saisie"]) for d in drafts],
+            "Dernière saisie": [moment_text(d["derniere_saisie"]) for d in drafts],
             "Section": _section_titles(drafts),
             "Correction": [d["supersedes"] is not None for d in drafts],
         }

@@ -22,11 +22,11 @@ import streamlit as st
 
 from models.errors import MaillageError
 from models.issues import Issue
+from models.moments import PARIS
 from models.registry_views import field_labels
 from models.store import Store, default_db_path, open_store
 from sync.excel_csv import excel_csv_bytes
 
-PARIS = ZoneInfo("Europe/Paris")
 ENTRY_MARK = "maillage.app_py_a_tourne"  # set by app.py on each run, taken by the page it runs
 
 
@@ -155,15 +155,6 @@ def viewer_zone() -> ZoneInfo:
         return ZoneInfo(st.context.timezone or "Europe/Paris")
     except Exception:  # an unknown zone name from the browser
         return PARIS
-
-
-def paris_time(moment: datetime | None) -> str:
-    """An instant as people in France read it: « 12/03/2026 à 10:41 » (Europe/Paris)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        raise ValueError("paris_time needs a timezone-aware datetime")
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
 def count_text(count: int, singular: str, plural: str | None = None) -> str:

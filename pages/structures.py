@@ -19,6 +19,7 @@ import streamlit as st
 from models.cog import cog
 from models.duplicates import dismiss_duplicate, list_duplicate_candidates, merge_duplicate
 from models.errors import MaillageError
+from models.moments import moment_text
 from models.registry import (
     count_structures,
     delete_structure,
@@ -42,7 +43,6 @@ from pages.shared import (
     label,
     newly_selected_row,
     page_setup,
-    paris_time,
     run_action,
     show_flash,
     table_key,
@@ -397,7 +397,7 @@ def _fiche(row: dict[str, Any]) -> None:
         with st.expander(f"Colonnes du fichier source sans champ du standard ({len(source)})"):
             st.dataframe(pd.DataFrame([{"Colonne": k, "Valeur": v} for k, v in source.items()]), hide_index=True)
     st.caption(
-        f"Identifiant : {row['id']} · dernière modification le {paris_time(row['updated_at'])} par {row['updated_by']}"
+        f"Identifiant : {row['id']} · dernière modification le {moment_text(row['updated_at'])} par {row['updated_by']}"
     )
 
 
@@ -506,7 +506,7 @@ def _history(structure_id: str) -> None:
             detail = "—"
         rows.append(
             {
-                "Date": paris_time(version["valid_from"]),
+                "Date": moment_text(version["valid_from"]),
                 "Par": version["updated_by"],
                 "Motif": REASONS.get(version["change_reason"], version["change_reason"]),
                 "Champs modifiés": ", ".join(label(name) for name in changes) or "—",
@@ -531,7 +531,7 @@ def _detail(structure_id: str) -> None:
     head[2].button("Fermer", on_click=_close, key="structures.fermer", help="Fermer la fiche", width="stretch")
     deleted = row["deleted_at"] is not None
     if deleted:
-        message = f"Structure supprimée le {paris_time(row['deleted_at'])}"
+        message = f"Structure supprimée le {moment_text(row['deleted_at'])}"
         if row.get("merged_into"):
             with get_store().connect() as con:
                 kept = get_structure(con, row["merged_into"])

@@ -29,7 +29,8 @@ from sync.credentials import (
     open_hub_client,
 )
 from sync.hub import sync_hub
-from sync.status import hub_overview, moment_text, recent_runs, run_journal
+from models.moments import moment_text
+from sync.status import hub_overview, recent_runs, run_journal
 
 REPORT = "synchronisation.rapport"  # the last report of a sync run from this page, by spreadsheet id
 CONFLICTS_PAGE = "pages/conflits.py"
@@ -55,7 +56,7 @@ def _size(count: int | None) -> str:
 
 
 def _when(moment) -> str:
-    return moment_text(moment, viewer_zone())
+    return moment_text(moment, viewer_zone(), seconds=True)
 
 
 def _run(settings: HubSettings) -> None:

@@ -10,7 +10,7 @@ pages (and anything else that wants to show it): read-only views of the sync tab
   each with a French label of its record (the structure's name, for a structure or a record
   about one).
 
-Times are returned as the store keeps them (timezone-aware, UTC); ``moment_text`` shows one in a
+Times are returned as the store keeps them (timezone-aware, UTC); ``models.moments.moment_text`` shows one in a
 given zone. Every text meant for people is French.
 """
 
@@ -29,7 +29,6 @@ from sync.conflicts import CHOICES
 from sync.store_side import local_changes, store_texts, table_sql
 from sync.tables import SYNCED_TABLES, column_kinds, synced_columns, synced_table
 
-PARIS = ZoneInfo("Europe/Paris")
 
 RUN_STATUS_LABELS: dict[str, str] = {
     "terminee": "terminée",
@@ -69,15 +68,6 @@ NATURE_LABELS: dict[str, str] = {"conflit": "conflit", "refusee": "modification 
 def run_status_label(statut: str | None) -> str:
     """The French words of a run status (« terminée », « rien à faire »…)."""
     return RUN_STATUS_LABELS.get(statut or "", statut or "")
-
-
-def moment_text(moment: datetime | None, zone: ZoneInfo = PARIS, *, seconds: bool = True) -> str:
-    """An instant as people in France read it, in ``zone``: « 12/03/2026 à 10:41:07 »; "" for None."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        raise ValueError("moment_text needs a timezone-aware datetime")
-    return moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M:%S" if seconds else "%d/%m/%Y à %H:%M")
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:

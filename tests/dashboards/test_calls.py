@@ -257,15 +257,15 @@ def test_delays_read_in_french(delay, text):
 def test_non_respondents_are_contacted_targets_without_interview_refusal_or_exclusion(store, campaign):
     assert report(store, non_respondents, campaign) == [
         {"Structure": "CCAS des Abymes", "Commune": "Les Abymes", "Téléphone": "0590 00 00 02", "Enquêteur": "bob",
-         "Tentatives": 1, "Dernier appel (Paris)": "02/03/2026 15:30", "Dernière issue": "Rappel demandé",
+         "Tentatives": 1, "Dernier appel (Paris)": "02/03/2026 à 15:30", "Dernière issue": "Rappel demandé",
          "Code AAPOR": "2.21", "Disposition": "Interlocuteur jamais disponible", "Cas clos": False,
          "Relances envoyées": 0},
         {"Structure": "Tiers-lieu de Barbezieux", "Commune": "Barbezieux-Saint-Hilaire", "Téléphone": "",
-         "Enquêteur": "carol", "Tentatives": 2, "Dernier appel (Paris)": "06/03/2026 10:00",
+         "Enquêteur": "carol", "Tentatives": 2, "Dernier appel (Paris)": "06/03/2026 à 10:00",
          "Dernière issue": "Rendez-vous pris", "Code AAPOR": "1.2", "Disposition": "Entretien partiel",
          "Cas clos": False, "Relances envoyées": 0},
         {"Structure": "Espace numérique d'Angoulême", "Commune": "Angoulême", "Téléphone": "05 45 00 00 03",
-         "Enquêteur": "alice", "Tentatives": 3, "Dernier appel (Paris)": "06/03/2026 09:30",
+         "Enquêteur": "alice", "Tentatives": 3, "Dernier appel (Paris)": "06/03/2026 à 09:30",
          "Dernière issue": "Pas de réponse", "Code AAPOR": "3.90",
          "Disposition": "Éligibilité inconnue (tentatives épuisées ou autre)", "Cas clos": True,
          "Relances envoyées": 0},
@@ -367,5 +367,5 @@ def test_the_csv_exports_open_in_french_excel(store, campaign):
     assert late[1][5:] == ["jeu. 05/03 10:00 (America/Guadeloupe)", "15:00 Paris", "3 j 20 h"]
     angouleme = read_csv(table_csv("non_respondents", reports["non_respondents"]))[3]
     # a phone number starting with + is kept as text, never read as a formula
-    assert angouleme == ["Espace numérique d'Angoulême", "Angoulême", "05 45 00 00 03", "alice", "3", "06/03/2026 09:30",
+    assert angouleme == ["Espace numérique d'Angoulême", "Angoulême", "05 45 00 00 03", "alice", "3", "06/03/2026 à 09:30",
                          "Pas de réponse", "3.90", "Éligibilité inconnue (tentatives épuisées ou autre)", "Oui", "0"]

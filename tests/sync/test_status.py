@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from models.registry import create_structure, update_structure
+from models.moments import moment_text
 from models.store import Store
 from sync.conflicts import decide_deletion, resolve_conflict
 from sync.credentials import hub_settings, open_hub_client
@@ -20,7 +21,6 @@ from sync.status import (
     conflict_rows,
     deletion_rows,
     hub_overview,
-    moment_text,
     recent_runs,
     run_journal,
     run_status_label,
@@ -330,7 +330,7 @@ def test_times_are_shown_in_the_given_zone(store, lieux, hub):
     with store.connect() as con:
         (run,) = recent_runs(con, hub.sid)
     assert run["id"] == report.run_id
-    paris, noumea = moment_text(run["debut"]), moment_text(run["debut"], ZoneInfo("Pacific/Noumea"))
+    paris, noumea = moment_text(run["debut"], seconds=True), moment_text(run["debut"], ZoneInfo("Pacific/Noumea"), seconds=True)
     assert paris == run["debut"].astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M:%S")
     assert noumea == run["debut"].astimezone(ZoneInfo("Pacific/Noumea")).strftime("%d/%m/%Y à %H:%M:%S")
     with pytest.raises(ValueError):
