@@ -384,10 +384,30 @@ def _sync(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _users(con: duckdb.DuckDBPyConnection) -> None:
+    """Local accounts (``models.access``): never synced to the hub (not in ``sync.tables``)."""
+    con.execute(
+        "CREATE TABLE users ("
+        " login VARCHAR PRIMARY KEY,"
+        " nom VARCHAR NOT NULL,"
+        " role VARCHAR NOT NULL,"  # enqueteur | coordinateur | comite | admin
+        " email VARCHAR,"  # the identity an OpenID Connect provider gives, when the server uses one
+        " password_hash VARCHAR,"  # Argon2id (argon2-cffi); NULL: signs in through OpenID Connect only
+        " echecs INTEGER NOT NULL DEFAULT 0,"  # failed sign-ins in a row
+        " bloque_jusqua TIMESTAMPTZ,"
+        " derniere_connexion TIMESTAMPTZ,"
+        " actif BOOLEAN NOT NULL DEFAULT TRUE,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
     Migration("0003_calls", _calls),
     Migration("0004_relances", _relances),
     Migration("0005_sync", _sync),
+    Migration("0006_users", _users),
 ]

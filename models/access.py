@@ -1,0 +1,333 @@
+"""Who may do what: local accounts, roles, rights — checked by the core functions themselves.
+
+Every write of the core already says who makes it (``by=``). ``require(con, by, right)`` looks
+that person up in ``users`` and refuses, with a French message, a right their role lacks: a
+committee member calling a coordinator's function from any page, link or script gets the same
+refusal. Pages pass the signed-in person's login; they cannot be made to pass another.
+
+Two modes:
+- **laptop mode** — the store has no account: one person uses the app, under the device's name,
+  with every right (``require`` allows everything). Creating the first account (an admin) turns
+  the store into
+- **server mode** — accounts exist: only an active account's rights count; any other name is
+  refused (a device name, a deactivated account).
+
+Roles (``ROLES``) and their rights (``RIGHTS``): a surveyor fills surveys and logs calls for the
+structures assigned to them; a coordinator does everything on campaigns, imports, sync,
+conflicts and relances; the committee sees the dashboards, never personal data; an admin manages
+accounts and questionnaires, and has every right.
+
+Passwords are hashed with Argon2id (argon2-cffi, its default parameters: OWASP's first choice);
+after ``MAX_FAILURES`` failed sign-ins in a row the account is locked for ``LOCK_MINUTES``, then
+for twice as long after each further failure, up to a day (a handful of guesses an hour at most).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from models.audit import record_audit
+from models.errors import MaillageError
+from models.moments import moment_text
+from models.store import fetch_dicts, utc_now
+
+ROLES: dict[str, str] = {
+    "enqueteur": "enquêteur·rice",
+    "coordinateur": "coordinateur·rice",
+    "comite": "membre du comité de pilotage",
+    "admin": "administrateur·rice",
+}
+ALL_ROLES = frozenset(ROLES)
+STAFF = frozenset({"enqueteur", "coordinateur", "admin"})
+COORDINATION = frozenset({"coordinateur", "admin"})
+
+# right → (what it allows, in French after « ne peut pas », the roles that have it)
+RIGHTS: dict[str, tuple[str, frozenset[str]]] = {
+    "saisir_enquete": ("remplir une enquête pour cette structure", STAFF),
+    "noter_appel": ("noter un appel pour cette structure", STAFF),
+    "voir_donnees_personnelles": ("voir les contacts et les réponses des structures", STAFF),
+    "gerer_campagne": ("gérer une campagne (cibles, attributions, réglages)", COORDINATION),
+    "modifier_registre": ("modifier le registre des structures", COORDINATION),
+    "importer": ("importer des structures", COORDINATION),
+    "synchroniser": ("synchroniser avec le Google Sheet", COORDINATION),
+    "trancher_conflits": ("trancher les conflits de synchronisation", COORDINATION),
+    "relancer": ("envoyer des relances", COORDINATION),
+    "lire_historique": ("lire l'historique des enregistrements", COORDINATION),
+    "exporter_tout": ("exporter ou sauvegarder toute la base", COORDINATION),
+    "voir_tableaux": ("voir les tableaux de bord", ALL_ROLES),
+    "gerer_comptes": ("gérer les comptes", frozenset({"admin"})),
+    "gerer_questionnaires": ("publier un questionnaire", frozenset({"admin"})),
+}
+# Rights a surveyor has only on the structures assigned to them in the campaign.
+ASSIGNED_ONLY = frozenset({"saisir_enquete", "noter_appel"})
+
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+MAX_LOCK_MINUTES = 24 * 60
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("maillage: no such account")  # unknown logins cost the same time
+
+
+class AccessDenied(MaillageError):
+    """A right the person's role lacks (French message naming the person, role and action)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """An account as the app shows it (never its password hash)."""
+
+    login: str
+    nom: str
+    role: str
+    email: str | None
+    actif: bool
+    derniere_connexion: datetime | None
+    bloque_jusqua: datetime | None
+
+    @property
+    def role_text(self) -> str:
+        return ROLES[self.role]
+
+
+_USER_COLUMNS = "login, nom, role, email, actif, derniere_connexion, bloque_jusqua"
+
+
+def _user(row: dict[str, Any]) -> User:
+    return User(**{name: row[name] for name in User.__dataclass_fields__})
+
+
+# -- rights ------------------------------------------------------------------------------------
+
+
+def accounts_exist(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store is in server mode (at least one account)."""
+    return con.execute("SELECT count(*) > 0 FROM users").fetchall()[0][0]
+
+
+def role_of(con: duckdb.DuckDBPyConnection, login: str) -> str | None:
+    """The role of an active account, None when there is none by that login."""
+    found = con.execute("SELECT role FROM users WHERE login = ? AND actif", [login]).fetchall()
+    return found[0][0] if found else None
+
+
+def may(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
+        structure_id: str | None = None) -> bool:
+    """Whether ``login`` has ``right`` (on this structure of this campaign, for a surveyor)."""
+    return _refusal(con, login, right, campaign_id, structure_id) is None
+
+
+def require(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
+            structure_id: str | None = None) -> None:
+    """Raise ``AccessDenied`` unless ``login`` has ``right``. For a surveyor, the rights of
+    ``ASSIGNED_ONLY`` also need the structure to be assigned to them in the campaign."""
+    refusal = _refusal(con, login, right, campaign_id, structure_id)
+    if refusal is not None:
+        raise AccessDenied(refusal)
+
+
+def _refusal(con: duckdb.DuckDBPyConnection, login: str, right: str, campaign_id: str | None,
+             structure_id: str | None) -> str | None:
+    action, roles = RIGHTS[right]
+    (count, role), = con.execute(
+        "SELECT (SELECT count(*) FROM users), (SELECT role FROM users WHERE login = ? AND actif)", [login]).fetchall()
+    if count == 0:
+        return None  # laptop mode: the one person has every right
+    if role is None:
+        return f"Accès refusé : « {login} » n'est pas un compte actif de cette base ; connectez-vous pour {action}."
+    if role not in roles:
+        return f"Accès refusé : un compte {ROLES[role]} ({login}) ne peut pas {action}."
+    if role == "enqueteur" and right in ASSIGNED_ONLY and structure_id is not None:
+        if campaign_id is None or not _assigned(con, campaign_id, structure_id, login):
+            return (f"Accès refusé : cette structure n'est pas attribuée à {login} dans cette campagne ;"
+                    " demandez à un coordinateur de vous l'attribuer.")
+    return None
+
+
+def _assigned(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str, login: str) -> bool:
+    return bool(con.execute(
+        "SELECT 1 FROM assignments WHERE campaign_id = ? AND structure_id = ? AND surveyor = ?"
+        " AND ended_at IS NULL AND deleted_at IS NULL", [campaign_id, structure_id, login]).fetchall())
+
+
+# -- accounts ----------------------------------------------------------------------------------
+
+
+def normalized_login(login: str) -> str:
+    """« Camille.Martin » → « camille.martin »; a login is case-insensitive, without accents."""
+    text = unicodedata.normalize("NFKD", login.strip()).encode("ascii", "ignore").decode().lower()
+    if not _LOGIN.match(text):
+        raise MaillageError(f"Identifiant « {login} » invalide : de 2 à 64 caractères, lettres sans accent,"
+                            " chiffres, point, tiret, @ ou _.")
+    return text
+
+
+def _checked_role(role: str) -> str:
+    if role not in ROLES:
+        raise MaillageError(f"Rôle « {role} » inconnu : choisissez parmi {', '.join(ROLES)}.")
+    return role
+
+
+def _password_hash(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise MaillageError(f"Mot de passe trop court : au moins {MIN_PASSWORD_LENGTH} caractères"
+                            " (une phrase de passe de quelques mots fait l'affaire).")
+    return _hasher.hash(password)
+
+
+def create_user(con: duckdb.DuckDBPyConnection, login: str, *, nom: str, role: str, by: str,
+                password: str | None = None, email: str | None = None) -> User:
+    """Add an account. The store's first account must be an admin's (it ends laptop mode); later
+    ones need the right to manage accounts. Without a password, the person signs in through the
+    server's OpenID Connect provider (``email`` then identifies them)."""
+    login, role = normalized_login(login), _checked_role(role)
+    if accounts_exist(con):
+        require(con, by, "gerer_comptes")
+    elif role != "admin":
+        raise MaillageError("Le premier compte de la base doit être celui d'un administrateur (rôle admin).")
+    if not nom.strip():
+        raise MaillageError("Le nom de la personne est obligatoire.")
+    if password is None and not (email or "").strip():
+        raise MaillageError("Donnez un mot de passe, ou l'e-mail par lequel la personne se connecte (OpenID Connect).")
+    if con.execute("SELECT 1 FROM users WHERE login = ?", [login]).fetchall():
+        raise MaillageError(f"Le compte « {login} » existe déjà.")
+    now = utc_now()
+    con.execute(
+        "INSERT INTO users (login, nom, role, email, password_hash, created_at, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [login, nom.strip(), role, (email or "").strip().lower() or None,
+         None if password is None else _password_hash(password), now, now, by])
+    record_audit(con, actor=by, action="user.create", entity="users", entity_id=login,
+                 details={"role": role, "nom": nom.strip()})
+    return get_user(con, login)
+
+
+def get_user(con: duckdb.DuckDBPyConnection, login: str) -> User:
+    rows = fetch_dicts(con, f"SELECT {_USER_COLUMNS} FROM users WHERE login = ?", [normalized_login(login)])
+    if not rows:
+        raise MaillageError(f"Aucun compte « {login} ».")
+    return _user(rows[0])
+
+
+def list_users(con: duckdb.DuckDBPyConnection) -> list[User]:
+    """Every account, active first, by name (no password hash)."""
+    return [_user(row) for row in fetch_dicts(con, f"SELECT {_USER_COLUMNS} FROM users ORDER BY NOT actif, nom")]
+
+
+def set_password(con: duckdb.DuckDBPyConnection, login: str, password: str, *, by: str) -> None:
+    """A new password (by its owner or an admin); it also unlocks the account."""
+    user = get_user(con, login)
+    if by != user.login:
+        require(con, by, "gerer_comptes")
+    _update(con, user.login, by, "user.password", {}, password_hash=_password_hash(password), echecs=0,
+            bloque_jusqua=None)
+
+
+def set_role(con: duckdb.DuckDBPyConnection, login: str, role: str, *, by: str) -> None:
+    user = get_user(con, login)
+    require(con, by, "gerer_comptes")
+    role = _checked_role(role)
+    if user.role == "admin" and role != "admin":
+        _keep_an_admin(con, user.login)
+    _update(con, user.login, by, "user.role", {"avant": user.role, "apres": role}, role=role)
+
+
+def set_active(con: duckdb.DuckDBPyConnection, login: str, active: bool, *, by: str) -> None:
+    """Deactivate an account (it can no longer sign in; its history stays) or reactivate it."""
+    user = get_user(con, login)
+    require(con, by, "gerer_comptes")
+    if not active and user.role == "admin":
+        _keep_an_admin(con, user.login)
+    _update(con, user.login, by, "user.activate" if active else "user.deactivate", {}, actif=active, echecs=0,
+            bloque_jusqua=None)
+
+
+def _keep_an_admin(con: duckdb.DuckDBPyConnection, login: str) -> None:
+    others = con.execute("SELECT count(*) FROM users WHERE role = 'admin' AND actif AND login <> ?",
+                         [login]).fetchall()[0][0]
+    if others == 0:
+        raise MaillageError(f"« {login} » est le dernier administrateur actif : nommez-en un autre d'abord.")
+
+
+_UPDATABLE = frozenset({"password_hash", "echecs", "bloque_jusqua", "role", "actif", "derniere_connexion"})
+
+
+def _update(con: duckdb.DuckDBPyConnection, login: str, by: str, action: str, details: dict[str, Any],
+            **values: Any) -> None:
+    assert set(values) <= _UPDATABLE  # column names from this fixed set only, values as parameters
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    con.execute(f"UPDATE users SET {assignments}, updated_at = ?, updated_by = ? WHERE login = ?",
+                [*values.values(), utc_now(), by, login])
+    record_audit(con, actor=by, action=action, entity="users", entity_id=login, details=details)
+
+
+# -- signing in --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the account, or the French reason it was refused."""
+
+    user: User | None
+    refusal: str | None = None
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, login: str, password: str, *, now: datetime | None = None) -> SignIn:
+    """The account if ``password`` is its own, else the refusal (the same words whether the login
+    exists or not). Failures are counted, so a refusal is returned, not raised: the caller's
+    transaction commits the count. ``MAX_FAILURES`` in a row lock the account."""
+    now = now or utc_now()
+    try:
+        key = normalized_login(login)
+    except MaillageError:
+        key = ""
+    rows = fetch_dicts(con, "SELECT login, password_hash, echecs, bloque_jusqua, actif FROM users WHERE login = ?",
+                       [key])
+    row = rows[0] if rows else None
+    if row is not None and row["bloque_jusqua"] is not None and row["bloque_jusqua"] > now:
+        return SignIn(None, f"Trop d'essais manqués : ce compte est bloqué jusqu'au "
+                            f"{moment_text(row['bloque_jusqua'])} (heure de Paris), ou jusqu'à ce qu'un"
+                            " administrateur change son mot de passe.")
+    if not _verified(row["password_hash"] if row else None, password) or not row or not row["actif"]:
+        if row is not None and row["actif"]:
+            _count_failure(con, row, now)
+        return SignIn(None, "Identifiant ou mot de passe incorrect.")
+    con.execute("UPDATE users SET echecs = 0, bloque_jusqua = NULL, derniere_connexion = ? WHERE login = ?",
+                [now, row["login"]])
+    if _hasher.check_needs_rehash(row["password_hash"]):
+        con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [_hasher.hash(password), row["login"]])
+    record_audit(con, actor=row["login"], action="user.sign_in", entity="users", entity_id=row["login"])
+    return SignIn(get_user(con, row["login"]))
+
+
+def _verified(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _count_failure(con: duckdb.DuckDBPyConnection, row: dict[str, Any], now: datetime) -> None:
+    failures = row["echecs"] + 1
+    locked = None
+    if failures >= MAX_FAILURES:
+        locked = now + timedelta(minutes=min(LOCK_MINUTES * 2 ** min(failures - MAX_FAILURES, 10), MAX_LOCK_MINUTES))
+    con.execute("UPDATE users SET echecs = ?, bloque_jusqua = ? WHERE login = ?", [failures, locked, row["login"]])
+    record_audit(con, actor=row["login"], action="user.sign_in_failed", entity="users", entity_id=row["login"],
+                 details={"echecs": failures, **({"bloque_jusqua": locked.isoformat()} if locked else {})})
+
+
+def user_for_email(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
+    """The active account an OpenID Connect identity (its verified e-mail) maps to, if any."""
+    rows = fetch_dicts(con, f"SELECT {_USER_COLUMNS} FROM users WHERE email = ? AND actif",
+                       [email.strip().lower()])
+    return _user(rows[0]) if rows else None

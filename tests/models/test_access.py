@@ -1,0 +1,213 @@
+"""Accounts, roles and rights, as an admin and the people of a campaign meet them.
+
+A store without accounts is a laptop: its one user may do everything. The first account is an
+admin's; from then on each core function checks the rights of whoever calls it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from collect.calls import add_targets, assign
+from collect.questionnaire import default_questionnaire
+from collect.surveys import create_campaign, publish_questionnaire
+from models.access import (
+    LOCK_MINUTES,
+    MAX_FAILURES,
+    RIGHTS,
+    ROLES,
+    AccessDenied,
+    authenticate,
+    create_user,
+    list_users,
+    may,
+    require,
+    set_active,
+    set_password,
+    set_role,
+    user_for_email,
+)
+from models.errors import MaillageError
+from models.registry import create_structure
+from models.store import utc_now
+
+PASSWORD = "une phrase de passe assez longue"
+
+
+@pytest.fixture
+def team(store):
+    """A server store: an admin, a coordinator, two surveyors, a committee member."""
+    with store.atomic() as con:
+        create_user(con, "admin", nom="Alix Admin", role="admin", password=PASSWORD, by="installation")
+        for login, nom, role in [("coord", "Camille Coord", "coordinateur"), ("eve", "Ève Enquête", "enqueteur"),
+                                 ("yann", "Yann Enquête", "enqueteur"), ("comite", "Côme Comité", "comite")]:
+            create_user(con, login, nom=nom, role=role, password=PASSWORD, by="admin")
+    return store
+
+
+def test_a_store_without_accounts_lets_its_one_user_do_everything(store):
+    with store.connect() as con:
+        assert all(may(con, "mon-portable", right) for right in RIGHTS)
+
+
+def test_the_first_account_must_be_an_admin(store):
+    with store.atomic() as con, pytest.raises(MaillageError, match="premier compte.*administrateur"):
+        create_user(con, "camille", nom="Camille", role="coordinateur", password=PASSWORD, by="installation")
+
+
+@pytest.mark.parametrize(
+    ("login", "right", "allowed"),
+    [
+        ("coord", "gerer_campagne", True),
+        ("coord", "importer", True),
+        ("coord", "synchroniser", True),
+        ("coord", "trancher_conflits", True),
+        ("coord", "relancer", True),
+        ("coord", "lire_historique", True),
+        ("coord", "gerer_comptes", False),
+        ("coord", "gerer_questionnaires", False),
+        ("eve", "gerer_campagne", False),
+        ("eve", "importer", False),
+        ("eve", "voir_donnees_personnelles", True),
+        ("comite", "voir_tableaux", True),
+        ("comite", "voir_donnees_personnelles", False),
+        ("comite", "saisir_enquete", False),
+        ("comite", "exporter_tout", False),
+        ("admin", "gerer_comptes", True),
+        ("admin", "gerer_campagne", True),
+        ("mon-portable", "voir_tableaux", False),  # once accounts exist, a device name is nobody
+    ],
+)
+def test_each_role_has_its_rights_and_no_other(team, login, right, allowed):
+    with team.connect() as con:
+        assert may(con, login, right) is allowed
+
+
+def test_a_refusal_says_who_and_what_in_french(team):
+    with team.connect() as con, pytest.raises(AccessDenied) as refused:
+        require(con, "comite", "importer")
+    assert str(refused.value) == ("Accès refusé : un compte membre du comité de pilotage (comite) ne peut pas"
+                                  " importer des structures.")
+
+
+def test_a_surveyor_fills_surveys_only_for_the_structures_assigned_to_them(team):
+    with team.atomic() as con:
+        mine, theirs = (create_structure(con, {"nom": nom, "commune": commune, "code_postal": postcode,
+                                               "adresse": "1 place", "date_maj": "2024-01-01"}, by="coord")[0].id
+                        for nom, commune, postcode in [("CCAS de Cognac", "Cognac", "16100"),
+                                                       ("Médiathèque de Jarnac", "Jarnac", "16200")])
+        questionnaire = publish_questionnaire(con, default_questionnaire(), by="admin")
+        campaign = create_campaign(con, nom="Diagnostic", questionnaire_id=questionnaire.id, by="coord")
+        add_targets(con, campaign, [mine, theirs], by="coord")
+        assign(con, campaign, [mine], "eve", by="coord")
+        assign(con, campaign, [theirs], "yann", by="coord")
+    with team.connect() as con:
+        assert may(con, "eve", "saisir_enquete", campaign_id=campaign, structure_id=mine)
+        assert not may(con, "eve", "saisir_enquete", campaign_id=campaign, structure_id=theirs)
+        assert not may(con, "eve", "noter_appel", campaign_id=campaign, structure_id=theirs)
+        assert may(con, "coord", "saisir_enquete", campaign_id=campaign, structure_id=theirs)
+        with pytest.raises(AccessDenied, match="pas attribuée à eve"):
+            require(con, "eve", "noter_appel", campaign_id=campaign, structure_id=theirs)
+
+
+def test_only_an_admin_manages_accounts(team):
+    with team.atomic() as con, pytest.raises(AccessDenied):
+        create_user(con, "intrus", nom="Intrus", role="admin", password=PASSWORD, by="coord")
+    with team.atomic() as con:
+        set_role(con, "eve", "coordinateur", by="admin")
+        assert may(con, "eve", "gerer_campagne")
+
+
+def test_the_last_active_admin_cannot_be_demoted_or_deactivated(team):
+    with team.atomic() as con:
+        with pytest.raises(MaillageError, match="dernier administrateur"):
+            set_role(con, "admin", "comite", by="admin")
+        with pytest.raises(MaillageError, match="dernier administrateur"):
+            set_active(con, "admin", False, by="admin")
+
+
+@pytest.mark.parametrize(
+    ("login", "message"),
+    [("", "Identifiant"), ("Émilie Martin", "invalide"), ("a" * 70, "invalide")],
+)
+def test_a_bad_login_is_refused_in_french(team, login, message):
+    with team.atomic() as con, pytest.raises(MaillageError, match=message):
+        create_user(con, login, nom="X", role="comite", password=PASSWORD, by="admin")
+
+
+def test_a_login_ignores_case_and_accents(team):
+    with team.atomic() as con:
+        create_user(con, "Élodie.Martin", nom="Élodie Martin", role="comite", password=PASSWORD, by="admin")
+        assert authenticate(con, "ELODIE.martin", PASSWORD).user.login == "elodie.martin"
+
+
+def test_a_short_password_is_refused(team):
+    with team.atomic() as con, pytest.raises(MaillageError, match="au moins 12 caractères"):
+        set_password(con, "eve", "court", by="eve")
+
+
+def test_passwords_are_stored_as_argon2id_hashes(team):
+    with team.connect() as con:
+        (stored,) = con.execute("SELECT password_hash FROM users WHERE login = 'eve'").fetchall()[0]
+        users = list_users(con)
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert len(users) == 5 and all(not hasattr(user, "password_hash") for user in users)
+
+
+def test_signing_in_gives_the_account_or_one_refusal_for_wrong_login_and_password(team):
+    with team.atomic() as con:
+        assert authenticate(con, "eve", PASSWORD).user.role == "enqueteur"
+        wrong_password = authenticate(con, "eve", "pas le bon mot de passe")
+        no_such_login = authenticate(con, "personne", PASSWORD)
+    assert wrong_password.user is None and wrong_password.refusal == no_such_login.refusal == (
+        "Identifiant ou mot de passe incorrect.")
+
+
+def test_repeated_failures_lock_the_account_then_longer_and_an_admin_unlocks_it(team):
+    now = utc_now()
+    with team.atomic() as con:
+        for _ in range(MAX_FAILURES):
+            assert authenticate(con, "eve", "mauvais mot de passe", now=now).user is None
+        locked = authenticate(con, "eve", PASSWORD, now=now + timedelta(minutes=1))
+        assert locked.user is None and "bloqué jusqu'au" in locked.refusal  # even the right password
+        later = now + timedelta(minutes=LOCK_MINUTES + 1)
+        assert authenticate(con, "eve", "encore faux", now=later).user is None  # locked again, twice as long
+        assert authenticate(con, "eve", PASSWORD, now=later + timedelta(minutes=LOCK_MINUTES + 1)).user is None
+        set_password(con, "eve", PASSWORD + " neuve", by="admin")
+        assert authenticate(con, "eve", PASSWORD + " neuve", now=later).user.login == "eve"
+
+
+def test_failures_are_counted_even_though_the_sign_in_is_refused(team):
+    with team.atomic() as con:
+        authenticate(con, "eve", "mauvais")
+    with team.connect() as con:
+        assert con.execute("SELECT echecs FROM users WHERE login = 'eve'").fetchall() == [(1,)]
+
+
+def test_a_deactivated_account_can_no_longer_sign_in_nor_act(team):
+    with team.atomic() as con:
+        set_active(con, "coord", False, by="admin")
+        assert authenticate(con, "coord", PASSWORD).user is None
+        assert not may(con, "coord", "gerer_campagne")
+
+
+def test_an_openid_identity_maps_to_its_account_by_email(team):
+    with team.atomic() as con:
+        create_user(con, "prefecture", nom="Préfecture", role="comite", email="Pilotage@Prefecture.gouv.fr", by="admin")
+        assert user_for_email(con, "pilotage@prefecture.gouv.fr").login == "prefecture"
+        assert authenticate(con, "prefecture", PASSWORD).user is None  # no password: OpenID Connect only
+
+
+def test_account_changes_are_in_the_audit_log_without_the_password(team):
+    with team.atomic() as con:
+        set_password(con, "eve", PASSWORD + " 2", by="eve")
+    with team.connect() as con:
+        rows = con.execute("SELECT actor, action, details FROM audit_log WHERE entity = 'users' AND entity_id = 'eve'"
+                           " ORDER BY occurred_at").fetchall()
+    assert [(actor, action) for actor, action, _ in rows] == [("admin", "user.create"), ("eve", "user.password")]
+    assert all(PASSWORD not in details for _, _, details in rows)
+
+
+def test_every_role_has_a_french_name():
+    assert set(ROLES) == {"enqueteur", "coordinateur", "comite", "admin"}
