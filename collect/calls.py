@@ -28,6 +28,7 @@ import duckdb
 from opening_hours import OpeningHours
 
 from collect.surveys import SurveyError, get_campaign
+from models.access import require
 from models.audit import record_audit
 from models.cog import timezone_for_departement
 from models.dispositions import (
@@ -58,6 +59,7 @@ class CallError(SurveyError):
 
 def add_targets(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, by: str) -> int:
     """Add structures to a campaign's target list (already targeted ones are kept); return how many were added."""
+    require(con, by, "gerer_campagne")
     get_campaign(con, campaign_id)
     existing = {row[0] for row in con.execute(
         "SELECT structure_id FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL", [campaign_id]
@@ -85,6 +87,7 @@ def configure_campaign(
 ) -> None:
     """Set a campaign's calling rules: maximum attempts per structure, calling hours (OSM syntax,
     read in each structure's own time), and dates. Refused in French when a rule is not usable."""
+    require(con, by, "gerer_campagne")
     get_campaign(con, campaign_id)
     if not 1 <= max_tentatives <= 50:
         raise CallError("Le nombre maximal de tentatives doit être compris entre 1 et 50.")
@@ -110,6 +113,7 @@ def target_by_filters(
 ) -> int:
     """Add to a campaign the structures matching any of ``filters`` (a territory, a typology, a saved
     filter's criteria); return how many were added."""
+    require(con, by, "gerer_campagne")
     added = add_targets(con, campaign_id, structure_ids_matching(con, filters), by=by)
     record_audit(con, actor=by, action="campaign.target", entity="campaigns", entity_id=campaign_id,
                  details={"filtres": [f.describe() for f in filters], "ajoutees": added})
@@ -118,6 +122,7 @@ def target_by_filters(
 
 def remove_targets(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, by: str) -> int:
     """Take structures out of a campaign's targets (their attempts and assignments are kept)."""
+    require(con, by, "gerer_campagne")
     now = utc_now()
     row = con.execute(
         "UPDATE campaign_targets SET deleted_at = ?, updated_by = ? WHERE campaign_id = ? AND deleted_at IS NULL"
@@ -132,6 +137,7 @@ def assign(
 ) -> int:
     """Assign structures to a surveyor; a structure assigned to someone else is reassigned (the
     previous assignment is ended, never erased). Returns how many assignments changed."""
+    require(con, by, "gerer_campagne")
     now = utc_now()
     current = {row[0]: row[1] for row in con.execute(
         "SELECT structure_id, surveyor FROM assignments WHERE campaign_id = ? AND ended_at IS NULL AND deleted_at IS NULL",
@@ -157,6 +163,7 @@ def assign(
 
 def unassign(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, by: str) -> int:
     """End the current assignment of structures (history kept); return how many were assigned."""
+    require(con, by, "gerer_campagne")
     now = utc_now()
     ended = con.execute(
         "UPDATE assignments SET ended_at = ?, updated_at = ?, updated_by = ? WHERE campaign_id = ? AND ended_at IS NULL"
@@ -252,6 +259,7 @@ def log_attempt(
     note: str | None = None,
 ) -> str:
     """Record one call and its outcome; a call-back or appointment needs its (aware) time. Returns the id."""
+    require(con, by, "noter_appel", campaign_id=campaign_id, structure_id=structure_id)
     if outcome not in OUTCOME_RULES:
         raise CallError(f"Issue d'appel inconnue : « {outcome} ».")
     at = at or utc_now()
@@ -304,6 +312,7 @@ def record_interview(
     """Log the call of a submitted interview as ``complete`` (once per structure and campaign: a
     correction adds nothing), so the case closes as 1.1 without the surveyor logging it by hand.
     Returns whether an attempt was added."""
+    require(con, by, "noter_appel", campaign_id=campaign_id, structure_id=structure_id)
     done = con.execute(
         "SELECT count(*) FROM call_attempts WHERE campaign_id = ? AND structure_id = ? AND outcome = 'complete'"
         " AND deleted_at IS NULL",

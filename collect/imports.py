@@ -36,6 +36,7 @@ from collect.duplicates import Candidate, find_duplicates
 from collect.legacy import LEGACY_FIELDS, fold, translate_legacy
 from collect.readers import Table, read_table, read_table_bytes
 from models import normalize
+from models.access import require
 from models.audit import record_audit
 from models.cog import Commune, cog, departement_of_insee
 from models.duplicates import DuplicatePair, record_duplicate_candidates
@@ -763,6 +764,8 @@ def import_table(
     :param progress: called as ``progress(done, total)`` while lines are prepared and written.
     Returns an ``ImportReport``; raises ``NotATable`` (via the readers) or ``InvalidMapping``.
     """
+    with store.connect() as con:
+        require(con, by, "importer")
     with collector_paused():
         return _import_table(store, table, mapping=mapping, dry_run=dry_run, all_or_nothing=all_or_nothing,
                              by=by, progress=progress, today=today)

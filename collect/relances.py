@@ -59,6 +59,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from collect.calls import Case, load_cases
 from collect.surveys import SurveyError, get_campaign
+from models.access import require
 from models.audit import record_audit
 from models.dispositions import CALLBACK_OUTCOMES, OUTCOME_RULES
 from models.errors import InvalidValue, StructureNotFound
@@ -510,6 +511,7 @@ def set_relance_settings(
     by: str,
 ) -> RelanceSettings:
     """Save a campaign's template (blank → the default one) and relance limits, after checking them."""
+    require(con, by, "relancer")
     get_campaign(con, campaign_id)
     try:
         settings = RelanceSettings(objet=objet, corps=corps, delai_jours=delai_jours, max_relances=max_relances)
@@ -541,6 +543,7 @@ def set_relance_settings(
 def add_opt_out(con: duckdb.DuckDBPyConnection, structure_id: str, motif: str | None = None, *, by: str) -> None:
     """Record that a structure asked not to be mailed any more (every campaign); its pending relances
     are cancelled."""
+    require(con, by, "relancer")
     if get_structure(con, structure_id) is None:
         raise StructureNotFound(structure_id)
     now = utc_now()
@@ -561,6 +564,7 @@ def add_opt_out(con: duckdb.DuckDBPyConnection, structure_id: str, motif: str | 
 
 def remove_opt_out(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: str) -> bool:
     """Allow mailing a structure again; False when it had not opted out."""
+    require(con, by, "relancer")
     removed = con.execute(
         "DELETE FROM mail_opt_outs WHERE structure_id = ? RETURNING structure_id", [structure_id]
     ).fetchall()
@@ -609,6 +613,7 @@ def _prepare(
     con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, canal: str, by: str,
     now: datetime | None,
 ) -> str:
+    require(con, by, "relancer")
     if canal not in ("smtp", "export"):
         raise RelanceError(f"Canal d'envoi inconnu : « {canal} » (smtp ou export).")
     now = _check_now(now)
@@ -680,6 +685,8 @@ def relance_history(con: duckdb.DuckDBPyConnection, campaign_id: str) -> list[di
 
 def cancel_batch(store: Store, batch_id: str, *, by: str) -> int:
     """Cancel what a batch has not sent yet (``a_envoyer``, ``echec``); return how many rows."""
+    with store.connect() as con:
+        require(con, by, "relancer")
     with store.atomic() as con:
         _batch(con, batch_id)
         cancelled = con.execute(
@@ -696,6 +703,8 @@ def resolve_uncertain(store: Store, relance_id: str, *, delivered: bool, by: str
     """Settle a relance left « envoi incertain » (``en_cours``): the coordinator checked that it
     arrived (``delivered=True`` → ``envoyee``) or asks to send it again (→ ``echec``, taken by the
     next ``send_batch``)."""
+    with store.connect() as con:
+        require(con, by, "relancer")
     now = utc_now()
     with store.atomic() as con:
         if delivered:
@@ -1087,6 +1096,8 @@ def send_batch(store: Store, batch_id: str, settings: SmtpSettings, *, by: str) 
     since the batch was prepared are cancelled. If the server cannot be reached, every row to send
     is ``echec``; if the connection is lost mid-batch, the rest stay as they were for a retry.
     """
+    with store.connect() as con:
+        require(con, by, "relancer")
     report = SendReport()
     with store.connect() as con:
         rows = _batch(con, batch_id)

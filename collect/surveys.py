@@ -32,6 +32,7 @@ import duckdb
 from collect.expressions import parse_expression
 from collect.questionnaire import Question, Questionnaire, questionnaire_from_dict
 from models import normalize
+from models.access import require
 from models.audit import record_audit
 from models.cog import departement_of_insee
 from models.errors import InvalidValue, MaillageError
@@ -70,6 +71,7 @@ def publish_questionnaire(con: duckdb.DuckDBPyConnection, questionnaire: Questio
     The version number is the store's: one more than the latest of that code (the file's
     ``version`` is only a hint), so two devices never publish two different "v2".
     """
+    require(con, by, "gerer_questionnaires")
     definition = _definition_json(questionnaire)
     digest = hashlib.sha256(definition.encode()).hexdigest()
     latest = latest_questionnaire(con, questionnaire.code)
@@ -139,6 +141,7 @@ def create_campaign(
     by: str,
 ) -> str:
     """Add a campaign surveyed with a questionnaire version; return its id."""
+    require(con, by, "gerer_campagne")
     get_questionnaire(con, questionnaire_id)
     campaign_id = new_id()
     now = utc_now()
@@ -153,6 +156,7 @@ def create_campaign(
 
 def set_campaign_questionnaire(con: duckdb.DuckDBPyConnection, campaign_id: str, questionnaire_id: str, *, by: str) -> None:
     """Move a campaign to another questionnaire version; open drafts and responses keep theirs."""
+    require(con, by, "gerer_campagne")
     get_questionnaire(con, questionnaire_id)
     con.execute(
         "UPDATE campaigns SET questionnaire_id = ?, updated_at = ?, updated_by = ? WHERE id = ?",
@@ -251,6 +255,15 @@ def load_draft(con: duckdb.DuckDBPyConnection, draft_id: str) -> Draft:
     return _draft_from_row(con, rows[0])
 
 
+def _require_on_draft(con: duckdb.DuckDBPyConnection, draft_id: str, by: str) -> None:
+    """The right to fill this draft's survey (a surveyor: on a structure assigned to them)."""
+    found = con.execute("SELECT campaign_id, structure_id FROM drafts WHERE id = ?", [draft_id]).fetchall()
+    if found:
+        require(con, by, "saisir_enquete", campaign_id=found[0][0], structure_id=found[0][1])
+    else:
+        require(con, by, "saisir_enquete")
+
+
 def find_draft(
     con: duckdb.DuckDBPyConnection, *, structure_id: str, campaign_id: str, surveyor: str
 ) -> Draft | None:
@@ -268,6 +281,7 @@ def open_draft(
     con: duckdb.DuckDBPyConnection, *, structure_id: str, campaign_id: str, surveyor: str, by: str
 ) -> Draft:
     """The open draft of a structure × campaign × surveyor, created (empty) if there is none."""
+    require(con, by, "saisir_enquete", campaign_id=campaign_id, structure_id=structure_id)
     existing = find_draft(con, structure_id=structure_id, campaign_id=campaign_id, surveyor=surveyor)
     if existing is not None:
         return existing
@@ -317,6 +331,7 @@ def save_answer(
     Returns ``saved=False`` and the other tab's value in ``conflict`` when saving would overwrite
     a change made elsewhere; saving the value already stored is a no-op that succeeds.
     """
+    _require_on_draft(con, draft_id, by)
     rows = fetch_dicts(
         con,
         "SELECT value, revision, updated_at, session_id, updated_by FROM draft_values"
@@ -346,6 +361,7 @@ def save_answer(
 
 def set_draft_section(con: duckdb.DuckDBPyConnection, draft_id: str, section: str, *, by: str) -> None:
     """Remember the section the surveyor is on, so a reload comes back to it."""
+    _require_on_draft(con, draft_id, by)
     con.execute(
         "UPDATE drafts SET section = ?, updated_at = ?, updated_by = ? WHERE id = ? AND section IS DISTINCT FROM ?",
         [section, utc_now(), by, draft_id, section],
@@ -354,6 +370,7 @@ def set_draft_section(con: duckdb.DuckDBPyConnection, draft_id: str, section: st
 
 def delete_draft(con: duckdb.DuckDBPyConnection, draft_id: str, *, by: str) -> None:
     """Abandon a draft (soft delete: its values stay readable in the store)."""
+    _require_on_draft(con, draft_id, by)
     con.execute("UPDATE drafts SET deleted_at = ?, updated_at = ?, updated_by = ? WHERE id = ?",
                 [utc_now(), utc_now(), by, draft_id])
     record_audit(con, actor=by, action="draft.delete", entity="drafts", entity_id=draft_id)
@@ -595,6 +612,7 @@ def submit_in_transaction(
     :param submitted_at: when the response was given, for responses recorded after the fact;
         default now.
     """
+    _require_on_draft(con, draft_id, by)
     draft = load_draft(con, draft_id)
     if draft.submitted_response_id:
         return SubmitOutcome(draft.submitted_response_id, already_submitted=True)

@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 import duckdb
 import pyarrow as pa
 
+from models.access import require
 from models.audit import record_audit
 from models.ids import new_id
 from models.registry import delete_structure, get_structure, replace_structures, structure_from_row, write_for_row
@@ -95,6 +96,7 @@ def _set_status(con: duckdb.DuckDBPyConnection, candidate_id: str, status: str, 
 
 def dismiss_duplicate(con: duckdb.DuckDBPyConnection, candidate_id: str, *, by: str) -> None:
     """Record that the two structures of a candidate are distinct lieux."""
+    require(con, by, "modifier_registre")
     _set_status(con, candidate_id, "distinct", by)
     record_audit(con, actor=by, action="duplicate.dismiss", entity="duplicate_candidates", entity_id=candidate_id)
 
@@ -102,6 +104,7 @@ def dismiss_duplicate(con: duckdb.DuckDBPyConnection, candidate_id: str, *, by: 
 def merge_duplicate(con: duckdb.DuckDBPyConnection, candidate_id: str, *, keep: str, by: str) -> str:
     """Merge a candidate pair into ``keep``: its empty fields take the other's values, the other is
     soft-deleted with ``merged_into`` (its history stays). Returns the id kept."""
+    require(con, by, "modifier_registre")
     rows = fetch_dicts(con, "SELECT structure_id, other_id FROM duplicate_candidates WHERE id = ?", [candidate_id])
     if not rows:
         raise KeyError(candidate_id)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pyarrow as pa
 
+from models.access import require
 from models.audit import record_audit
 from models.errors import StructureNotFound
 from models.ids import new_id
@@ -390,6 +391,8 @@ def update_structure(
     Returns the saved structure (None when there were errors, and nothing is written) and the
     issues found. An edit that changes nothing writes nothing.
     """
+    if reason != "enquete":  # a survey's answers: checked as the survey (saisir_enquete)
+        require(con, by, "modifier_registre")
     row = get_structure(con, structure_id)
     if row is None or row["deleted_at"] is not None:
         raise StructureNotFound(structure_id)
@@ -410,6 +413,7 @@ def create_structure(
     con: duckdb.DuckDBPyConnection, data: Mapping[str, Any], *, by: str
 ) -> tuple[Structure | None, list[Issue]]:
     """Add a structure typed by a person; returns it (or None and the errors)."""
+    require(con, by, "modifier_registre")
     structure, issues = validate_structure(data)
     if structure is None:
         return None, issues
@@ -420,6 +424,7 @@ def create_structure(
 
 def delete_structure(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: str, merged_into: str | None = None) -> None:
     """Soft-delete a structure: flagged, its history kept, restorable."""
+    require(con, by, "modifier_registre")
     row = get_structure(con, structure_id)
     if row is None or row["deleted_at"] is not None:
         raise StructureNotFound(structure_id)
@@ -437,6 +442,7 @@ def delete_structure(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: s
 
 def restore_structure(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: str) -> None:
     """Bring back a soft-deleted structure as a new version."""
+    require(con, by, "modifier_registre")
     row = get_structure(con, structure_id)
     if row is None or row["deleted_at"] is None:
         raise StructureNotFound(structure_id)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from models.access import require
 from models.errors import MaillageError
 from models.store import fetch_dicts, utc_now
 from sync.apply import RowRejected, update_record, values_from_texts
@@ -60,6 +61,7 @@ def resolve_conflict(con: duckdb.DuckDBPyConnection, conflict_id: str, choice: C
     ``value`` is the cell text to keep when ``choice`` is ``autre`` (as a person types it in the
     sheet: ``4,5``, ``Oui``, ``a|b``…). Raises ``ResolutionError`` in French.
     """
+    require(con, by, "trancher_conflits")
     rows = fetch_dicts(con, "SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])
     if not rows:
         raise ResolutionError("Ce conflit n'existe plus (déjà supprimé ?) ; rechargez la page.")
@@ -113,6 +115,7 @@ def pending_deletions(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None
 def decide_deletion(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, tab: str, row_id: str, *, confirm: bool,
                     by: str) -> None:
     """Confirm (soft-delete here, the line back in the sheet as deleted) or restore a deleted line."""
+    require(con, by, "trancher_conflits")
     found = con.execute(
         "SELECT statut FROM sync_deletions WHERE spreadsheet_id = ? AND tab = ? AND row_id = ?",
         [spreadsheet_id, tab, row_id],

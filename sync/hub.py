@@ -44,6 +44,7 @@ import duckdb
 import gspread
 import pyarrow as pa
 
+from models.access import require
 from models.errors import MaillageError
 from models.ids import new_id
 from models.store import Store, fetch_dicts, utc_now
@@ -367,6 +368,8 @@ def sync_hub(
     Raises ``SyncError`` (or a French ``MaillageError`` about access) when the run cannot
     complete; whatever it wrote is completed by the next run.
     """
+    with store.connect() as con:
+        require(con, by or store.device, "synchroniser")
     run = _Run(store, client, spreadsheet_id, by=by or store.device, stats=stats, progress=progress)
     try:
         _run(run)

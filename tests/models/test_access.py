@@ -211,3 +211,56 @@ def test_account_changes_are_in_the_audit_log_without_the_password(team):
 
 def test_every_role_has_a_french_name():
     assert set(ROLES) == {"enqueteur", "coordinateur", "comite", "admin"}
+
+
+# -- the core functions check the rights of whoever calls them --------------------------------------
+
+
+def _counts(store) -> dict[str, int]:
+    with store.connect() as con:
+        return {table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: S608 (fixed names)
+                for table in ("structures", "campaigns", "campaign_targets", "questionnaires", "audit_log")}
+
+
+def _import(store, by):
+    from collect.imports import import_file
+    from tests.conftest import FIXTURES
+
+    return import_file(store, FIXTURES / "structures-excel-cp1252.csv", by=by)
+
+
+def _campaign(store, by):
+    with store.atomic() as con:
+        questionnaire = publish_questionnaire(con, default_questionnaire(), by="admin")
+    with store.atomic() as con:
+        return create_campaign(con, nom="Diagnostic", questionnaire_id=questionnaire.id, by=by)
+
+
+def _new_structure(store, by):
+    with store.atomic() as con:
+        return create_structure(con, {"nom": "CCAS de Cognac", "commune": "Cognac", "code_postal": "16100",
+                                      "adresse": "1 place", "date_maj": "2024-01-01"}, by=by)
+
+
+def _questionnaire(store, by):
+    with store.atomic() as con:
+        return publish_questionnaire(con, default_questionnaire(), by=by)
+
+
+@pytest.mark.parametrize("action", [_import, _campaign, _new_structure, _questionnaire])
+@pytest.mark.parametrize("who", ["comite", "eve"])
+def test_a_committee_member_or_surveyor_calling_a_coordinators_function_is_refused_and_nothing_is_written(
+    team, action, who
+):
+    before = _counts(team)
+    with pytest.raises(AccessDenied, match="Accès refusé"):
+        action(team, who)
+    after = _counts(team)
+    after["questionnaires"] -= action is _campaign  # the admin's publication before the refused step
+    assert after["audit_log"] - before["audit_log"] == (action is _campaign)
+    assert {k: v for k, v in after.items() if k != "audit_log"} == {k: v for k, v in before.items() if k != "audit_log"}
+
+
+@pytest.mark.parametrize("action", [_import, _campaign, _new_structure])
+def test_a_coordinator_may_do_them(team, action):
+    action(team, "coord")
