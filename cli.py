@@ -8,6 +8,7 @@ core become a French message and a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -653,6 +654,141 @@ def sync_command(context: Context, spreadsheet: str | None, emulator: str | None
                f" {_octets(report.bytes_received, 'reçu')}, {cpu} s de CPU.")
     if report.errors:
         sys.exit(1)
+
+
+# -- accounts ------------------------------------------------------------------------------------
+
+
+PAR_HELP = "Identifiant de l'administrateur qui fait ce changement (son mot de passe est demandé)."
+
+
+@main.group()
+def user() -> None:
+    """Gérer les comptes (mode serveur) : le premier compte créé est celui d'un administrateur."""
+
+
+def _acting_admin(con, par: str | None) -> str:
+    """The admin making an account change from the terminal, once their password is checked; the
+    first account of a store is created by « terminal » (nobody to check yet)."""
+    from models.access import accounts_exist, authenticate
+
+    if not accounts_exist(con):
+        return "terminal"
+    if not par:
+        raise MaillageError("Indiquez avec --par l'administrateur qui fait ce changement.")
+    password = os.environ.get("MAILLAGE_MOT_DE_PASSE") or click.prompt(f"Mot de passe de {par}", hide_input=True)
+    signed_in = authenticate(con, par, password)
+    if signed_in.user is None:
+        raise MaillageError(signed_in.refusal or "Connexion refusée.")
+    return signed_in.user.login
+
+
+def _new_password() -> str:
+    return click.prompt("Mot de passe du compte", hide_input=True, confirmation_prompt="Confirmez le mot de passe")
+
+
+def _account_change(context: Context, par: str | None, change) -> None:
+    """Check the acting admin (their failed attempts are kept), then make the change in one transaction."""
+    try:
+        store = context.store()
+        with store.atomic() as con:
+            by = _acting_admin(con, par)
+        with store.atomic() as con:
+            change(con, by)
+    except MaillageError as error:
+        raise _fail(error) from None
+
+
+@user.command(name="add")
+@click.argument("login")
+@click.option("--nom", required=True, help="Nom et prénom de la personne.")
+@click.option("--role", required=True, type=click.Choice(["enqueteur", "coordinateur", "comite", "admin"]),
+              help="Rôle du compte.")
+@click.option("--email", help="E-mail de connexion par OpenID Connect (alors sans mot de passe possible).")
+@click.option("--sans-mot-de-passe", is_flag=True, help="Connexion par OpenID Connect seulement (--email requis).")
+@click.option("--par", help=PAR_HELP)
+@pass_context
+def user_add(context: Context, login: str, nom: str, role: str, email: str | None, sans_mot_de_passe: bool,
+             par: str | None) -> None:
+    """Créer un compte."""
+    from models.access import create_user
+
+    password = None if sans_mot_de_passe else _new_password()
+    _account_change(context, par, lambda con, by: create_user(con, login, nom=nom, role=role, password=password,
+                                                               email=email, by=by))
+    click.echo(f"Compte « {login} » créé ({role}).")
+
+
+@user.command(name="list")
+@pass_context
+def user_list(context: Context) -> None:
+    """Lister les comptes (sans les mots de passe)."""
+    from models.access import list_users
+    from models.moments import moment_text
+
+    try:
+        with context.store().connect() as con:
+            users = list_users(con)
+    except MaillageError as error:
+        raise _fail(error) from None
+    if not users:
+        click.echo("Aucun compte : la base est en mode poste unique.")
+    for account in users:
+        state = "actif" if account.actif else "désactivé"
+        if account.bloque_jusqua is not None:
+            state += f", bloqué jusqu'au {moment_text(account.bloque_jusqua)}"
+        seen = moment_text(account.derniere_connexion) or "jamais"
+        click.echo(f"{account.login}\t{account.nom}\t{account.role}\t{state}\tdernière connexion : {seen}")
+
+
+@user.command(name="passwd")
+@click.argument("login")
+@click.option("--par", help=PAR_HELP)
+@pass_context
+def user_passwd(context: Context, login: str, par: str | None) -> None:
+    """Changer le mot de passe d'un compte (le débloque aussi)."""
+    from models.access import set_password
+
+    password = _new_password()
+    _account_change(context, par, lambda con, by: set_password(con, login, password, by=by))
+    click.echo(f"Mot de passe de « {login} » changé.")
+
+
+@user.command(name="role")
+@click.argument("login")
+@click.argument("role", type=click.Choice(["enqueteur", "coordinateur", "comite", "admin"]))
+@click.option("--par", help=PAR_HELP)
+@pass_context
+def user_role(context: Context, login: str, role: str, par: str | None) -> None:
+    """Changer le rôle d'un compte."""
+    from models.access import set_role
+
+    _account_change(context, par, lambda con, by: set_role(con, login, role, by=by))
+    click.echo(f"« {login} » a maintenant le rôle {role}.")
+
+
+@user.command(name="disable")
+@click.argument("login")
+@click.option("--par", help=PAR_HELP)
+@pass_context
+def user_disable(context: Context, login: str, par: str | None) -> None:
+    """Désactiver un compte (il ne peut plus se connecter ; son historique reste)."""
+    from models.access import set_active
+
+    _account_change(context, par, lambda con, by: set_active(con, login, False, by=by))
+    click.echo(f"Compte « {login} » désactivé.")
+
+
+@user.command(name="enable")
+@click.argument("login")
+@click.option("--par", help=PAR_HELP)
+@pass_context
+def user_enable(context: Context, login: str, par: str | None) -> None:
+    """Réactiver un compte."""
+    from models.access import set_active
+
+    _account_change(context, par, lambda con, by: set_active(con, login, True, by=by))
+    click.echo(f"Compte « {login} » réactivé.")
 
 
 # -- developer tools -----------------------------------------------------------------------------

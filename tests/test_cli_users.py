@@ -1,0 +1,64 @@
+"""`maillage user …`: an operator creates the first (admin) account from the terminal, then the
+admin manages the team's accounts, each change checked against the admin's password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+ADMIN_PASSWORD = "le mot de passe de l'admin"
+PASSWORD = "une phrase de passe assez longue"
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    db = tmp_path / "serveur.duckdb"
+
+    def invoke(*args: str, input: str | None = None, **env: str):
+        return CliRunner().invoke(main, ["--db", str(db), *args], input=input, env=env or None,
+                                  catch_exceptions=False)
+
+    return invoke
+
+
+def test_the_first_account_is_created_from_the_terminal_then_the_admin_adds_the_team(run):
+    assert "mode poste unique" in run("user", "list").output
+    first = run("user", "add", "alix", "--nom", "Alix Admin", "--role", "admin", input=f"{ADMIN_PASSWORD}\n" * 2)
+    assert first.exit_code == 0 and "Compte « alix » créé (admin)." in first.output
+    added = run("user", "add", "eve", "--nom", "Ève Enquête", "--role", "enqueteur", "--par", "alix",
+                input=f"{PASSWORD}\n{PASSWORD}\n{ADMIN_PASSWORD}\n")
+    assert added.exit_code == 0, added.output
+    listed = run("user", "list").output
+    assert "eve\tÈve Enquête\tenqueteur\tactif" in listed and "$argon2" not in listed
+
+
+def test_a_change_without_the_admins_password_is_refused_in_french(run):
+    run("user", "add", "alix", "--nom", "Alix Admin", "--role", "admin", input=f"{ADMIN_PASSWORD}\n" * 2)
+    no_par = run("user", "add", "eve", "--nom", "Ève", "--role", "enqueteur", input=f"{PASSWORD}\n" * 2)
+    assert no_par.exit_code == 1 and "Indiquez avec --par" in no_par.output
+    wrong = run("user", "role", "alix", "comite", "--par", "alix", MAILLAGE_MOT_DE_PASSE="pas le bon")
+    assert wrong.exit_code == 1 and "Identifiant ou mot de passe incorrect." in wrong.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("user", "role", "eve", "coordinateur"), "« eve » a maintenant le rôle coordinateur."),
+        (("user", "disable", "eve"), "Compte « eve » désactivé."),
+    ],
+)
+def test_the_admin_changes_a_role_or_disables_an_account(run, args, expected):
+    run("user", "add", "alix", "--nom", "Alix Admin", "--role", "admin", input=f"{ADMIN_PASSWORD}\n" * 2)
+    run("user", "add", "eve", "--nom", "Ève", "--role", "enqueteur", "--par", "alix",
+        input=f"{PASSWORD}\n{PASSWORD}\n{ADMIN_PASSWORD}\n")
+    done = run(*args, "--par", "alix", MAILLAGE_MOT_DE_PASSE=ADMIN_PASSWORD)
+    assert done.exit_code == 0 and expected in done.output
+
+
+def test_the_first_account_must_be_an_admin(run):
+    refused = run("user", "add", "eve", "--nom", "Ève", "--role", "enqueteur", input=f"{PASSWORD}\n" * 2)
+    assert refused.exit_code == 1 and "premier compte" in refused.output
