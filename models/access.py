@@ -99,7 +99,7 @@ class User:
         return ROLES[self.role]
 
 
-_USER_COLUMNS = "login, nom, role, email, actif, derniere_connexion, bloque_jusqua"
+_SELECT_USERS = "SELECT login, nom, role, email, actif, derniere_connexion, bloque_jusqua FROM users"
 
 
 def _user(row: dict[str, Any]) -> User:
@@ -112,12 +112,6 @@ def _user(row: dict[str, Any]) -> User:
 def accounts_exist(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the store is in server mode (at least one account)."""
     return con.execute("SELECT count(*) > 0 FROM users").fetchall()[0][0]
-
-
-def role_of(con: duckdb.DuckDBPyConnection, login: str) -> str | None:
-    """The role of an active account, None when there is none by that login."""
-    found = con.execute("SELECT role FROM users WHERE login = ? AND actif", [login]).fetchall()
-    return found[0][0] if found else None
 
 
 def may(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
@@ -206,13 +200,12 @@ def create_user(con: duckdb.DuckDBPyConnection, login: str, *, nom: str, role: s
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [login, nom.strip(), role, (email or "").strip().lower() or None,
          None if password is None else _password_hash(password), now, now, by])
-    record_audit(con, actor=by, action="user.create", entity="users", entity_id=login,
-                 details={"role": role, "nom": nom.strip()})
+    _audited(con, login, by, "user.create", {"role": role, "nom": nom.strip()})
     return get_user(con, login)
 
 
 def get_user(con: duckdb.DuckDBPyConnection, login: str) -> User:
-    rows = fetch_dicts(con, f"SELECT {_USER_COLUMNS} FROM users WHERE login = ?", [normalized_login(login)])
+    rows = fetch_dicts(con, _SELECT_USERS + " WHERE login = ?", [normalized_login(login)])
     if not rows:
         raise MaillageError(f"Aucun compte « {login} ».")
     return _user(rows[0])
@@ -220,7 +213,7 @@ def get_user(con: duckdb.DuckDBPyConnection, login: str) -> User:
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[User]:
     """Every account, active first, by name (no password hash)."""
-    return [_user(row) for row in fetch_dicts(con, f"SELECT {_USER_COLUMNS} FROM users ORDER BY NOT actif, nom")]
+    return [_user(row) for row in fetch_dicts(con, _SELECT_USERS + " ORDER BY NOT actif, nom")]
 
 
 def set_password(con: duckdb.DuckDBPyConnection, login: str, password: str, *, by: str) -> None:
@@ -228,8 +221,9 @@ def set_password(con: duckdb.DuckDBPyConnection, login: str, password: str, *, b
     user = get_user(con, login)
     if by != user.login:
         require(con, by, "gerer_comptes")
-    _update(con, user.login, by, "user.password", {}, password_hash=_password_hash(password), echecs=0,
-            bloque_jusqua=None)
+    con.execute("UPDATE users SET password_hash = ?, echecs = 0, bloque_jusqua = NULL, updated_at = ?, updated_by = ?"
+                " WHERE login = ?", [_password_hash(password), utc_now(), by, user.login])
+    _audited(con, user.login, by, "user.password")
 
 
 def set_role(con: duckdb.DuckDBPyConnection, login: str, role: str, *, by: str) -> None:
@@ -238,7 +232,9 @@ def set_role(con: duckdb.DuckDBPyConnection, login: str, role: str, *, by: str) 
     role = _checked_role(role)
     if user.role == "admin" and role != "admin":
         _keep_an_admin(con, user.login)
-    _update(con, user.login, by, "user.role", {"avant": user.role, "apres": role}, role=role)
+    con.execute("UPDATE users SET role = ?, updated_at = ?, updated_by = ? WHERE login = ?",
+                [role, utc_now(), by, user.login])
+    _audited(con, user.login, by, "user.role", {"avant": user.role, "apres": role})
 
 
 def set_active(con: duckdb.DuckDBPyConnection, login: str, active: bool, *, by: str) -> None:
@@ -247,8 +243,9 @@ def set_active(con: duckdb.DuckDBPyConnection, login: str, active: bool, *, by: 
     require(con, by, "gerer_comptes")
     if not active and user.role == "admin":
         _keep_an_admin(con, user.login)
-    _update(con, user.login, by, "user.activate" if active else "user.deactivate", {}, actif=active, echecs=0,
-            bloque_jusqua=None)
+    con.execute("UPDATE users SET actif = ?, echecs = 0, bloque_jusqua = NULL, updated_at = ?, updated_by = ?"
+                " WHERE login = ?", [active, utc_now(), by, user.login])
+    _audited(con, user.login, by, "user.activate" if active else "user.deactivate")
 
 
 def _keep_an_admin(con: duckdb.DuckDBPyConnection, login: str) -> None:
@@ -258,15 +255,8 @@ def _keep_an_admin(con: duckdb.DuckDBPyConnection, login: str) -> None:
         raise MaillageError(f"« {login} » est le dernier administrateur actif : nommez-en un autre d'abord.")
 
 
-_UPDATABLE = frozenset({"password_hash", "echecs", "bloque_jusqua", "role", "actif", "derniere_connexion"})
-
-
-def _update(con: duckdb.DuckDBPyConnection, login: str, by: str, action: str, details: dict[str, Any],
-            **values: Any) -> None:
-    assert set(values) <= _UPDATABLE  # column names from this fixed set only, values as parameters
-    assignments = ", ".join(f"{column} = ?" for column in values)
-    con.execute(f"UPDATE users SET {assignments}, updated_at = ?, updated_by = ? WHERE login = ?",
-                [*values.values(), utc_now(), by, login])
+def _audited(con: duckdb.DuckDBPyConnection, login: str, by: str, action: str,
+             details: dict[str, Any] | None = None) -> None:
     record_audit(con, actor=by, action=action, entity="users", entity_id=login, details=details)
 
 
@@ -305,7 +295,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, login: str, password: str, *, n
                 [now, row["login"]])
     if _hasher.check_needs_rehash(row["password_hash"]):
         con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [_hasher.hash(password), row["login"]])
-    record_audit(con, actor=row["login"], action="user.sign_in", entity="users", entity_id=row["login"])
+    _audited(con, row["login"], row["login"], "user.sign_in")
     return SignIn(get_user(con, row["login"]))
 
 
@@ -322,12 +312,13 @@ def _count_failure(con: duckdb.DuckDBPyConnection, row: dict[str, Any], now: dat
     if failures >= MAX_FAILURES:
         locked = now + timedelta(minutes=min(LOCK_MINUTES * 2 ** min(failures - MAX_FAILURES, 10), MAX_LOCK_MINUTES))
     con.execute("UPDATE users SET echecs = ?, bloque_jusqua = ? WHERE login = ?", [failures, locked, row["login"]])
-    record_audit(con, actor=row["login"], action="user.sign_in_failed", entity="users", entity_id=row["login"],
-                 details={"echecs": failures, **({"bloque_jusqua": locked.isoformat()} if locked else {})})
+    details: dict[str, Any] = {"echecs": failures}
+    if locked is not None:
+        details["bloque_jusqua"] = locked.isoformat()
+    _audited(con, row["login"], row["login"], "user.sign_in_failed", details)
 
 
 def user_for_email(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
     """The active account an OpenID Connect identity (its verified e-mail) maps to, if any."""
-    rows = fetch_dicts(con, f"SELECT {_USER_COLUMNS} FROM users WHERE email = ? AND actif",
-                       [email.strip().lower()])
+    rows = fetch_dicts(con, _SELECT_USERS + " WHERE email = ? AND actif", [email.strip().lower()])
     return _user(rows[0]) if rows else None
