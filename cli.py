@@ -667,17 +667,20 @@ def user() -> None:
     """Gérer les comptes (mode serveur) : le premier compte créé est celui d'un administrateur."""
 
 
-def _acting_admin(con, par: str | None) -> str:
+def _acting_admin(store: Store, par: str | None) -> str:
     """The admin making an account change from the terminal, once their password is checked; the
-    first account of a store is created by « terminal » (nobody to check yet)."""
+    first account of a store is created by « terminal » (nobody to check yet). The password is
+    asked with no transaction open, and a failed attempt is committed before the refusal."""
     from models.access import accounts_exist, authenticate
 
-    if not accounts_exist(con):
-        return "terminal"
+    with store.connect() as con:
+        if not accounts_exist(con):
+            return "terminal"
     if not par:
         raise MaillageError("Indiquez avec --par l'administrateur qui fait ce changement.")
     password = os.environ.get("MAILLAGE_MOT_DE_PASSE") or click.prompt(f"Mot de passe de {par}", hide_input=True)
-    signed_in = authenticate(con, par, password)
+    with store.atomic() as con:
+        signed_in = authenticate(con, par, password)
     if signed_in.user is None:
         raise MaillageError(signed_in.refusal or "Connexion refusée.")
     return signed_in.user.login
@@ -691,8 +694,7 @@ def _account_change(context: Context, par: str | None, change) -> None:
     """Check the acting admin (their failed attempts are kept), then make the change in one transaction."""
     try:
         store = context.store()
-        with store.atomic() as con:
-            by = _acting_admin(con, par)
+        by = _acting_admin(store, par)
         with store.atomic() as con:
             change(con, by)
     except MaillageError as error:
@@ -767,16 +769,20 @@ def user_role(context: Context, login: str, role: str, par: str | None) -> None:
     click.echo(f"« {login} » a maintenant le rôle {role}.")
 
 
+def _set_active(context: Context, login: str, par: str | None, active: bool) -> None:
+    from models.access import set_active
+
+    _account_change(context, par, lambda con, by: set_active(con, login, active, by=by))
+    click.echo(f"Compte « {login} » {'réactivé' if active else 'désactivé'}.")
+
+
 @user.command(name="disable")
 @click.argument("login")
 @click.option("--par", help=PAR_HELP)
 @pass_context
 def user_disable(context: Context, login: str, par: str | None) -> None:
     """Désactiver un compte (il ne peut plus se connecter ; son historique reste)."""
-    from models.access import set_active
-
-    _account_change(context, par, lambda con, by: set_active(con, login, False, by=by))
-    click.echo(f"Compte « {login} » désactivé.")
+    _set_active(context, login, par, False)
 
 
 @user.command(name="enable")
@@ -785,10 +791,7 @@ def user_disable(context: Context, login: str, par: str | None) -> None:
 @pass_context
 def user_enable(context: Context, login: str, par: str | None) -> None:
     """Réactiver un compte."""
-    from models.access import set_active
-
-    _account_change(context, par, lambda con, by: set_active(con, login, True, by=by))
-    click.echo(f"Compte « {login} » réactivé.")
+    _set_active(context, login, par, True)
 
 
 # -- developer tools -----------------------------------------------------------------------------

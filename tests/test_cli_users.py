@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from models.store import Store
 
 ADMIN_PASSWORD = "le mot de passe de l'admin"
 PASSWORD = "une phrase de passe assez longue"
@@ -22,6 +23,7 @@ def run(tmp_path: Path):
         return CliRunner().invoke(main, ["--db", str(db), *args], input=input, env=env or None,
                                   catch_exceptions=False)
 
+    invoke.db = db
     return invoke
 
 
@@ -42,6 +44,8 @@ def test_a_change_without_the_admins_password_is_refused_in_french(run):
     assert no_par.exit_code == 1 and "Indiquez avec --par" in no_par.output
     wrong = run("user", "role", "alix", "comite", "--par", "alix", MAILLAGE_MOT_DE_PASSE="pas le bon")
     assert wrong.exit_code == 1 and "Identifiant ou mot de passe incorrect." in wrong.output
+    with Store(run.db).connect() as con:  # the failed attempt counts towards the lock-out
+        assert con.execute("SELECT role, echecs FROM users WHERE login = 'alix'").fetchall() == [("admin", 1)]
 
 
 @pytest.mark.parametrize(
