@@ -25,11 +25,11 @@ import duckdb
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from models.cog import cog
+from models.moments import PARIS
 from models.registry import DEPARTEMENT_SQL, structures_as_of
 from models.saved_filters import structure_ids_matching, territory_filters
 from models.typologies import typologies, typology_code
 
-PARIS = ZoneInfo("Europe/Paris")
 QUERY_KEYS: tuple[str, ...] = ("territoire", "typologie", "campagne", "du", "au")
 
 

@@ -47,6 +47,7 @@ from collect.calls import Case, load_cases
 from models.cog import cog
 from models.dispositions import AAPOR_GROUPS, CaseSummary, DispositionReplay, disposition_of
 from models.errors import MaillageError
+from models.moments import PARIS
 
 GROUPS: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
 RATE_NAMES: tuple[str, ...] = (
@@ -258,7 +259,7 @@ def rates_over_time(
     campaign_id: str,
     *,
     period: str = "jour",
-    zone: ZoneInfo = ZoneInfo("Europe/Paris"),
+    zone: ZoneInfo = PARIS,
     until: datetime | None = None,
     since: datetime | None = None,
     structure_ids: Collection[str] | None = None,
@@ -318,10 +319,10 @@ def _disposition_events(
         " AND deleted_at IS NULL ORDER BY structure_id, attempted_at, id", [campaign_id]).fetchall():
         if structure_id not in targets:
             continue
-        state, code = states.get(structure_id) or (replay.start, "")
-        if not code:  # the case opens at its targeting, or its first call if earlier
+        if structure_id not in states:  # the case opens at its targeting, or its first call if earlier
             events.append((min(targets[structure_id], moment), structure_id, never_called))
-            code = never_called
+            states[structure_id] = (replay.start, never_called)
+        state, code = states[structure_id]
         state, after = states[structure_id] = replay.step(state, outcome)
         if after != code:
             events.append((moment, structure_id, after))
