@@ -37,7 +37,7 @@ from models.audit import record_audit
 from models.cog import departement_of_insee
 from models.errors import InvalidValue, MaillageError
 from models.ids import new_id
-from models.registry import get_structure, structure_from_row, update_structure
+from models.registry import get_structure, update_structure
 from models.store import Store, fetch_dicts, utc_now
 from models.structure import list_fields
 

@@ -26,7 +26,6 @@ import pyarrow as pa
 from models.access import require
 from models.audit import record_audit
 from models.errors import StructureNotFound
-from models.ids import new_id
 from models.issues import Issue
 from models.store import fetch_dicts, utc_now
 from models.structure import Structure, changed_fields, data_fields, list_fields, structure_record, validate_structure
