@@ -20,16 +20,45 @@ from models.store import Store, default_db_path
 
 
 class Context:
-    """What every command shares: the store's path."""
+    """What every command shares: the store's path, and who acts (``--par``)."""
 
-    def __init__(self, db: str | None) -> None:
+    def __init__(self, db: str | None, par: str | None = None) -> None:
         self.db = Path(db) if db else default_db_path()
+        self.par = par
+        self._actor: str | None = None
 
     def store(self) -> Store:
         """The store with every migration applied."""
         store = Store(self.db)
         store.migrate()
         return store
+
+    def actor(self, store: Store, par: str | None = None) -> str:
+        """Who the command acts as, recorded in the history and checked by the core's rights.
+
+        Laptop mode (no account in the store): « cli ». Server mode: the account named by
+        ``par`` (a command's own option) or the global ``--par`` / ``$MAILLAGE_UTILISATEUR``, once
+        its password (``$MAILLAGE_MOT_DE_PASSE``, else asked) is checked. The password is asked
+        with no transaction open, and a failed attempt is committed before the refusal.
+        """
+        from models.access import accounts_exist, authenticate
+
+        login = par or self.par
+        if self._actor is not None and (login is None or login == self._actor):
+            return self._actor
+        with store.connect() as con:
+            if not accounts_exist(con):
+                return "cli"
+        if not login:
+            raise MaillageError("Cette base a des comptes : indiquez qui agit avec --par IDENTIFIANT"
+                                " (ou la variable MAILLAGE_UTILISATEUR) ; son mot de passe est demandé.")
+        password = os.environ.get("MAILLAGE_MOT_DE_PASSE") or click.prompt(f"Mot de passe de {login}", hide_input=True)
+        with store.atomic() as con:
+            signed_in = authenticate(con, login, password)
+        if signed_in.user is None:
+            raise MaillageError(signed_in.refusal or "Connexion refusée.")
+        self._actor = signed_in.user.login
+        return self._actor
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -46,11 +75,18 @@ def _fail(error: Exception) -> click.ClickException:
     type=click.Path(dir_okay=False),
     help="Fichier DuckDB de la base (défaut : $MAILLAGE_DB, sinon data/maillage.duckdb).",
 )
+@click.option(
+    "--par",
+    envvar="MAILLAGE_UTILISATEUR",
+    metavar="IDENTIFIANT",
+    help="Base avec comptes (mode serveur) : le compte au nom duquel agir ; son mot de passe est demandé"
+         " (ou lu dans $MAILLAGE_MOT_DE_PASSE).",
+)
 @click.version_option(package_name="maillage")
 @click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
+def main(ctx: click.Context, db: str | None, par: str | None) -> None:
     """Maillage : registre des lieux d'inclusion numérique d'un territoire."""
-    ctx.obj = Context(db)
+    ctx.obj = Context(db, par)
 
 
 @main.command()
@@ -118,9 +154,10 @@ def import_command(
         bar.update(done - bar.pos)
 
     try:
+        store = context.store()
         report = import_file(
-            context.store(), file, sheet=sheet, mapping=mapping, dry_run=dry_run,
-            all_or_nothing=all_or_nothing, by="cli", progress=progress,
+            store, file, sheet=sheet, mapping=mapping, dry_run=dry_run,
+            all_or_nothing=all_or_nothing, by=context.actor(store), progress=progress,
         )
     except MaillageError as error:
         raise _fail(error) from None
@@ -272,9 +309,10 @@ def questionnaire_publish(context: Context, file: str, campaign: str | None) -> 
         sys.exit(1)
     try:
         store = context.store()
+        by = context.actor(store)
         with store.atomic() as con:
-            stored = publish_questionnaire(con, checked, by="cli")
-            campaign_id = create_campaign(con, nom=campaign, questionnaire_id=stored.id, by="cli") if campaign else None
+            stored = publish_questionnaire(con, checked, by=by)
+            campaign_id = create_campaign(con, nom=campaign, questionnaire_id=stored.id, by=by) if campaign else None
     except MaillageError as error:
         raise _fail(error) from None
     click.echo(f"Questionnaire « {stored.code} » : version {stored.version} publiée ({_shape(stored.questionnaire)}).")
@@ -360,15 +398,16 @@ def campaign_create(context: Context, nom: str, code: str, debut, fin, max_tenta
 
     try:
         store = context.store()
+        by = context.actor(store)
         with store.atomic() as con:
             stored = latest_questionnaire(con, code)
             if stored is None and code == default_questionnaire().code:
-                stored = publish_questionnaire(con, default_questionnaire(), by="cli")
+                stored = publish_questionnaire(con, default_questionnaire(), by=by)
             if stored is None:
                 raise click.ClickException(f"Aucun questionnaire publié sous le code « {code} ».")
-            campaign_id = create_campaign(con, nom=nom, questionnaire_id=stored.id, by="cli")
+            campaign_id = create_campaign(con, nom=nom, questionnaire_id=stored.id, by=by)
             configure_campaign(con, campaign_id, max_tentatives=max_tentatives, heures_appel=heures,
-                               date_debut=debut.date() if debut else None, date_fin=fin.date() if fin else None, by="cli")
+                               date_debut=debut.date() if debut else None, date_fin=fin.date() if fin else None, by=by)
     except MaillageError as error:
         raise _fail(error) from None
     click.echo(f"Campagne « {nom} » créée ({campaign_id}), questionnaire {stored.code} v{stored.version}.")
@@ -389,12 +428,13 @@ def campaign_target(context: Context, nom: str, departements, typologies, saved)
         raise click.ClickException("Précisez --departement, --typologie ou --filtre.")
     try:
         store = context.store()
+        by = context.actor(store)
         with store.atomic() as con:
             campaign_id = _campaign(con, nom)["id"]
             filters = [get_filter(con, name).criteria for name in saved]
             if departements or typologies:
                 filters += territory_filters(list(departements), list(typologies))
-            added = target_by_filters(con, campaign_id, filters, by="cli")
+            added = target_by_filters(con, campaign_id, filters, by=by)
             total = len(load_cases(con, campaign_id))
     except MaillageError as error:
         raise _fail(error) from None
@@ -413,6 +453,7 @@ def campaign_assign(context: Context, nom: str, surveyors, leaving: str | None) 
 
     try:
         store = context.store()
+        by = context.actor(store)
         with store.atomic() as con:
             campaign_id = _campaign(con, nom)["id"]
             ids = None
@@ -421,7 +462,7 @@ def campaign_assign(context: Context, nom: str, surveyors, leaving: str | None) 
                        if c.surveyor == leaving and not c.disposition.final]
             plan = plan_balanced_assignment(con, campaign_id, [s for s in surveyors if s != leaving], structure_ids=ids)
             for surveyor, share in plan.items():
-                assign(con, campaign_id, share, surveyor, by="cli")
+                assign(con, campaign_id, share, surveyor, by=by)
     except MaillageError as error:
         raise _fail(error) from None
     if not plan:
@@ -496,9 +537,10 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, send: 
         raise click.ClickException("Choisissez --envoyer ou --exporter, pas les deux.")
     try:
         store = context.store()
+        by = context.actor(store)
         settings = smtp_settings_from_secrets(read_secrets_file(secrets)) if (send or batch) else None
         if batch:
-            report = send_batch(store, batch, settings, by="cli")
+            report = send_batch(store, batch, settings, by=by)
             click.echo(report.message)
             sys.exit(0 if not (report.echecs or report.non_tentees or report.connexion) else 1)
         with store.connect() as con:
@@ -513,15 +555,15 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, send: 
         if not (send or export_to) or not selection.candidates:
             return
         ids = [candidate.structure_id for candidate in selection.candidates]
-        batch_id = prepare_batch(store, campaign_id, ids, canal="smtp" if send else "export", by="cli")
+        batch_id = prepare_batch(store, campaign_id, ids, canal="smtp" if send else "export", by=by)
         if send:
-            report = send_batch(store, batch_id, settings, by="cli")
+            report = send_batch(store, batch_id, settings, by=by)
             click.echo(report.message)
             if report.echecs or report.non_tentees or report.connexion:
                 click.echo(f"Pour renvoyer ce qui n'est pas parti : maillage campaign relances \"{nom}\" --reprendre-lot {batch_id}")
                 sys.exit(1)
         else:
-            written = export_batch(store, batch_id, export_to, by="cli")
+            written = export_batch(store, batch_id, export_to, by=by)
             click.echo(f"{_count(len(ids), 'message écrit', 'messages écrits')} dans {written} (lot {batch_id}).")
     except MaillageError as error:
         raise _fail(error) from None
@@ -642,7 +684,8 @@ def sync_command(context: Context, spreadsheet: str | None, emulator: str | None
         if sys.stderr.isatty():
             def progress(label: str, share: float) -> None:
                 click.echo(f"  {share:>4.0%} {label}…", err=True)
-        report = sync_hub(store, client, settings.spreadsheet_id, stats=transport.stats, progress=progress)
+        report = sync_hub(store, client, settings.spreadsheet_id, stats=transport.stats, progress=progress,
+                          by=context.actor(store))
     except MaillageError as error:
         raise _CannotSync(str(error)) from None
     click.echo(report.message)
@@ -667,23 +710,11 @@ def user() -> None:
     """Gérer les comptes (mode serveur) : le premier compte créé est celui d'un administrateur."""
 
 
-def _acting_admin(store: Store, par: str | None) -> str:
-    """The admin making an account change from the terminal, once their password is checked; the
-    first account of a store is created by « terminal » (nobody to check yet). The password is
-    asked with no transaction open, and a failed attempt is committed before the refusal."""
-    from models.access import accounts_exist, authenticate
-
-    with store.connect() as con:
-        if not accounts_exist(con):
-            return "terminal"
-    if not par:
-        raise MaillageError("Indiquez avec --par l'administrateur qui fait ce changement.")
-    password = os.environ.get("MAILLAGE_MOT_DE_PASSE") or click.prompt(f"Mot de passe de {par}", hide_input=True)
-    with store.atomic() as con:
-        signed_in = authenticate(con, par, password)
-    if signed_in.user is None:
-        raise MaillageError(signed_in.refusal or "Connexion refusée.")
-    return signed_in.user.login
+def _acting_admin(context: Context, store: Store, par: str | None) -> str:
+    """The admin making an account change from the terminal (``Context.actor``); the first
+    account of a store is created by « terminal » (nobody to check yet)."""
+    actor = context.actor(store, par)
+    return "terminal" if actor == "cli" else actor
 
 
 def _new_password() -> str:
@@ -694,7 +725,7 @@ def _account_change(context: Context, par: str | None, change) -> None:
     """Check the acting admin (their failed attempts are kept), then make the change in one transaction."""
     try:
         store = context.store()
-        by = _acting_admin(store, par)
+        by = _acting_admin(context, store, par)
         with store.atomic() as con:
             change(con, by)
     except MaillageError as error:
@@ -754,6 +785,24 @@ def user_passwd(context: Context, login: str, par: str | None) -> None:
     password = _new_password()
     _account_change(context, par, lambda con, by: set_password(con, login, password, by=by))
     click.echo(f"Mot de passe de « {login} » changé.")
+
+
+@user.command(name="recover")
+@click.argument("login")
+@pass_context
+def user_recover(context: Context, login: str) -> None:
+    """Tous les mots de passe d'administrateur sont perdus : donner un nouveau mot de passe à ce
+    compte admin (débloqué et réactivé), sans --par. Réservé à qui a la main sur le fichier de la
+    base sur le serveur ; inscrit dans l'historique."""
+    from models.access import recover_admin
+
+    password = _new_password()
+    try:
+        with context.store().atomic() as con:
+            recover_admin(con, login, password)
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"Nouveau mot de passe enregistré pour l'administrateur « {login} » : connectez-vous avec.")
 
 
 @user.command(name="role")

@@ -73,6 +73,7 @@ MIN_PASSWORD_LENGTH = 12
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MAX_LOCK_MINUTES = 24 * 60
+RECOVERY_ACTOR = "terminal (récupération)"
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("maillage: no such account")  # unknown logins cost the same time
@@ -224,6 +225,20 @@ def set_password(con: duckdb.DuckDBPyConnection, login: str, password: str, *, b
     con.execute("UPDATE users SET password_hash = ?, echecs = 0, bloque_jusqua = NULL, updated_at = ?, updated_by = ?"
                 " WHERE login = ?", [_password_hash(password), utc_now(), by, user.login])
     _audited(con, user.login, by, "user.password")
+
+
+def recover_admin(con: duckdb.DuckDBPyConnection, login: str, password: str) -> None:
+    """The way back in when every admin password is lost: a new password for an admin account,
+    unlocked and active again. No right is checked — it is called from the server's terminal
+    (``maillage user recover``) by whoever holds the store file, who can read and change the file
+    anyway; the history records it as « terminal (récupération) »."""
+    user = get_user(con, login)
+    if user.role != "admin":
+        raise MaillageError(f"« {user.login} » n'est pas administrateur : la récupération ne vaut que pour un compte"
+                            " admin ; un administrateur change ensuite les autres mots de passe.")
+    con.execute("UPDATE users SET password_hash = ?, echecs = 0, bloque_jusqua = NULL, actif = true, updated_at = ?,"
+                " updated_by = ? WHERE login = ?", [_password_hash(password), utc_now(), RECOVERY_ACTOR, user.login])
+    _audited(con, user.login, RECOVERY_ACTOR, "user.recover")
 
 
 def set_role(con: duckdb.DuckDBPyConnection, login: str, role: str, *, by: str) -> None:
