@@ -1,7 +1,9 @@
 """Maillage — the Streamlit entry point: ``streamlit run app.py``.
 
 Opens the store named by ``$MAILLAGE_DB`` (default ``data/maillage.duckdb``), migrated; on a
-store's first start loads the demo territory; then runs the page chosen in the navigation.
+store's first start loads the demo territory; in server mode (the store has accounts) asks who is
+at the screen (``pages.session_ui``); then runs the page chosen in the navigation, among the pages
+the person's role may open.
 Pages live in ``pages/`` and only read widgets, call the core and render.
 """
 
@@ -14,7 +16,8 @@ import streamlit as st
 from collect.demo import demo_loaded, load_demo
 from models.errors import MaillageError
 from models.registry import count_structures
-from pages.shared import app_pages, count_text, get_store, mark_entry_run, opened_store
+from pages.session_ui import account_sidebar, signed_in_or_sign_in
+from pages.shared import app_pages, count_text, current_role, get_store, mark_entry_run, opened_store
 
 st.set_page_config(page_title="Maillage", layout="wide")
 
@@ -48,7 +51,10 @@ except MaillageError as error:
     st.error(str(error))
     st.stop()
 
-navigation = st.navigation(app_pages(), expanded=True)
+if not signed_in_or_sign_in(store):
+    st.stop()
+navigation = st.navigation(app_pages(current_role()), expanded=True)
+account_sidebar(store)
 st.sidebar.caption(f"Base : `{store.path}` · {count_text(total, 'structure')}")
 mark_entry_run()
 navigation.run()

@@ -282,6 +282,9 @@ def log_attempt(
         " created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [attempt_id, campaign_id, structure_id, surveyor, at, outcome, callback_at, note, now, now, by],
     )
+    record_audit(con, actor=by, action="call.attempt", entity="structures", entity_id=structure_id,
+                 details={"campaign_id": campaign_id, "appel": attempt_id, "issue": outcome, "enqueteur": surveyor,
+                          "rappel": callback_at})
     return attempt_id
 
 

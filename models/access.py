@@ -115,23 +115,30 @@ def accounts_exist(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("SELECT count(*) > 0 FROM users").fetchall()[0][0]
 
 
+def role_may(role: str | None, right: str) -> bool:
+    """Whether a role has a right (``None``: laptop mode, every right). What the navigation shows;
+    ``require`` is still what decides, on each call."""
+    return role is None or role in RIGHTS[right][1]
+
+
 def may(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
         structure_id: str | None = None) -> bool:
     """Whether ``login`` has ``right`` (on this structure of this campaign, for a surveyor)."""
-    return _refusal(con, login, right, campaign_id, structure_id) is None
+    return refusal_of(con, login, right, campaign_id=campaign_id, structure_id=structure_id) is None
 
 
 def require(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
             structure_id: str | None = None) -> None:
     """Raise ``AccessDenied`` unless ``login`` has ``right``. For a surveyor, the rights of
     ``ASSIGNED_ONLY`` also need the structure to be assigned to them in the campaign."""
-    refusal = _refusal(con, login, right, campaign_id, structure_id)
+    refusal = refusal_of(con, login, right, campaign_id=campaign_id, structure_id=structure_id)
     if refusal is not None:
         raise AccessDenied(refusal)
 
 
-def _refusal(con: duckdb.DuckDBPyConnection, login: str, right: str, campaign_id: str | None,
-             structure_id: str | None) -> str | None:
+def refusal_of(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
+               structure_id: str | None = None) -> str | None:
+    """The French refusal ``require`` would raise, or None when ``login`` has ``right``."""
     action, roles = RIGHTS[right]
     (count, role), = con.execute(
         "SELECT (SELECT count(*) FROM users), (SELECT role FROM users WHERE login = ? AND actif)", [login]).fetchall()
@@ -336,4 +343,23 @@ def _count_failure(con: duckdb.DuckDBPyConnection, row: dict[str, Any], now: dat
 def user_for_email(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
     """The active account an OpenID Connect identity (its verified e-mail) maps to, if any."""
     rows = fetch_dicts(con, _SELECT_USERS + " WHERE email = ? AND actif", [email.strip().lower()])
+    return _user(rows[0]) if rows else None
+
+
+def sign_in_by_email(con: duckdb.DuckDBPyConnection, email: str | None, *, now: datetime | None = None) -> SignIn:
+    """Sign-in through the server's OpenID Connect provider: the provider has checked the person;
+    the store decides who they are here (the active account holding that e-mail) and records it."""
+    user = user_for_email(con, email) if email else None
+    if user is None:
+        return SignIn(None, f"Aucun compte actif de cette base n'a l'adresse « {email or '(aucune)'} » :"
+                            " demandez à un administrateur de l'ajouter à votre compte.")
+    con.execute("UPDATE users SET derniere_connexion = ? WHERE login = ?", [now or utc_now(), user.login])
+    _audited(con, user.login, user.login, "user.sign_in_oidc")
+    return SignIn(get_user(con, user.login))
+
+
+def active_user(con: duckdb.DuckDBPyConnection, login: str) -> User | None:
+    """The account if it exists and is still active (a session re-checks it on every page run:
+    a deactivated account is signed out at its next click)."""
+    rows = fetch_dicts(con, _SELECT_USERS + " WHERE login = ? AND actif", [login])
     return _user(rows[0]) if rows else None

@@ -173,7 +173,7 @@ def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) 
 
 # -- the page ------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("saisir_enquete")
 st.title("Mes appels")
 store = get_store()
 show_flash(FLASH)

@@ -159,7 +159,7 @@ def _remove_targets(campaign_id: str) -> None:
 
 # -- the page --------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("gerer_campagne")
 st.title("Préparer la campagne")
 store = get_store()
 show_flash(FLASH)

@@ -63,7 +63,7 @@ def _decide(spreadsheet_id: str, tab: str, row_id: str, confirm: bool) -> None:
 
 # -- the page --------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("trancher_conflits")
 st.title("Conflits")
 store = get_store()
 show_flash(FLASH)

@@ -33,7 +33,7 @@ def _table(name: str, rows: list[dict], *, empty: str) -> None:
     )
 
 
-page_setup()
+page_setup("gerer_campagne")
 st.title("Suivi de campagne")
 store = get_store()
 campaign_id = choose_campaign(store, CAMPAIGN)["id"]

@@ -120,7 +120,7 @@ def filters_caption(filters: DashboardFilters, campaign: Mapping[str, Any] | Non
 def open_dashboard(title: str, *, without_campaign: str | None = None) -> tuple[Store, DashboardPage]:
     """The start of every committee page: its title, the filter bar, the caption of the filters in
     effect; with ``without_campaign``, the page stops with that French note when there is no campaign."""
-    page_setup()
+    page_setup("voir_tableaux")
     st.title(title)
     store = get_store()
     filters, campaign = dashboard_filters(store)

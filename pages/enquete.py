@@ -305,7 +305,7 @@ def _show_response(store, response: dict[str, Any]) -> None:
 
 # -- the page ------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("saisir_enquete")
 st.title("Enquête")
 store = get_store()
 st.session_state.setdefault(STARTED, utc_now())

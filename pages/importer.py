@@ -238,7 +238,7 @@ def _confirm(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
 
 # -- the page ---------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("importer")
 st.title("Import")
 st.caption(
     "Fichiers acceptés : CSV ou texte (.csv, .tsv, .txt), Excel (.xlsx), JSON (dont les exports de la cartographie "

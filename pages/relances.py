@@ -234,7 +234,7 @@ def _opt_in() -> None:
 
 # -- the page --------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("relancer")
 st.title("Relances")
 store = get_store()
 show_flash(FLASH)

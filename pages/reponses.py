@@ -368,7 +368,7 @@ def _drafts(campaign_id: str, drafts: list[dict[str, Any]]) -> None:
 
 # -- the page ---------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("voir_donnees_personnelles")
 st.title("Réponses")
 show_flash(FLASH)
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from models.access import User, refusal_of, role_may
 from models.errors import MaillageError
 from models.issues import Issue
 from models.moments import PARIS
@@ -27,34 +28,64 @@ from models.store import Store, default_db_path, open_store
 from sync.excel_csv import excel_csv_bytes
 
 ENTRY_MARK = "maillage.app_py_a_tourne"  # set by app.py on each run, taken by the page it runs
+ACCOUNT = "maillage.compte"  # the signed-in account (models.access.User), checked by app.py on each run
 
 
-def app_pages() -> dict[str, list[st.Page]]:
-    """The navigation of the app (``app.py`` runs it; ``page_setup`` may need it too)."""
-    return {
-        "Enquêtes": [
-            st.Page("pages/appels.py", title="Mes appels", icon=":material/phone_in_talk:"),
-            st.Page("pages/enquete.py", title="Enquête", icon=":material/call:"),
-            st.Page("pages/reponses.py", title="Réponses", icon=":material/table_view:"),
-        ],
-        "Coordination": [
-            st.Page("pages/coordination.py", title="Suivi de campagne", icon=":material/monitoring:"),
-            st.Page("pages/campagne.py", title="Préparer la campagne", icon=":material/tune:"),
-            st.Page("pages/relances.py", title="Relances", icon=":material/forward_to_inbox:"),
-            st.Page("pages/synchronisation.py", title="Synchronisation", icon=":material/sync:"),
-            st.Page("pages/conflits.py", title="Conflits", icon=":material/call_split:"),
-        ],
-        "Registre": [
-            st.Page("pages/structures.py", title="Structures", icon=":material/apartment:", default=True),
-            st.Page("pages/importer.py", title="Import", icon=":material/upload_file:"),
-        ],
-        "Comité de pilotage": [
-            st.Page("pages/tableau_de_bord.py", title="Tableau de bord", icon=":material/dashboard:"),
-            st.Page("pages/taux_reponse.py", title="Taux de réponse", icon=":material/percent:"),
-            st.Page("pages/offre.py", title="Offre cartographiée", icon=":material/map:"),
-            st.Page("pages/indicateurs.py", title="Indicateurs de l'enquête", icon=":material/bar_chart:"),
-        ],
-    }
+@dataclass(frozen=True)
+class PageSpec:
+    """A page of the app and the right it needs (``models.access.RIGHTS``)."""
+
+    path: str
+    title: str
+    icon: str
+    right: str
+
+
+PAGES: dict[str, list[PageSpec]] = {
+    "Enquêtes": [
+        PageSpec("pages/appels.py", "Mes appels", ":material/phone_in_talk:", "saisir_enquete"),
+        PageSpec("pages/enquete.py", "Enquête", ":material/call:", "saisir_enquete"),
+        PageSpec("pages/reponses.py", "Réponses", ":material/table_view:", "voir_donnees_personnelles"),
+    ],
+    "Coordination": [
+        PageSpec("pages/coordination.py", "Suivi de campagne", ":material/monitoring:", "gerer_campagne"),
+        PageSpec("pages/campagne.py", "Préparer la campagne", ":material/tune:", "gerer_campagne"),
+        PageSpec("pages/relances.py", "Relances", ":material/forward_to_inbox:", "relancer"),
+        PageSpec("pages/synchronisation.py", "Synchronisation", ":material/sync:", "synchroniser"),
+        PageSpec("pages/conflits.py", "Conflits", ":material/call_split:", "trancher_conflits"),
+        PageSpec("pages/historique.py", "Historique", ":material/history:", "lire_historique"),
+    ],
+    "Registre": [
+        PageSpec("pages/structures.py", "Structures", ":material/apartment:", "voir_donnees_personnelles"),
+        PageSpec("pages/importer.py", "Import", ":material/upload_file:", "importer"),
+    ],
+    "Comité de pilotage": [
+        PageSpec("pages/tableau_de_bord.py", "Tableau de bord", ":material/dashboard:", "voir_tableaux"),
+        PageSpec("pages/taux_reponse.py", "Taux de réponse", ":material/percent:", "voir_tableaux"),
+        PageSpec("pages/offre.py", "Offre cartographiée", ":material/map:", "voir_tableaux"),
+        PageSpec("pages/indicateurs.py", "Indicateurs de l'enquête", ":material/bar_chart:", "voir_tableaux"),
+    ],
+    "Administration": [
+        PageSpec("pages/comptes.py", "Comptes", ":material/manage_accounts:", "gerer_comptes"),
+    ],
+}
+# Where each role lands (laptop mode and the other roles: the registry).
+HOME_PAGES = {"enqueteur": "pages/appels.py", "comite": "pages/tableau_de_bord.py"}
+HOME_PAGE = "pages/structures.py"
+
+
+def app_pages(role: str | None = None) -> dict[str, list[st.Page]]:
+    """The navigation of the app for a role (``None``: laptop mode, every page): only the pages
+    whose right the role has. A page left out cannot be opened by its address either (Streamlit
+    then shows the home page); each page also checks its right itself (``page_setup``)."""
+    home = HOME_PAGES.get(role or "", HOME_PAGE)
+    navigation: dict[str, list[st.Page]] = {}
+    for group, specs in PAGES.items():
+        pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home)
+                 for spec in specs if role_may(role, spec.right)]
+        if pages:
+            navigation[group] = pages
+    return navigation
 
 
 def mark_entry_run() -> None:
@@ -62,8 +93,9 @@ def mark_entry_run() -> None:
     st.session_state[ENTRY_MARK] = True
 
 
-def page_setup() -> None:
-    """First call of every page: make sure the page runs through ``app.py``.
+def page_setup(right: str) -> None:
+    """First call of every page: make sure the page runs through ``app.py``, and that the person
+    at the screen has the page's ``right`` (else a French refusal and the page stops).
 
     With a ``pages/`` folder next to the main script, Streamlit starts in its legacy multipage
     mode until ``st.navigation`` is called once in the process. If a new server's first request
@@ -71,10 +103,14 @@ def page_setup() -> None:
     demo load, and a sidebar listing every file of ``pages/``. Calling ``st.navigation`` leaves
     that mode for good; the rerun then goes through ``app.py`` to the same page.
     """
-    if st.session_state.pop(ENTRY_MARK, False):
-        return
-    st.navigation(app_pages())
-    st.rerun()
+    if not st.session_state.pop(ENTRY_MARK, False):
+        st.navigation(app_pages(current_role()))
+        st.rerun()
+    with get_store().connect() as con:
+        refusal = refusal_of(con, current_user(), right)
+    if refusal:
+        st.error(refusal, icon=":material/block:")
+        st.stop()
 
 
 @dataclass
@@ -121,9 +157,22 @@ def get_store() -> Store:
     return opened_store().store
 
 
+def signed_in() -> User | None:
+    """The account signed in in this session (server mode), as ``app.py`` checked it this run."""
+    return st.session_state.get(ACCOUNT)
+
+
 def current_user() -> str:
-    """Who acts, recorded in the history: for now the device's name."""
-    return get_store().device
+    """Who acts, passed as ``by=`` to the core (which checks their rights) and recorded in the
+    history: the signed-in account in server mode, the device's name in laptop mode."""
+    account = signed_in()
+    return account.login if account is not None else get_store().device
+
+
+def current_role() -> str | None:
+    """The signed-in account's role, or None in laptop mode (every right)."""
+    account = signed_in()
+    return account.role if account is not None else None
 
 
 def label(field: str | None) -> str:

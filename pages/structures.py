@@ -596,7 +596,7 @@ def _duplicates() -> None:
 
 # -- the page ---------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("voir_donnees_personnelles")
 st.title("Structures")
 show_flash(FLASH)
 

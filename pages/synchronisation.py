@@ -120,7 +120,7 @@ def _show_not_configured(error: HubConfigError) -> None:
 
 # -- the page --------------------------------------------------------------------------------------
 
-page_setup()
+page_setup("synchroniser")
 st.title("Synchronisation")
 store = get_store()
 

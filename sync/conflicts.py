@@ -21,6 +21,7 @@ from typing import Any, Literal
 import duckdb
 
 from models.access import require
+from models.audit import record_audit
 from models.errors import MaillageError
 from models.store import fetch_dicts, utc_now
 from sync.apply import RowRejected, update_record, values_from_texts
@@ -99,6 +100,8 @@ def resolve_conflict(con: duckdb.DuckDBPyConnection, conflict_id: str, choice: C
         " updated_at = ?, updated_by = ? WHERE id = ?",
         [choice, kept, by, now, now, by, conflict_id],
     )
+    record_audit(con, actor=by, action="conflict.resolve", entity=spec.table, entity_id=conflict["row_id"],
+                 details={"colonne": column, "choix": choice, "valeur_retenue": kept, "conflit": conflict_id})
     return fetch_dicts(con, "SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])[0]
 
 
@@ -143,3 +146,5 @@ def decide_deletion(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, tab: st
         "UPDATE sync_deletions SET statut = ?, decide_par = ?, decide_le = ? WHERE spreadsheet_id = ? AND tab = ? AND row_id = ?",
         ["confirmee" if confirm else "restauree", by, now, spreadsheet_id, tab, row_id],
     )
+    record_audit(con, actor=by, action="deletion.confirm" if confirm else "deletion.restore", entity=spec.table,
+                 entity_id=row_id, details={"onglet": tab})
