@@ -627,7 +627,8 @@ def submit_in_transaction(
         return SubmitOutcome(None, errors=checked.errors)
     changes = _registry_changes(stored.questionnaire, checked.answers, structure)
     if changes:
-        saved, issues = update_structure(con, draft.structure_id, changes, by=by, reason="enquete")
+        saved, issues = update_structure(con, draft.structure_id, changes, by=by, reason="enquete",
+                                         campaign_id=draft.campaign_id)
         if saved is None:
             by_field = {q.champ: q.code for q in stored.questionnaire.questions() if q.type == "registre"}
             return SubmitOutcome(

@@ -383,14 +383,18 @@ def structure_history(con: duckdb.DuckDBPyConnection, structure_id: str) -> list
 
 def update_structure(
     con: duckdb.DuckDBPyConnection, structure_id: str, changes: Mapping[str, Any], *, by: str,
-    reason: str = "modification",
+    reason: str = "modification", campaign_id: str | None = None,
 ) -> tuple[Structure | None, list[Issue]]:
     """Apply a person's edit: validate, then open a new version if anything changed.
 
     Returns the saved structure (None when there were errors, and nothing is written) and the
-    issues found. An edit that changes nothing writes nothing.
+    issues found. An edit that changes nothing writes nothing. Needs the right to modify the
+    registry, or — for the registry answers of a survey submitted in ``campaign_id`` (reason
+    « enquete ») — the right to survey that structure in that campaign.
     """
-    if reason != "enquete":  # a survey's answers: checked as the survey (saisir_enquete)
+    if reason == "enquete":
+        require(con, by, "saisir_enquete", campaign_id=campaign_id, structure_id=structure_id)
+    else:
         require(con, by, "modifier_registre")
     row = get_structure(con, structure_id)
     if row is None or row["deleted_at"] is not None:

@@ -26,10 +26,12 @@ from models.access import (
     set_active,
     set_password,
     set_role,
+    sign_in_by_email,
     user_for_email,
 )
 from models.errors import MaillageError
-from models.registry import create_structure
+from models.history import recent_activity, record_history
+from models.registry import create_structure, update_structure
 from models.store import utc_now
 
 PASSWORD = "une phrase de passe assez longue"
@@ -109,6 +111,12 @@ def test_a_surveyor_fills_surveys_only_for_the_structures_assigned_to_them(team)
         assert may(con, "coord", "saisir_enquete", campaign_id=campaign, structure_id=theirs)
         with pytest.raises(AccessDenied, match="pas attribuée à eve"):
             require(con, "eve", "noter_appel", campaign_id=campaign, structure_id=theirs)
+    with team.atomic() as con:  # a survey's registry answers: only for her structures, never the registry itself
+        assert update_structure(con, mine, {"telephone": "05 45 82 00 00"}, by="eve", reason="enquete",
+                                campaign_id=campaign)[0] is not None
+        for kwargs in ({"reason": "enquete", "campaign_id": campaign}, {"reason": "enquete"}, {}):
+            with pytest.raises(AccessDenied):
+                update_structure(con, theirs if kwargs else mine, {"telephone": "05 45 82 00 01"}, by="eve", **kwargs)
 
 
 def test_only_an_admin_manages_accounts(team):
@@ -197,6 +205,24 @@ def test_an_openid_identity_maps_to_its_account_by_email(team):
         create_user(con, "prefecture", nom="Préfecture", role="comite", email="Pilotage@Prefecture.gouv.fr", by="admin")
         assert user_for_email(con, "pilotage@prefecture.gouv.fr").login == "prefecture"
         assert authenticate(con, "prefecture", PASSWORD).user is None  # no password: OpenID Connect only
+        assert sign_in_by_email(con, "PILOTAGE@prefecture.gouv.fr").user.login == "prefecture"
+        refused = sign_in_by_email(con, "inconnu@example.org")
+        assert refused.user is None and "Aucun compte actif" in refused.refusal
+        assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'user.sign_in_oidc'").fetchall() == [(1,)]
+
+
+def test_a_coordinator_reads_the_history_of_any_record_the_committee_cannot(team):
+    with team.atomic() as con:
+        structure = create_structure(con, {"nom": "CCAS de Cognac", "commune": "Cognac", "code_postal": "16100",
+                                           "adresse": "1 place", "date_maj": "2024-01-01"}, by="coord")[0].id
+        update_structure(con, structure, {"telephone": "05 45 82 00 00"}, by="admin")
+    with team.connect() as con:
+        history = record_history(con, "structures", structure, by="coord")
+        assert [(entry.actor, entry.action_text) for entry in history] == [("coord", "création"), ("admin", "modification")]
+        assert [entry.actor for entry in recent_activity(con, by="coord", entity="structures")] == ["admin", "coord"]
+        for login in ("comite", "eve"):
+            with pytest.raises(AccessDenied, match="lire l'historique"):
+                record_history(con, "structures", structure, by=login)
 
 
 def test_account_changes_are_in_the_audit_log_without_the_password(team):
