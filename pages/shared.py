@@ -74,18 +74,19 @@ HOME_PAGES = {"enqueteur": "pages/appels.py", "comite": "pages/tableau_de_bord.p
 HOME_PAGE = "pages/structures.py"
 
 
+def pages_of(role: str | None) -> dict[str, list[PageSpec]]:
+    """The pages a role may open, by menu group (``None``: laptop mode, every page)."""
+    allowed = {group: [spec for spec in specs if role_may(role, spec.right)] for group, specs in PAGES.items()}
+    return {group: specs for group, specs in allowed.items() if specs}
+
+
 def app_pages(role: str | None = None) -> dict[str, list[st.Page]]:
-    """The navigation of the app for a role (``None``: laptop mode, every page): only the pages
-    whose right the role has. A page left out cannot be opened by its address either (Streamlit
-    then shows the home page); each page also checks its right itself (``page_setup``)."""
+    """The navigation of the app for a role: only the pages whose right the role has. A page left
+    out cannot be opened by its address either (Streamlit then shows the home page); each page
+    also checks its right itself (``page_setup``)."""
     home = HOME_PAGES.get(role or "", HOME_PAGE)
-    navigation: dict[str, list[st.Page]] = {}
-    for group, specs in PAGES.items():
-        pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home)
-                 for spec in specs if role_may(role, spec.right)]
-        if pages:
-            navigation[group] = pages
-    return navigation
+    return {group: [st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home) for spec in specs]
+            for group, specs in pages_of(role).items()}
 
 
 def mark_entry_run() -> None:

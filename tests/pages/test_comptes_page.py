@@ -6,33 +6,16 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from models.access import create_user, get_user
-from models.store import Store
-from pages.shared import ACCOUNT, ENTRY_MARK
+from models.access import get_user
+from pages.shared import ACCOUNT, ENTRY_MARK, pages_of
 from tests.pages.conftest import ROOT, TIMEOUT
-from tests.pages.ui import find_button, texts_of
+from tests.pages.ui import ADMIN_PASSWORD, PASSWORD, find_button, sign_in, texts_of, with_accounts
 
-ADMIN_PASSWORD = "le mot de passe de l'admin"
-PASSWORD = "une phrase de passe assez longue"
 ROLE_PAGES = {
     "enqueteur": {"Mes appels", "Enquête", "Réponses", "Structures", "Tableau de bord", "Taux de réponse",
                   "Offre cartographiée", "Indicateurs de l'enquête"},
     "comite": {"Tableau de bord", "Taux de réponse", "Offre cartographiée", "Indicateurs de l'enquête"},
 }
-
-
-def with_accounts(store: Store, *accounts: tuple[str, str]) -> None:
-    """The store in server mode: an admin « alix », and these (login, role) accounts."""
-    with store.atomic() as con:
-        create_user(con, "alix", nom="Alix Admin", role="admin", password=ADMIN_PASSWORD, by="terminal")
-        for login, role in accounts:
-            create_user(con, login, nom=login.title(), role=role, password=PASSWORD, by="alix")
-
-
-def sign_in(at: AppTest, login: str, password: str) -> AppTest:
-    at.text_input(key="connexion.identifiant").input(login)
-    at.text_input(key="connexion.mot_de_passe").input(password)
-    return find_button(at, "Se connecter").click().run()
 
 
 def fill_account(at: AppTest, login: str, nom: str, password: str) -> None:
@@ -83,6 +66,7 @@ def test_each_role_sees_only_its_pages_and_lands_on_its_home(app, ui_store, role
     assert not at.exception
     home = {"enqueteur": "Mes appels", "comite": "Tableau de bord"}[role]
     assert at.title[0].value.startswith(home)
+    assert {page.title for pages in pages_of(role).values() for page in pages} == ROLE_PAGES[role]
 
 
 @pytest.mark.parametrize("page", ["pages/structures.py", "pages/reponses.py", "pages/importer.py",

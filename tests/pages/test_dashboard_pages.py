@@ -25,7 +25,7 @@ from dashboards.filters import DashboardFilters, registry_in_scope
 from dashboards.indicators import closed_questions, headline_indicators
 from dashboards.rates import aapor_rates, group_counts
 from tests.pages.conftest import NC_COUNT
-from tests.pages.ui import metric_values, texts_of
+from tests.pages.ui import PASSWORD, metric_values, sign_in, texts_of, with_accounts
 
 PAGES = {
     "pages/tableau_de_bord.py": "Tableau de bord du comité de pilotage",
@@ -234,6 +234,36 @@ def test_no_personal_data_reaches_a_committee_page(app, ui_store, campaign_id, p
         assert any(name in text for name in names)
     leaked = sorted(secret for secret in secrets if secret.strip("[]'\"") in text)
     assert not leaked
+
+
+def test_a_signed_in_committee_member_reaches_no_personal_data_through_pages_links_or_downloads(
+        app, ui_store, campaign_id, downloads, deferred):
+    with ui_store.connect() as con:
+        registry = con.execute("SELECT contact_nom, contact_telephone, contact_courriel, telephone, courriels"
+                               " FROM structures").fetchall()
+        notes = con.execute("SELECT note FROM call_attempts WHERE note IS NOT NULL").fetchall()
+        surveyors = con.execute("SELECT DISTINCT surveyor FROM call_attempts").fetchall()
+    secrets = {str(value) for row in (*registry, *notes, *surveyors) for value in row if value and len(str(value)) > 4}
+    with_accounts(ui_store, ("camille", "comite"))
+    at = sign_in(app.run(), "camille", PASSWORD)
+    texts = []
+    # every page, and links a curious person could forge: unknown filters, a campaign id, SQL in a value
+    for path in PAGES:
+        for params in ({}, {"campagne": campaign_id, "territoire": "988", "seuil": "0"},
+                       {"typologie": "' OR 1=1 --", "enqueteur": "eve", "structure": "x"}):
+            for key, value in params.items():
+                at.query_params[key] = value
+            at.switch_page(path).run()
+            assert not at.exception
+            assert texts_of(at.title) == [PAGES[path]]
+            texts.append(page_text(at))
+            at.query_params.clear()
+    texts += [data.decode("utf-8-sig", errors="replace") for data in downloads.values()]
+    texts += [make().decode("utf-8", errors="replace") for name, make in deferred.items() if name.endswith(".html")]
+    text = "\n".join(texts)
+    leaked = sorted(secret for secret in secrets if secret.strip("[]'\"") in text)
+    assert not leaked
+    assert downloads and any(name.endswith(".html") for name in deferred)
 
 
 def test_chart_downloads_are_png_and_svg(app, deferred):
