@@ -30,7 +30,7 @@ from models.access import (
 )
 from models.errors import MaillageError
 from models.store import Store
-from pages.shared import ACCOUNT, count_text, signed_in
+from pages.shared import ACCOUNT, PAGES, PageSpec, count_text, signed_in, url_path
 
 FLASH = "maillage.connexion.message"
 
@@ -80,11 +80,20 @@ def signed_in_or_sign_in(store: Store) -> bool:
                 st.session_state[FLASH] = outcome.refusal
     if current is None:
         st.session_state.pop(ACCOUNT, None)
-        st.navigation([st.Page(lambda: sign_in_page(store), title="Connexion", icon=":material/login:",
-                               url_path="connexion")], position="hidden").run()
+        st.navigation(_sign_in_pages(store), position="hidden").run()
         return False
     st.session_state[ACCOUNT] = current
     return True
+
+
+def _sign_in_pages(store: Store) -> list[st.Page]:
+    """« Connexion », also under every page's address: a link to ``/structures`` asks who is
+    there, then (the address kept) opens the page if the person's role may."""
+    def page_for(spec: PageSpec | None) -> st.Page:
+        return st.Page(lambda: sign_in_page(store), title="Connexion", icon=":material/login:",
+                       url_path=url_path(spec) if spec else "connexion", default=spec is None,
+                       visibility="visible" if spec is None else "hidden")
+    return [page_for(None), *(page_for(spec) for specs in PAGES.values() for spec in specs)]
 
 
 def sign_in_page(store: Store) -> None:

@@ -13,6 +13,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,13 +81,32 @@ def pages_of(role: str | None) -> dict[str, list[PageSpec]]:
     return {group: specs for group, specs in allowed.items() if specs}
 
 
+def url_path(spec: PageSpec) -> str:
+    """The address of a page (``/structures``): its file's name, as Streamlit infers it."""
+    return Path(spec.path).stem
+
+
+def _refused_page(spec: PageSpec) -> Callable[[], None]:
+    def refused() -> None:
+        with get_store().connect() as con:
+            refusal = refusal_of(con, current_user(), spec.right)
+        st.title(spec.title)
+        st.error(refusal or "Accès refusé.", icon=":material/block:")
+    return refused
+
+
 def app_pages(role: str | None = None) -> dict[str, list[st.Page]]:
-    """The navigation of the app for a role: only the pages whose right the role has. A page left
-    out cannot be opened by its address either (Streamlit then shows the home page); each page
-    also checks its right itself (``page_setup``)."""
+    """The navigation of the app for a role: the pages whose right the role has. The others keep
+    their address, hidden, and show there only the French refusal — never their content (each
+    page also checks its right itself, ``page_setup``)."""
     home = HOME_PAGES.get(role or "", HOME_PAGE)
-    return {group: [st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home) for spec in specs]
-            for group, specs in pages_of(role).items()}
+    navigation = {group: [st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home)
+                          for spec in specs] for group, specs in pages_of(role).items()}
+    refused = [st.Page(_refused_page(spec), title=spec.title, url_path=url_path(spec), visibility="hidden")
+               for specs in PAGES.values() for spec in specs if not role_may(role, spec.right)]
+    if refused:
+        navigation[next(iter(navigation))].extend(refused)
+    return navigation
 
 
 def mark_entry_run() -> None:
