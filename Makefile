@@ -1,5 +1,6 @@
 # Maillage — set-up and everyday commands. Everything installs what it needs on first use.
 #   make app    start the app on a local DuckDB file (demo data loaded on first start)
+#   make serveur  the same for a whole team on one server (accounts, sign-in; see the README)
 #   make test   run the whole test suite (installs Debian's chromium for the browser tests if missing)
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1s
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: install app test chromium bench clean-venv
+.PHONY: install app serveur test chromium bench clean-venv
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,11 @@ install: $(STAMP)
 
 app: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# The shared server mode: one `streamlit run` for a whole team (see README « Serveur d'équipe »).
+serveur: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0 --server.headless true \
+		--client.showErrorDetails none --client.toolbarMode viewer --browser.gatherUsageStats false
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
