@@ -699,6 +699,80 @@ def sync_command(context: Context, spreadsheet: str | None, emulator: str | None
         sys.exit(1)
 
 
+# -- backup, restore, export of every table --------------------------------------------------------
+
+
+@main.command()
+@click.argument("destination", required=False, type=click.Path())
+@pass_context
+def backup(context: Context, destination: str | None) -> None:
+    """Sauvegarder toute la base dans un fichier DuckDB, même pendant que l'application tourne.
+
+    DESTINATION : le fichier à écrire, ou un dossier ; par défaut
+    backups/maillage-AAAAMMJJ-HHMMSS.duckdb à côté de la base. Une sauvegarde n'en écrase jamais
+    une autre.
+    """
+    from models.backup import backup_store
+
+    try:
+        store = context.store()
+        by = context.actor(store)
+        report = backup_store(store, destination, by=by)
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("fichier", type=click.Path(dir_okay=False))
+@click.option("--oui", is_flag=True, help="Ne pas demander de confirmation.")
+@pass_context
+def restore(context: Context, fichier: str, oui: bool) -> None:
+    """Remplacer la base par une sauvegarde (FICHIER), après en avoir gardé une copie de sécurité.
+
+    La sauvegarde est vérifiée d'abord (une base Maillage, d'une version que ce programme connaît) ;
+    la base actuelle est copiée dans backups/ à côté d'elle, puis remplacée d'un coup. Ce qui a été
+    enregistré depuis la sauvegarde n'est plus alors que dans cette copie de sécurité : à faire de
+    préférence quand personne ne saisit.
+    """
+    from models.backup import backup_folder, inspect_backup, restore_store
+
+    try:
+        store = context.store()
+        by = context.actor(store)
+        click.echo(f"Sauvegarde {inspect_backup(fichier).summary()}")
+        if not oui and click.prompt(
+                f"Remplacer la base {store.path} par cette sauvegarde ? La base actuelle sera d'abord copiée"
+                f" dans {backup_folder(store)}. Tapez oui pour confirmer", default="non").strip().lower() != "oui":
+            click.echo("Restauration annulée : la base n'a pas changé.")
+            sys.exit(1)
+        report = restore_store(store, fichier, by=by)
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(report.summary())
+
+
+@main.command(name="export-all")
+@click.argument("dossier", type=click.Path(file_okay=False))
+@pass_context
+def export_all_command(context: Context, dossier: str) -> None:
+    """Exporter chaque table de la base en Parquet et en CSV (UTF-8, en-tête) dans DOSSIER (neuf ou vide).
+
+    Un seul instantané de la base ; les empreintes de mots de passe ne sont jamais exportées.
+    """
+    from models.backup import export_all
+
+    try:
+        store = context.store()
+        by = context.actor(store)
+        report = export_all(store, dossier, by=by)
+    except MaillageError as error:
+        raise _fail(error) from None
+    for table in report.tables:
+        click.echo(f"  {table.name} : {_count(table.rows, 'ligne')}")
+    click.echo(report.summary())
+
+
 # -- accounts ------------------------------------------------------------------------------------
 
 

@@ -43,3 +43,21 @@ def demo_store(tmp_path: Path, demo_store_template: Path) -> Store:
     target = tmp_path / "demo.duckdb"
     shutil.copy(demo_store_template, target)
     return Store(target, device="test")
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    """``maillage --db <a store in tmp_path> ARGS…`` through click's runner: ``input`` feeds the
+    prompts, keyword arguments set environment variables; ``run.db`` is the store's path."""
+    db = tmp_path / "maillage.duckdb"
+
+    def invoke(*args: str, input: str | None = None, **env: str):
+        from click.testing import CliRunner
+
+        from cli import main
+
+        return CliRunner().invoke(main, ["--db", str(db), *args], input=input, env=env or None,
+                                  catch_exceptions=False)
+
+    invoke.db = db
+    return invoke

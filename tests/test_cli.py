@@ -17,17 +17,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NC = sorted((Path(__file__).resolve().parent.parent / "demo").glob("*caledonie*.json"))[0]
 
 
-@pytest.fixture
-def run(tmp_path):
-    db = tmp_path / "cli.duckdb"
-
-    def invoke(*args: str, **env: str):
-        return CliRunner().invoke(main, ["--db", str(db), *args], env=env or None, catch_exceptions=False)
-
-    invoke.db = db
-    return invoke
-
-
 def test_init_creates_the_store_and_lists_its_migrations(run):
     result = run("init")
     assert result.exit_code == 0 and "Base prête" in result.output

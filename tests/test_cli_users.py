@@ -3,28 +3,13 @@ admin manages the team's accounts, each change checked against the admin's passw
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from models.store import Store
 
 ADMIN_PASSWORD = "le mot de passe de l'admin"
 PASSWORD = "une phrase de passe assez longue"
-
-
-@pytest.fixture
-def run(tmp_path: Path):
-    db = tmp_path / "serveur.duckdb"
-
-    def invoke(*args: str, input: str | None = None, **env: str):
-        return CliRunner().invoke(main, ["--db", str(db), *args], input=input, env=env or None,
-                                  catch_exceptions=False)
-
-    invoke.db = db
-    return invoke
 
 
 def test_the_first_account_is_created_from_the_terminal_then_the_admin_adds_the_team(run):

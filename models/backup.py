@@ -1,0 +1,479 @@
+"""Backup, restore and export of every table of the store (issue 8).
+
+- ``backup_store``: a consistent copy of the store in a new DuckDB file, taken while the app may be
+  working in another process. The file is attached to the store's own DuckDB instance and filled by
+  ``COPY FROM DATABASE store TO copy`` inside **one transaction**: DuckDB's MVCC gives the copy one
+  snapshot (a transaction committed by another thread of this process during the copy is either
+  wholly in it or not at all), and while this process holds the file no other process can write
+  (DuckDB's file lock; ``Store`` retries it for a bounded time). Copying the file's bytes after a
+  ``CHECKPOINT`` would be torn by any commit of this process landing during the copy (an automatic
+  checkpoint rewrites blocks in place); ``EXPORT DATABASE`` writes files that must be imported
+  again, and is slower (``python -m bench.backup``). The copy is written under a hidden temporary
+  name in the destination's folder, checked (it opens, every table holds the snapshot's rows, every
+  migration is applied), then renamed: a half-written file never stands at the destination.
+  DuckDB's ``COPY FROM DATABASE`` does not copy ``CREATE INDEX`` indexes and trips on foreign keys
+  (duckdb#24215): the store has neither (docs/architecture.md), and the row-count check would catch it.
+- ``restore_store``: the backup is checked (a DuckDB file, a Maillage store, no migration newer
+  than this code knows), copied beside the store and migrated; then, holding the store so no unit
+  of work of another process writes in between, a safety copy of the current store is taken and
+  the file is swapped with ``os.replace``. ``Store``'s shared instance notices the new file
+  (device, inode) and reopens it.
+- ``export_all``: every table of the catalog (``_maillage_migrations`` included) as Parquet and
+  CSV (UTF-8, header), read in one transaction, written in a temporary folder renamed at the end.
+  Password hashes (``SECRET_COLUMNS``) are never exported.
+
+All three need the right ``exporter_tout`` (coordinators and admins; everyone in laptop mode).
+Identifiers in SQL come from DuckDB's catalog and are quoted; paths are query parameters.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from models.access import require
+from models.audit import record_audit
+from models.errors import MaillageError
+from models.moments import PARIS, moment_text
+from models.store import Store, applied_migrations, utc_now
+
+RIGHT = "exporter_tout"
+BACKUP_FOLDER = "backups"  # beside the store
+MIGRATIONS_TABLE = "_maillage_migrations"
+# Columns never written by an export, whatever their table: an export is a file people pass around.
+SECRET_COLUMNS = frozenset({"password_hash"})
+
+
+class BackupError(MaillageError):
+    """A backup, restore or export that cannot be done (French message saying what and where)."""
+
+
+# -- reports -------------------------------------------------------------------------------------
+
+
+def figure_text(number: int) -> str:
+    """« 12 345 » (French thousands separator: a narrow no-break space)."""
+    return f"{number:,}".replace(",", "\u202f")
+
+
+def size_text(size: int) -> str:
+    """« 512 octets », « 84,2 ko », « 12,3 Mo », « 1,4 Go »."""
+    for unit, scale in (("Go", 1e9), ("Mo", 1e6), ("ko", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".", ",")
+    return f"{size} octet" + ("s" if size > 1 else "")
+
+
+def duration_text(seconds: float) -> str:
+    """« 0,42 s », « 3,1 s »."""
+    return (f"{seconds:.2f} s" if seconds < 10 else f"{seconds:.1f} s").replace(".", ",")
+
+
+def _tables_and_rows(counts: dict[str, int]) -> str:
+    tables, rows = len(counts), sum(counts.values())
+    return f"{tables} table{'s' if tables > 1 else ''}, {figure_text(rows)} ligne{'s' if rows > 1 else ''}"
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What a backup file holds: rows per table, migrations applied and those this code would add."""
+
+    path: Path
+    counts: dict[str, int]
+    migrations: list[str]
+    pending: list[str]
+    size: int
+    modified_at: datetime
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        return (f"{self.path} : base Maillage du {moment_text(self.modified_at)} ({_tables_and_rows(self.counts)},"
+                f" {size_text(self.size)}, {len(self.migrations)} migrations).")
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    """A backup written: where, what it holds, how long it took."""
+
+    path: Path
+    counts: dict[str, int]
+    size: int
+    seconds: float
+    taken_at: datetime
+
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        return (f"Sauvegarde écrite : {self.path} ({_tables_and_rows(self.counts)}, {size_text(self.size)})"
+                f" en {duration_text(self.seconds)}.")
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """A restore done: from which file, the safety copy of the replaced store, what the store now holds."""
+
+    store_path: Path
+    backup_file: Path
+    safety_copy: BackupReport
+    counts: dict[str, int]
+    migrations_applied: list[str]
+    seconds: float
+
+    def summary(self) -> str:
+        lines = [f"Base {self.store_path} restaurée depuis {self.backup_file} ({_tables_and_rows(self.counts)})"
+                 f" en {duration_text(self.seconds)}."]
+        if self.migrations_applied:
+            lines.append(f"Mise à jour du schéma de la sauvegarde : {', '.join(self.migrations_applied)}.")
+        lines.append(f"Copie de sécurité de la base remplacée : {self.safety_copy.path}"
+                     f" ({size_text(self.safety_copy.size)}).")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TableExport:
+    name: str
+    rows: int
+    parquet: Path
+    csv: Path
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """Every table exported: one Parquet and one CSV file each, in ``folder``."""
+
+    folder: Path
+    tables: list[TableExport]
+    size: int
+    seconds: float
+
+    @property
+    def rows(self) -> int:
+        return sum(table.rows for table in self.tables)
+
+    def summary(self) -> str:
+        counts = {table.name: table.rows for table in self.tables}
+        return (f"Export complet écrit dans {self.folder} : {_tables_and_rows(counts)}, en Parquet et en CSV"
+                f" ({2 * len(self.tables)} fichiers, {size_text(self.size)}) en {duration_text(self.seconds)}.")
+
+
+# -- DuckDB's catalog ----------------------------------------------------------------------------
+
+
+def quoted(identifier: str) -> str:
+    """An identifier read from DuckDB's catalog, quoted for SQL (a ``"`` doubled)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _current_catalog(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("SELECT current_database()").fetchall()[0][0]
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str]]:
+    """(schema, table) of every table of ``catalog``, as DuckDB's catalog lists them."""
+    return con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND NOT internal"
+        " AND NOT temporary ORDER BY schema_name, table_name", [catalog]).fetchall()
+
+
+def _table_name(schema: str, table: str) -> str:
+    return table if schema == "main" else f"{schema}.{table}"
+
+
+def _qualified(catalog: str, schema: str, table: str) -> str:
+    return ".".join(quoted(part) for part in (catalog, schema, table))
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
+    return {_table_name(schema, table): con.execute("SELECT count(*) FROM " + _qualified(catalog, schema, table))
+            .fetchall()[0][0] for schema, table in _tables(con, catalog)}
+
+
+# -- files ---------------------------------------------------------------------------------------
+
+
+def _stamp() -> str:
+    """Now, as a person in France reads it, for file names: « 20261124-104107 »."""
+    return utc_now().astimezone(PARIS).strftime("%Y%m%d-%H%M%S")
+
+
+def backup_folder(store: Store) -> Path:
+    """Where backups go by default, and the safety copies of a restore: ``backups/`` beside the store."""
+    return store.path.parent / BACKUP_FOLDER
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    candidate, n = folder / f"{stem}.duckdb", 1
+    while candidate.exists():
+        n += 1
+        candidate = folder / f"{stem}-{n}.duckdb"
+    return candidate
+
+
+def _temporary_beside(target: Path) -> Path:
+    """A hidden name in ``target``'s folder (same file system: ``os.replace`` is then atomic)."""
+    return target.with_name(f".{target.name}.partiel-{uuid.uuid4().hex[:12]}")
+
+
+def _remove_database_file(path: Path) -> None:
+    for leftover in (path, Path(f"{path}.wal")):
+        with suppress(FileNotFoundError):
+            leftover.unlink()
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX: fsync the directory)."""
+    with suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _is_store_file(store: Store, path: Path) -> bool:
+    if path.resolve() == store.path.resolve():
+        return True
+    try:
+        return path.exists() and store.path.exists() and os.path.samefile(path, store.path)
+    except OSError:
+        return False
+
+
+def _backup_target(store: Store, destination: str | os.PathLike[str] | None, suffix: str = "") -> Path:
+    """The file a backup writes: ``destination``, a default name inside it when it is a folder,
+    else ``backups/maillage-AAAAMMJJ-HHMMSS.duckdb`` beside the store. Never an existing file."""
+    stem = f"maillage-{_stamp()}{suffix}"
+    if destination is None:
+        target = _free_name(backup_folder(store), stem)
+    elif Path(destination).is_dir():
+        target = _free_name(Path(destination), stem)
+    else:
+        target = Path(destination)
+    if _is_store_file(store, target):
+        raise BackupError(f"{target} est la base elle-même : choisissez un autre fichier pour la sauvegarde.")
+    if target.exists() or Path(f"{target}.wal").exists():
+        raise BackupError(f"{target} existe déjà : choisissez un autre nom (une sauvegarde n'en écrase jamais"
+                          " une autre).")
+    return target
+
+
+# -- checking a backup ---------------------------------------------------------------------------
+
+
+def inspect_backup(path: str | os.PathLike[str]) -> BackupInfo:
+    """Open a backup read-only and say what it holds, or refuse it in French: not found, not a
+    DuckDB file, not a Maillage store (no ``_maillage_migrations``), or made by a newer Maillage
+    (a migration this code does not know)."""
+    from models.migrations import MIGRATIONS
+
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"Sauvegarde introuvable : {path} n'est pas un fichier.")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as error:
+        raise BackupError(f"{path} n'est pas une base DuckDB lisible par ce programme : {_reason(error)}.") from None
+    try:
+        catalog = _current_catalog(con)
+        if ("main", MIGRATIONS_TABLE) not in _tables(con, catalog):
+            raise BackupError(f"{path} est une base DuckDB, mais pas une base Maillage (elle n'a pas de table"
+                              f" {MIGRATIONS_TABLE}) : ce n'est pas une sauvegarde de Maillage.")
+        applied = applied_migrations(con)
+        known = [migration.name for migration in MIGRATIONS]
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise BackupError(f"{path} vient d'une version plus récente de Maillage : son schéma a des migrations"
+                              f" que ce programme ne connaît pas ({', '.join(unknown)}). Mettez Maillage à jour avant"
+                              " de la restaurer.")
+        counts = _row_counts(con, catalog)
+    finally:
+        con.close()
+    info = path.stat()
+    return BackupInfo(path=path, counts=counts, migrations=applied, pending=[n for n in known if n not in applied],
+                      size=info.st_size, modified_at=datetime.fromtimestamp(info.st_mtime, UTC))
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).split("\n")[0]
+    if "not a valid DuckDB database file" in text:
+        return "ce n'est pas un fichier DuckDB, donc pas une sauvegarde de Maillage (ou il est abîmé)"
+    if "lock" in text.lower():
+        return "un autre programme l'a ouvert en écriture ; réessayez quand il l'aura fermé"
+    if "version" in text.lower():
+        return f"il a été écrit par une autre version de DuckDB ({text})"
+    return text
+
+
+# -- backup --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
+    """``path`` attached to ``con``'s DuckDB instance under a name of our own, detached after
+    (detaching checkpoints it: the file alone is then complete)."""
+    alias = f"maillage_copie_{uuid.uuid4().hex[:12]}"
+    con.execute("ATTACH ? AS " + quoted(alias), [str(path)])
+    try:
+        yield alias
+    finally:
+        con.execute("DETACH " + quoted(alias))
+
+
+def _copy_store(con: duckdb.DuckDBPyConnection, store: Store, target: Path, *, by: str) -> BackupReport:
+    """The backup itself, on a connection the caller holds (``restore_store`` holds it across the swap)."""
+    started, taken_at = time.perf_counter(), utc_now()
+    require(con, by, RIGHT)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary_beside(target)
+    try:
+        source = _current_catalog(con)
+        with _attached(con, temporary) as alias:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                counts = _row_counts(con, source)  # the transaction's first read of the store: its snapshot
+                con.execute("COPY FROM DATABASE " + quoted(source) + " TO " + quoted(alias))
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        copied = inspect_backup(temporary)
+        if copied.counts != counts:
+            raise BackupError(f"La copie de {store.path} ne contient pas les mêmes lignes que la base : sauvegarde"
+                              " abandonnée, rien n'a été écrit.")
+        if copied.pending:  # a store not yet migrated by this code: its backup is
+            Store(temporary, keep_open=0).migrate()
+        os.replace(temporary, target)
+    except BaseException:
+        _remove_database_file(temporary)
+        raise
+    _sync_folder(target.parent)
+    return BackupReport(path=target, counts=counts, size=target.stat().st_size,
+                        seconds=time.perf_counter() - started, taken_at=taken_at)
+
+
+def backup_store(store: Store, destination: str | os.PathLike[str] | None = None, *, by: str) -> BackupReport:
+    """Copy the whole store into a new DuckDB file (default: ``backups/maillage-AAAAMMJJ-HHMMSS.duckdb``
+    beside the store; a folder: that name inside it), consistent even while the app writes."""
+    target = _backup_target(store, destination)
+    with store.connect() as con:
+        return _copy_store(con, store, target, by=by)
+
+
+# -- restore -------------------------------------------------------------------------------------
+
+
+def _checkpointed(con: duckdb.DuckDBPyConnection, store: Store) -> None:
+    """Fold the store's write-ahead log into its file, so nothing of the replaced file lingers beside
+    the new one (DuckDB would refuse a log that does not match the file)."""
+    wal = Path(f"{store.path}.wal")
+    for _ in range(5):
+        con.execute("CHECKPOINT")
+        if not wal.exists():
+            return
+        time.sleep(0.05)
+    raise BackupError(f"La base {store.path} est en cours d'écriture : restauration abandonnée, rien n'a changé."
+                      " Réessayez dans un instant.")
+
+
+def restore_store(store: Store, backup_file: str | os.PathLike[str], *, by: str) -> RestoreReport:
+    """Replace the store by a backup: check it, keep a safety copy of the current store, swap the
+    files atomically while holding the store, migrate; the restore is recorded in the history of
+    the restored store (who, from which file, where the safety copy is)."""
+    started = time.perf_counter()
+    backup_file = Path(backup_file)
+    if _is_store_file(store, backup_file):
+        raise BackupError(f"{backup_file} est la base en service elle-même : choisissez une sauvegarde.")
+    with store.connect() as con:  # refuse before any file is written
+        require(con, by, RIGHT)
+    inspect_backup(backup_file)
+    safety_target = _backup_target(store, None, "-avant-restauration")
+    restored = _temporary_beside(store.path)
+    try:
+        shutil.copyfile(backup_file, restored)
+        if Path(f"{backup_file}.wal").exists():  # a store copied by hand with its log: replayed on opening
+            shutil.copyfile(f"{backup_file}.wal", f"{restored}.wal")
+        restored_store = Store(restored, keep_open=0)
+        migrations_applied = restored_store.migrate()
+        with restored_store.atomic() as con:
+            record_audit(con, actor=by, action="store.restore", entity="store", details={
+                "fichier": str(backup_file.resolve()), "copie_de_securite": str(safety_target.resolve()),
+                "migrations_appliquees": migrations_applied})
+        with restored_store.connect() as con:
+            counts = _row_counts(con, _current_catalog(con))
+        # closed (checkpointed): no write-ahead log beside it
+        with store.connect() as con:  # from here to the swap, no other process writes the store
+            safety = _copy_store(con, store, safety_target, by=by)
+            _checkpointed(con, store)
+            os.replace(restored, store.path)
+        _sync_folder(store.path.parent)
+    except BaseException:
+        _remove_database_file(restored)
+        raise
+    store.release()  # close the instance of the replaced file now (others notice the new inode)
+    store.migrate()
+    return RestoreReport(store_path=store.path, backup_file=backup_file, safety_copy=safety, counts=counts,
+                         migrations_applied=migrations_applied, seconds=time.perf_counter() - started)
+
+
+# -- export of every table -----------------------------------------------------------------------
+
+
+def _export_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str, folder: Path) -> TableExport:
+    columns = [name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = ? AND table_name = ?"
+        " ORDER BY column_index", [catalog, schema, table]).fetchall() if name not in SECRET_COLUMNS]
+    name = _table_name(schema, table)
+    if Path(name).name != name or name.startswith("."):
+        raise BackupError(f"Table « {name} » : nom impropre à un nom de fichier, export abandonné.")
+    select = "SELECT " + ", ".join(quoted(column) for column in columns) + " FROM " + _qualified(catalog, schema, table)
+    parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
+    rows = con.execute("COPY (" + select + ") TO ? (FORMAT parquet)", [str(parquet)]).fetchall()[0][0]
+    con.execute("COPY (" + select + ") TO ? (FORMAT csv, HEADER true)", [str(csv)])
+    return TableExport(name=name, rows=rows, parquet=parquet, csv=csv)
+
+
+def export_all(store: Store, folder: str | os.PathLike[str], *, by: str) -> ExportReport:
+    """Write every table of the store (from DuckDB's catalog) as ``TABLE.parquet`` and ``TABLE.csv``
+    in ``folder`` (new or empty), from one snapshot; never a password hash."""
+    started = time.perf_counter()
+    folder = Path(folder)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise BackupError(f"{folder} existe déjà et n'est pas un dossier vide : choisissez un dossier neuf pour"
+                          " l'export.")
+    with store.connect() as con:
+        require(con, by, RIGHT)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        temporary = _temporary_beside(folder)
+        temporary.mkdir()
+        try:
+            catalog = _current_catalog(con)
+            con.execute("BEGIN TRANSACTION")
+            try:
+                written = [_export_table(con, catalog, schema, table, temporary)
+                           for schema, table in _tables(con, catalog)]
+            finally:
+                con.execute("ROLLBACK")  # read only
+            if folder.exists():
+                folder.rmdir()  # empty (checked above)
+            os.replace(temporary, folder)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+    _sync_folder(folder.parent)
+    tables = [TableExport(t.name, t.rows, folder / t.parquet.name, folder / t.csv.name) for t in written]
+    size = sum(t.parquet.stat().st_size + t.csv.stat().st_size for t in tables)
+    return ExportReport(folder=folder, tables=tables, size=size, seconds=time.perf_counter() - started)
