@@ -3,7 +3,6 @@ admin manages the team's accounts, each change checked against the admin's passw
 
 from __future__ import annotations
 
-
 import pytest
 
 from models.store import Store
