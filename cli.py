@@ -341,7 +341,8 @@ def reponses_export(context: Context, out: str, campaign: str | None, revisions:
         if campaign:
             with store.connect() as con:
                 campaign_id = find_campaign(con, campaign)["id"]
-        count = export_responses_csv(store, out, campaign_id=campaign_id, include_revisions=revisions)
+        count = export_responses_csv(store, out, by=context.actor(store), campaign_id=campaign_id,
+                                     include_revisions=revisions)
     except MaillageError as error:
         raise _fail(error) from None
     click.echo(f"{_count(count, 'réponse')} exportée{'s' if count > 1 else ''} dans {out}.")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from collect.questionnaire import Question
 from collect.surveys import answer_codes, answer_text, get_questionnaire, list_campaigns, list_responses
+from models.access import require
 from models.store import Store
 from sync.excel_csv import write_excel_csv
 
@@ -51,10 +52,12 @@ def _answer_cells(question: Question, value: Any) -> dict[str, Any]:
 
 
 def responses_table(
-    store: Store, *, campaign_id: str | None = None, include_revisions: bool = False
+    store: Store, *, by: str, campaign_id: str | None = None, include_revisions: bool = False
 ) -> tuple[list[str], list[dict[str, Any]]]:
-    """The columns and rows of the responses (latest revision of each, unless ``include_revisions``)."""
+    """The columns and rows of the responses (latest revision of each, unless ``include_revisions``).
+    Each response names its structure and surveyor: ``by`` needs the right to see personal data."""
     with store.connect() as con:
+        require(con, by, "voir_donnees_personnelles")
         responses = list_responses(con, campaign_id=campaign_id, latest_only=not include_revisions)
         campaigns = {c["id"]: c["nom"] for c in list_campaigns(con)}
         versions = {r["questionnaire_id"]: get_questionnaire(con, r["questionnaire_id"]) for r in responses}
@@ -88,8 +91,8 @@ def responses_table(
 
 
 def export_responses_csv(
-    store: Store, out: str | Path, *, campaign_id: str | None = None, include_revisions: bool = False
+    store: Store, out: str | Path, *, by: str, campaign_id: str | None = None, include_revisions: bool = False
 ) -> int:
     """Write the responses as a French-Excel CSV (``;``, UTF-8 with BOM); return how many."""
-    columns, rows = responses_table(store, campaign_id=campaign_id, include_revisions=include_revisions)
+    columns, rows = responses_table(store, by=by, campaign_id=campaign_id, include_revisions=include_revisions)
     return write_excel_csv(out, columns, rows)

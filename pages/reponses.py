@@ -145,7 +145,8 @@ def _metrics(latest: list[dict[str, Any]], drafts: list[dict[str, Any]]) -> None
 
 
 def _download(campaign: dict[str, Any], include_revisions: bool) -> None:
-    columns, rows = responses_table(get_store(), campaign_id=campaign["id"], include_revisions=include_revisions)
+    columns, rows = responses_table(get_store(), by=current_user(), campaign_id=campaign["id"],
+                                   include_revisions=include_revisions)
     today = datetime.now(PARIS).date().isoformat()
     st.download_button(
         "Télécharger les réponses (CSV pour Excel)",

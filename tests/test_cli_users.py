@@ -81,3 +81,15 @@ def test_in_server_mode_a_command_acts_as_the_account_named_by_par(run, par, exi
     options = ("--par", par) if par else ()
     done = run(*options, "import", str(csv_file), MAILLAGE_MOT_DE_PASSE=PASSWORD)
     assert done.exit_code == exit_code and expected in done.output, done.output
+
+
+def test_a_committee_member_cannot_export_the_responses_from_the_terminal(run, tmp_path):
+    run("user", "add", "alix", "--nom", "Alix Admin", "--role", "admin", input=f"{ADMIN_PASSWORD}\n" * 2)
+    run("user", "add", "come", "--nom", "Côme", "--role", "comite", "--par", "alix",
+        input=f"{PASSWORD}\n{PASSWORD}\n{ADMIN_PASSWORD}\n")
+    out = tmp_path / "reponses.csv"
+    refused = run("--par", "come", "reponses", "export", str(out), MAILLAGE_MOT_DE_PASSE=PASSWORD)
+    assert refused.exit_code == 1 and "ne peut pas voir les contacts et les réponses" in refused.output
+    assert not out.exists()
+    done = run("--par", "alix", "reponses", "export", str(out), MAILLAGE_MOT_DE_PASSE=ADMIN_PASSWORD)
+    assert done.exit_code == 0 and out.exists()

@@ -226,13 +226,13 @@ def test_a_response_under_v1_still_reads_and_exports_after_v2_is_published(store
     assert submit_draft(store, draft.id, by="alice").response_id
     with store.connect() as con:
         assert get_response(con, v1_response)["answers"]["equipements"] == ["wifi"]
-    columns, rows = responses_table(store)
+    columns, rows = responses_table(store, by="test")
     assert "equipements/wifi" in columns and "budget" in columns
     by_version = {row["version"]: row for row in rows}
     assert by_version[1]["equipements/wifi"] == 1 and by_version[1].get("budget") is None
     assert by_version[2]["budget"] == 1500.5
     out = tmp_path / "reponses.csv"
-    assert export_responses_csv(store, out) == 2
+    assert export_responses_csv(store, out, by="test") == 2
 
 
 def test_the_responses_csv_opens_in_french_excel_without_personal_data(store, survey, tmp_path):
@@ -244,7 +244,7 @@ def test_the_responses_csv_opens_in_french_excel_without_personal_data(store, su
     save(store, survey["draft_id"], "salaries", "2", base=1)
     assert submit_draft(store, survey["draft_id"], by="alice").response_id
     out = tmp_path / "reponses.csv"
-    export_responses_csv(store, out)
+    export_responses_csv(store, out, by="test")
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
