@@ -483,9 +483,10 @@ def campaign_report(context: Context, nom: str, folder: str | None) -> None:
 
     try:
         store = context.store()
+        by = context.actor(store)
         with store.connect() as con:
             found = _campaign(con, nom)
-            tables = campaign_report(con, found["id"], now=utc_now())
+            tables = campaign_report(con, found["id"], now=utc_now(), by=by)
     except MaillageError as error:
         raise _fail(error) from None
     click.echo(f"Campagne « {found['nom']} »")

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from collect.calls import Case, load_cases
+from models.access import require
 from models.dispositions import AAPOR_GROUPS, CALLBACK_OUTCOMES, CODE_LABELS, OUTCOME_RULES
 from models.moments import PARIS, moment_text
 from models.normalize import phone_display
@@ -321,8 +322,11 @@ def non_respondents(
     ]
 
 
-def campaign_report(con: duckdb.DuckDBPyConnection, campaign_id: str, *, now: datetime) -> dict[str, list[dict[str, Any]]]:
-    """Every report of a campaign (keys of ``TABLES``), its cases loaded once."""
+def campaign_report(con: duckdb.DuckDBPyConnection, campaign_id: str, *, now: datetime,
+                    by: str) -> dict[str, list[dict[str, Any]]]:
+    """Every report of a campaign (keys of ``TABLES``), its cases loaded once. It names surveyors
+    and non-respondents with their contacts: a coordinator's report (right ``gerer_campagne``)."""
+    require(con, by, "gerer_campagne")
     cases = load_cases(con, campaign_id)
     return {
         "funnel": campaign_funnel(con, campaign_id, cases=cases),

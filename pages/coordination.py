@@ -15,7 +15,7 @@ from collect.surveys import get_campaign
 from dashboards.calls import TABLES, campaign_report, table_columns, table_csv
 from models.moments import moment_text
 from models.store import utc_now
-from pages.shared import blank_missing, choose_campaign, count_text, get_store, page_setup
+from pages.shared import blank_missing, choose_campaign, count_text, current_user, get_store, page_setup
 
 CAMPAIGN = "coordination.campagne"
 
@@ -40,7 +40,7 @@ campaign_id = choose_campaign(store, CAMPAIGN)["id"]
 now = utc_now()
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
-    tables = campaign_report(con, campaign_id, now=now)
+    tables = campaign_report(con, campaign_id, now=now, by=current_user())
 funnel = tables["funnel"]
 
 dates = " → ".join(d.strftime("%d/%m/%Y") for d in (campaign["date_debut"], campaign["date_fin"]) if d)
