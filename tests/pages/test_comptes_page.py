@@ -131,3 +131,21 @@ def test_the_history_page_shows_who_did_what(app, ui_store):
     table = at.dataframe[0].value
     assert {"Date", "Par", "Action", "Enregistrement"} <= set(table.columns)
     assert "connexion" in set(table["Action"]) and "colin" in set(table["Par"])
+
+
+@pytest.mark.parametrize(("auth", "buttons"), [
+    ({"redirect_uri": "https://maillage.exemple.fr/oauth2callback", "cookie_secret": "s" * 32, "client_id": "maillage",
+      "client_secret": "x", "server_metadata_url": "https://idp.exemple.fr/.well-known/openid-configuration"},
+     ["Se connecter avec le compte de l’organisation"]),
+    ({"redirect_uri": "https://maillage.exemple.fr/oauth2callback", "cookie_secret": "s" * 32,
+      "agentconnect": {"client_id": "maillage", "client_secret": "x",
+                       "server_metadata_url": "https://idp.exemple.fr/.well-known/openid-configuration"}},
+     ["Se connecter avec agentconnect"]),
+    (None, []),
+])
+def test_the_sign_in_page_offers_the_identity_providers_the_server_configures(app, ui_store, auth, buttons):
+    with_accounts(ui_store)
+    if auth is not None:
+        app.secrets["auth"] = auth
+    at = app.run()
+    assert [button.label for button in at.button if button.label.startswith("Se connecter avec")] == buttons
