@@ -592,15 +592,10 @@ def submit_draft(
     A draft already submitted returns its response (a double click submits once). Errors leave
     everything as it was.
     """
-    for attempt in range(5):
-        try:
-            with store.atomic() as con:
-                return submit_in_transaction(con, draft_id, by=by, today=today, submitted_at=submitted_at)
-        except duckdb.TransactionException:
-            # Two tabs submitting the same draft at once: the loser retries and finds it submitted.
-            if attempt == 4:
-                raise
-    raise AssertionError("unreachable")
+    # Two tabs submitting the same draft at once: the loser runs again and finds it submitted.
+    return store.transaction(
+        lambda con: submit_in_transaction(con, draft_id, by=by, today=today, submitted_at=submitted_at)
+    )
 
 
 def submit_in_transaction(

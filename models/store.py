@@ -1,9 +1,10 @@
 """The DuckDB store: one file per device, briefly held connections, one transaction per action.
 
 DuckDB lets one process at a time hold a database file for writing. The app and the CLI (e.g.
-``maillage sync`` from cron) therefore never hold the file for long: a process keeps it open
-only while it works and for ``keep_open`` seconds after (2 s by default, at most 10 s in a row),
-and opening retries for a bounded time while another process holds the lock.
+``maillage sync`` from cron) therefore take turns: a process keeps the file open while it works
+and for ``keep_open`` seconds after (2 s by default); a process that finds the file locked asks
+for its turn (a ``<file>.attente-<pid>`` request file) and retries for a bounded time, and the
+holder lets go at its first moment without a unit of work running.
 
 Usage::
 
@@ -11,6 +12,7 @@ Usage::
     store.migrate()
     with store.atomic() as con:         # one user action = one transaction
         con.execute("INSERT ...", [...])
+    store.transaction(lambda con: save_answer(con, ...))  # the same, run again on a write conflict
     rows = store.query("SELECT ...", [...])   # read-only unit of work
 """
 
@@ -26,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -34,12 +36,17 @@ from models.errors import StoreBusy
 
 DEFAULT_DB_PATH = Path("data") / "maillage.duckdb"
 
+T = TypeVar("T")
+
 # Bounded wait for another process's lock: enough for a sync or an import batch to finish a
 # unit of work, short enough that a user sees a clear message instead of a frozen page.
 LOCK_TIMEOUT_SECONDS = 30.0
 
 # How long a process keeps the file open after its last unit of work (see _SharedDatabase).
 KEEP_OPEN_SECONDS = 2.0
+
+# A request for the file's turn (see _ask_turn) older than this is a waiter that gave up or died.
+TURN_REQUEST_FRESH_SECONDS = 2.0
 
 
 def default_db_path() -> Path:
@@ -57,6 +64,68 @@ def _is_lock_error(error: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+def _is_closing_elsewhere(error: Exception) -> bool:
+    """DuckDB's answer when a thread of this process opens the file while another thread's last
+    connection to it is still closing (``keep_open=0`` in several threads): gone in a moment."""
+    return "Unique file handle conflict" in str(error)
+
+
+# -- taking turns between processes ---------------------------------------------------------------
+#
+# DuckDB's lock is tried, never queued: a process cannot tell the holder it is waiting. So a waiter
+# keeps a request file ``<file>.attente-<pid>`` fresh while it retries, and removes it once it has
+# the file; the holder looks for fresh requests of other processes and lets go at its next idle
+# moment. Without it, a busy server (20 sessions saving every second) is never idle, and cron's
+# ``maillage sync`` could only get in through a forced release (which stalled every session) or not
+# at all within ``lock_timeout``.
+
+
+def _turn_request(path: Path) -> Path:
+    return path.with_name(f"{path.name}.attente-{os.getpid()}")
+
+
+def _ask_turn(path: Path) -> bool:
+    """Create or refresh this process's request for the file; False when the folder refuses it
+    (the holder then lets go only when idle for ``keep_open``)."""
+    try:
+        _turn_request(path).touch()
+    except OSError:
+        return False
+    return True
+
+
+def _withdraw_turn(path: Path) -> None:
+    try:
+        _turn_request(path).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _turn_requested(path: Path) -> bool:
+    """Whether another process asked for the file within ``TURN_REQUEST_FRESH_SECONDS`` (a request
+    left by a process killed while it waited is removed after a minute)."""
+    prefix = f"{path.name}.attente-"
+    own = f"{prefix}{os.getpid()}"
+    now = time.time()
+    asked = False
+    try:
+        with os.scandir(path.parent) as entries:
+            for entry in entries:
+                if not entry.name.startswith(prefix) or entry.name == own:
+                    continue
+                try:
+                    age = now - entry.stat().st_mtime
+                    if age < TURN_REQUEST_FRESH_SECONDS:
+                        asked = True
+                    elif age > 60:
+                        os.unlink(entry.path)
+                except FileNotFoundError:  # withdrawn meanwhile
+                    continue
+    except OSError:  # the folder unreadable: nobody can ask
+        pass
+    return asked
+
+
 @dataclass
 class Migration:
     """One named, ordered step of the schema; applied once, recorded in ``_maillage_migrations``."""
@@ -66,19 +135,30 @@ class Migration:
 
 
 class _SharedDatabase:
-    """The process's one DuckDB instance of a file, opened on demand and closed when idle.
+    """The process's one DuckDB instance of a file, opened on demand and closed when idle or asked.
 
     Opening a DuckDB file costs ~13 ms and closing it checkpoints (10-40 ms on a busy store): too
     much for a field saved on every keystroke pause (bench/surveys.py). So units of work of the
     same process share one open instance (each gets its own cursor, i.e. its own transaction
     context), and a watcher thread closes the instance — off the request path — once nobody has
-    used it for ``keep_open`` seconds, or once it has been held ``MAX_HOLD_SECONDS`` (then it waits
-    ``YIELD_SECONDS`` before reopening). DuckDB's file lock is held only while the instance is
-    open, so another process (``maillage sync`` from cron, the CLI) gets its turn within seconds.
+    used it for ``keep_open`` seconds, or as soon as no unit of work runs when another process asks
+    for its turn (``_turn_requested``).
+
+    While such a request waits, no new unit of work starts here (the running ones end, then the
+    file goes), unless a running one is long (over ``DRAIN_LIMIT_SECONDS``: an import, a big
+    export): the other sessions then go on, and the file goes at the first idle moment after it.
+    A unit that opens another inside itself is never held back (it would wait for itself). Once
+    it has let go, this process waits for the other one to take the file (its request disappears)
+    for at most ``TURN_SECONDS`` before opening again, so the turn is not taken back by a session
+    that was quicker. A holder keeps the file at least ``MIN_HOLD_SECONDS`` once opened, so a
+    process with several units of work in a row (a sync) does them in one turn rather than handing
+    the file back at each one.
     """
 
-    MAX_HOLD_SECONDS = 10.0
-    YIELD_SECONDS = 0.3
+    MIN_HOLD_SECONDS = 0.1
+    DRAIN_LIMIT_SECONDS = 0.5
+    TURN_SECONDS = 1.0
+    POLL_SECONDS = 0.02  # the watcher's pace: how soon a request for the file is seen
 
     def __init__(self, path: Path, keep_open: float) -> None:
         self.path = path
@@ -86,10 +166,12 @@ class _SharedDatabase:
         self.lock = threading.Lock()
         self.con: duckdb.DuckDBPyConnection | None = None
         self.file_id: tuple[int, int] | None = None
-        self.users = 0
+        self.running: dict[int, tuple[int, float]] = {}  # units of work running: cursor id → (thread, start)
         self.last_used = 0.0
         self.opened_at = 0.0
-        self.not_before = 0.0
+        self.draining = False  # another process asked for the file: no new unit of work here
+        self.yielded_at: float | None = None  # when this process let go of the file on request
+        self.idle = threading.Event()  # wakes the watcher when the last running unit of work ends
         self.watcher: threading.Thread | None = None
 
     def _file_id(self) -> tuple[int, int] | None:
@@ -99,37 +181,47 @@ class _SharedDatabase:
             return None
         return info.st_dev, info.st_ino
 
+    def _may_open(self) -> bool:
+        """False while the process this one let go for has not taken the file yet (bounded)."""
+        if self.yielded_at is None:
+            return True
+        if time.monotonic() - self.yielded_at < self.TURN_SECONDS and _turn_requested(self.path):
+            return False
+        self.yielded_at = None
+        return True
+
     def acquire(self, opener: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
         """A cursor on the open instance (opened with ``opener`` when needed)."""
         while True:
             with self.lock:
                 if self.con is not None and self._file_id() != self.file_id:
                     self._close()  # the file was deleted or replaced (a restore): never write to the old one
-                wait = self.not_before - time.monotonic()
-                if self.con is None and wait <= 0:
+                if self.con is None and self._may_open():
                     self.con = opener()
                     self.file_id = self._file_id()
                     self.opened_at = time.monotonic()
                     self._watch()
-                if self.con is not None:
-                    self.users += 1
+                thread = threading.get_ident()
+                nested = any(holder == thread for holder, _ in self.running.values())
+                if self.con is not None and (not self.draining or nested):
+                    cursor = self.con.cursor()
                     self.last_used = time.monotonic()
-                    try:
-                        return self.con.cursor()
-                    except BaseException:
-                        self.users -= 1
-                        raise
-            time.sleep(max(wait, 0.01))
+                    self.running[id(cursor)] = (thread, self.last_used)
+                    return cursor
+            time.sleep(0.005)
 
     def release(self, cursor: duckdb.DuckDBPyConnection) -> None:
         try:
             cursor.close()
         finally:
             with self.lock:
-                self.users -= 1
+                self.running.pop(id(cursor), None)
                 self.last_used = time.monotonic()
+                if self.draining and not self.running:
+                    self.idle.set()
 
     def _close(self) -> None:
+        self.draining = False
         if self.con is not None:
             try:
                 self.con.close()
@@ -140,7 +232,7 @@ class _SharedDatabase:
     def close_if_unused(self) -> bool:
         """Close the instance now if no unit of work uses it; True when closed (or already)."""
         with self.lock:
-            if self.users:
+            if self.running:
                 return False
             self._close()
             return True
@@ -153,19 +245,23 @@ class _SharedDatabase:
 
     def _watch_loop(self) -> None:
         while True:
-            time.sleep(min(0.1, max(self.keep_open / 4, 0.01)))
+            self.idle.wait(min(self.POLL_SECONDS, max(self.keep_open / 4, 0.01)))
+            self.idle.clear()
+            asked = _turn_requested(self.path)  # outside the lock: a directory listing
             with self.lock:
                 if self.con is None:
                     return
                 now = time.monotonic()
-                if self.users:
+                self.draining = (asked and now - self.opened_at >= self.MIN_HOLD_SECONDS
+                                 and all(now - start < self.DRAIN_LIMIT_SECONDS for _, start in self.running.values()))
+                if self.running:
                     continue
+                if self.draining:
+                    self._close()
+                    self.yielded_at = now  # the other process's turn
+                    return
                 if now - self.last_used >= self.keep_open:
                     self._close()
-                    return
-                if now - self.opened_at >= self.MAX_HOLD_SECONDS:
-                    self._close()
-                    self.not_before = now + self.YIELD_SECONDS  # let another process take its turn
                     return
 
 
@@ -213,22 +309,54 @@ class Store:
     # -- connections -------------------------------------------------------------------------
 
     def _open(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        """Open the file, retrying with jittered backoff while another process holds it."""
+        """Open the file, retrying with jittered backoff while another process holds it (and asking
+        for its turn meanwhile: see ``_ask_turn``)."""
         deadline = time.monotonic() + self.lock_timeout
         delay = 0.005
+        asked = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        while True:
-            try:
-                con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
-                con.execute("SET TimeZone = 'UTC'")
-                return con
-            except (duckdb.IOException, duckdb.OperationalError) as error:
-                if not _is_lock_error(error) or time.monotonic() >= deadline:
-                    if _is_lock_error(error):
-                        raise StoreBusy(self.path) from error
-                    raise
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.25)
+        if not self.path.exists():
+            self._create_file()
+        try:
+            while True:
+                try:
+                    con = duckdb.connect(str(self.path), read_only=read_only and self.path.exists())
+                    con.execute("SET TimeZone = 'UTC'")
+                    return con
+                except (duckdb.IOException, duckdb.OperationalError) as error:
+                    locked = _is_lock_error(error)
+                    if not (locked or _is_closing_elsewhere(error)) or time.monotonic() >= deadline:
+                        if locked:
+                            raise StoreBusy(self.path) from error
+                        raise
+                    if locked:
+                        asked = _ask_turn(self.path) or asked
+                    time.sleep(delay * (0.5 + random.random()))
+                    delay = min(delay * 2, 0.05)  # the holder lets go within a few polls once asked
+        finally:
+            if asked:
+                _withdraw_turn(self.path)
+
+    def _create_file(self) -> None:
+        """Create the store's file whole, or not at all.
+
+        DuckDB writes a new file's headers one after the other: a process killed in between (a new
+        device's first command cut, a crash) left a file DuckDB never opens again (« not a valid
+        DuckDB database file », « Could not read enough bytes »), and with it every command and the
+        app (tests/reliability/test_crash.py). So the file is made under a temporary name, closed
+        (complete), then linked to the store's path, which is therefore either absent or a whole
+        database. A link, not a rename: a store another process created meanwhile is kept.
+        """
+        partial = self.path.with_name(f"{self.path.name}.creation-{os.getpid()}-{threading.get_ident()}")
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        try:
+            duckdb.connect(str(partial)).close()
+            os.link(partial, self.path)
+        except FileExistsError:
+            pass  # created by another process first: that one is the store
+        finally:
+            partial.unlink(missing_ok=True)
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -273,6 +401,29 @@ class Store:
                 con.execute("ROLLBACK")
                 raise
             con.execute("COMMIT")
+
+    def transaction(self, action: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 8) -> T:
+        """``action(con)`` in one transaction (``atomic``), run again from the start when DuckDB
+        refuses it for a write conflict.
+
+        Units of work of this process run side by side on the shared instance, and DuckDB's
+        concurrency is optimistic: when two of them write the same row at once (two tabs on one
+        draft saving the same field, or changing its section), the second gets « Conflict on
+        update » (or a duplicate key for a row both inserted) and its whole transaction is lost.
+        Run again, it sees the first one's write (a field saved by the other tab then comes back
+        as a conflict to show, never as an error). A real constraint error fails every attempt and
+        is raised. The waits double from 10 ms (about 1.3 s in all), enough for the other
+        transaction — a submission, at most a few hundred milliseconds — to end.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.atomic() as con:
+                    return action(con)
+            except (duckdb.TransactionException, duckdb.ConstraintException):
+                if attempt == attempts:
+                    raise
+                time.sleep(0.01 * 2 ** (attempt - 1) * (0.5 + random.random()))  # let the other one commit
+        raise AssertionError("unreachable")
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one read query and return its rows as dicts."""

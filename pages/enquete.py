@@ -167,11 +167,12 @@ def _question(store, draft, question: Question, registry: Any, errors: dict[str,
 
     conflict = conflicts.get(question.code)
     if value != agreed["value"] and not (value is None and agreed["value"] in (None, "", [])):
-        with store.atomic() as con:
-            outcome: SaveOutcome = save_answer(
-                con, draft.id, question.code, value, base_revision=agreed["revision"],
-                session_id=st.session_state[TAB], by=current_user(),
-            )
+        # run again on a write conflict (two tabs saving at once): the other tab's save then
+        # comes back as a conflict to show
+        outcome: SaveOutcome = store.transaction(lambda con: save_answer(
+            con, draft.id, question.code, value, base_revision=agreed["revision"],
+            session_id=st.session_state[TAB], by=current_user(),
+        ))
         if outcome.saved:
             agreed.update(value=value, revision=outcome.revision)
             st.session_state[LAST_SAVE] = outcome.saved_at
@@ -389,8 +390,7 @@ section = st.segmented_control(
     label_visibility="collapsed", on_change=_section_chosen, args=(section_key, last_section_key),
 ) or st.session_state[last_section_key] or codes[0]
 if section != draft.section:
-    with store.atomic() as con:
-        set_draft_section(con, draft.id, section, by=current_user())
+    store.transaction(lambda con: set_draft_section(con, draft.id, section, by=current_user()))
 
 current = questionnaire.sections[codes.index(section)]
 if current.description:

@@ -257,11 +257,11 @@ def newly_selected_row(
 
 
 def run_action(flash_key: str, action: Callable[[Any], object], success: str) -> bool:
-    """Run one user action in one transaction (``action(con)``), and keep for the next draw of the
-    page, under ``flash_key``, its French outcome: ``success``, or the error's own message."""
+    """Run one user action in one transaction (``action(con)``, run again on a write conflict with
+    another session: ``Store.transaction``), and keep for the next draw of the page, under
+    ``flash_key``, its French outcome: ``success``, or the error's own message."""
     try:
-        with get_store().atomic() as con:
-            action(con)
+        get_store().transaction(action)
     except MaillageError as error:
         st.session_state[flash_key] = ("error", str(error))
         return False

@@ -434,19 +434,22 @@ def _run(run: _Run) -> None:
     run.journal("lecture", lignes={tab: len(rows) for tab, rows in values.items()})
 
     run.progress("Comparaison", 0.35)
-    with run.store.connect() as con:
-        for spec in SYNCED_TABLES:
-            tab = _Tab(spec, kinds_by_tab[spec.tab], tab_ids[spec.tab])
-            run.tabs[spec.tab] = tab
-            if spec.tab in run.report.created_tabs:
+    # Tab by tab, the store held only for its SQL reads (``_plan_tab``): reading the sheet's lines
+    # and merging are Python work that needs no file, and a busy server waits for every moment
+    # this process holds it (models/store.py: the processes take turns).
+    for spec in SYNCED_TABLES:
+        tab = _Tab(spec, kinds_by_tab[spec.tab], tab_ids[spec.tab])
+        run.tabs[spec.tab] = tab
+        if spec.tab in run.report.created_tabs:
+            with run.store.connect() as con:
                 con.execute("DELETE FROM sync_base WHERE spreadsheet_id = ? AND tab = ?", [run.sid, spec.tab])
-            try:
-                tab.read = read_tab(spec.tab, values.get(spec.tab, []), list(tab.kinds))
-            except TabError as error:
-                run.report.errors.append(str(error))
-                run.clean = False
-                continue
-            _plan_tab(run, con, tab)
+        try:
+            tab.read = read_tab(spec.tab, values.get(spec.tab, []), list(tab.kinds))
+        except TabError as error:
+            run.report.errors.append(str(error))
+            run.clean = False
+            continue
+        _plan_tab(run, tab)
 
     run.progress("Écriture dans le classeur", 0.55)
     requests = _write_requests(run)
@@ -475,18 +478,12 @@ def _canonical(raw: object, kind: Kind, *, tab: str, line: int, column: str) -> 
     return to_cell(value, kind)
 
 
-def _plan_tab(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab) -> None:
+def _plan_tab(run: _Run, tab: _Tab) -> None:
+    """What to do with each record of a tab: the sheet's side first, then the store's in one short
+    unit of work (SQL reads only), then the merges, without the store."""
     spec, kinds, read = tab.spec, tab.kinds, tab.read
     assert read is not None
     columns = list(kinds)
-    base = base_index(con, run.sid, spec.tab)
-    hashes = store_hashes(con, spec, kinds)
-    pending = {
-        row_id for (row_id,) in con.execute(
-            "SELECT row_id FROM sync_deletions WHERE spreadsheet_id = ? AND tab = ? AND statut IN ('a_confirmer', 'confirmee')",
-            [run.sid, spec.tab],
-        ).fetchall()
-    }
     for row_id, lines in read.duplicates.items():
         run.report.errors.append(
             f"Onglet « {spec.tab} » : l'identifiant {row_id} apparaît sur plusieurs lignes"
@@ -496,21 +493,32 @@ def _plan_tab(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab) -> None:
         run.clean = False
     sheet_hashes = {row_id: texts_hash([row.cells[name] for name in columns]) for row_id, row in read.rows.items()}
 
-    candidates: list[str] = []
-    for row_id, row_hash in hashes.items():
-        known = base.get(row_id)
-        if row_id in read.duplicates:
-            continue
-        if known is None or known.store_hash != row_hash or row_id not in read.rows or known.sheet_hash != sheet_hashes[row_id]:
-            candidates.append(row_id)
+    with run.store.connect() as con:
+        base = base_index(con, run.sid, spec.tab)
+        hashes = store_hashes(con, spec, kinds)
+        pending = {
+            row_id for (row_id,) in con.execute(
+                "SELECT row_id FROM sync_deletions WHERE spreadsheet_id = ? AND tab = ?"
+                " AND statut IN ('a_confirmer', 'confirmee')",
+                [run.sid, spec.tab],
+            ).fetchall()
+        }
+        candidates: list[str] = []
+        for row_id, row_hash in hashes.items():
+            known = base.get(row_id)
+            if row_id in read.duplicates:
+                continue
+            if (known is None or known.store_hash != row_hash or row_id not in read.rows
+                    or known.sheet_hash != sheet_hashes[row_id]):
+                candidates.append(row_id)
+        appending = {row_id for row_id in candidates if row_id not in read.rows and row_id not in base}
+        if appending:
+            tab.appends = store_columns(con, spec, kinds, sorted(appending))
+            tab.append_hashes = [hashes[row_id] for row_id in tab.appends["id"]]
+            candidates = [row_id for row_id in candidates if row_id not in appending]
+        texts = store_texts(con, spec, kinds, candidates) if candidates else {}
+        bases = base_cells(con, run.sid, spec.tab, [row_id for row_id in candidates if row_id in base])
     from_sheet = [row_id for row_id in read.rows if row_id not in hashes]
-    appending = {row_id for row_id in candidates if row_id not in read.rows and row_id not in base}
-    if appending:
-        tab.appends = store_columns(con, spec, kinds, sorted(appending))
-        tab.append_hashes = [hashes[row_id] for row_id in tab.appends["id"]]
-        candidates = [row_id for row_id in candidates if row_id not in appending]
-    texts = store_texts(con, spec, kinds, candidates) if candidates else {}
-    bases = base_cells(con, run.sid, spec.tab, [row_id for row_id in candidates if row_id in base])
 
     for row_id in candidates:
         row = read.rows.get(row_id)

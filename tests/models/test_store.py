@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -133,3 +134,117 @@ def test_a_replaced_file_is_never_written_through_the_old_instance(tmp_path):
     reader = subprocess.run([sys.executable, "-c", f"import duckdb; print(duckdb.connect({str(store.path)!r})"
                              ".execute('SELECT key FROM settings').fetchall())"], capture_output=True, text=True, timeout=60)
     assert reader.stdout.strip() == "[('b',)]"
+
+
+def test_a_busy_process_lets_another_take_its_turn_within_a_moment(tmp_path):
+    """A server never idle (units of work back to back) still lets cron's sync in at once: the
+    waiting process asks for its turn, the holder lets go between two units of work, then takes
+    the file back; nothing is lost on either side."""
+    store = Store(tmp_path / "tours.duckdb", keep_open=2)
+    store.migrate()
+    stop = threading.Event()
+    written: list[int] = []
+
+    def busy() -> None:  # a unit of work every 5 ms, for as long as the test lasts
+        while not stop.is_set():
+            with store.atomic() as con:
+                con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, '1', now(), 'app')",
+                            [f"app-{len(written)}"])
+            written.append(len(written))
+            time.sleep(0.005)
+
+    worker = threading.Thread(target=busy)
+    worker.start()
+    try:
+        time.sleep(0.5)
+        other = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            sys.path.insert(0, {str(ROOT)!r})
+            from models.store import Store
+            started = time.monotonic()
+            with Store({str(store.path)!r}, keep_open=0).atomic() as con:
+                con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('cron', '1', now(), 'cron')")
+            print(round(time.monotonic() - started, 3))
+        """)], capture_output=True, text=True, timeout=60)
+        before = len(written)
+        time.sleep(0.3)
+        assert len(written) > before  # the app has the file back
+    finally:
+        stop.set()
+        worker.join()
+    assert other.returncode == 0, other.stderr
+    assert float(other.stdout) < 2.0  # it used to wait for the holder's 10 s in a row
+    assert store.query("SELECT count(*) AS n FROM settings") == [{"n": len(written) + 1}]
+    assert not list(tmp_path.glob("tours.duckdb.attente-*"))  # the request withdrawn once served
+
+
+def test_a_long_unit_of_work_does_not_hold_back_the_others_while_another_process_waits(tmp_path):
+    """While another process waits for the file, new units of work wait for the running ones to
+    end — except when one of them is long (an import): the other sessions then go on, and the
+    waiting process gets the file as soon as the long one ends."""
+    store = Store(tmp_path / "long.duckdb", keep_open=2)
+    store.migrate()
+    finish = threading.Event()
+
+    def long_unit() -> None:
+        with store.connect() as con:
+            con.execute("SELECT 1")
+            finish.wait(20)
+
+    worker = threading.Thread(target=long_unit)
+    worker.start()
+    waiter = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from models.store import Store
+        with Store({str(store.path)!r}, keep_open=0).atomic() as con:
+            con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('cron', '1', now(), 'cron')")
+        print("ok")
+    """)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # the other process asks meanwhile (it starts in about a second)
+        durations = []
+        for n in range(10):
+            started = time.monotonic()
+            with store.atomic() as con:
+                con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, '1', now(), 'app')",
+                            [f"app-{n}"])
+            durations.append(time.monotonic() - started)
+            time.sleep(0.05)
+    finally:
+        finish.set()
+        worker.join()
+    out, err = waiter.communicate(timeout=60)
+    assert waiter.returncode == 0 and out.strip() == "ok", err
+    assert max(durations) < 0.5, durations
+    assert store.query("SELECT count(*) AS n FROM settings") == [{"n": 11}]
+
+
+def test_a_transaction_refused_for_a_write_conflict_runs_again(store):
+    """Two units of work of one process write the same row at once: DuckDB refuses the second
+    (« Conflict on update »); ``Store.transaction`` runs it again once the first has committed."""
+    with store.atomic() as con:
+        con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('k', '0', now(), 't')")
+    started = threading.Event()
+    committed = threading.Event()
+    attempts: list[int] = []
+    outcome: list[object] = []
+
+    def second(con) -> int:
+        attempts.append(1)
+        con.execute("SELECT count(*) FROM settings").fetchall()  # its snapshot: before the first commits
+        started.set()
+        committed.wait(10)
+        con.execute("UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 10 AS VARCHAR) WHERE key = 'k'")
+        return con.execute("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'k'").fetchone()[0]
+
+    with store.atomic() as con:
+        con.execute("UPDATE settings SET value = '1' WHERE key = 'k'")
+        other = threading.Thread(target=lambda: outcome.append(store.transaction(second)))
+        other.start()
+        assert started.wait(10)
+    committed.set()
+    other.join(timeout=30)
+    assert outcome == [11]  # on top of the first one's write, not over it
+    assert len(attempts) == 2
+    assert store.query("SELECT CAST(value AS INTEGER) AS v FROM settings WHERE key = 'k'") == [{"v": 11}]
