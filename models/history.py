@@ -29,6 +29,7 @@ ENTITY_LABELS: dict[str, str] = {
     "saved_filters": "Filtre enregistré",
     "import_runs": "Import",
     "duplicate_candidates": "Doublon possible",
+    "sync_runs": "Synchronisation",
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -59,6 +60,7 @@ ACTION_LABELS: dict[str, str] = {
     "filter.delete": "filtre supprimé",
     "duplicate.merge": "fusion de doublons",
     "duplicate.dismiss": "doublon écarté",
+    "sync.run": "synchronisation avec le classeur",
     "conflict.resolve": "conflit de synchronisation tranché",
     "deletion.confirm": "suppression dans le classeur confirmée",
     "deletion.restore": "ligne supprimée dans le classeur restaurée",

@@ -45,6 +45,7 @@ import gspread
 import pyarrow as pa
 
 from models.access import require
+from models.audit import record_audit
 from models.errors import MaillageError
 from models.ids import new_id
 from models.store import Store, fetch_dicts, utc_now
@@ -1110,6 +1111,9 @@ def _finish(run: _Run, status: str, *, tab_ids: Mapping[str, int]) -> None:
             [status, utc_now(), report.requests, report.retries, report.bytes_sent, report.bytes_received,
              report.cpu_seconds, json.dumps(report.summary(), ensure_ascii=False), report.run_id],
         )
+        if any(report.summary().values()):  # who synced, what came and went (each row's change is in its history)
+            record_audit(con, actor=run.by, action="sync.run", entity="sync_runs", entity_id=report.run_id,
+                         details={"classeur": run.sid, "statut": status, **report.summary()})
     run.journal("fin", statut=status)
 
 

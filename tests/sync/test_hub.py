@@ -6,6 +6,8 @@ then what both sides hold after the sync.
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import threading
 
@@ -103,6 +105,14 @@ def test_a_first_push_creates_the_tabs_and_writes_every_record(store, lieux, emu
     assert set(records) == set(lieux.values())
     assert records[lieux["CCAS de Cognac"]]["code_insee"] == "16102"
     assert emulator.values(hub, "conflits")[0][:3] == ["id", "spreadsheet_id", "tab"]
+
+
+def test_each_sync_that_moves_something_is_in_the_history_with_who_ran_it(store, lieux, emulator, hub):
+    run_sync(store, emulator, hub)
+    run_sync(store, emulator, hub)  # nothing to do: not a write, not in the history
+    rows = store.query("SELECT actor, entity, details FROM audit_log WHERE action = 'sync.run'")
+    assert len(rows) == 1 and rows[0]["entity"] == "sync_runs"
+    assert json.loads(rows[0]["details"])["new_in_sheet"] == 3
 
 
 def test_a_sync_with_nothing_to_do_costs_one_request(store, synced, emulator, hub):
