@@ -11,7 +11,7 @@ server, p95 under 100 ms to save one field, also while ``maillage sync`` runs be
 The store is ``bench.surveys``'s (20 000 structures, 50 000 responses, 3 000 open drafts, built
 in about a minute). Twenty threads of this process stand for the twenty sessions of one server:
 each saves one field of its own drafts every second (on a fixed schedule: a slow save does not
-lower the load) exactly as the survey page does — ``store.atomic()`` then ``save_answer`` — and
+lower the load) exactly as the survey page does — ``store.transaction`` of ``save_answer`` — and
 the latency of a save is the wall time of that unit of work, waiting for the store included.
 Three rounds of ``--secondes`` each:
 
@@ -105,9 +105,9 @@ def run_sessions(store: Any, drafts: list[Any], questions: list[Any], seconds: f
             base = draft.values.get(question.code, (None, 0))[1]
             begin = time.perf_counter()
             try:
-                with store.atomic() as con:
-                    outcome = save_answer(con, draft.id, question.code, value, base_revision=base,
-                                          session_id=draft.session_id, by=draft.surveyor)
+                outcome = store.transaction(lambda con: save_answer(
+                    con, draft.id, question.code, value, base_revision=base, session_id=draft.session_id,
+                    by=draft.surveyor))
             except Exception as error:  # counted and shown: a save that fails is a finding
                 with result.lock:
                     result.errors.append(f"{type(error).__name__}: {error}")
