@@ -7,7 +7,6 @@ core become a French message and a non-zero exit status, never a traceback.
 
 from __future__ import annotations
 
-import csv
 import os
 import sys
 from datetime import date, datetime
@@ -168,11 +167,10 @@ def import_command(
         click.echo(f"[{issue.severity}] {issue}")
     if len(report.issues) > max_messages:
         click.echo(f"… et {len(report.issues) - max_messages} autre(s) message(s) (option --rapport pour tout voir).")
-    if rapport:
-        with open(rapport, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["fichier", "ligne", "champ", "valeur", "gravité", "message"], delimiter=";")
-            writer.writeheader()
-            writer.writerows(report.issue_rows())
+    if rapport:  # for Excel: « ; », BOM, and a value from the file never runs as a formula
+        from sync.excel_csv import write_excel_csv
+
+        write_excel_csv(rapport, ["fichier", "ligne", "champ", "valeur", "gravité", "message"], report.issue_rows())
     click.echo(report.summary())
 
 

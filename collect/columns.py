@@ -266,6 +266,14 @@ _YAML_PROBLEMS = (
     ("found character '@'", "« @ » inattendu : mettez ce nom entre guillemets"),
     ("found character '`'", "« ` » inattendu : mettez ce nom entre guillemets"),
     ("found another document", "plusieurs documents séparés par « --- » : n'en gardez qu'un"),
+    ("expected <block end>", "indentation incohérente ou élément inattendu à cet endroit"),
+    ("could not find expected ':'", "deux-points « : » attendu après le nom de la colonne"),
+    ("found unknown escape character", "séquence « \\ » inconnue entre guillemets doubles : mettez des guillemets simples"),
+    ("expected a comment or a line break", "texte inattendu après la valeur : mettez-la entre guillemets"),
+    ("found character that cannot start any token", "caractère inattendu : mettez ce nom entre guillemets"),
+    ("could not determine a constructor", "étiquette « ! » non prise en charge : retirez-la"),
+    ("expected <document start>", "contenu inattendu : une ligne « colonne: champ » par colonne"),
+    ("found duplicate anchor", "« & » inattendu : mettez ce nom entre guillemets"),
 )
 
 
@@ -274,11 +282,27 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     for english, french in _YAML_PROBLEMS:
         if english in problem:
             return french
-    return f"syntaxe invalide : {problem}" if problem else "syntaxe invalide"
+    # PyYAML's other reasons are English: say where, and what to check, in French.
+    return "syntaxe invalide (vérifiez l'indentation, les deux-points et les guillemets)"
+
+
+def _yaml_invalid(error: yaml.YAMLError, text: str, name: str) -> InvalidMapping:
+    """The French error for a YAML syntax problem, with its line."""
+    if isinstance(error, yaml.reader.ReaderError):  # a control character, refused before any parsing
+        line = text.count("\n", 0, max(error.position, 0)) + 1
+        return InvalidMapping(
+            f"{name}, ligne {line} : YAML invalide (caractère de contrôle interdit, code {error.character:#04x})"
+        )
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    where = f"{name}, ligne {mark.line + 1}" if mark is not None else name
+    return InvalidMapping(f"{where} : YAML invalide ({_yaml_problem(error)})")
 
 
 def _load_yaml(text: str, name: str) -> dict[str, str | None]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:
+        raise _yaml_invalid(error, text, name) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -309,9 +333,9 @@ def _load_yaml(text: str, name: str) -> dict[str, str | None]:
             mapping[column] = _checked_target(value, f"{name}, ligne {line}, colonne « {column} »")
         return mapping
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        where = f"{name}, ligne {mark.line + 1}" if mark is not None else name
-        raise InvalidMapping(f"{where} : YAML invalide ({_yaml_problem(error)})") from None
+        raise _yaml_invalid(error, text, name) from None
+    except RecursionError:
+        raise InvalidMapping(f"{name} : YAML invalide (listes ou sections imbriquées trop profondément)") from None
     finally:
         loader.dispose()
 

@@ -591,6 +591,14 @@ def _prepare_date(values: dict[str, Any], today: date, prepared: PreparedLine) -
         values["date_maj"] = today
 
 
+def _without_export_apostrophe(text: str | None) -> str | None:
+    """« '=SOMME(A1) » → « =SOMME(A1) »: the apostrophe CSV exports put before a text a spreadsheet
+    would run as a formula (``sync.excel_csv``, ``sync.export``) is not part of the value."""
+    if text and len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
+        return text[1:]
+    return text
+
+
 def prepare_line(
     raw: Mapping[str, str | None], mapping: ColumnMapping, *, line: int, today: date
 ) -> PreparedLine:
@@ -601,7 +609,7 @@ def prepare_line(
         cell = raw.get(column)
         if cell is None or target in fields:
             continue
-        value = normalize.clean_text(cell)
+        value = _without_export_apostrophe(normalize.clean_text(cell))
         if value is not None:
             fields[target] = value
     for column in mapping.unmatched:
@@ -696,14 +704,14 @@ def _base(structure: Structure, prepared: PreparedLine) -> dict[str, Any]:
 _UUID_SHAPE = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 
 
-def _is_uuid(text: str | None) -> bool:
+def _canonical_uuid(text: str | None) -> str | None:
+    """The UUID ``text`` holds, written as Maillage writes ids (lowercase, with dashes); else None."""
     if not text or not _UUID_SHAPE.fullmatch(text):
-        return False
+        return None
     try:
-        uuid.UUID(text)
+        return str(uuid.UUID(text))
     except ValueError:
-        return False
-    return True
+        return None
 
 
 # -- the import ----------------------------------------------------------------------------------
@@ -812,6 +820,7 @@ def _import_table(
             progress(index + 1, total)
 
     seen_keys: dict[str, int] = {}
+    claimed: dict[str, int] = {}  # structure id → the line of the file that writes it
     new_writes: list[StructureWrite] = []
     updated_writes: list[StructureWrite] = []
     refreshed: list[tuple[str, str, str]] = []  # unchanged lines: remember their fingerprint and source values
@@ -827,14 +836,24 @@ def _import_table(
             _report_issues(report, table.file, prepared)
             continue
         seen_keys[key] = prepared.line
-        _report_issues(report, table.file, prepared)
-        match = existing.get(prepared.source_id or "") if _is_uuid(prepared.source_id) else None
+        source_uuid = _canonical_uuid(prepared.source_id)
+        match = existing.get(source_uuid) if source_uuid else None
         match = match or by_key.get(key)
+        target = match["id"] if match is not None else source_uuid
+        if target is not None and target in claimed:  # two lines of the file for one structure
+            prepared.fail("id", prepared.source_id,
+                          f"Même lieu que la ligne {claimed[target]} du fichier : ligne ignorée.")
+            report.rejected += 1
+            _report_issues(report, table.file, prepared)
+            continue
+        if target is not None:
+            claimed[target] = prepared.line
+        _report_issues(report, table.file, prepared)
         base = _base(prepared.structure, prepared)
         if match is None:
             structure = prepared.structure
-            if _is_uuid(prepared.source_id) and prepared.source_id not in existing:
-                structure = structure.model_copy(update={"id": prepared.source_id})
+            if source_uuid:
+                structure = structure.model_copy(update={"id": source_uuid})
             new_writes.append(StructureWrite(structure, prepared.source_id, key, prepared.set_aside,
                                              prepared.donnees_source, import_base=base, import_fingerprint=fingerprint))
             continue
@@ -920,7 +939,7 @@ def _candidate_of_row(row: Mapping[str, Any]) -> Candidate:
 
 
 # Bump when line preparation changes what it produces, so that lines imported before are prepared again.
-PREPARATION_VERSION = 1
+PREPARATION_VERSION = 2  # 2: the apostrophe of a formula-like text exported by Maillage is dropped
 
 
 def _mapping_signature(columns: ColumnMapping) -> str:

@@ -350,14 +350,17 @@ def _header_names(raw: list[str | None]) -> tuple[list[str], set[str]]:
     names: list[str] = []
     unnamed: set[str] = set()
     seen: set[str] = set()
+    next_suffix: dict[str, int] = {}  # the suffixes below are taken: 50 000 « nom » cost 50 000 steps, not 50 000²
     for position, value in enumerate(raw, start=1):
         base = (value or "").strip()
         is_unnamed = not base
         if is_unnamed:
             base = f"colonne_{position}"
-        candidate, suffix = base, 2
+        candidate, suffix = base, next_suffix.get(base, 2)
         while candidate in seen:
             candidate, suffix = f"{base}_{suffix}", suffix + 1
+        if candidate != base:
+            next_suffix[base] = suffix
         seen.add(candidate)
         names.append(candidate)
         if is_unnamed:
@@ -373,7 +376,8 @@ def _drop_empty_unnamed(columns: list[str], rows: list[dict[str, str | None]], u
     for row in rows:
         for column in empty:
             row.pop(column, None)
-    return [c for c in columns if c not in empty]
+    dropped = set(empty)  # a set: a header of 100 000 empty cells must not cost 100 000² comparisons
+    return [c for c in columns if c not in dropped]
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,6 +387,14 @@ def _drop_empty_unnamed(columns: list[str], rows: list[dict[str, str | None]], u
 _SENTINEL = "\x00maillage-fin\x00"
 _SINGLE_COLUMN_DELIMITER = "\x1f"
 _FIELD_SIZE_LIMIT = 1 << 24
+
+
+class _RecordError(Exception):
+    """The csv module gave up on a record; ``line`` is the physical line where that record starts."""
+
+    def __init__(self, line: int, error: csv.Error) -> None:
+        super().__init__(str(error))
+        self.line = line
 
 
 def _records(text: str, delimiter: str):
@@ -395,10 +407,25 @@ def _records(text: str, delimiter: str):
 
     reader = csv.reader(source(), delimiter=delimiter, quotechar='"', skipinitialspace=True, strict=False)
     previous = 0
-    for record in reader:
-        start = previous + 1
-        previous = reader.line_num
-        yield start, record
+    try:
+        for record in reader:
+            start = previous + 1
+            previous = reader.line_num
+            yield start, record
+    except csv.Error as error:
+        raise _RecordError(previous + 1, error) from None
+
+
+def _record_problem(error: _RecordError) -> str:
+    """The csv module's English reason as a French one, with the line."""
+    if "field larger than field limit" in str(error):
+        size = _FIELD_SIZE_LIMIT // (1 << 20)
+        return (
+            f"ligne {error.line} : une cellule dépasse {size} millions de caractères (un guillemet jamais "
+            "refermé ?), le fichier ne peut pas être lu ; corrigez cette ligne ou enregistrez de nouveau le "
+            "fichier en CSV"
+        )
+    return f"ligne {error.line} : CSV illisible à partir de cette ligne ; enregistrez de nouveau le fichier en CSV"
 
 
 def _detect_delimiter(text: str) -> str | None:
@@ -433,9 +460,20 @@ def _detect_delimiter(text: str) -> str | None:
 
 
 def _read_csv(text: str, name: str, encoding: str) -> Table:
-    if csv.field_size_limit() < _FIELD_SIZE_LIMIT:
-        csv.field_size_limit(_FIELD_SIZE_LIMIT)
-    delimiter = _detect_delimiter(text)
+    # The csv module's limit is process-wide and other libraries set their own (frictionless: 2 GB
+    # on import): read with ours, whatever was imported before, then put theirs back.
+    previous_limit = csv.field_size_limit(_FIELD_SIZE_LIMIT)
+    try:
+        return _parse_csv(text, name, encoding)
+    finally:
+        csv.field_size_limit(previous_limit)
+
+
+def _parse_csv(text: str, name: str, encoding: str) -> Table:
+    try:
+        delimiter = _detect_delimiter(text)
+    except _RecordError as error:
+        raise NotATable(name, _record_problem(error)) from None
     parse_with = delimiter or _SINGLE_COLUMN_DELIMITER
     join_with = delimiter or ""
 
@@ -476,8 +514,8 @@ def _read_csv(text: str, name: str, encoding: str) -> Table:
                     row[EXTRA_KEY] = join_with.join(extra)
             rows.append(row)
             line_numbers.append(start)
-    except csv.Error as error:
-        raise NotATable(name, f"CSV illisible : {error}") from None
+    except _RecordError as error:
+        raise NotATable(name, _record_problem(error)) from None
 
     if columns is None:
         raise NotATable(name, "le fichier est vide")
@@ -666,7 +704,13 @@ def _read_json(text: str, name: str, encoding: str) -> Table:
     for position, item in enumerate(items, start=1):
         row: dict[str, str | None] = dict.fromkeys(columns)
         for key, value in item.items():
-            row[key_names[key]] = _json_text(value)
+            try:
+                row[key_names[key]] = _json_text(value)
+            except RecursionError:
+                raise NotATable(
+                    name, f"JSON illisible : l'élément n°{position}, clé « {key} », a des valeurs imbriquées trop "
+                    "profondément"
+                ) from None
         if not any(value is not None for value in row.values()):
             continue
         rows.append(row)

@@ -142,6 +142,8 @@ def create_campaign(
 ) -> str:
     """Add a campaign surveyed with a questionnaire version; return its id."""
     require(con, by, "gerer_campagne")
+    if not (nom or "").strip():
+        raise SurveyError("Donnez un nom à la campagne (par exemple « Diagnostic 2027 »).")
     get_questionnaire(con, questionnaire_id)
     campaign_id = new_id()
     now = utc_now()

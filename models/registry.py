@@ -298,10 +298,11 @@ def _filter_sql(text, code_insee, departement, typologie, service, include_delet
         clauses.append("deleted_at IS NULL")
     text = _search_text(text)
     if text:
+        # contains(), not LIKE: a « % » or « _ » typed in the search is text, not a wildcard.
         clauses.append(
-            "(strip_accents(lower(nom)) LIKE '%' || strip_accents(lower(?)) || '%'"
-            " OR strip_accents(lower(commune)) LIKE '%' || strip_accents(lower(?)) || '%'"
-            " OR strip_accents(lower(coalesce(adresse, ''))) LIKE '%' || strip_accents(lower(?)) || '%'"
+            "(contains(strip_accents(lower(nom)), strip_accents(lower(?)))"
+            " OR contains(strip_accents(lower(commune)), strip_accents(lower(?)))"
+            " OR contains(strip_accents(lower(coalesce(adresse, ''))), strip_accents(lower(?)))"
             " OR \"pivot\" = ? OR code_postal = ?)"
         )
         params += [text, text, text, text, text]

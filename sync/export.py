@@ -5,8 +5,12 @@ contact person's name, direct phone and e-mail, other phones, short numbers, set
 never leave the store. Every export can be checked with ``validate_file`` (frictionless against
 the schema file shipped in ``models/data/standard/``), which is also ``maillage validate``.
 
-Values are written exactly as the standard wants them (``+33…`` phones, ``|``-joined lists):
-this file is for machines, so no spreadsheet formula neutralisation is applied here.
+Values are written as the standard wants them (``+33…`` phones, ``|``-joined lists, coordinates
+as numbers). The CSV is also opened in spreadsheets, so a text that a spreadsheet would run as a
+formula (``=…``, ``+…``, ``-…``, ``@…``: a name or an e-mail typed by anyone) gets the leading
+apostrophe of ``sync.excel_csv``; phones and coordinates, whose form the standard fixes, never
+need it and stay exact. The import removes that apostrophe, so an export re-imported gives back
+the same values. The JSON is not opened by spreadsheets and stays exact.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from models.errors import MaillageError, NotATable
 from models.registry import find_structures, structures_as_of
 from models.standard import SCHEMA_V1_PATH, standard_v1
 from models.store import Store
+from sync.excel_csv import neutralise
 
 ExportFormat = Literal["csv", "json"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
@@ -75,13 +80,18 @@ def registry_rows(store: Store, *, as_of: date | datetime | None = None) -> list
         return structures_as_of(con, as_of)
 
 
+# Fields whose form the standard fixes and a spreadsheet reads as a number, never as a formula.
+_EXACT_IN_CSV = frozenset({"telephone", "latitude", "longitude"})
+
+
 def write_csv(records: Iterable[Mapping[str, str]], out: io.TextIOBase | Any) -> int:
-    """Write standard records as the standard's CSV (comma, UTF-8, header = field names)."""
+    """Write standard records as the standard's CSV (comma, UTF-8, header = field names); a
+    formula-like text gets a leading apostrophe (see the module docstring)."""
     writer = csv.DictWriter(out, fieldnames=list(standard_v1().field_names), lineterminator="\n")
     writer.writeheader()
     count = 0
     for record in records:
-        writer.writerow(record)
+        writer.writerow({name: value if name in _EXACT_IN_CSV else neutralise(value) for name, value in record.items()})
         count += 1
     return count
 

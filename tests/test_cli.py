@@ -84,6 +84,17 @@ def test_the_problems_report_is_written_as_an_excel_friendly_csv(run, tmp_path):
     assert len(text.splitlines()) == 5
 
 
+def test_a_formula_in_an_imported_file_is_not_a_formula_in_the_problems_report(run, tmp_path):
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text('nom;adresse;commune;code_postal;telephone\n=HYPERLINK("http://x";"y");1 rue;Cognac;16100;=1+1\n',
+                       encoding="utf-8")
+    report = tmp_path / "rapport.csv"
+    run("import", "--dry-run", "--rapport", str(report), str(hostile))
+    cells = [cell for line in report.read_text(encoding="utf-8-sig").splitlines()[1:] for cell in line.split(";")]
+    assert any("1+1" in cell for cell in cells)
+    assert not any(cell.lstrip('"').startswith(("=", "+", "@")) for cell in cells)
+
+
 def test_init_demo_loads_the_924_lieux_once(run):
     first = run("init", "--demo")
     assert first.output.count("nouvelles") == 3
