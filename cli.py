@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from models.access import ROLES
 from models.errors import MaillageError
 from models.store import Store, default_db_path
 
@@ -809,7 +810,7 @@ def _account_change(context: Context, par: str | None, change) -> None:
 @user.command(name="add")
 @click.argument("login")
 @click.option("--nom", required=True, help="Nom et prénom de la personne.")
-@click.option("--role", required=True, type=click.Choice(["enqueteur", "coordinateur", "comite", "admin"]),
+@click.option("--role", required=True, type=click.Choice(list(ROLES)),
               help="Rôle du compte.")
 @click.option("--email", help="E-mail de connexion par OpenID Connect (alors sans mot de passe possible).")
 @click.option("--sans-mot-de-passe", is_flag=True, help="Connexion par OpenID Connect seulement (--email requis).")
@@ -881,7 +882,7 @@ def user_recover(context: Context, login: str) -> None:
 
 @user.command(name="role")
 @click.argument("login")
-@click.argument("role", type=click.Choice(["enqueteur", "coordinateur", "comite", "admin"]))
+@click.argument("role", type=click.Choice(list(ROLES)))
 @click.option("--par", help=PAR_HELP)
 @pass_context
 def user_role(context: Context, login: str, role: str, par: str | None) -> None:
