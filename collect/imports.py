@@ -798,7 +798,7 @@ def _import_table(
         mapping=dict(columns.fields), unmatched_columns=list(columns.unmatched),
     )
     for message in columns.conflicts:
-        report.issues.append(ImportIssue(table.file, 1, None, None, message, "avertissement"))
+        report.issues.append(ImportIssue(table.file, table.header_line, None, None, message, "avertissement"))
     today = today or date.today()
     total = len(table.rows)
     step = max(1, total // 100)

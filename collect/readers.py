@@ -42,6 +42,7 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    header_line: int = 1  # where the column names are (a workbook may start lower down)
 
 
 # --------------------------------------------------------------------------------------------
@@ -611,7 +612,8 @@ def _read_workbook(workbook, name: str, sheet: str | None) -> Table:
         values = values + [None] * (width - len(values))
         rows.append(dict(zip(columns, values)))
     columns = _drop_empty_unnamed(columns, rows, unnamed)
-    return Table(file=name, format="xlsx", columns=columns, rows=rows, line_numbers=line_numbers, sheet=title)
+    return Table(file=name, format="xlsx", columns=columns, rows=rows, line_numbers=line_numbers, sheet=title,
+                 header_line=header_row)
 
 
 # --------------------------------------------------------------------------------------------

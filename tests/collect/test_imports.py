@@ -122,6 +122,20 @@ def test_an_excel_workbook_damaged_by_french_excel_imports(store, tmp_path):
     assert found["Bibliothèque"]["frais_a_charge"] == ["Payant"]
 
 
+def test_two_columns_for_one_field_are_reported_on_the_header_line_of_the_sheet(store, tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A3"] = "Nom"  # the table starts on the third line
+    for column, name in zip("BCDE", ["Adresse", "Code postal", "Commune", "Nom de la structure"], strict=True):
+        sheet[f"{column}3"] = name
+    sheet.append(["CCAS de Cognac", "1 rue Haute", "16100", "Cognac", "CCAS"])
+    path = tmp_path / "lieux.xlsx"
+    workbook.save(path)
+    report = import_file(store, path, dry_run=True)
+    (warning,) = [issue for issue in report.issues if "correspondent toutes deux" in issue.message]
+    assert warning.line == 3
+
+
 def test_the_legacy_v01_example_maps_to_v1_lists(store):
     report = import_file(store, LEGACY_EXAMPLE)
     assert (report.new, report.rejected) == (1, 0)
