@@ -14,6 +14,7 @@ from models.access import (
     MIN_PASSWORD_LENGTH,
     RIGHTS,
     ROLES,
+    User,
     create_user,
     list_users,
     set_active,
@@ -21,11 +22,16 @@ from models.access import (
     set_role,
 )
 from models.moments import moment_text
-from pages.session_ui import accounts_caption
-from pages.shared import ACCOUNT, current_user, get_store, page_setup, run_action, show_flash, signed_in
+from pages.shared import ACCOUNT, count_text, current_user, get_store, page_setup, run_action, show_flash, signed_in
 
 FLASH = "comptes.message"
 CHOSEN = "comptes.choisi"
+
+
+def accounts_caption(users: list[User]) -> str:
+    """« 3 comptes actifs sur 4 »."""
+    active = sum(1 for user in users if user.actif)
+    return f"{count_text(active, 'compte actif', 'comptes actifs')} sur {len(users)}"
 
 
 def _rights_table() -> pd.DataFrame:

@@ -30,7 +30,7 @@ from models.access import (
 )
 from models.errors import MaillageError
 from models.store import Store
-from pages.shared import ACCOUNT, PAGES, PageSpec, count_text, signed_in, url_path
+from pages.shared import ACCOUNT, PAGES, PageSpec, signed_in, url_path
 
 FLASH = "maillage.connexion.message"
 
@@ -171,8 +171,3 @@ def sign_out() -> None:
         st.logout()
     st.rerun()
 
-
-def accounts_caption(users: list[User]) -> str:
-    """« 3 comptes actifs sur 4 »."""
-    active = sum(1 for user in users if user.actif)
-    return f"{count_text(active, 'compte actif', 'comptes actifs')} sur {len(users)}"
