@@ -130,16 +130,24 @@ def migrate(context: Context, list_only: bool) -> None:
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Simuler : tout vérifier et compter, ne rien enregistrer.")
+@click.option("--dry-run", is_flag=True, help="Simuler : tout vérifier et compter, ne rien enregistrer ; "
+              "affiche le sort de chaque colonne et la traduction des valeurs.")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="Fichier de correspondance des colonnes (YAML ou CSV).")
+@click.option("--profil", "profile", metavar="NOM", help="Appliquer ce profil d'import (défaut : celui que l'en-tête du fichier fait reconnaître).")
+@click.option("--sans-profil", "no_profile", is_flag=True, help="N'appliquer aucun profil d'import.")
+@click.option("--enregistrer-profil", "save_as", metavar="NOM",
+              help="Enregistrer la correspondance appliquée (et les traductions) comme profil de cette source.")
+@click.option("--date-maj", "date_maj", metavar="AAAA-MM-JJ",
+              help="Date du fichier, pour les lieux sans date de mise à jour (défaut : date du nom du fichier, sinon du jour).")
 @click.option("--sheet", help="Onglet à lire dans un fichier Excel (défaut : le premier).")
 @click.option("--tout-ou-rien", "all_or_nothing", is_flag=True, help="N'importer rien si une seule ligne est rejetée.")
-@click.option("--rapport", type=click.Path(dir_okay=False), help="Écrire le détail des problèmes dans ce CSV.")
+@click.option("--rapport", type=click.Path(dir_okay=False), help="Écrire le détail des problèmes dans ce CSV (pour Excel).")
 @click.option("--max-messages", default=50, show_default=True, help="Nombre de messages affichés.")
 @pass_context
 def import_command(
-    context: Context, file: str, dry_run: bool, mapping: str | None, sheet: str | None,
-    all_or_nothing: bool, rapport: str | None, max_messages: int,
+    context: Context, file: str, dry_run: bool, mapping: str | None, profile: str | None, no_profile: bool,
+    save_as: str | None, date_maj: str | None, sheet: str | None, all_or_nothing: bool, rapport: str | None,
+    max_messages: int,
 ) -> None:
     """Importer les structures d'un fichier CSV, Excel (.xlsx) ou JSON."""
     from collect.imports import import_file
@@ -156,14 +164,23 @@ def import_command(
     try:
         store = context.store()
         report = import_file(
-            store, file, sheet=sheet, mapping=mapping, dry_run=dry_run,
-            all_or_nothing=all_or_nothing, by=context.actor(store), progress=progress,
+            store, file, sheet=sheet, mapping=mapping, profile=profile, use_profile=not no_profile,
+            date_maj=_date_option(date_maj, "--date-maj"), dry_run=dry_run, all_or_nothing=all_or_nothing,
+            by=context.actor(store), progress=progress,
         )
+        if save_as:
+            _save_profile(store, report, save_as, context.actor(store))
     except MaillageError as error:
         raise _fail(error) from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    if report.profile:
+        how = "reconnu d'après l'en-tête du fichier" if report.profile_recognised else "choisi"
+        click.echo(f"Profil d'import « {report.profile} » appliqué ({how}).")
+    if dry_run:
+        _echo_columns(report)
+        _echo_translations(report)
     for issue in report.issues[:max_messages]:
         click.echo(f"[{issue.severity}] {issue}")
     if len(report.issues) > max_messages:
@@ -173,6 +190,115 @@ def import_command(
 
         write_excel_csv(rapport, ["fichier", "ligne", "champ", "valeur", "gravité", "message"], report.issue_rows())
     click.echo(report.summary())
+
+
+def _date_option(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ.", param_hint=option) from None
+
+
+def _save_profile(store: Store, report, name: str, by: str) -> None:
+    from collect.import_profiles import save_profile
+    from collect.imports import profile_from_report
+
+    profile = profile_from_report(report, name)
+    with store.atomic() as con:
+        save_profile(con, profile, by=by)
+    click.echo(f"Profil d'import « {name} » enregistré ({len(profile.colonnes)} colonnes).")
+
+
+def _table(rows: list[list[str]], header: list[str], widths: list[int]) -> None:
+    """A plain text table, each cell cut to its column's width."""
+    def cut(text: str, width: int) -> str:
+        text = " ".join(str(text).split())
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(cut(c, w).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _echo_columns(report) -> None:
+    click.echo(f"Colonnes du fichier ({len(report.columns)}) :")
+    rows = [[u.column, u.fate, u.reason, " | ".join(u.samples)] for u in report.columns]
+    _table(rows, ["colonne", "sort", "raison", "exemples"], [34, 40, 34, 50])
+
+
+def _echo_translations(report) -> None:
+    if not report.translations:
+        return
+    click.echo(f"Traduction des valeurs ({len(report.translations)}) :")
+    rows = [[t.column, t.value, t.targets_text() or ("—" if not t.unknown else "(aucune : conservée à part)"),
+             str(t.count), t.how] for t in report.translations]
+    _table(rows, ["colonne", "valeur", "traduction", "lignes", "comment"], [28, 40, 44, 6, 18])
+
+
+@main.group(name="profils")
+def profiles_group() -> None:
+    """Profils d'import : la correspondance des colonnes et la traduction des valeurs d'une source."""
+
+
+@profiles_group.command(name="list")
+@pass_context
+def profiles_list(context: Context) -> None:
+    """Lister les profils d'import enregistrés."""
+    from collect.import_profiles import list_profiles
+
+    try:
+        with context.store().connect() as con:
+            profiles = list_profiles(con)
+    except MaillageError as error:
+        raise _fail(error) from None
+    if not profiles:
+        click.echo("Aucun profil d'import enregistré.")
+    for profile in profiles:
+        used = sum(1 for field in profile.correspondance.values() if field)
+        click.echo(f"{profile.nom} — {len(profile.colonnes)} colonnes, {used} choisies, "
+                   f"{sum(len(v) for v in profile.traductions.values())} traductions")
+
+
+@profiles_group.command(name="show")
+@click.argument("nom")
+@pass_context
+def profiles_show(context: Context, nom: str) -> None:
+    """Afficher un profil d'import : colonnes, champs choisis, traductions."""
+    from collect.import_profiles import get_profile
+
+    try:
+        with context.store().connect() as con:
+            profile = get_profile(con, nom)
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"Profil « {profile.nom} » ({len(profile.colonnes)} colonnes dans l'en-tête) :")
+    for column in profile.colonnes:
+        if column in profile.correspondance:
+            field = profile.correspondance[column]
+            click.echo(f"  {column} → {field or '(écartée)'}")
+    for column, values in profile.traductions.items():
+        for value, targets in values.items():
+            shown = " ; ".join(code for _, code in targets) or "(rien)"
+            click.echo(f"  {column} : « {value} » → {shown}")
+
+
+@profiles_group.command(name="delete")
+@click.argument("nom")
+@pass_context
+def profiles_delete(context: Context, nom: str) -> None:
+    """Supprimer un profil d'import."""
+    from collect.import_profiles import delete_profile
+
+    try:
+        store = context.store()
+        by = context.actor(store)
+        with store.atomic() as con:
+            profile = delete_profile(con, nom, by=by)
+    except MaillageError as error:
+        raise _fail(error) from None
+    click.echo(f"Profil d'import « {profile.nom} » supprimé.")
 
 
 def _as_of(value: str | None) -> date | datetime | None:
@@ -197,6 +323,12 @@ def export(context: Context, out: str, fmt: str, as_of: str | None) -> None:
         result = export_structures(context.store(), out, format=fmt, as_of=_as_of(as_of))
     except MaillageError as error:
         raise _fail(error) from None
+    for line in result.withheld:
+        click.echo(line)
+    if result.not_open:
+        click.echo(f"{result.not_open} lieu(x) fermé(s), inactif(s) ou masqué(s) dans leur source : non publié(s).")
+    if result.withheld:
+        click.echo(f"{len(result.withheld)} lieu(x) non publié(s) : données personnelles à retirer (voir ci-dessus).")
     click.echo(f"{result.count} lieux exportés dans {result.path} ({result.format}).")
 
 
@@ -243,7 +375,14 @@ def questionnaire() -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="Fichier YAML à écrire (défaut : FORM.yaml à côté).")
 @click.option("--code", help="Code du questionnaire (défaut : le form_id des réglages, sinon le nom du fichier).")
 def questionnaire_import(form: str, out: str | None, code: str | None) -> None:
-    """Convertir un XLSForm (.xlsx) en questionnaire YAML, en signalant ce qui n'est pas repris."""
+    """Convertir un XLSForm (.xlsx) en questionnaire YAML, en signalant ce qui n'est pas repris.
+
+    Chaque ligne non reprise est signalée (onglet, ligne, raison) et le reste est importé. Les
+    lignes « à revoir » (condition, contrainte ou obligation illisible, retirée : une question
+    obligatoire devient alors facultative) sont listées à la fin ; le YAML est tout de même
+    écrit (statut 0).
+    Statut 1 : aucun questionnaire produit.
+    """
     from collect.questionnaire import questionnaire_to_yaml
     from collect.xlsform import import_xlsform
 
@@ -261,11 +400,14 @@ def questionnaire_import(form: str, out: str | None, code: str | None) -> None:
         click.echo(f"[erreur] {target} : écriture impossible ({error.strerror or error}).")
         sys.exit(1)
     click.echo(f"Questionnaire « {result.questionnaire.titre} » : {_shape(result.questionnaire)} → {target}")
+    if summary := result.review_summary():
+        click.echo(f"Questionnaire à revoir avant de s'en servir : {summary}.")
 
 
-def _read_questionnaire(file: str):
+def _read_questionnaire(file: str, review: list | None = None):
     """A questionnaire from a YAML file or an XLSForm (imported in memory), its problems printed
-    in French; None when it is not valid."""
+    in French; None when it is not valid. The problems « à revoir » of an XLSForm are added to
+    ``review`` when it is given."""
     from collect.questionnaire import QuestionnaireInvalid, load_questionnaire
     from collect.xlsform import import_xlsform
 
@@ -276,6 +418,8 @@ def _read_questionnaire(file: str):
             click.echo(f"[{problem.severity}] {problem}")
         if result.questionnaire is None:
             click.echo(f"{name} : questionnaire invalide ({_count(len(result.errors), 'erreur')}).")
+        elif review is not None:
+            review.extend(result.review)
         return result.questionnaire
     try:
         return load_questionnaire(file)
@@ -287,11 +431,26 @@ def _read_questionnaire(file: str):
 @questionnaire.command(name="check")
 @click.argument("file")
 def questionnaire_check(file: str) -> None:
-    """Vérifier un questionnaire YAML (ou un XLSForm .xlsx, importé en mémoire)."""
+    """Vérifier un questionnaire YAML (ou un XLSForm .xlsx, importé en mémoire).
+
+    \b
+    Statut de sortie :
+      0  questionnaire valide ;
+      1  questionnaire invalide (erreurs à corriger, aucun questionnaire) ;
+      3  questionnaire à revoir : l'XLSForm s'importe, mais des conditions, contraintes ou
+         obligations illisibles en ont été retirées (une question obligatoire devient alors
+         facultative) ; les lignes à revoir sont listées.
+    """
+    from collect.xlsform import review_summary
+
     name = Path(file).name
-    checked = _read_questionnaire(file)
+    review: list = []
+    checked = _read_questionnaire(file, review)
     if checked is None:
         sys.exit(1)
+    if summary := review_summary(review):
+        click.echo(f"{name} : questionnaire à revoir ({_shape(checked)}) : {summary}.")
+        sys.exit(3)
     click.echo(f"{name} : questionnaire valide ({_shape(checked)}).")
 
 

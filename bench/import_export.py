@@ -140,27 +140,24 @@ def _demo_lieux() -> tuple[list[Template], list[Place], list[str]]:
     the wrong département: the postcode is then the commune's own in the COG), kept only when a line
     holding just that place goes through ``prepare_line`` without a single issue on those fields.
     """
-    from collect.columns import match_columns
     from collect.demo import demo_files
-    from collect.imports import prepare_line
-    from collect.readers import read_table
+    from collect.imports import prepare_lines
+    from collect.readers import Table, read_table
     from models.cog import cog, departement_of_insee
 
     templates: list[Template] = []
     places: list[Place] = []
     columns: dict[str, None] = {}
     today = date.today()
-    place_mapping = match_columns([*PLACE_FIELDS, "nom", "date_maj"])
+    probes: list[tuple[Place, dict[str, str | None]]] = []
     for path in demo_files():
         territory = path.stem
         items = json.loads(path.read_text(encoding="utf-8"))
         for item in items:
             columns.update(dict.fromkeys(item))
         table = read_table(path)
-        mapping = match_columns(table.columns)
-        for raw, line in zip(table.rows, table.line_numbers, strict=True):
-            item = items[line - 1]
-            prepared = prepare_line(raw, mapping, line=line, today=today)
+        for prepared in prepare_lines(table, today=today):
+            item = items[prepared.line - 1]
             structure = prepared.structure
             if structure is None:
                 continue  # a rejected demo row is no model for synthetic ones
@@ -186,9 +183,15 @@ def _demo_lieux() -> tuple[list[Template], list[Place], list[str]]:
             probe = {name: getattr(place, name) for name in PLACE_FIELDS}
             probe = {k: (None if v is None else str(v)) for k, v in probe.items()}
             probe.update(nom=item["nom"], date_maj=str(structure.date_maj))
-            checked = prepare_line(probe, place_mapping, line=line, today=today)
-            if checked.structure is not None and not any(i.field in PLACE_ISSUE_FIELDS for i in checked.issues):
-                places.append(place)
+            probes.append((place, probe))
+    probe_columns = [*PLACE_FIELDS, "nom", "date_maj"]
+    probe_table = Table("sondes", "csv", probe_columns, [probe for _, probe in probes], list(range(1, len(probes) + 1)))
+    checked_by_line = {checked.line: checked for checked in prepare_lines(probe_table, today=today)}
+    first_line: dict[tuple, int] = {}
+    for line, (place, probe) in enumerate(probes, start=1):
+        checked = checked_by_line.get(first_line.setdefault(tuple(sorted(probe.items())), line))
+        if checked and checked.structure is not None and not any(i.field in PLACE_ISSUE_FIELDS for i in checked.issues):
+            places.append(place)
     for name in PLACE_FIELDS:
         columns.setdefault(name, None)
     return templates, places, list(columns)

@@ -2,8 +2,10 @@
 
 ``match_columns`` compares names after :func:`normalize_header` (no case, no accents, no
 punctuation): the standard's own field name first, then the spellings people use
-(:data:`SYNONYMS`). A mapping file (:func:`load_mapping_file`) overrides both. Columns that
-match nothing are kept aside in ``ColumnMapping.unmatched``, never dropped.
+(:data:`SYNONYMS`), then the words of the name (:func:`collect.headers.field_for_header`: prefixes,
+abbreviations, glued words, questions), used only when sure enough. A mapping file
+(:func:`load_mapping_file`) overrides all of them. Columns that match nothing are kept aside in
+``ColumnMapping.unmatched``, never dropped.
 """
 
 from __future__ import annotations
@@ -15,11 +17,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from models.errors import InvalidMapping
 from models.standard import standard_v1
+
+if TYPE_CHECKING:  # collect.headers builds on this module's names: imported where used
+    from collect.headers import HeaderMatch
 
 # Fields Maillage keeps besides the standard: the person to contact (not published).
 EXTRA_FIELDS: tuple[str, ...] = ("contact_nom", "contact_telephone", "contact_courriel")
@@ -129,6 +135,9 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 def normalize_header(name: str) -> str:
     """``"Code Postal "`` → ``code_postal``, ``"Téléphone"`` → ``telephone``, ``"E-mail"`` → ``e_mail``."""
+    name = str(name)
+    if name.isascii():  # the same result, without decomposing character by character
+        return _NON_ALNUM.sub("_", name.lower()).strip("_")
     decomposed = unicodedata.normalize("NFKD", str(name).translate(_LIGATURES))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char)).lower()
     return _NON_ALNUM.sub("_", bare).strip("_")
@@ -157,6 +166,7 @@ class ColumnMapping:
     unmatched: list[str]  # file columns kept aside (no field, or a field already taken)
     conflicts: list[str]  # French messages: two columns for one field
     ignored: list[str] = field(default_factory=list)  # columns a mapping file says to ignore (→ None)
+    guessed: dict[str, HeaderMatch] = field(default_factory=dict)  # columns of ``fields`` placed by their words
 
 
 def _field_name(value: str) -> str | None:
@@ -173,9 +183,13 @@ def _unknown_field_message(value: str) -> str:
 
 
 def match_columns(columns: list[str], *, overrides: dict[str, str | None] | None = None) -> ColumnMapping:
-    """Map each file column to a target field: overrides, then exact field names, then synonyms."""
+    """Map each file column to a target field: overrides, then exact field names, then synonyms, then
+    the words of the name when the guess is sure enough (``AUTO_MATCH_CONFIDENCE``)."""
+    from collect.headers import AUTO_MATCH_CONFIDENCE, field_for_header
+
     chosen: dict[str, str] = {}  # column → field, before conflicts are resolved
-    rank: dict[str, int] = {}  # column → 0 override, 1 exact name, 2 synonym
+    rank: dict[str, int] = {}  # column → 0 override, 1 exact name, 2 synonym, 3 guessed from its words
+    guesses: dict[str, HeaderMatch] = {}
     ignored: list[str] = []
 
     if overrides:
@@ -210,10 +224,14 @@ def match_columns(columns: list[str], *, overrides: dict[str, str | None] | None
             chosen[column], rank[column] = _EXACT[key], 1
         elif key in _SYNONYM:
             chosen[column], rank[column] = _SYNONYM[key], 2
+        else:
+            guess = field_for_header(column)
+            if guess is not None and guess.confidence >= AUTO_MATCH_CONFIDENCE:
+                chosen[column], rank[column], guesses[column] = guess.field, 3, guess
 
     position = {column: index for index, column in enumerate(columns)}
-    winners: dict[str, str] = {}  # field → column
-    for column in sorted(chosen, key=lambda c: (rank[c], position[c])):
+    winners: dict[str, str] = {}  # field → column; among guesses, the surest first
+    for column in sorted(chosen, key=lambda c: (rank[c], -guesses[c].confidence if c in guesses else 0, position[c])):
         winners.setdefault(chosen[column], column)
 
     fields: dict[str, str] = {}
@@ -233,7 +251,8 @@ def match_columns(columns: list[str], *, overrides: dict[str, str | None] | None
                 f"Les colonnes « {winners[target]} » et « {column} » correspondent toutes deux au champ "
                 f"« {target} » : « {winners[target]} » est utilisée, « {column} » est mise de côté."
             )
-    return ColumnMapping(fields=fields, unmatched=unmatched, conflicts=conflicts, ignored=ignored)
+    guessed = {column: guesses[column] for column in fields if column in guesses}
+    return ColumnMapping(fields=fields, unmatched=unmatched, conflicts=conflicts, ignored=ignored, guessed=guessed)
 
 
 # --------------------------------------------------------------------------------------------

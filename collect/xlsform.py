@@ -26,12 +26,33 @@ XLSForm names become Maillage codes (lowercase, ``[a-z0-9_]``, a letter first: `
 Choice names are kept as they are (a choice code is free text, and expressions compare to it), so a
 yes/no list stays a ``choix_unique`` with its own codes: conditions keep meaning the same thing.
 
-Problems are *fatal* when the form cannot be read or when pyxform itself would reject it (no
-``survey`` sheet, no ``type``/``name`` column, a select whose list is missing, an unmatched
-``end group``, duplicate codes…): no questionnaire then. They are *warnings* when the form is a
-valid XLSForm using something Maillage does not do (a ``geopoint``, a ``repeat``, a
-``choice_filter`` column, an expression the expression language cannot read…): that row, column
-or condition is left out and the rest is imported.
+Languages: a text (label, hint, messages) is read from the French column (``label::Français (fr)``,
+``label::French (fr)``, ``label::fr``…), else the column of the settings' ``default_language``, else
+the column without language, else the first language; a row where that column is empty takes the
+text of the next one that has it (reported). Media columns (``image``, ``media::image``,
+``label::image``, ``image::fr``, audio, video) are never read as text: a question or note whose
+label is only an image gets its name as label (reported).
+
+Three levels of problems, each a :class:`XLSFormProblem` with sheet, row and column:
+
+* *fatal* (``fatal``): the form cannot be read as a whole — not an ``.xlsx``, no ``survey`` sheet,
+  no ``type`` or ``name`` column, nothing importable (or an invalid ``code`` given by the caller).
+  No questionnaire then.
+* *warning*: one row, cell or column Maillage does not take, and what was done instead; the rest
+  is imported. A row pyxform would refuse is one of them, never a reason to refuse the whole form:
+  an unknown type, a row without type or name, a select whose list is missing, a repeat (skipped);
+  a duplicate choice (the first kept), a duplicate name (the second renamed ``nom_2``), a duplicate
+  column (the first read); an ``end group`` without its ``begin`` (ignored), a group never closed
+  (closed at the end of the form), a group without name (named after its row); a missing label
+  (the name is used).
+* *à revoir* (``review``): an expression Maillage cannot use was dropped, so the questionnaire
+  asks differently from the form. A dropped expression never makes a question stricter than the
+  form meant: a ``relevant`` (of the question or of an enclosing group) that cannot be used is
+  dropped — the question is always asked — and a question that was ``required`` becomes optional;
+  a dropped ``constraint`` just drops the check; a ``required`` holding an expression is optional,
+  unless the expression is one of the question's own display conditions (then it is simply
+  required when asked). :attr:`XLSFormImport.review` lists these rows, ``maillage questionnaire
+  check`` says « à revoir » while any remain.
 
 Rows are read with openpyxl (not pyxform's reader): every message names the sheet's real row
 number, headers are matched case-insensitively, and pyxform is not a dependency of Maillage.
@@ -45,6 +66,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,10 +87,13 @@ class XLSFormProblem:
     column: str | None  # the column's header as written
     message: str  # French, says what was done (« ligne ignorée », « condition ignorée »…)
     fatal: bool = False
+    review: bool = False  # an expression was dropped: the question asks differently from the form
 
     @property
     def severity(self) -> str:
-        return "erreur" if self.fatal else "avertissement"
+        if self.fatal:
+            return "erreur"
+        return "à revoir" if self.review else "avertissement"
 
     def __str__(self) -> str:
         where = [self.sheet]
@@ -88,11 +113,64 @@ class XLSFormImport:
 
     @property
     def errors(self) -> list[XLSFormProblem]:
+        """The fatal problems (then there is no questionnaire)."""
         return [p for p in self.problems if p.fatal]
 
     @property
     def warnings(self) -> list[XLSFormProblem]:
-        return [p for p in self.problems if not p.fatal]
+        """What was skipped or repaired without changing what the imported questions ask."""
+        return [p for p in self.problems if not p.fatal and not p.review]
+
+    @property
+    def review(self) -> list[XLSFormProblem]:
+        """The problems « à revoir »: a dropped condition, constraint or obligation."""
+        return [p for p in self.problems if p.review and not p.fatal]
+
+    @property
+    def rows_to_review(self) -> list[tuple[str, int]]:
+        """Each (sheet, row) with something « à revoir », once, in workbook order."""
+        return rows_to_review(self.problems)
+
+    @property
+    def status(self) -> str:
+        """« invalide » (no questionnaire), « à revoir » (rows to review) or « valide »."""
+        if self.questionnaire is None:
+            return "invalide"
+        return "à revoir" if self.review else "valide"
+
+    def review_summary(self) -> str | None:
+        """« 2 lignes à revoir (survey : lignes 4 et 7) », or None when nothing is to review."""
+        return review_summary(self.problems)
+
+
+def rows_to_review(problems: Iterable[XLSFormProblem]) -> list[tuple[str, int]]:
+    """Each (sheet, row) of a problem « à revoir », once, in the order given."""
+    rows: dict[tuple[str, int], None] = {}
+    for problem in problems:
+        if problem.review and not problem.fatal:
+            rows.setdefault((problem.sheet, problem.row or 0), None)
+    return list(rows)
+
+
+def review_summary(problems: Iterable[XLSFormProblem]) -> str | None:
+    """« 2 lignes à revoir (survey : lignes 4 et 7) » for the problems « à revoir », else None."""
+    rows = rows_to_review(problems)
+    if not rows:
+        return None
+    by_sheet: dict[str, list[int]] = {}
+    for sheet, row in rows:
+        by_sheet.setdefault(sheet, []).append(row)
+    where = " ; ".join(
+        f"{sheet} : {'ligne' if len(numbers) == 1 else 'lignes'} {_french_list([str(n) for n in numbers])}"
+        for sheet, numbers in by_sheet.items()
+    )
+    count = f"{len(rows)} {'ligne' if len(rows) == 1 else 'lignes'}"
+    return f"{count} à revoir ({where})"
+
+
+def _french_list(items: list[str]) -> str:
+    """« 4 », « 4 et 7 », « 4, 7 et 9 »."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} et {items[-1]}"
 
 
 def import_xlsform(path: str | Path, *, code: str | None = None) -> XLSFormImport:
@@ -135,6 +213,7 @@ class _Sheet:
     title: str
     headers: dict[str, str]  # normalised header → header as written, in column order
     rows: list[tuple[int, dict[str, str]]]  # (row number, {normalised header: non-empty text})
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (header ignored, header read)
 
 
 class _Fatal(Exception):
@@ -170,6 +249,7 @@ def _header_key(header: str) -> str:
 
 
 def _read_sheet(worksheet: Any) -> _Sheet:
+    """The sheet's rows; a second column with the same header is set aside (the first is read)."""
     title = str(worksheet.title).strip()
     if hasattr(worksheet, "reset_dimensions"):
         worksheet.reset_dimensions()  # some producers write a wrong <dimension>: read every row
@@ -177,17 +257,15 @@ def _read_sheet(worksheet: Any) -> _Sheet:
     header_cells = next(rows_iter, ())
     columns: list[str | None] = []
     headers: dict[str, str] = {}
-    for index, value in enumerate(header_cells):
+    duplicates: list[tuple[str, str]] = []
+    for value in header_cells:
         text = _cell_text(value)
-        if text is None:
-            columns.append(None)
-            continue
-        key = _header_key(text)
-        if key in headers:
-            raise _Fatal(
-                XLSFormProblem(title, 1, text, f"colonne « {text} » en double (déjà « {headers[key]} »)", fatal=True)
-            )
-        headers[key] = text
+        key = _header_key(text) if text is not None else None
+        if key is not None and key in headers:
+            duplicates.append((text or "", headers[key]))
+            key = None
+        if key is not None and text is not None:
+            headers[key] = text
         columns.append(key)
     rows: list[tuple[int, dict[str, str]]] = []
     for number, cells in enumerate(rows_iter, start=2):
@@ -200,7 +278,7 @@ def _read_sheet(worksheet: Any) -> _Sheet:
                 values[key] = text
         if values:
             rows.append((number, values))
-    return _Sheet(title, headers, rows)
+    return _Sheet(title, headers, rows, duplicates)
 
 
 def _read_workbook(data: bytes, name: str) -> tuple[dict[str, _Sheet], list[str]]:
@@ -256,18 +334,35 @@ def _read_workbook(data: bytes, name: str) -> tuple[dict[str, _Sheet], list[str]
             workbook.close()
 
 
+
 # --------------------------------------------------------------------------------------------
 # Columns and languages
 
 _TRANSLATABLE = ("label", "hint", "required_message", "constraint_message")
-_SURVEY_COLUMNS = {"type", "name", "required", "relevant", "constraint", "appearance", "disabled", *_TRANSLATABLE}
-_CHOICES_COLUMNS = {"list_name", "name", "label"}
+_SURVEY_COLUMNS = {"type", "name", "required", "relevant", "constraint", "appearance", "disabled"}
+_CHOICES_COLUMNS = {"list_name", "name"}
 _SETTINGS_COLUMNS = {"form_title", "form_id", "version", "default_language"}
 _FRENCH_NAMES = {"fr", "fra", "fre", "french", "français", "francais"}
+# Media columns (never text): what they hold, as a message says it.
+_MEDIA_KINDS = {
+    "image": "une image", "big-image": "une image", "big_image": "une image", "audio": "un son", "video": "une vidéo",
+}
 
 
 def _family(key: str) -> str:
     return key.partition("::")[0]
+
+
+def _language(key: str) -> str | None:
+    return key.partition("::")[2] or None
+
+
+def _media_kind(key: str) -> str | None:
+    """What a media column holds (« une image »…): ``image``, ``image::fr``, ``media::image``, ``label::image``."""
+    parts = [part.strip() for part in key.split("::")]
+    if parts[0] in ("media", "label") and len(parts) > 1:
+        return _MEDIA_KINDS.get(parts[1])
+    return _MEDIA_KINDS.get(parts[0])
 
 
 def _is_french(language: str) -> bool:
@@ -279,33 +374,45 @@ def _is_french(language: str) -> bool:
     return language.split("(")[0].strip() in _FRENCH_NAMES
 
 
-def _pick_column(sheet: _Sheet, family: str, default_language: str | None) -> tuple[str | None, list[str]]:
-    """The column of ``family`` to read (French first, then the default language), and the others."""
-    candidates = [key for key in sheet.headers if _family(key) == family]
-    if not candidates:
-        return None, []
-
-    def language(key: str) -> str | None:
-        return key.partition("::")[2] or None
-
-    chosen = next((k for k in candidates if language(k) and _is_french(language(k) or "")), None)
-    if chosen is None and default_language and _is_french(default_language) and family in candidates:
-        chosen = family
-    if chosen is None and default_language:
-        wanted = " ".join(default_language.split()).casefold()
-        chosen = next((k for k in candidates if language(k) == wanted), None)
-    if chosen is None:
-        chosen = family if family in candidates else candidates[0]
-    return chosen, [k for k in candidates if k != chosen]
+def _language_tags(language: str) -> set[str]:
+    """The ways a language is named: ``English (en)`` → {``english (en)``, ``english``, ``en``}."""
+    text = " ".join(language.split()).casefold()
+    name, _, code = text.partition("(")
+    return {tag for tag in (text, name.strip(), code.rstrip(")").strip()) if tag}
 
 
-def _report_other_languages(sheet: _Sheet, others: list[str], chosen: str, problems: list[XLSFormProblem]) -> None:
+def _text_columns(sheet: _Sheet, family: str, default_language: str | None) -> list[str]:
+    """The text columns of ``family`` in reading order: French, the form's default language, the
+    column without language, then the other languages as they come. Media columns are not text."""
+    default = _language_tags(default_language) if default_language else set()
+    default_is_french = bool(default_language) and _is_french(default_language or "")
+
+    def rank(key: str) -> int:
+        language = _language(key)
+        if language is None:
+            return 1 if default_is_french else 3
+        if _is_french(language):
+            return 0
+        return 2 if _language_tags(language) & default else 4
+
+    candidates = [key for key in sheet.headers if _family(key) == family and not _media_kind(key)]
+    return sorted(candidates, key=rank)
+
+
+def _media_columns(sheet: _Sheet) -> list[str]:
+    """The media columns of a sheet, French ones first."""
+    media = [key for key in sheet.headers if _media_kind(key)]
+    return sorted(media, key=lambda key: not any(_is_french(part) for part in key.split("::")[1:]))
+
+
+def _report_other_languages(sheet: _Sheet, columns: list[str], problems: list[XLSFormProblem]) -> None:
+    chosen, *others = columns
     for key in others:
         if any(key in values for _, values in sheet.rows):
             problems.append(
                 XLSFormProblem(
                     sheet.title, 1, sheet.headers[key],
-                    f"autre langue (la colonne « {sheet.headers[chosen]} » est lue) : colonne ignorée",
+                    f"autre langue : lue seulement là où la colonne « {sheet.headers[chosen]} » est vide",
                 )
             )
 
@@ -387,6 +494,39 @@ def _truth(value: str | None) -> bool | None:
     return None
 
 
+
+
+_SPACES_OUTSIDE_TEXT = re.compile(r"""('[^']*'|"[^"]*")|\s+""")
+
+
+def _same_expression(one: str, other: str) -> bool:
+    """The same expression but for spaces outside its texts."""
+
+    def bare(text: str) -> str:
+        return _SPACES_OUTSIDE_TEXT.sub(lambda m: m.group(1) or "", text)
+
+    return bare(one) == bare(other)
+
+
+def _media_instead_of_label(values: dict[str, str], media: list[str]) -> tuple[str, str] | None:
+    """(« une image », its column) when a row without label has an image (or a sound, a video)."""
+    key = next((key for key in media if key in values), None)
+    if key is None:
+        return None
+    return _media_kind(key) or "un média", key
+
+
+def _free_code(code: str, taken: set[str]) -> str:
+    """``code_2``, ``code_3``… : the first not in ``taken`` (63 characters at most)."""
+    index = 2
+    while True:
+        suffix = f"_{index}"
+        candidate = f"{code[: 63 - len(suffix)]}{suffix}"
+        if candidate not in taken:
+            return candidate
+        index += 1
+
+
 # --------------------------------------------------------------------------------------------
 # The conversion
 
@@ -400,6 +540,8 @@ class _Item:
     relevant: str | None
     constraint: str | None
     groups: list[int]  # rows of the enclosing groups (their relevant applies too)
+    required: str | None = None  # a required given as an expression, decided with the conditions
+    required_message: str | None = None
 
 
 @dataclass
@@ -431,8 +573,10 @@ class _Converter:
         self.name = name
         self.code = code
         self.problems: list[XLSFormProblem] = []
-        self.choices: dict[str, list[dict[str, str]]] | None = None
-        self.columns: dict[str, str | None] = {}  # translatable family → the column read
+        self.choices: dict[str, list[dict[str, str]]] = {}
+        self.no_lists: str | None = None  # why no list can be found, when the choices sheet is unusable
+        self.columns: dict[str, list[str]] = {}  # translatable family → its columns in reading order
+        self.media: list[str] = []  # the survey's media columns
         self.known: set[str] = set()
         self.codes: dict[str, str] = {}  # XLSForm name → Maillage code
         self.skipped: dict[str, int] = {}  # name → row of a question left out
@@ -448,8 +592,28 @@ class _Converter:
     def warn(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(XLSFormProblem(sheet, row, column, message))
 
+    def to_review(self, row: int, column: str | None, message: str) -> None:
+        """A survey row whose question asks differently from the form (an expression was dropped)."""
+        self.problems.append(XLSFormProblem(self.survey.title, row, column, message, review=True))
+
     def fatal(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
         self.problems.append(XLSFormProblem(sheet, row, column, message, fatal=True))
+
+    def report_duplicate_columns(self) -> None:
+        for sheet in self.sheets.values():
+            for ignored, read in sheet.duplicates:
+                self.warn(sheet.title, 1, ignored,
+                          f"colonne « {ignored} » en double (déjà « {read} ») : ignorée")
+
+    def translated(self, sheet: _Sheet, number: int, values: dict[str, str], columns: list[str]) -> str | None:
+        """The text of the first of ``columns`` filled on this row; a fallback to another language is reported."""
+        for index, key in enumerate(columns):
+            if key in values:
+                if index:
+                    self.warn(sheet.title, number, sheet.headers[key],
+                              f"colonne « {sheet.headers[columns[0]]} » vide : texte repris de cette colonne")
+                return values[key]
+        return None
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -471,51 +635,66 @@ class _Converter:
 
     # -- choices -----------------------------------------------------------------------------
 
-    def read_choices(self, default_language: str | None) -> dict[str, list[dict[str, str]]] | None:
+    def read_choices(self, default_language: str | None) -> None:
+        """The lists of the choices sheet; a bad row is reported and skipped, the first of two duplicates kept."""
         sheet = self.sheets.get("choices")
         if sheet is None:
-            return None
-        lists: dict[str, list[dict[str, str]]] = {}
+            self.no_lists = "onglet « choices » absent du classeur"
+            return
         if not sheet.rows:
-            return lists
+            return
         missing = [needed for needed in ("list_name", "name") if needed not in sheet.headers]
         for needed in missing:
-            self.fatal(sheet.title, 1, None, f"colonne « {needed} » absente de l'onglet des choix")
+            self.warn(sheet.title, 1, None,
+                      f"colonne « {needed} » absente de l'onglet des choix : aucune liste lisible")
         if missing:
-            return lists
-        label, others = _pick_column(sheet, "label", default_language)
-        if label is not None:
-            _report_other_languages(sheet, others, label, self.problems)
+            self.no_lists = f"onglet « {sheet.title} » illisible (colonne {' et '.join(missing)} absente)"
+            return
+        labels = _text_columns(sheet, "label", default_language)
+        if labels:
+            _report_other_languages(sheet, labels, self.problems)
+        media = _media_columns(sheet)
+        known = _CHOICES_COLUMNS | set(labels)
         reported: set[str] = set()
         seen: dict[tuple[str, str], int] = {}
         for number, values in sheet.rows:
-            for key in values:
-                if key not in _CHOICES_COLUMNS and _family(key) != "label" and key not in reported:
-                    reported.add(key)
-                    self.warn(sheet.title, number, sheet.headers[key], "colonne non prise en charge : ignorée")
             list_name = values.get("list_name")
             choice = values.get("name")
-            if list_name is None and choice is None:
-                continue
-            if list_name is None or choice is None:
-                absent = "list_name" if list_name is None else "name"
-                self.fatal(sheet.title, number, sheet.headers.get(absent), f"choix sans « {absent} »")
-                continue
-            if (list_name, choice) in seen:
-                first = seen[list_name, choice]
-                self.fatal(
-                    sheet.title, number, sheet.headers["name"],
-                    f"choix « {choice} » en double dans la liste « {list_name} » (déjà ligne {first})",
+            used: set[str] = set()
+            if list_name is not None and choice is not None and (list_name, choice) not in seen:
+                seen[list_name, choice] = number
+                self.choices.setdefault(list_name, []).append(
+                    {"code": choice, "libelle": self.choice_label(sheet, number, values, labels, media, used)}
                 )
-                continue
-            seen[list_name, choice] = number
-            text = values.get(label) if label else None
-            if text is None:
-                self.warn(sheet.title, number, sheet.headers.get(label or "", "label"),
-                          f"choix « {choice} » sans libellé : son code sert de libellé")
-                text = choice
-            lists.setdefault(list_name, []).append({"code": choice, "libelle": text})
-        return lists
+            elif list_name is not None and choice is not None:
+                self.warn(sheet.title, number, sheet.headers["name"],
+                          f"choix « {choice} » en double dans la liste « {list_name} » "
+                          f"(déjà ligne {seen[list_name, choice]}) : ligne ignorée")
+            elif list_name is not None or choice is not None:
+                absent = "list_name" if list_name is None else "name"
+                self.warn(sheet.title, number, sheet.headers[absent], f"choix sans « {absent} » : ligne ignorée")
+            else:
+                self.warn(sheet.title, number, None, "choix sans « list_name » ni « name » : ligne ignorée")
+            for key in values:
+                if key not in known and key not in used and key not in reported:
+                    reported.add(key)
+                    self.warn(sheet.title, number, sheet.headers[key], "colonne non prise en charge : ignorée")
+
+    def choice_label(self, sheet: _Sheet, number: int, values: dict[str, str], labels: list[str], media: list[str],
+                     used: set[str]) -> str:
+        """A choice's label; without one, its code (reported)."""
+        if text := self.translated(sheet, number, values, labels):
+            return text
+        choice = values["name"]
+        if found := _media_instead_of_label(values, media):
+            kind, key = found
+            used.add(key)
+            self.warn(sheet.title, number, sheet.headers[key],
+                      f"choix « {choice} » : pas de libellé, seulement {kind} : son code sert de libellé")
+        else:
+            self.warn(sheet.title, number, sheet.headers[labels[0]] if labels else None,
+                      f"choix « {choice} » sans libellé : son code sert de libellé")
+        return choice
 
     # -- survey ------------------------------------------------------------------------------
 
@@ -531,15 +710,16 @@ class _Converter:
             self.fatal(survey.title, 1, None, f"colonne {listed} absente de l'onglet des questions")
             return None
         self.survey = survey
+        self.report_duplicate_columns()
         settings = self.read_settings()
         default_language = settings["default_language"][0] if "default_language" in settings else None
-        self.choices = self.read_choices(default_language)
+        self.read_choices(default_language)
         for family in _TRANSLATABLE:
-            chosen, others = _pick_column(survey, family, default_language)
-            self.columns[family] = chosen
-            if chosen is not None:
-                _report_other_languages(survey, others, chosen, self.problems)
-        self.known = _SURVEY_COLUMNS | {k for k in survey.headers if _family(k) in _TRANSLATABLE}
+            self.columns[family] = _text_columns(survey, family, default_language)
+            if self.columns[family]:
+                _report_other_languages(survey, self.columns[family], self.problems)
+        self.media = _media_columns(survey)
+        self.known = _SURVEY_COLUMNS.union(*self.columns.values())
         # Every name of the sheet, to rename references and to tell a skipped question from an unknown one.
         for _, values in survey.rows:
             if "name" in values:
@@ -583,13 +763,16 @@ class _Converter:
                 self.warn(sheet, number, column, f"version « {version} » : pas un nombre entier, version 1 retenue")
         return raw
 
-    def text(self, values: dict[str, str], family: str) -> str | None:
-        key = self.columns.get(family)
-        return values.get(key) if key else None
+    def text(self, number: int, values: dict[str, str], family: str) -> str | None:
+        return self.translated(self.survey, number, values, self.columns.get(family, []))
 
     def column(self, key: str | None) -> str | None:
         """A column's header as written in the survey sheet."""
         return self.survey.headers.get(key) if key else None
+
+    def label_column(self) -> str | None:
+        labels = self.columns.get("label")
+        return self.column(labels[0]) if labels else None
 
     def read_survey(self) -> None:
         survey = self.survey
@@ -612,8 +795,10 @@ class _Converter:
                     self.warn(survey.title, number, self.column("disabled"), "ligne désactivée (disabled) : ignorée")
                 continue
             if not kind:
-                if name or self.text(values, "label"):
-                    self.fatal(survey.title, number, type_column, "question sans type")
+                if name or any(key in values for key in self.columns["label"]):
+                    self.warn(survey.title, number, type_column, "question sans type : ligne ignorée")
+                    if name:
+                        self.skipped.setdefault(name, number)
                 else:
                     self.warn(survey.title, number, None, "ligne sans type ni nom : ignorée")
                 continue
@@ -621,12 +806,23 @@ class _Converter:
                 self.control(number, kind, name, values, control.group(1), control.group(2))
                 continue
             self.question(number, kind, name, values)
+        self.close_what_is_left_open()
 
+    def close_what_is_left_open(self) -> None:
+        """A block skipped to the end of the sheet, and groups never closed (closed here), are reported."""
+        survey = self.survey
+        type_column = survey.headers["type"]
+        last = survey.rows[-1][0] if survey.rows else 1
         if self.skip is not None:
             kind = self.skip.kind
-            self.fatal(survey.title, self.skip.row, type_column, f"« begin {kind} » sans « end {kind} »")
-        for group in self.groups:
-            self.fatal(survey.title, group.row, type_column, f"groupe « {group.name} » sans « end group »")
+            self.warn(survey.title, self.skip.row, type_column,
+                      f"{self.skip.what}, sans « end {kind} » : lignes {self.skip.row} à {last} ignorées")
+            self.skip = None
+        while self.groups:
+            group = self.groups[-1]
+            self.warn(survey.title, group.row, type_column,
+                      f"groupe « {group.name} » sans « end group » : fermé à la fin du formulaire")
+            self.close_group()
 
     def skipping(self, number: int, name: str | None, control: re.Match[str] | None) -> None:
         """A row inside a block being skipped (a repeat, a disabled group)."""
@@ -653,202 +849,296 @@ class _Converter:
                 if name:
                     self.skipped.setdefault(name, number)
             else:
-                self.fatal(survey.title, number, type_column, f"« {kind} » sans « begin {what} »")
+                self.warn(survey.title, number, type_column, f"« {kind} » sans « begin {what} » : ligne ignorée")
             return
         if verb == "end":
             if not self.groups:
-                self.fatal(survey.title, number, type_column, f"« {kind} » sans « begin group »")
+                self.warn(survey.title, number, type_column, f"« {kind} » sans « begin group » : ligne ignorée")
                 return
-            closed = self.groups.pop()
-            if closed.section is not None:
-                if not closed.section["questions"]:
-                    self.warn(survey.title, closed.row, survey.headers["name"],
-                              f"groupe « {closed.name} » : aucune question importée, section omise")
-                    self.sections.remove(closed.section)
-                self.current = None
+            self.close_group()
             return
         if not name:
-            self.fatal(survey.title, number, survey.headers["name"], "groupe sans nom")
             name = f"groupe_ligne_{number}"
+            self.warn(survey.title, number, survey.headers["name"], f"groupe sans nom : nommé « {name} »")
         self.unsupported_columns(number, values)
         group = _Group(number, name, values.get("relevant"), None)
         self.all_groups[number] = group
         if not self.groups:
-            code = code_of_name(name)
-            if code in self.section_codes:
-                first_row, first_name = self.section_codes[code]
-                self.fatal(survey.title, number, survey.headers["name"],
-                           f"code de section « {code} » en double (déjà ligne {first_row}, « {first_name} »)")
-            self.section_codes[code] = (number, name)
-            if code != name:
-                self.warn(
-                    survey.title, number, survey.headers["name"], f"code de section « {name} » renommé « {code} »"
-                )
-            title = self.text(values, "label")
-            if not title:
-                self.warn(survey.title, number, None, f"groupe « {name} » sans libellé : son nom sert de titre")
-                title = name
-            group.section = {"code": code, "titre": title, "questions": []}
-            self.sections.append(group.section)
-            self.current = group.section
+            group.section = self.open_section(number, name, values)
         else:
             outer = self.groups[0].name
             self.warn(survey.title, number, type_column,
                       f"groupe imbriqué « {name} » : ses questions sont rangées dans la section « {outer} »")
         self.groups.append(group)
 
+    def open_section(self, number: int, name: str, values: dict[str, str]) -> dict[str, Any]:
+        """The section of a top-level group; a code another section has is made unique."""
+        survey = self.survey
+        code = code_of_name(name)
+        if code in self.section_codes:
+            first_row, first_name = self.section_codes[code]
+            renamed = _free_code(code, set(self.section_codes))
+            self.warn(survey.title, number, survey.headers["name"],
+                      f"code de section « {code} » en double (déjà ligne {first_row}, « {first_name} ») : "
+                      f"section renommée « {renamed} »")
+            code = renamed
+        elif code != name:
+            self.warn(survey.title, number, survey.headers["name"],
+                      f"code de section « {name} » renommé « {code} »")
+        self.section_codes[code] = (number, name)
+        title = self.text(number, values, "label")
+        if not title:
+            self.warn(survey.title, number, None, f"groupe « {name} » sans libellé : son nom sert de titre")
+            title = name
+        section = {"code": code, "titre": title, "questions": []}
+        self.sections.append(section)
+        self.current = section
+        return section
+
+    def close_group(self) -> None:
+        closed = self.groups.pop()
+        if closed.section is not None:
+            if not closed.section["questions"]:
+                self.warn(self.survey.title, closed.row, self.survey.headers["name"],
+                          f"groupe « {closed.name} » : aucune question importée, section omise")
+                self.sections.remove(closed.section)
+            self.current = None
+
     def question(self, number: int, kind: str, name: str | None, values: dict[str, str]) -> None:
         survey = self.survey
-        type_column = survey.headers["type"]
         select = _SELECT.fullmatch(kind)
         question_type = _SIMPLE_TYPES.get(kind.casefold())
         if question_type is None and select is None:
             folded = kind.casefold()
             known = any(folded == k or folded.startswith(f"{k} ") for k in _KNOWN_UNSUPPORTED)
             reason = "non pris en charge" if known else "inconnu"
-            self.warn(survey.title, number, type_column, f"type « {kind} » {reason} : ligne ignorée")
-            if name:
-                self.skipped.setdefault(name, number)
+            self.skip_row(number, name, survey.headers["type"], f"type « {kind} » {reason} : ligne ignorée")
             return
         if not name:
-            self.fatal(survey.title, number, survey.headers["name"], "question sans nom")
+            self.warn(survey.title, number, survey.headers["name"], "question sans nom : ligne ignorée")
             return
 
-        question: dict[str, Any] = {"code": self.codes[name]}
+        choices = None
         if select is not None:
+            choices = self.select_choices(number, kind, name, select)
+            if choices is None:
+                return
             single = select.group(1).casefold() in ("select_one", "select1", "select one")
             question_type = "choix_unique" if single else "choix_multiple"
-            list_name = select.group(2)
-            if not list_name:
-                self.fatal(survey.title, number, type_column, f"« {kind} » sans nom de liste de choix")
-                return
-            if self.choices is None:
-                self.fatal(
-                    survey.title, number, type_column, f"liste « {list_name} » : onglet « choices » absent du classeur"
-                )
-                return
-            if list_name not in self.choices:
-                self.fatal(survey.title, number, type_column,
-                           f"liste « {list_name} » absente de l'onglet « {self.sheets['choices'].title} »")
-                return
-            if select.group(3):
-                self.warn(
-                    survey.title, number, type_column,
-                    "« or_other » non pris en charge : pas de choix « autre » à préciser",
-                )
-            question["choix"] = [dict(choice) for choice in self.choices[list_name]]
         elif question_type == "texte" and "multiline" in values.get("appearance", "").casefold().split():
             question_type = "texte_long"
-        question["type"] = question_type
+        question: dict[str, Any] = {"code": self.question_code(number, name), "type": question_type}
+        if choices is not None:
+            question["choix"] = choices
 
-        self.unsupported_columns(number, values)
-        code = question["code"]
-        if code in self.seen_codes:
-            first_row, first_name = self.seen_codes[code]
-            self.fatal(survey.title, number, survey.headers["name"],
-                       f"code « {code} » en double (déjà ligne {first_row}, « {first_name} »)")
-            return
-        self.seen_codes[code] = (number, name)
-        if code != name:
-            self.warn(survey.title, number, survey.headers["name"], f"code « {name} » renommé « {code} »")
-
-        if label := self.text(values, "label"):
-            question["libelle"] = label
-            if _references(label):
-                self.warn(survey.title, number, self.column(self.columns["label"]),
-                          "référence ${…} dans le libellé : affichée telle quelle")
-        else:
-            self.fatal(survey.title, number, self.column(self.columns["label"]), "libellé manquant")
-        if hint := self.text(values, "hint"):
+        used: set[str] = set()
+        question["libelle"] = self.question_label(number, name, values, used)
+        self.unsupported_columns(number, values, used)
+        if hint := self.text(number, values, "hint"):
             question["aide"] = hint
-        required = _truth(values.get("required"))
-        if required is None:
-            self.warn(survey.title, number, self.column("required"),
-                      f"obligation conditionnelle « {values['required']} » non prise en charge : question facultative")
-        elif required and question_type == "note":
-            self.warn(survey.title, number, self.column("required"), "une note ne peut pas être obligatoire : ignoré")
-        elif required:
-            question["obligatoire"] = True
-            if message := self.text(values, "required_message"):
-                question["message_obligatoire"] = message
-        if values.get("constraint") and (message := self.text(values, "constraint_message")):
+        item = _Item(number, question, values.get("relevant"), values.get("constraint"), [g.row for g in self.groups])
+        self.read_required(item, values)
+        if values.get("constraint") and (message := self.text(number, values, "constraint_message")):
             question["message_contrainte"] = message
 
         if self.current is None:
             self.current = {"code": None, "titre": "Questions", "questions": []}
             self.sections.append(self.current)
         self.current["questions"].append(question)
-        self.items.append(
-            _Item(number, question, values.get("relevant"), values.get("constraint"), [g.row for g in self.groups])
-        )
+        self.items.append(item)
 
-    def unsupported_columns(self, number: int, values: dict[str, str]) -> None:
+    def skip_row(self, number: int, name: str | None, column: str | None, message: str) -> None:
+        """A question row left out (its name remembered, so that conditions on it say why they are dropped)."""
+        self.warn(self.survey.title, number, column, message)
+        if name:
+            self.skipped.setdefault(name, number)
+
+    def select_choices(self, number: int, kind: str, name: str, select: re.Match[str]) -> list[dict[str, str]] | None:
+        """The choices of a select's list, or None when the row is left out (no list)."""
+        type_column = self.survey.headers["type"]
+        list_name = select.group(2)
+        if not list_name:
+            self.skip_row(number, name, type_column, f"« {kind} » sans nom de liste de choix : ligne ignorée")
+            return None
+        if list_name not in self.choices:
+            where = self.no_lists or f"absente de l'onglet « {self.sheets['choices'].title} »"
+            separator = " :" if self.no_lists else ""
+            self.skip_row(number, name, type_column, f"liste « {list_name} »{separator} {where} : ligne ignorée")
+            return None
+        if select.group(3):
+            self.warn(self.survey.title, number, type_column,
+                      "« or_other » non pris en charge : pas de choix « autre » à préciser")
+        return [dict(choice) for choice in self.choices[list_name]]
+
+    def question_code(self, number: int, name: str) -> str:
+        """The question's code; the second of two questions with the same code is renamed (reported)."""
+        name_column = self.survey.headers["name"]
+        code = self.codes[name]
+        if code in self.seen_codes:
+            first_row, first_name = self.seen_codes[code]
+            renamed = _free_code(code, set(self.seen_codes) | set(self.codes.values()))
+            message = (f"code « {code} » en double (déjà ligne {first_row}, « {first_name} ») : "
+                       f"question renommée « {renamed} »")
+            if first_name == name:
+                message += f", ${{{name}}} désigne la première"
+            else:
+                self.codes[name] = renamed  # ${name} means this question, not the first
+            self.warn(self.survey.title, number, name_column, message)
+            code = renamed
+        elif code != name:
+            self.warn(self.survey.title, number, name_column, f"code « {name} » renommé « {code} »")
+        self.seen_codes[code] = (number, name)
+        return code
+
+    def question_label(self, number: int, name: str, values: dict[str, str], used: set[str]) -> str:
+        """The label; without one (an image only, or nothing), the question's name (reported)."""
+        title = self.survey.title
+        if label := self.text(number, values, "label"):
+            if _references(label):
+                self.warn(title, number, self.label_column(),
+                          "référence ${…} dans le libellé : affichée telle quelle")
+            return label
+        if found := _media_instead_of_label(values, self.media):
+            kind, key = found
+            used.add(key)
+            self.warn(title, number, self.column(key),
+                      f"pas de libellé, seulement {kind} : le nom « {name} » sert de libellé")
+        else:
+            self.warn(title, number, self.label_column(), f"libellé manquant : le nom « {name} » sert de libellé")
+        return name
+
+    def read_required(self, item: _Item, values: dict[str, str]) -> None:
+        """Yes/no now; an expression is decided with the question's conditions (check_expressions)."""
+        question = item.data
+        raw = values.get("required")
+        required = _truth(raw)
+        if required is False:
+            return
+        if question["type"] == "note":
+            self.warn(self.survey.title, item.row, self.column("required"),
+                      "une note ne peut pas être obligatoire : ignoré")
+            return
+        item.required_message = self.text(item.row, values, "required_message")
+        if required is None:
+            item.required = raw
+            return
+        question["obligatoire"] = True
+        if item.required_message:
+            question["message_obligatoire"] = item.required_message
+
+    def unsupported_columns(self, number: int, values: dict[str, str], used: Collection[str] = ()) -> None:
         for key in values:
-            if key not in self.known:
+            if key not in self.known and key not in used:
                 self.warn(self.survey.title, number, self.survey.headers[key], "colonne non prise en charge : ignorée")
 
     # -- expressions ---------------------------------------------------------------------------
 
     def check_expressions(self) -> None:
-        """Rename references, then keep each condition/constraint only if Maillage can evaluate it."""
+        """Rename references, then keep each condition/constraint only if Maillage can evaluate it.
+
+        What is dropped is « à revoir », and never leaves a question stricter than the form meant:
+        a required question that lost a condition becomes optional."""
         defined: set[str] = set()
         group_conditions: dict[int, str | None] = {}
         for item in self.items:
-            conditions = []
+            conditions: list[str] = []
+            dropped: list[int] = []  # rows whose relevant was dropped
             for row in item.groups:
+                relevant = self.all_groups[row].relevant
                 if row not in group_conditions:
                     group_conditions[row] = self.expression(
-                        row, "relevant", self.all_groups[row].relevant, defined, None,
+                        row, "relevant", relevant, defined, None,
                         "condition du groupe ignorée : ses questions seront toujours posées",
                     )
                 if condition := group_conditions[row]:
                     conditions.append(condition)
-            if own := self.expression(
+                elif relevant:
+                    dropped.append(row)
+            own = self.expression(
                 item.row, "relevant", item.relevant, defined, None,
                 "condition ignorée : la question sera toujours posée",
-            ):
+            )
+            if own:
                 conditions.append(own)
+            elif item.relevant:
+                dropped.append(item.row)
             if len(conditions) == 1:
                 item.data["visible_si"] = conditions[0]
             elif conditions:
                 item.data["visible_si"] = " and ".join(f"({c})" for c in conditions)
             constraint = self.expression(
-                item.row, "constraint", item.constraint, defined, item.data["code"], "contrainte ignorée"
+                item.row, "constraint", item.constraint, defined, item.data["code"],
+                "contrainte ignorée : la réponse ne sera pas vérifiée",
             )
             if constraint:
                 item.data["contrainte"] = constraint
             else:
                 item.data.pop("message_contrainte", None)
+            self.settle_required(item, conditions, dropped)
             defined.add(item.data["code"])
+
+    def settle_required(self, item: _Item, conditions: list[str], dropped: list[int]) -> None:
+        """Required only when the form's meaning is kept: else optional, and « à revoir ».
+
+        A required expression is kept when it is one of the question's display conditions (the
+        question is then required whenever it is asked); any other is left out. A required question
+        that lost a display condition becomes optional: it must not be demanded where the form
+        does not ask it."""
+        column = self.column("required")
+        required = bool(item.data.get("obligatoire"))
+        if item.required is not None:
+            renamed = _rename_references(item.required, self.codes)
+            required = any(_same_expression(renamed, condition) for condition in conditions)
+            if not required:
+                self.to_review(
+                    item.row, column,
+                    f"obligation conditionnelle « {item.required} » non prise en charge : question facultative",
+                )
+                return
+        if required and dropped:
+            item.data.pop("obligatoire", None)
+            item.data.pop("message_obligatoire", None)
+            row = dropped[0]
+            which = "sa condition d'affichage" if row == item.row else f"la condition de son groupe (ligne {row})"
+            self.to_review(item.row, column,
+                           f"question obligatoire, mais {which} est ignorée : rendue facultative, "
+                           "pour ne pas l'exiger là où le formulaire ne la pose pas")
+            return
+        if item.required is not None:
+            self.warn(self.survey.title, item.row, column,
+                      f"obligation « {item.required} » identique à la condition d'affichage : "
+                      "question obligatoire quand elle est posée")
+            item.data["obligatoire"] = True
+            if item.required_message:
+                item.data["message_obligatoire"] = item.required_message
 
     def expression(
         self, row: int, key: str, text: str | None, defined: set[str], own: str | None, dropped: str
     ) -> str | None:
-        """The expression with Maillage codes, or None (and a warning saying it is dropped)."""
+        """The expression with Maillage codes, or None (and a row « à revoir » saying it is dropped)."""
         if not text:
             return None
         column = self.column(key)
-        title = self.survey.title
         for name in _references(text):
             if name in self.skipped and self.codes.get(name) not in self.seen_codes:
                 where = self.skipped[name]
-                self.warn(title, row, column,
-                          f"« {text} » : ${{{name}}} désigne une question ignorée (ligne {where}) : {dropped}")
+                self.to_review(row, column,
+                               f"« {text} » : ${{{name}}} désigne une question ignorée (ligne {where}) : {dropped}")
                 return None
             if name not in self.codes:
-                self.warn(title, row, column, f"« {text} » : ${{{name}}} ne désigne aucune question : {dropped}")
+                self.to_review(row, column, f"« {text} » : ${{{name}}} ne désigne aucune question : {dropped}")
                 return None
         renamed = _rename_references(text, self.codes)
         try:
             parsed = parse_expression(renamed)  # also rejects the functions the language does not have
         except ExpressionError as error:
             where = f" (caractère {error.position})" if error.position and renamed == text else ""
-            self.warn(title, row, column, f"expression « {text} » illisible : {error.reason}{where} : {dropped}")
+            self.to_review(row, column, f"expression « {text} » illisible : {error.reason}{where} : {dropped}")
             return None
         for reference in sorted(parsed.references()):
             if reference not in defined and reference != own:
-                self.warn(title, row, column,
-                          f"« {text} » : ${{{reference}}} n'est pas une question posée avant : {dropped}")
+                self.to_review(row, column,
+                               f"« {text} » : ${{{reference}}} n'est pas une question posée avant : {dropped}")
                 return None
         return renamed
 

@@ -23,6 +23,7 @@ no lieu to register there.
 from __future__ import annotations
 
 import csv
+import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -119,6 +120,19 @@ class Epci:
     type: str  # CC, CA, CU, METRO, MET69
     population: int  # population municipale (2025 file)
     communes: tuple[str, ...]  # current (2026) commune codes
+
+
+@dataclass(frozen=True, slots=True)
+class Locality:
+    """A place La Poste names besides its commune (``ligne_5`` or ``libelle_d_acheminement``).
+
+    E.g. STE CLOTILDE (97490) in Saint-Denis 97411, WE (98820) in Lifou 98814. ``code_insee``
+    is La Poste's (vintage ~2023): read it through :meth:`Cog.current_commune`.
+    """
+
+    nom: str
+    code_postal: str
+    code_insee: str
 
 
 # --------------------------------------------------------------------------- helpers
@@ -270,6 +284,7 @@ class Cog:
         self._communes_all = communes
         self._names_full: dict[str, list[Commune]] | None = None
         self._names_bare: dict[str, list[Commune]] | None = None
+        self._localities: dict[str, list[Locality]] | None = None
 
     # ---- communes
 
@@ -405,6 +420,64 @@ class Cog:
         self._names_bare = dict(bare)
         self._names_full = dict(full)
 
+    def communes_named(self, name: str) -> list[Commune]:
+        """Every commune of any type (delegated, associated, arrondissement too) this name designates.
+
+        Compared like :meth:`find_commune` (case, accents, punctuation, 'St', leading article);
+        in code order, without narrowing: homonyms all come back.
+        """
+        if not name or not name.strip():
+            return []
+        if self._names_full is None:
+            self._build_name_index()
+        assert self._names_full is not None and self._names_bare is not None
+        key, bare_key = _keys(name)
+        found = {c.code + c.type: c for c in self._names_full.get(key, ())}
+        for commune in self._names_bare.get(bare_key, ()):
+            found.setdefault(commune.code + commune.type, commune)
+        return sorted(found.values(), key=attrgetter("code"))
+
+    def find_localities(self, name: str) -> list[Locality]:
+        """La Poste localities (hamlets, quarters, postal towns) with this name, compared like communes.
+
+        A commune's own name is not a locality (STE CLOTILDE is one, ST DENIS is not).
+        """
+        if not name or not name.strip():
+            return []
+        if self._localities is None:
+            self._localities = _load_localities()
+        key, bare_key = _keys(name)
+        found = list(self._localities.get(key, ()))
+        if bare_key != key:
+            found += [loc for loc in self._localities.get(bare_key, ()) if loc not in found]
+        return found
+
+    def nearest_commune(
+        self,
+        latitude: float,
+        longitude: float,
+        *,
+        departement: str | None = None,
+        among: list[Commune] | None = None,
+    ) -> Commune | None:
+        """The commune whose (La Poste) centroid is closest to the point.
+
+        Among the given communes, else the current communes of the département, else all of them.
+        A centroid is not a boundary: near a limit the neighbour may be closer (use it to choose
+        between candidates, not to place a point).
+        """
+        if among is None:
+            among = self.communes(departement=departement)
+        best: Commune | None = None
+        best_distance = math.inf
+        for commune in among:
+            if commune.latitude is None or commune.longitude is None:
+                continue
+            distance = _squared_distance(latitude, longitude, commune.latitude, commune.longitude)
+            if distance < best_distance:
+                best, best_distance = commune, distance
+        return best
+
     # ---- départements, régions, EPCI
 
     def departement(self, code: str) -> Departement | None:
@@ -460,6 +533,32 @@ def _laposte_name_matches(rows: list[list[str]], nom: str) -> list[str]:
         if (_bare_name(row[1]) == key or (row[3] and _bare_name(row[3]) == key)) and row[0] not in found:
             found.append(row[0])
     return found
+
+
+def _squared_distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Squared equirectangular distance in degrees of latitude (enough to rank near points)."""
+    d_lon = abs(lon1 - lon2)
+    d_lon = min(d_lon, 360.0 - d_lon)  # across the antimeridian (Wallis-et-Futuna, Fiji side)
+    d_lon *= math.cos(math.radians((lat1 + lat2) / 2))
+    return (lat1 - lat2) ** 2 + d_lon**2
+
+
+def _load_localities() -> dict[str, list[Locality]]:
+    """La Poste's ``ligne_5`` and ``libelle_d_acheminement`` names that differ from the commune's name."""
+    cols, rows = _read(LAPOSTE_PATH, ";")
+    i_code, i_nom, i_cp = cols["code_commune_insee"], cols["nom_de_la_commune"], cols["code_postal"]
+    i_l5, i_acheminement = cols["ligne_5"], cols["libelle_d_acheminement"]
+    index: dict[str, list[Locality]] = defaultdict(list)
+    for row in rows:
+        commune_key = _bare_name(row[i_nom])
+        for name in {row[i_l5], row[i_acheminement]}:
+            if not name or _bare_name(name) == commune_key:
+                continue
+            locality = Locality(name, row[i_cp], row[i_code])
+            for key in set(_keys(name)):
+                if locality not in index[key]:
+                    index[key].append(locality)
+    return dict(index)
 
 
 @cache
@@ -614,6 +713,7 @@ __all__ = [
     "Commune",
     "Departement",
     "Epci",
+    "Locality",
     "Region",
     "cog",
     "departement_of_insee",

@@ -403,6 +403,26 @@ def _users(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _import_understanding(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 16: a lieu's status in its source, an estimated date_maj flag, and import profiles."""
+    con.execute("ALTER TABLE structures ADD COLUMN statut VARCHAR")  # models.vocabulary.STATUTS; NULL = open
+    con.execute("ALTER TABLE structures ADD COLUMN date_maj_estimee BOOLEAN")
+    con.execute("ALTER TABLE structure_versions ADD COLUMN statut VARCHAR")
+    con.execute("ALTER TABLE structure_versions ADD COLUMN date_maj_estimee BOOLEAN")
+    con.execute(
+        "CREATE TABLE import_profiles ("  # what a person confirmed for a source (collect.import_profiles)
+        " id VARCHAR PRIMARY KEY,"
+        " nom VARCHAR NOT NULL,"
+        " colonnes JSON NOT NULL,"  # the header the profile was made on (to recognise the next export)
+        " correspondance JSON NOT NULL,"  # column → field, null = column left out
+        " traductions JSON NOT NULL,"  # column → {value → [codes]}
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
@@ -410,4 +430,5 @@ MIGRATIONS: list[Migration] = [
     Migration("0004_relances", _relances),
     Migration("0005_sync", _sync),
     Migration("0006_users", _users),
+    Migration("0007_import_understanding", _import_understanding),
 ]

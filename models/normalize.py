@@ -770,23 +770,21 @@ def normalize_date(value: object) -> dt.date:
     raise InvalidValue(f"Date « {raw} » illisible : écrivez-la jj/mm/aaaa (ex. 02/04/2024) ou aaaa-mm-jj.")
 
 
-_TRUE = frozenset({"oui", "o", "vrai", "true", "1", "x", "yes", "y", "v"})
-_FALSE = frozenset({"non", "n", "faux", "false", "0", "no", "f"})
-
-
 def normalize_bool(value: object) -> bool:
-    """Return True/False from Oui/Non, O/N, Vrai/Faux, true/false, 1/0 or x."""
+    """Return True/False from Oui/Non, O/N, Vrai/Faux, true/false, 1/0, x, ✓, Souvent/Jamais…
+
+    The words are those of ``models.vocabulary.yes_no`` (the ``oui_non`` table), the one definition."""
+    from models.vocabulary import yes_no  # imported here: models.vocabulary imports this module
+
     if isinstance(value, bool):
         return value
     raw = clean_text(value)
     if raw is None:
         raise InvalidValue("Valeur vide : attendu Oui ou Non.")
-    key = raw.lower()
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    raise InvalidValue(f"« {raw} » n'est ni Oui ni Non.")
+    answer = yes_no(raw)
+    if answer is None:
+        raise InvalidValue(f"« {raw} » n'est ni Oui ni Non.")
+    return answer
 
 
 _DECIMAL = re.compile(r"^[+\-]?(?:\d+(?:\.\d*)?|\.\d+)$")

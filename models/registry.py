@@ -61,7 +61,9 @@ def _quoted(names: Iterable[str]) -> str:
 
 @cache
 def _arrow_schema(extra: tuple[tuple[str, str], ...]) -> pa.Schema:
-    types: dict[str, pa.DataType] = {"latitude": pa.float64(), "longitude": pa.float64(), "date_maj": pa.date32()}
+    types: dict[str, pa.DataType] = {
+        "latitude": pa.float64(), "longitude": pa.float64(), "date_maj": pa.date32(), "date_maj_estimee": pa.bool_(),
+    }
     for name in list_fields():
         types[name] = pa.list_(pa.string())
     fields = [pa.field(name, types.get(name, pa.string())) for name in structure_columns()]

@@ -33,6 +33,8 @@ EXTRA_FIELD_LABELS = {
     "contact_nom": "Nom du contact",
     "contact_telephone": "Téléphone du contact",
     "contact_courriel": "Courriel du contact",
+    "statut": "Statut dans la source",
+    "date_maj_estimee": "Date de mise à jour estimée",
 }
 
 

@@ -34,7 +34,7 @@ from models.typologies import typologies, typology_code
 # Maillage's own fields, kept beside the standard's. The contact person is personal data: kept
 # for the campaign, never exported nor shown to the committee.
 PERSONAL_FIELDS = ("contact_nom", "contact_telephone", "contact_courriel")
-EXTRA_FIELDS = ("telephones_autres", "numero_court", *PERSONAL_FIELDS)
+EXTRA_FIELDS = ("telephones_autres", "numero_court", *PERSONAL_FIELDS, "statut", "date_maj_estimee")
 
 
 @cache
@@ -139,6 +139,11 @@ class Structure(BaseModel):
     contact_nom: str | None = None
     contact_telephone: str | None = None
     contact_courriel: str | None = None
+    # Where the lieu stands in its source (models.vocabulary.STATUTS); None = open. Only an open lieu
+    # is published: a closed, inactive, hidden or to-be-deleted lieu is kept, never exported as open.
+    statut: str | None = None
+    # True when date_maj is not the source's own date but the day of the import (an estimate).
+    date_maj_estimee: bool | None = None
 
     # -- required text -------------------------------------------------------------------------
 
@@ -386,6 +391,31 @@ class Structure(BaseModel):
             if item not in chosen:
                 chosen.append(item)
         return chosen
+
+    @field_validator("statut", mode="before")
+    @classmethod
+    def _statut(cls, value: Any) -> str | None:
+        from models.vocabulary import STATUT_LABELS, STATUTS, status_of
+
+        text = _text(value)
+        if not text:
+            return None
+        code = text if text in STATUTS else status_of(text)
+        if code is None:
+            raise _fail(f"« {text} » n'est pas un statut connu ({', '.join(STATUT_LABELS[c] for c in STATUTS)}).")
+        return code
+
+    @field_validator("date_maj_estimee", mode="before")
+    @classmethod
+    def _date_maj_estimee(cls, value: Any) -> bool | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return value or None
+        try:
+            return normalize.normalize_bool(value) or None
+        except InvalidValue as error:
+            raise _fail(str(error)) from None
 
     # -- derived -------------------------------------------------------------------------------
 

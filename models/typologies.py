@@ -51,5 +51,14 @@ def _by_folded_code_or_label() -> dict[str, str]:
 
 
 def typology_code(value: str) -> str | None:
-    """The code for a code or a label as people write it (``ccas``, ``Associations``), else None."""
-    return _by_folded_code_or_label().get(_fold(value))
+    """The code for a code, a label or a usual wording (``ccas``, ``Associations``, ``Médiathèque``), else None.
+
+    Beyond codes and labels, the keyword table ``data/vocabulaire/typologie.csv`` is read through
+    ``models.vocabulary.translate``; a wording that means several codes (« EPN, Mairie ») gives None."""
+    code = _by_folded_code_or_label().get(_fold(value))
+    if code is not None:
+        return code
+    from models.vocabulary import translate  # imported here: models.vocabulary imports this module
+
+    codes = translate("typologie", value)
+    return codes[0] if len(codes) == 1 else None

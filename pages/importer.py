@@ -1,8 +1,10 @@
-"""Page « Import »: upload a file, simulate the import (always first), adjust the column mapping,
-read the anomalies, then import.
+"""Page « Import »: upload a file, simulate the import (always first), read what happens to every
+column (field, how it was found, samples) and to every value that is translated, correct either,
+save what was confirmed as the source's import profile, read the anomalies, then import.
 
-The uploaded bytes and the simulation's report are kept in ``st.session_state``: the confirm
-step (and a visit to another page and back) never needs the file again.
+The uploaded bytes, the person's choices and the simulation's report are kept in
+``st.session_state``: the confirm step (and a visit to another page and back) never needs the file
+again. Every rule lives in the core (``collect.imports``, ``collect.import_profiles``).
 """
 
 from __future__ import annotations
@@ -13,16 +15,22 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from collect.columns import TARGET_FIELDS
-from collect.imports import ImportReport, import_bytes
+from datetime import date
+
+from collect.column_plan import KEPT_ASIDE, TARGET_FIELDS
+from collect.import_profiles import list_profiles, save_profile
+from collect.imports import ImportReport, import_bytes, profile_from_report
+from collect.translations import parse_targets
 from models.errors import MaillageError
-from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup
+from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup, run_action, show_flash
 
 ACCEPTED_TYPES = ["csv", "tsv", "txt", "xlsx", "json"]
 NO_FIELD = "(aucun champ)"  # a column matching no field: its values are kept aside on each structure
 IGNORE = "(ignorer)"  # a column left out of the import altogether
 MODES = ("Importer les lignes valides", "Tout ou rien")
 METRICS = ("nouvelles", "mises à jour", "inchangées", "doublons possibles", "rejetées", "avertissements")
+AUTOMATIC = "Reconnu d'après l'en-tête"  # profile choice: the one the file's header makes recognise
+NO_PROFILE = "Aucun profil"
 
 # Session-state keys of this page.
 FILE = "import.fichier_recu"  # {"name", "data", "file_id"}
@@ -34,13 +42,18 @@ EDITOR_VERSION = "import.version_editeur"
 UPLOADER = "import.televersement"
 RESIMULATE = "import.resimuler"  # set by a callback: simulate again on this run
 IMPORT_ERROR = "import.erreur_import"  # French message of a failed import (e.g. « tout ou rien » refused)
+CORRECTIONS = "import.traductions"  # column → value → [(field, code)…], the person's translations
+PROFILE_CHOICE = "import.profil"  # AUTOMATIC, NO_PROFILE or a profile's name
+FILE_DATE = "import.date_fichier"  # the date of the file, for lieux without their own date
+TRANSLATION_VERSION = "import.version_traductions"
+FLASH = "import.message"
 
 
 # -- state ------------------------------------------------------------------------------------------
 
 
 def _reset(*, keep_file: bool = True) -> None:
-    for key in (SIMULATION, MAPPING, ERROR, IMPORT_ERROR, DONE):
+    for key in (SIMULATION, MAPPING, ERROR, IMPORT_ERROR, DONE, CORRECTIONS):
         st.session_state.pop(key, None)
     if not keep_file:
         st.session_state.pop(FILE, None)
@@ -84,12 +97,23 @@ def _progress_bar(text: str):
     return bar, progress
 
 
+def _options() -> dict[str, Any]:
+    """The person's choices that every simulation and the import share."""
+    choice = st.session_state.get(PROFILE_CHOICE, AUTOMATIC)
+    return {
+        "profile": None if choice in (AUTOMATIC, NO_PROFILE) else choice,
+        "use_profile": choice != NO_PROFILE,
+        "translations": st.session_state.get(CORRECTIONS) or None,
+        "date_maj": st.session_state.get(FILE_DATE),
+    }
+
+
 def simulate(upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None]) -> ImportReport | None:
     """Dry-run the import of the uploaded bytes; keep the report (or the French error) in the session."""
     bar, progress = _progress_bar("Simulation…")
     try:
         report = import_bytes(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
-                              dry_run=True, by=current_user(), progress=progress)
+                              dry_run=True, by=current_user(), progress=progress, **_options())
     except MaillageError as error:
         st.session_state.pop(SIMULATION, None)
         st.session_state[ERROR] = str(error)
@@ -100,6 +124,7 @@ def simulate(upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, st
         st.session_state.pop(key, None)
     st.session_state[SIMULATION] = {"report": report, "sheet": sheet, "mapping": dict(mapping)}
     st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
+    st.session_state[TRANSLATION_VERSION] = st.session_state.get(TRANSLATION_VERSION, 0) + 1
     return report
 
 
@@ -110,7 +135,8 @@ def run_import(
     bar, progress = _progress_bar("Import…")
     try:
         report = import_bytes(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
-                              dry_run=False, all_or_nothing=all_or_nothing, by=current_user(), progress=progress)
+                              dry_run=False, all_or_nothing=all_or_nothing, by=current_user(), progress=progress,
+                              **_options())
     except MaillageError as error:
         st.session_state[IMPORT_ERROR] = str(error)
         return None
@@ -139,38 +165,44 @@ def _metrics(report: ImportReport) -> None:
         column.metric(name.capitalize(), counts[name], border=True)
 
 
-def _mapping_rows(report: ImportReport, overrides: dict[str, str | None]) -> pd.DataFrame:
-    rows = [(column, field) for column, field in report.mapping.items()]
-    rows += [(column, NO_FIELD) for column in report.unmatched_columns]
-    rows += [(column, IGNORE) for column, field in overrides.items() if field is None]
-    return pd.DataFrame(rows, columns=["Colonne du fichier", "Champ"])
+COLUMN_TABLE = ["Colonne du fichier", "Champ", "Trouvée", "Raison", "Exemples"]
+
+
+def _mapping_rows(report: ImportReport) -> pd.DataFrame:
+    """Every column of the file: its field (or kept aside / left out), how it was found, three samples."""
+    rows = []
+    for use in report.columns:
+        field = IGNORE if use.ignored else (use.field or NO_FIELD)
+        found = "" if use.ignored or use.field is None else use.fate.split(" (", 1)[-1].rstrip(")")
+        rows.append((use.column, field, found, use.reason, " | ".join(use.samples)))
+    return pd.DataFrame(rows, columns=COLUMN_TABLE)
 
 
 def _mapping_editor(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
     report: ImportReport = simulation["report"]
     st.subheader("Correspondance des colonnes")
     st.caption(
-        "Chaque colonne du fichier et le champ du standard qu'elle remplit. Changez un champ pour corriger la "
-        f"détection : la simulation est relancée. {NO_FIELD} : valeurs conservées à part sur la fiche ; "
-        f"{IGNORE} : colonne écartée."
+        "Chaque colonne du fichier, le champ qu'elle remplit et comment il a été trouvé (par le nom, par le "
+        "contenu, par le profil ou par vous), avec trois exemples. Changez un champ pour corriger : la simulation "
+        f"est relancée. {NO_FIELD} : valeurs conservées à part sur chaque fiche ; {IGNORE} : colonne écartée."
     )
-    detected = _mapping_rows(report, simulation["mapping"])
+    detected = _mapping_rows(report)
     edited = st.data_editor(
         detected,
         key=f"import.editeur.{st.session_state.get(EDITOR_VERSION, 0)}",
         hide_index=True,
         num_rows="fixed",
-        disabled=["Colonne du fichier"],
+        disabled=["Colonne du fichier", "Trouvée", "Raison", "Exemples"],
         column_config={
             "Colonne du fichier": st.column_config.TextColumn(),
             "Champ": st.column_config.SelectboxColumn(options=[*TARGET_FIELDS, NO_FIELD, IGNORE], required=True),
         },
     )
     changes: dict[str, str | None] = {}
-    for (column, before), after in zip(detected.itertuples(index=False), edited["Champ"], strict=True):
+    for (column, before, *_), after in zip(detected.itertuples(index=False), edited["Champ"], strict=True):
         if after != before and after:
-            changes[column] = None if after in (NO_FIELD, IGNORE) else after
-    if simulation["mapping"]:
+            changes[column] = {NO_FIELD: KEPT_ASIDE, IGNORE: None}.get(after, after)
+    if simulation["mapping"] or st.session_state.get(CORRECTIONS):
         st.button("Rétablir la correspondance détectée", key="import.retablir", on_click=_restore_detected)
     if changes:
         mapping = {**simulation["mapping"], **changes}
@@ -179,9 +211,84 @@ def _mapping_editor(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
             st.rerun()
 
 
+TRANSLATION_TABLE = ["Colonne", "Champ", "Valeur", "Lignes", "Traduction", "Comment"]
+
+
+def _translation_rows(report: ImportReport) -> pd.DataFrame:
+    rows = [(t.column, t.field, t.value, t.count, t.targets_text(), t.how if not t.unknown else "aucune : conservée à part")
+            for t in report.translations]
+    return pd.DataFrame(rows, columns=TRANSLATION_TABLE)
+
+
+def _translations_editor(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
+    """Each distinct value of the translated columns, what it becomes, and the person's corrections."""
+    report: ImportReport = simulation["report"]
+    if not report.translations:
+        return
+    st.subheader("Traduction des valeurs")
+    st.caption(
+        "Les mots du fichier et les codes du standard qu'ils donnent (typologie, services, publics, modalités, "
+        "statut…). Corrigez une traduction (plusieurs codes séparés par « ; », vide : ne donne rien) : la "
+        "simulation est relancée. Une valeur sans traduction est conservée à part sur chaque fiche."
+    )
+    shown = _translation_rows(report)
+    edited = st.data_editor(
+        shown, key=f"import.traductions.{st.session_state.get(TRANSLATION_VERSION, 0)}", hide_index=True,
+        num_rows="fixed", disabled=["Colonne", "Champ", "Valeur", "Lignes", "Comment"],
+        column_config={"Lignes": st.column_config.NumberColumn(format="%d")},
+    )
+    corrections = {c: dict(v) for c, v in (st.session_state.get(CORRECTIONS) or {}).items()}
+    changed = False
+    for (column, field, value, _count, before, _how), after in zip(
+        shown.itertuples(index=False), edited["Traduction"], strict=True
+    ):
+        after = after or ""
+        if after == before:
+            continue
+        try:
+            targets = parse_targets(field, after)
+        except ValueError as error:
+            st.error(f"Colonne « {column} », valeur « {value} » : {error}")
+            continue
+        corrections.setdefault(column, {})[value] = [list(t) for t in targets]
+        changed = True
+    if changed:
+        st.session_state[CORRECTIONS] = corrections
+        if simulate(upload, sheet=simulation["sheet"], mapping=simulation["mapping"]) is not None:
+            st.rerun()
+
+
+def _profile_section(simulation: dict[str, Any], upload: dict[str, Any]) -> None:
+    """The profile applied, and saving what was confirmed as this source's profile."""
+    report: ImportReport = simulation["report"]
+    st.subheader("Profil d'import")
+    if report.profile:
+        how = "reconnu d'après l'en-tête du fichier" if report.profile_recognised else "choisi"
+        st.info(f"Profil « {report.profile} » appliqué ({how}) : ses choix de colonnes et de traductions sont "
+                "repris ci-dessus, et restent modifiables.")
+    else:
+        st.caption("Aucun profil appliqué. Enregistrez vos choix pour que le prochain fichier de cette source "
+                   "(même en-tête) soit reconnu et traité de la même façon.")
+    left, right = st.columns([3, 1])
+    name = left.text_input("Nom du profil", value=report.profile or PurePath(upload["name"]).stem,
+                           key="import.nom_profil")
+    right.write("")
+    if right.button("Enregistrer comme profil", key="import.enregistrer_profil"):
+        profile = profile_from_report(report, name)
+        run_action(FLASH, lambda con: save_profile(con, profile, by=current_user()),
+                   f"Profil d'import « {profile.nom} » enregistré : le prochain fichier de même en-tête l'utilisera.")
+        st.rerun()
+
+
 def _restore_detected() -> None:
     st.session_state[MAPPING] = {}
+    st.session_state[CORRECTIONS] = {}
     st.session_state[RESIMULATE] = True
+
+
+def _request_simulation() -> None:
+    if st.session_state.get(SIMULATION) is not None:
+        st.session_state[RESIMULATE] = True
 
 
 def _anomalies(report: ImportReport) -> None:
@@ -268,6 +375,17 @@ if upload["name"].lower().endswith(".xlsx"):
     sheet = st.text_input("Feuille du classeur", key="import.feuille", placeholder="Vide : la première feuille") or None
     sheet = sheet.strip() if sheet else None
 
+with get_store().connect() as con:
+    profile_names = [p.nom for p in list_profiles(con)]
+choices = [AUTOMATIC, NO_PROFILE, *profile_names]
+if st.session_state.get(PROFILE_CHOICE) not in choices:
+    st.session_state[PROFILE_CHOICE] = AUTOMATIC
+left, right = st.columns(2)
+left.selectbox("Profil d'import", choices, key=PROFILE_CHOICE, on_change=_request_simulation)
+right.date_input("Date du fichier (lieux sans date de mise à jour)", value=None, key=FILE_DATE, format="DD/MM/YYYY",
+                 on_change=_request_simulation, max_value=date.today(),
+                 help="Vide : la date du nom du fichier s'il en porte une, sinon la date du jour (marquée « estimée »).")
+
 simulation = st.session_state.get(SIMULATION)
 stale = simulation is not None and simulation["sheet"] != sheet
 asked = st.button("Simuler l'import", type="secondary" if simulation and not stale else "primary", key="import.simuler")
@@ -286,9 +404,12 @@ if stale:
     st.stop()
 
 report = simulation["report"]
+show_flash(FLASH)
 _metrics(report)
+if report.date_note:
+    st.caption(report.date_note)
 _mapping_editor(upload, simulation)
-if report.unmatched_columns:
-    st.caption("Colonnes sans champ, conservées à part sur chaque fiche : " + ", ".join(report.unmatched_columns) + ".")
+_translations_editor(upload, simulation)
+_profile_section(simulation, upload)
 _anomalies(report)
 _confirm(upload, simulation)

@@ -43,11 +43,13 @@ PIVOT_PLACEHOLDER = "00000000000000"
 
 @dataclass
 class ExportResult:
-    """Where the export went and how many lieux it holds."""
+    """Where the export went, how many lieux it holds, and what it did not publish (French, one line each)."""
 
     path: Path
     format: str
     count: int
+    not_open: int = 0  # closed, inactive, hidden or to-be-deleted lieux: never published as open
+    withheld: list[str] = field(default_factory=list)  # lieux that failed the personal-data check
 
 
 def _cell(name: str, value: Any) -> str:
@@ -73,11 +75,38 @@ def standard_record(row: Mapping[str, Any]) -> dict[str, str]:
 
 
 def registry_rows(store: Store, *, as_of: date | datetime | None = None) -> list[dict[str, Any]]:
-    """The structures to publish: current ones, or the registry as it stood at ``as_of``."""
+    """The structures of the registry now, or as it stood at ``as_of`` (open or not)."""
     with store.connect() as con:
         if as_of is None:
             return find_structures(con, limit=None)
         return structures_as_of(con, as_of)
+
+
+def is_published(row: Mapping[str, Any]) -> bool:
+    """Only an open lieu is published: closed, inactive, hidden, to-be-deleted ones never are."""
+    from models.vocabulary import PUBLISHED_STATUTS
+
+    return row.get("statut") in (None, *PUBLISHED_STATUTS)
+
+
+def publishable_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows that pass the personal-data check, and a French line for each lieu withheld.
+
+    The people known to the registry (every lieu's contact person) are looked for in every
+    published text; a person's e-mail in ``courriels`` fails too (``models.personal_data``)."""
+    from models.personal_data import known_people_from, publication_problems
+
+    known = known_people_from(row["contact_nom"] for row in rows if row.get("contact_nom"))
+    kept: list[dict[str, Any]] = []
+    withheld: list[str] = []
+    for row in rows:
+        problems = publication_problems(row, known_people=known)
+        if not problems:
+            kept.append(row)
+            continue
+        details = " ; ".join(f"champ {p.field} : {p.message}" for p in problems)
+        withheld.append(f"Lieu « {row.get('nom')} » ({row.get('id')}) non publié — {details}")
+    return kept, withheld
 
 
 # Fields whose form the standard fixes and a spreadsheet reads as a number, never as a formula.
@@ -115,7 +144,10 @@ def export_structures(
     """
     if format not in EXPORT_FORMATS:
         raise MaillageError(f"Format d'export inconnu « {format} » : choisissez csv ou json.")
-    records = [standard_record(row) for row in registry_rows(store, as_of=as_of)]
+    rows = registry_rows(store, as_of=as_of)
+    open_rows = [row for row in rows if is_published(row)]
+    publishable, withheld = publishable_rows(open_rows)
+    records = [standard_record(row) for row in publishable]
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partiel")
@@ -126,7 +158,7 @@ def export_structures(
             json.dump([json_record(r) for r in records], handle, ensure_ascii=False, indent=1)
             count = len(records)
     partial.replace(target)
-    return ExportResult(target, format, count)
+    return ExportResult(target, format, count, not_open=len(rows) - len(open_rows), withheld=withheld)
 
 
 # -- validation ----------------------------------------------------------------------------------

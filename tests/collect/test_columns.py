@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,91 @@ def test_a_malformed_mapping_file_raises_invalid_mapping_with_file_and_line(tmp_
 def test_a_missing_mapping_file_raises_invalid_mapping(tmp_path):
     with pytest.raises(InvalidMapping, match="absent.yaml : fichier de correspondance illisible"):
         load_mapping_file(tmp_path / "absent.yaml")
+
+
+# --------------------------------------------------------------------------------------------
+# Names matched by their words (collect.headers)
+
+
+def test_names_a_synonym_list_misses_are_matched_by_their_words_and_the_guess_is_kept():
+    columns = ["TYPO_UID", "USER_NOM", "USER_ADRES", "USER_QUART", "LAT", "LNG", "QUALIF1", "DATE_MAJ", "TELEPHONE",
+               "MAIL", "SITE_INTER", "LIEN", "code_postal", "commune"]  # an Angers GIS layer
+    mapping = match_columns(columns)
+    assert mapping.fields == {
+        "TYPO_UID": "id", "USER_NOM": "nom", "USER_ADRES": "adresse", "USER_QUART": "complement_adresse",
+        "LAT": "latitude", "LNG": "longitude", "DATE_MAJ": "date_maj", "TELEPHONE": "telephone", "MAIL": "courriels",
+        "SITE_INTER": "site_web", "code_postal": "code_postal", "commune": "commune",
+    }
+    assert mapping.unmatched == ["QUALIF1", "LIEN"]
+    assert mapping.conflicts == [
+        "Les colonnes « SITE_INTER » et « LIEN » correspondent toutes deux au champ « site_web » : « SITE_INTER » est "
+        "utilisée, « LIEN » est mise de côté."
+    ]
+    assert set(mapping.guessed) == {"TYPO_UID", "USER_NOM", "USER_ADRES", "USER_QUART", "SITE_INTER"}
+    assert mapping.guessed["USER_ADRES"].reason == "abréviation ADRES ; préfixe USER_ ignoré"
+
+
+def test_a_form_export_is_matched_by_its_questions():
+    columns = ["ObjectID", "GlobalID", "CreationDate", "EditDate", "Nom de votre structure", "Adresse de la structure",
+               "Numéro de téléphone de la structure", "Adresse mail de la structure", "Horaires d'ouverture",
+               "Horaires d'ouverture__1", "Typologie de la structure", "Autre - Typologie de la structure",
+               "Quels sont vos équipements numériques ?", "x", "y"]
+    mapping = match_columns(columns)
+    assert mapping.fields == {
+        "GlobalID": "id", "EditDate": "date_maj", "Nom de votre structure": "nom",
+        "Adresse de la structure": "adresse", "Numéro de téléphone de la structure": "telephone",
+        "Adresse mail de la structure": "courriels", "Horaires d'ouverture": "horaires",
+        "Typologie de la structure": "typologie", "x": "longitude", "y": "latitude",
+    }
+    # Among guesses the surest wins, wherever it stands; hints (« Autre - … ») are not applied.
+    assert mapping.unmatched == ["ObjectID", "CreationDate", "Horaires d'ouverture__1",
+                                 "Autre - Typologie de la structure", "Quels sont vos équipements numériques ?"]
+    assert [message.split(" : ")[0] for message in mapping.conflicts] == [
+        "Les colonnes « GlobalID » et « ObjectID » correspondent toutes deux au champ « id »",
+        "Les colonnes « EditDate » et « CreationDate » correspondent toutes deux au champ « date_maj »",
+        "Les colonnes « Horaires d'ouverture » et « Horaires d'ouverture__1 » correspondent toutes deux au champ "
+        "« horaires »",
+    ]
+
+
+def test_a_field_name_or_a_synonym_wins_over_an_earlier_guess():
+    mapping = match_columns(["Nom de votre structure", "Dénomination"])
+    assert mapping.fields == {"Dénomination": "nom"}
+    assert mapping.unmatched == ["Nom de votre structure"] and mapping.guessed == {}
+
+
+def test_hints_below_the_threshold_are_not_applied_and_make_no_conflict():
+    columns = ["nom", "Lundi", "Mardi", "horaires_mercredi", "result_city", "result_postcode", "Autre - Typologie",
+               "c_statut_juridique", "coord x"]
+    mapping = match_columns(columns)
+    assert mapping.fields == {"nom": "nom"}
+    assert mapping.unmatched == columns[1:] and mapping.conflicts == []
+
+
+def test_overrides_still_win_over_guesses():
+    mapping = match_columns(["USER_NOM", "USER_ADRES"], overrides={"USER_NOM": None, "USER_ADRES": "complement_adresse"})
+    assert mapping.fields == {"USER_ADRES": "complement_adresse"}
+    assert mapping.ignored == ["USER_NOM"] and mapping.guessed == {}
+
+
+def test_the_readers_names_for_duplicate_and_unnamed_columns_are_not_guessed():
+    columns = ["nom", *(f"nom_{n}" for n in range(2, 50_001)), "colonne_3"]
+    mapping = match_columns(columns)
+    assert mapping.fields == {"nom": "nom"} and mapping.conflicts == []
+    assert len(mapping.unmatched) == 50_000
+
+
+@pytest.mark.slow
+def test_a_header_of_200_000_distinct_columns_is_matched_in_linear_time():
+    def header(size: int, tag: str) -> list[str]:
+        patterns = ("Question {} : nom du référent", "c_champ_{}_adresse", "Tag {}", "{} - Horaires d'ouverture",
+                    "Colonne{}Nomdelastructure")
+        return [patterns[n % len(patterns)].format(f"{tag}{n}") for n in range(size)]
+
+    def seconds(columns: list[str]) -> float:
+        start = time.perf_counter()
+        match_columns(columns)
+        return time.perf_counter() - start
+
+    small, large = seconds(header(20_000, "a")), seconds(header(200_000, "b"))
+    assert large < 25 * small + 1.0  # 10× the columns: about 10× the time, never 100×

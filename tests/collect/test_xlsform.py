@@ -9,11 +9,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cli import main
 from collect.questionnaire import load_questionnaire, questionnaire_to_yaml
 from collect.xlsform import XLSFormImport, XLSFormProblem, code_of_name, import_xlsform, import_xlsform_bytes
 
@@ -145,23 +143,102 @@ def test_without_settings_the_file_name_gives_code_and_title(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("headers", "read"),
+    ("headers", "default_language", "read"),
     [
-        (["label"], "label"),
-        (["label::English (en)", "label::Français (fr)"], "label::Français (fr)"),
-        (["label::English (en)", "label::French (fr)"], "label::French (fr)"),
-        (["LABEL::fr", "label"], "LABEL::fr"),
-        (["label::English (en)", "label::Deutsch (de)"], "label::English (en)"),
+        (["label"], None, "label"),
+        (["label::English (en)", "label::Français (fr)"], None, "label::Français (fr)"),
+        (["label::English (en)", "label::French (fr)"], None, "label::French (fr)"),
+        (["label::English (en)", "label::Français"], None, "label::Français"),
+        (["LABEL::fr", "label"], None, "LABEL::fr"),
+        (["label :: English (en)", "Label :: Français (fr)"], None, "Label :: Français (fr)"),
+        (["label::English (en)", "label::fr-FR"], None, "label::fr-FR"),
+        # No French: the settings' default_language, however it is spelled…
+        (["label::Deutsch (de)", "label::English (en)"], "English (en)", "label::English (en)"),
+        (["label::Deutsch (de)", "label::English (en)"], "en", "label::English (en)"),
+        (["label::Deutsch (de)", "label::English (en)"], "English", "label::English (en)"),
+        # … the column without language (it is the default language's, French when that is French)…
+        (["label::English (en)", "label"], "Français (fr)", "label"),
+        (["label::English (en)", "label"], None, "label"),
+        # … else the first language.
+        (["label::English (en)", "label::Deutsch (de)"], None, "label::English (en)"),
+        (["label::Deutsch (de)", "label::English (en)"], "Español (es)", "label::Deutsch (de)"),
+        # French wins over the default language.
+        (["label::English (en)", "label::Français (fr)"], "English (en)", "label::Français (fr)"),
     ],
 )
-def test_a_french_label_column_is_preferred_and_the_other_languages_reported_once(tmp_path, headers, read):
+def test_the_label_column_read_is_french_then_the_default_language_then_the_first(
+        tmp_path, headers, default_language, read):
     survey = [["Type", "NAME", *headers], ["text", "a", *headers], ["text", "b", *headers]]
-    result = imported(tmp_path, survey)
+    settings = [["default_language"], [default_language]] if default_language else None
+    result = imported(tmp_path, survey, settings=settings)
     assert result.questionnaire is not None
     assert [q.libelle for q in result.questionnaire.questions()] == [read, read]
     others = [h for h in headers if h != read]
     assert messages(result) == [
-        f"survey, ligne 1, colonne {h} : autre langue (la colonne « {read} » est lue) : colonne ignorée" for h in others
+        f"survey, ligne 1, colonne {h} : autre langue : lue seulement là où la colonne « {read} » est vide"
+        for h in others
+    ]
+
+
+def test_a_row_whose_chosen_language_is_empty_takes_the_text_of_the_next_language(tmp_path):
+    survey = [["type", "name", "label::English (en)", "label::Français (fr)", "hint::English (en)"],
+              ["text", "a", "Name", "Nom", "As shown"],
+              ["text", "b", "Town", None, None]]
+    result = imported(tmp_path, survey)
+    form = result.questionnaire
+    assert form is not None
+    assert [(q.libelle, q.aide) for q in form.questions()] == [("Nom", "As shown"), ("Town", None)]
+    assert messages(result) == [
+        "survey, ligne 1, colonne label::English (en) : "
+        "autre langue : lue seulement là où la colonne « label::Français (fr) » est vide",
+        "survey, ligne 3, colonne label::English (en) : "
+        "colonne « label::Français (fr) » vide : texte repris de cette colonne",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("column", "kind"),
+    [
+        ("media::image", "une image"),  # KoboToolbox
+        ("image", "une image"),
+        ("label::image", "une image"),
+        ("image::Français (fr)", "une image"),
+        ("media::image::English (en)", "une image"),
+        ("media::audio", "un son"),
+        ("media::video", "une vidéo"),
+    ],
+)
+@pytest.mark.parametrize("row_type", ["note", "text"])
+def test_a_label_given_only_as_an_image_is_replaced_by_the_name_on_its_row(tmp_path, column, kind, row_type):
+    survey = [["type", "name", "label::English (en)", column],
+              ["text", "a", "A", None], [row_type, "logo", None, "logo.png"], ["text", "b", "B", "b.png"]]
+    path = xlsform(tmp_path, survey)
+    result = import_xlsform(path)
+    form = result.questionnaire
+    assert form is not None and [(q.code, q.libelle) for q in form.questions()] == [
+        ("a", "A"), ("logo", "logo"), ("b", "B")]
+    assert messages(result) == [
+        f"survey, ligne 3, colonne {column} : pas de libellé, seulement {kind} : le nom « logo » sert de libellé",
+        f"survey, ligne 4, colonne {column} : colonne non prise en charge : ignorée",
+    ]
+    assert not result.review and result.status == "valide"
+
+
+def test_an_image_only_label_is_a_form_pyxform_accepts(tmp_path):
+    xls2xform = pytest.importorskip("pyxform.xls2xform")
+    path = xlsform(tmp_path, [["type", "name", "label", "media::image"], ["note", "logo", None, "logo.png"]])
+    assert "<h:html" in xls2xform.convert(str(path)).xform
+    assert import_xlsform(path).errors == []
+
+
+def test_a_choice_label_given_only_as_an_image_is_replaced_by_its_code(tmp_path):
+    choices = [["list_name", "name", "label", "media::image"], ["l", "x", None, "x.png"], ["l", "y", "Y", None]]
+    result = imported(tmp_path, [HEADER, ["select_one l", "a", "A", None, None]], choices)
+    assert result.questionnaire is not None
+    assert [(c.code, c.libelle) for c in result.questionnaire.question("a").choix] == [("x", "x"), ("y", "Y")]
+    assert messages(result) == [
+        "choices, ligne 2, colonne media::image : choix « x » : pas de libellé, seulement une image : "
+        "son code sert de libellé",
     ]
 
 
@@ -283,16 +360,6 @@ def test_required_reads_the_usual_spellings(tmp_path, value, required):
     assert result.problems == []
 
 
-def test_a_conditional_required_is_reported_and_the_question_left_optional(tmp_path):
-    result = imported(tmp_path, [["type", "name", "label", "required"], ["integer", "n", "N", None],
-                                 ["text", "a", "A", "${n} > 1"]])
-    assert result.questionnaire is not None and not result.questionnaire.question("a").obligatoire
-    assert messages(result) == [
-        "survey, ligne 3, colonne required : "
-        "obligation conditionnelle « ${n} > 1 » non prise en charge : question facultative"
-    ]
-
-
 @pytest.mark.parametrize(
     ("row", "message"),
     [
@@ -312,17 +379,40 @@ def test_smaller_differences_are_warnings_on_their_row(tmp_path, row, message):
     assert messages(result) == [f"survey, ligne 3, {message}"]
 
 
-def test_choices_without_label_use_their_code_and_duplicates_are_fatal(tmp_path):
+def test_choices_without_label_use_their_code(tmp_path):
     survey = [HEADER, ["select_one l", "a", "A", None, None]]
     result = imported(tmp_path, survey, [["list_name", "name", "label"], ["l", "x", None], ["l", "y", "Y"]])
     assert result.questionnaire is not None
     assert [(c.code, c.libelle) for c in result.questionnaire.question("a").choix] == [("x", "x"), ("y", "Y")]
     assert messages(result) == ["choices, ligne 2, colonne label : choix « x » sans libellé : son code sert de libellé"]
-    doubled = [["list_name", "name", "label"], ["l", "x", "X"], ["l", "x", "X bis"]]
-    twice = imported(tmp_path, survey, doubled, name="b.xlsx")
-    assert twice.questionnaire is None
-    assert messages(twice) == [
-        "choices, ligne 3, colonne name : choix « x » en double dans la liste « l » (déjà ligne 2)"
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([["l", "x", "X bis"]],
+         "choices, ligne 4, colonne name : choix « x » en double dans la liste « l » (déjà ligne 2) : ligne ignorée"),
+        ([["l", None, "Z"]], "choices, ligne 4, colonne name : choix sans « name » : ligne ignorée"),
+        ([[None, "z", "Z"]], "choices, ligne 4, colonne list_name : choix sans « list_name » : ligne ignorée"),
+        ([[None, None, "Z"]], "choices, ligne 4 : choix sans « list_name » ni « name » : ligne ignorée"),
+    ],
+)
+def test_a_bad_choice_row_is_skipped_and_the_first_of_two_duplicates_kept(tmp_path, rows, message):
+    choices = [["list_name", "name", "label"], ["l", "x", "X"], ["l", "y", "Y"], *rows]
+    result = imported(tmp_path, [HEADER, ["select_one l", "a", "A", None, None]], choices)
+    assert result.questionnaire is not None
+    assert [(c.code, c.libelle) for c in result.questionnaire.question("a").choix] == [("x", "X"), ("y", "Y")]
+    assert messages(result) == [message]
+
+
+def test_a_choices_sheet_without_list_name_column_skips_the_selects_and_keeps_the_rest(tmp_path):
+    survey = [HEADER, ["select_one yn", "a", "A", None, None], ["text", "b", "B", None, None]]
+    result = imported(tmp_path, survey, [["name", "label"], ["yes", "Oui"]])
+    assert shape(result) == [("questions", ["b"])]
+    assert messages(result) == [
+        "survey, ligne 2, colonne type : liste « yn » : onglet « choices » illisible (colonne list_name absente) : "
+        "ligne ignorée",
+        "choices, ligne 1 : colonne « list_name » absente de l'onglet des choix : aucune liste lisible",
     ]
 
 
@@ -371,25 +461,55 @@ def test_renamed_codes_rewrite_every_reference_and_are_reported(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("rows", "message"),
+    ("rows", "codes", "expected", "visible_si"),
     [
+        # The same name twice: the first keeps it, ${nom} keeps meaning the first.
+        ([["text", "nom", "Nom", None, None], ["text", "nom", "Nom bis", None, None]],
+         ["nom", "nom_2"],
+         ["survey, ligne 3, colonne name : code « nom » en double (déjà ligne 2, « nom ») : "
+          "question renommée « nom_2 », ${nom} désigne la première"],
+         "${nom} != ''"),
+        # Two names giving one code: each ${…} keeps meaning its own question.
         ([["text", "Nom", "Nom", None, None], ["text", "nom", "Nom bis", None, None]],
-         "survey, ligne 3, colonne name : code « nom » en double (déjà ligne 2, « Nom »)"),
-        ([["begin group", "Lieu", "L", None, None], ["text", "a", "A", None, None],
-          ["end group", None, None, None, None],
-          ["begin group", "lieu", "L", None, None], ["text", "b", "B", None, None],
-          ["end group", None, None, None, None]],
-         "survey, ligne 5, colonne name : code de section « lieu » en double (déjà ligne 2, « Lieu »)"),
+         ["nom", "nom_2"],
+         ["survey, ligne 2, colonne name : code « Nom » renommé « nom »",
+          "survey, ligne 3, colonne name : code « nom » en double (déjà ligne 2, « Nom ») : "
+          "question renommée « nom_2 »"],
+         "${nom_2} != ''"),
+        # The new code is not one a later question has.
+        ([["text", "nom", "Nom", None, None], ["text", "nom", "Nom bis", None, None],
+          ["text", "nom_2", "Nom ter", None, None]],
+         ["nom", "nom_3", "nom_2"],
+         ["survey, ligne 3, colonne name : code « nom » en double (déjà ligne 2, « nom ») : "
+          "question renommée « nom_3 », ${nom} désigne la première"],
+         "${nom} != ''"),
     ],
 )
-def test_two_names_giving_the_same_code_are_fatal(tmp_path, rows, message):
-    result = imported(tmp_path, [HEADER, *rows])
-    assert result.questionnaire is None
-    assert [str(p) for p in result.errors] == [message]
+def test_two_questions_with_the_same_code_keep_the_first_and_rename_the_second(
+        tmp_path, rows, codes, expected, visible_si):
+    result = imported(tmp_path, [HEADER, *rows, ["text", "fin", "Fin", "${nom} != ''", None]])
+    assert shape(result) == [("questions", [*codes, "fin"])]
+    assert messages(result) == expected
+    form = result.questionnaire
+    assert form is not None and form.question("fin").visible_si == visible_si
+    assert [q.libelle for q in form.questions()][:2] == ["Nom", "Nom bis"]
+
+
+def test_two_groups_with_the_same_code_keep_both_sections_the_second_renamed(tmp_path):
+    survey = [HEADER, ["begin group", "Lieu", "L", None, None], ["text", "a", "A", None, None],
+              ["end group", None, None, None, None], ["begin group", "lieu", "L bis", None, None],
+              ["text", "b", "B", None, None], ["end group", None, None, None, None]]
+    result = imported(tmp_path, survey)
+    assert shape(result) == [("lieu", ["a"]), ("lieu_2", ["b"])]
+    assert messages(result) == [
+        "survey, ligne 2, colonne name : code de section « Lieu » renommé « lieu »",
+        "survey, ligne 5, colonne name : code de section « lieu » en double (déjà ligne 2, « Lieu ») : "
+        "section renommée « lieu_2 »",
+    ]
 
 
 # --------------------------------------------------------------------------------------------
-# Expressions
+# Expressions Maillage cannot use: dropped, never stricter than the form, the row « à revoir »
 
 
 @pytest.mark.parametrize(
@@ -404,74 +524,259 @@ def test_two_names_giving_the_same_code_are_fatal(tmp_path, rows, message):
         ("${c} = 'x'", "${c} n'est pas une question posée avant"),
     ],
 )
-def test_an_unusable_condition_is_reported_and_dropped(tmp_path, relevant, reason):
+def test_an_unusable_condition_is_dropped_and_its_row_is_to_review(tmp_path, relevant, reason):
     survey = [HEADER, ["text", "a", "A", None, None], ["geopoint", "gps", "GPS", None, None],
               ["text", "b", "B", relevant, None], ["text", "c", "C", None, None]]
     result = imported(tmp_path, survey)
     assert result.questionnaire is not None and result.questionnaire.question("b").visible_si is None
     (problem,) = [p for p in result.problems if p.row == 4]
-    assert (problem.sheet, problem.column, problem.fatal) == ("survey", "relevant", False)
+    assert (problem.sheet, problem.column, problem.fatal, problem.severity) == (
+        "survey", "relevant", False, "à revoir")
     assert reason in problem.message and problem.message.endswith("condition ignorée : la question sera toujours posée")
+    assert result.review == [problem] and result.rows_to_review == [("survey", 4)]
+    assert result.status == "à revoir"
 
 
-def test_an_unusable_constraint_is_dropped_with_its_message(tmp_path):
-    survey = [["type", "name", "label", "constraint", "constraint_message"],
-              ["integer", "n", "N", "0 <= . <= 500", "Entre 0 et 500"]]
-    result = imported(tmp_path, survey)
-    question = result.questionnaire.question("n") if result.questionnaire else None
-    assert question is not None and (question.contrainte, question.message_contrainte) == (None, None)
-    assert result.problems[0].column == "constraint" and "deux comparaisons de suite" in result.problems[0].message
-    assert result.problems[0].message.endswith("contrainte ignorée")
+R_HEADER = ["type", "name", "label", "required", "relevant", "constraint", "required_message"]
+ACTIF = ["select_one yn", "actif", "Actif ?", None, None, None, None]  # row 2
+MADE_OPTIONAL = ("question obligatoire, mais {which} est ignorée : rendue facultative, "
+                 "pour ne pas l'exiger là où le formulaire ne la pose pas")
+SAME_AS_CONDITION = ("obligation « ${actif} = 'yes' » identique à la condition d'affichage : "
+                     "question obligatoire quand elle est posée")
+
+
+@pytest.mark.parametrize(
+    ("rows", "question", "review", "warnings"),
+    [
+        pytest.param(
+            [["text", "q", "Q", "yes", "pulldata('x') = 1", None, "Obligatoire !"]],
+            (False, None, None, None),
+            ["survey, ligne 3, colonne relevant : expression « pulldata('x') = 1 » illisible : "
+             "fonction inconnue « pulldata » (caractère 1) : condition ignorée : la question sera toujours posée",
+             "survey, ligne 3, colonne required : " + MADE_OPTIONAL.format(which="sa condition d'affichage")],
+            [],
+            id="condition illisible : l'obligatoire devient facultative",
+        ),
+        pytest.param(
+            [["begin group", "g", "G", None, "${inconnue} = 'oui'", None, None],
+             ["text", "q", "Q", "yes", "${actif} = 'yes'", None, None],
+             ["end group", None, None, None, None, None, None]],
+            (False, "${actif} = 'yes'", None, None),
+            ["survey, ligne 3, colonne relevant : « ${inconnue} = 'oui' » : ${inconnue} ne désigne aucune question : "
+             "condition du groupe ignorée : ses questions seront toujours posées",
+             "survey, ligne 4, colonne required : "
+             + MADE_OPTIONAL.format(which="la condition de son groupe (ligne 3)")],
+            [],
+            id="condition du groupe ignorée : ses obligatoires deviennent facultatives",
+        ),
+        pytest.param(
+            [["geopoint", "gps", "GPS", None, None, None, None],
+             ["text", "q", "Q", "TRUE", "${gps} = ''", None, None]],
+            (False, None, None, None),
+            ["survey, ligne 4, colonne relevant : « ${gps} = '' » : ${gps} désigne une question ignorée (ligne 3) : "
+             "condition ignorée : la question sera toujours posée",
+             "survey, ligne 4, colonne required : " + MADE_OPTIONAL.format(which="sa condition d'affichage")],
+            ["survey, ligne 3, colonne type : type « geopoint » non pris en charge : ligne ignorée"],
+            id="condition sur une question ignorée",
+        ),
+        pytest.param(
+            [["integer", "q", "Q", "yes", None, "0 <= . <= 5", None]],
+            (True, None, None, None),
+            ["survey, ligne 3, colonne constraint : expression « 0 <= . <= 5 » illisible : "
+             "deux comparaisons de suite (« <= » puis « <= ») : les relier par « and », "
+             "par exemple « 0 <= . and . <= 500 » (caractère 8) : "
+             "contrainte ignorée : la réponse ne sera pas vérifiée"],
+            [],
+            id="contrainte illisible : seule la contrainte tombe",
+        ),
+        pytest.param(
+            [["text", "q", "Q", "${actif} = 'yes'", None, None, "Obligatoire !"]],
+            (False, None, None, None),
+            ["survey, ligne 3, colonne required : "
+             "obligation conditionnelle « ${actif} = 'yes' » non prise en charge : question facultative"],
+            [],
+            id="obligation conditionnelle : facultative",
+        ),
+        pytest.param(
+            [["text", "q", "Q", "pulldata('x') = 1", None, None, None]],
+            (False, None, None, None),
+            ["survey, ligne 3, colonne required : "
+             "obligation conditionnelle « pulldata('x') = 1 » non prise en charge : question facultative"],
+            [],
+            id="obligation illisible : facultative",
+        ),
+        pytest.param(
+            [["text", "q", "Q", "${actif}='yes'", "${actif} = 'yes'", None, "Obligatoire !"]],
+            (True, "${actif} = 'yes'", None, "Obligatoire !"),
+            [],
+            ["survey, ligne 3, colonne required : obligation « ${actif}='yes' » identique à la condition d'affichage : "
+             "question obligatoire quand elle est posée"],
+            id="obligation identique à la condition : obligatoire quand posée",
+        ),
+        pytest.param(
+            [["begin group", "g", "G", None, "${actif} = 'yes'", None, None],
+             ["text", "q", "Q", "${actif} = 'yes'", None, None, None],
+             ["end group", None, None, None, None, None, None]],
+            (True, "${actif} = 'yes'", None, None),
+            [],
+            ["survey, ligne 4, colonne required : " + SAME_AS_CONDITION],
+            id="obligation identique à la condition du groupe",
+        ),
+        pytest.param(
+            [["text", "q", "Q", "pulldata('x') = 1", "pulldata('x') = 1", None, None]],
+            (False, None, None, None),
+            ["survey, ligne 3, colonne relevant : expression « pulldata('x') = 1 » illisible : "
+             "fonction inconnue « pulldata » (caractère 1) : condition ignorée : la question sera toujours posée",
+             "survey, ligne 3, colonne required : "
+             "obligation conditionnelle « pulldata('x') = 1 » non prise en charge : question facultative"],
+            [],
+            id="obligation identique à une condition illisible : facultative",
+        ),
+        pytest.param(
+            [["text", "q", "Q", "yes", "${actif} = 'yes'", ". != 'x'", None]],
+            (True, "${actif} = 'yes'", ". != 'x'", None),
+            [],
+            [],
+            id="tout est lisible : rien à revoir",
+        ),
+    ],
+)
+def test_a_dropped_expression_never_leaves_a_question_stricter_than_the_form(tmp_path, rows, question, review,
+                                                                              warnings):
+    result = imported(tmp_path, [R_HEADER, ACTIF, *rows], YES_NO)
+    form = result.questionnaire
+    assert form is not None, messages(result)
+    q = form.question("q")
+    assert (q.obligatoire, q.visible_si, q.contrainte, q.message_obligatoire) == question
+    assert [str(p) for p in result.review] == review
+    assert [str(p) for p in result.warnings] == warnings
+    assert result.status == ("à revoir" if review else "valide")
+
+
+def test_the_rows_to_review_are_listed_once_each_in_workbook_order(tmp_path):
+    survey = [R_HEADER, ACTIF,
+              ["text", "a", "A", "yes", "${x} = 1", None, None],
+              ["text", "b", "B", None, None, None, None],
+              ["integer", "c", "C", "${a} = ''", None, "1 < . < 3", None]]
+    result = imported(tmp_path, survey, YES_NO)
+    assert [(p.row, p.column) for p in result.review] == [
+        (3, "relevant"), (3, "required"), (5, "constraint"), (5, "required")]
+    assert result.rows_to_review == [("survey", 3), ("survey", 5)]
+    assert result.review_summary() == "2 lignes à revoir (survey : lignes 3 et 5)"
+    assert imported(tmp_path, [R_HEADER, ACTIF], YES_NO, name="b.xlsx").review_summary() is None
 
 
 # --------------------------------------------------------------------------------------------
-# Fatal problems: no questionnaire
+# A row pyxform would refuse: reported on its row, skipped or repaired, the rest imported
 
 
-def test_a_select_whose_list_is_missing_from_choices_is_fatal(tmp_path):
-    result = imported(tmp_path, [HEADER, ["select_one statut", "statut", "Statut", None, None]], YES_NO)
-    assert result.questionnaire is None
-    assert messages(result) == ["survey, ligne 2, colonne type : liste « statut » absente de l'onglet « choices »"]
-    assert result.problems[0].fatal
+@pytest.mark.parametrize(
+    ("rows", "expected", "sections"),
+    [
+        pytest.param(
+            [["end group", None, None, None, None]],
+            ["survey, ligne 3, colonne type : « end group » sans « begin group » : ligne ignorée"],
+            [("questions", ["a", "z"])], id="end group orphelin : ignoré"),
+        pytest.param(
+            [["begin group", "g", "G", None, None]],
+            ["survey, ligne 3, colonne type : groupe « g » sans « end group » : fermé à la fin du formulaire"],
+            [("questions", ["a"]), ("g", ["z"])], id="groupe jamais fermé : fermé à la fin"),
+        pytest.param(
+            [["begin repeat", "r", "R", None, None], ["text", "b", "B", None, None]],
+            ["survey, ligne 3, colonne type : groupe répété (repeat) « r » non pris en charge, "
+             "sans « end repeat » : lignes 3 à 5 ignorées"],
+            [("questions", ["a"])], id="repeat jamais fermé : ignoré jusqu'à la fin"),
+        pytest.param(
+            [["end_repeat", None, None, None, None]],
+            ["survey, ligne 3, colonne type : « end_repeat » sans « begin repeat » : ligne ignorée"],
+            [("questions", ["a", "z"])], id="end repeat orphelin : ignoré"),
+        pytest.param(
+            [[None, "x", "X", None, None]],
+            ["survey, ligne 3, colonne type : question sans type : ligne ignorée"],
+            [("questions", ["a", "z"])], id="sans type : ignorée"),
+        pytest.param(
+            [["text", None, "X", None, None]],
+            ["survey, ligne 3, colonne name : question sans nom : ligne ignorée"],
+            [("questions", ["a", "z"])], id="sans nom : ignorée"),
+        pytest.param(
+            [["text", "x", None, None, None]],
+            ["survey, ligne 3, colonne label : libellé manquant : le nom « x » sert de libellé"],
+            [("questions", ["a", "x", "z"])], id="sans libellé : son nom"),
+        pytest.param(
+            [["begin group", None, "Sans nom", None, None], ["text", "b", "B", None, None],
+             ["end group", None, None, None, None]],
+            ["survey, ligne 3, colonne name : groupe sans nom : nommé « groupe_ligne_3 »"],
+            [("questions", ["a"]), ("groupe_ligne_3", ["b"]), ("questions_2", ["z"])], id="groupe sans nom : nommé"),
+        pytest.param(
+            [["select_one statut", "s", "S", None, None]],
+            ["survey, ligne 3, colonne type : liste « statut » absente de l'onglet « choices » : ligne ignorée"],
+            [("questions", ["a", "z"])], id="liste de choix absente : ignorée"),
+        pytest.param(
+            [["select_one", "s", "S", None, None]],
+            ["survey, ligne 3, colonne type : « select_one » sans nom de liste de choix : ligne ignorée"],
+            [("questions", ["a", "z"])], id="select sans liste : ignoré"),
+    ],
+)
+def test_a_row_pyxform_would_refuse_is_reported_and_the_rest_imported(tmp_path, rows, expected, sections):
+    result = imported(tmp_path, [HEADER, ["text", "a", "A", None, None], *rows, ["text", "z", "Z", None, None]],
+                      YES_NO)
+    assert shape(result) == sections
+    assert messages(result) == expected
+    assert result.errors == [] and result.review == [] and result.status == "valide"
 
 
-def test_a_select_without_a_choices_sheet_is_fatal(tmp_path):
-    result = imported(tmp_path, [HEADER, ["select_multiple yn", "x", "X", None, None]])
-    assert result.questionnaire is None
-    assert messages(result) == ["survey, ligne 2, colonne type : liste « yn » : onglet « choices » absent du classeur"]
+def test_a_select_without_a_choices_sheet_is_skipped(tmp_path):
+    result = imported(tmp_path, [HEADER, ["select_multiple yn", "x", "X", None, None], ["text", "b", "B", None, None]])
+    assert shape(result) == [("questions", ["b"])]
+    assert messages(result) == [
+        "survey, ligne 2, colonne type : liste « yn » : onglet « choices » absent du classeur : ligne ignorée"]
+
+
+def test_a_condition_on_a_skipped_row_says_which_row(tmp_path):
+    survey = [HEADER, ["select_one statut", "s", "S", None, None], ["text", "b", "B", "${s} = 'x'", None]]
+    result = imported(tmp_path, survey, YES_NO)
+    assert shape(result) == [("questions", ["b"])]
+    assert [str(p) for p in result.review] == [
+        "survey, ligne 3, colonne relevant : « ${s} = 'x' » : ${s} désigne une question ignorée (ligne 2) : "
+        "condition ignorée : la question sera toujours posée"]
+
+
+def test_a_column_written_twice_is_read_once_the_first(tmp_path):
+    result = imported(tmp_path, [["type", "name", "label", "Label"], ["text", "a", "A", "Autre"]])
+    assert result.questionnaire is not None and result.questionnaire.question("a").libelle == "A"
+    assert messages(result) == [
+        "survey, ligne 1, colonne Label : colonne « Label » en double (déjà « label ») : ignorée"]
+
+
+# --------------------------------------------------------------------------------------------
+# Fatal problems: the form cannot be read as a whole, no questionnaire
 
 
 def test_a_missing_survey_sheet_is_fatal(tmp_path):
     path = fixtures.write_workbook(tmp_path / "f.xlsx", {"Feuil1": [["type", "name"]], "choices": YES_NO})
     result = import_xlsform(path)
-    assert result.questionnaire is None
+    assert result.questionnaire is None and result.status == "invalide"
     assert messages(result) == ["f.xlsx : onglet « survey » absent (onglets du classeur : « Feuil1 », « choices »)"]
 
 
-def test_a_survey_sheet_without_type_or_name_column_is_fatal(tmp_path):
-    result = imported(tmp_path, [["Type", "label"], ["text", "A"]])
+@pytest.mark.parametrize(
+    ("header", "missing"),
+    [(["Type", "label"], "« name »"), (["name", "label"], "« type »"), (["label"], "« type » et « name »")],
+)
+def test_a_survey_sheet_without_type_or_name_column_is_fatal(tmp_path, header, missing):
+    result = imported(tmp_path, [header, ["text"] * len(header)])
     assert result.questionnaire is None
-    assert messages(result) == ["survey, ligne 1 : colonne « name » absente de l'onglet des questions"]
+    assert messages(result) == [f"survey, ligne 1 : colonne {missing} absente de l'onglet des questions"]
 
 
 @pytest.mark.parametrize(
-    ("rows", "message"),
-    [
-        ([["end group", None, None, None, None]], "survey, ligne 3, colonne type : « end group » sans « begin group »"),
-        ([["begin group", "g", "G", None, None]], "survey, ligne 3, colonne type : groupe « g » sans « end group »"),
-        ([["begin repeat", "r", "R", None, None], ["text", "b", "B", None, None]],
-         "survey, ligne 3, colonne type : « begin repeat » sans « end repeat »"),
-        ([["end_repeat", None, None, None, None]],
-         "survey, ligne 3, colonne type : « end_repeat » sans « begin repeat »"),
-        ([[None, "x", "X", None, None]], "survey, ligne 3, colonne type : question sans type"),
-        ([["text", None, "X", None, None]], "survey, ligne 3, colonne name : question sans nom"),
-        ([["text", "x", None, None, None]], "survey, ligne 3, colonne label : libellé manquant"),
-    ],
+    "rows", [[], [["geopoint", "gps", "GPS", None, None], ["end group", None, None, None, None]]],
+    ids=["en-tête seul", "rien d'importable"],
 )
-def test_what_pyxform_would_reject_is_fatal(tmp_path, rows, message):
-    result = imported(tmp_path, [HEADER, ["text", "a", "A", None, None], *rows])
+def test_a_form_with_nothing_importable_is_fatal(tmp_path, rows):
+    result = imported(tmp_path, [HEADER, *rows])
     assert result.questionnaire is None
-    assert [str(p) for p in result.errors] == [message]
+    assert [str(p) for p in result.errors] == ["survey : aucune question importable"]
 
 
 @pytest.mark.parametrize(
@@ -576,70 +881,6 @@ def test_the_realistic_kobo_form_imports_with_each_problem_where_it_is():
         ("choices", 1, "label::English (en)"),
         ("settings", 2, "style"), ("settings", 2, "form_id"),
     ]
-
-
-# --------------------------------------------------------------------------------------------
-# Command line
-
-
-def test_the_import_command_writes_the_yaml_and_prints_each_problem(tmp_path):
-    form = tmp_path / "diagnostic-mini.xlsx"
-    form.write_bytes(MINI.read_bytes())
-    result = CliRunner().invoke(main, ["questionnaire", "import", str(form)])
-    assert result.exit_code == 0, result.output
-    written = tmp_path / "diagnostic-mini.yaml"
-    geopoint = "[avertissement] survey, ligne 9, colonne type : type « geopoint » non pris en charge : ligne ignorée"
-    assert geopoint in result.output
-    assert result.output.rstrip().endswith(
-        f"Questionnaire « Diagnostic d'un lieu de médiation numérique » : 4 sections, 12 questions → {written}"
-    )
-    assert load_questionnaire(written) == import_xlsform(MINI).questionnaire
-    checked = CliRunner().invoke(main, ["questionnaire", "check", str(written)])
-    assert checked.exit_code == 0
-    assert checked.output == "diagnostic-mini.yaml : questionnaire valide (4 sections, 12 questions).\n"
-
-
-def test_the_import_command_takes_an_output_file_and_a_code(tmp_path):
-    out = tmp_path / "sortie" / "q.yaml"
-    out.parent.mkdir()
-    path = xlsform(tmp_path, [HEADER, ["text", "a", "A", None, None]])
-    result = CliRunner().invoke(main, ["questionnaire", "import", str(path), "--out", str(out), "--code", "enquete"])
-    assert result.exit_code == 0 and result.output == f"Questionnaire « form » : 1 section, 1 question → {out}\n"
-    assert load_questionnaire(out).code == "enquete"
-
-
-def test_the_import_command_fails_with_status_1_on_fatal_problems(tmp_path):
-    path = xlsform(tmp_path, [HEADER, ["select_one absente", "a", "A", None, None]], YES_NO)
-    result = CliRunner().invoke(main, ["questionnaire", "import", str(path)])
-    assert result.exit_code == 1
-    assert result.output == (
-        "[erreur] survey, ligne 2, colonne type : liste « absente » absente de l'onglet « choices »\n"
-        "Aucun questionnaire produit : 1 erreur à corriger dans form.xlsx.\n"
-    )
-    assert not (tmp_path / "form.yaml").exists()
-
-
-def test_the_check_command_reports_an_invalid_yaml_in_french(tmp_path):
-    bad = tmp_path / "q.yaml"
-    bad.write_text("code: q\ntitre: Q\nsections:\n  - code: s\n    titre: S\n    questions:\n"
-                   "      - code: a\n        type: couleur\n        libelle: A\n", encoding="utf-8")
-    result = CliRunner().invoke(main, ["questionnaire", "check", str(bad)])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.output.startswith("q.yaml : section 1 (s), question 1 (a), champ type : type « couleur » inconnu")
-    missing = CliRunner().invoke(main, ["questionnaire", "check", str(tmp_path / "absent.yaml")])
-    assert (missing.exit_code, missing.output) == (1, "absent.yaml : fichier introuvable.\n")
-
-
-def test_the_check_command_imports_an_xlsx_in_memory(tmp_path):
-    good = CliRunner().invoke(main, ["questionnaire", "check", str(MINI)])
-    assert good.exit_code == 0
-    assert good.output.endswith("diagnostic-mini.xlsx : questionnaire valide (4 sections, 12 questions).\n")
-    assert not MINI.with_suffix(".yaml").exists()
-    broken = tmp_path / "broken.xlsx"
-    broken.write_bytes(b"not a workbook")
-    bad = CliRunner().invoke(main, ["questionnaire", "check", str(broken)])
-    assert (bad.exit_code, bad.output) == (
-        1,
-        "[erreur] broken.xlsx : ce n'est pas un classeur Excel (.xlsx)\n"
-        "broken.xlsx : questionnaire invalide (1 erreur).\n",
-    )
+    # The GPS question is not asked, so the condition « no GPS position » cannot hold: to review.
+    assert result.rows_to_review == [("survey", 26)] and result.status == "à revoir"
+    assert result.review_summary() == "1 ligne à revoir (survey : ligne 26)"

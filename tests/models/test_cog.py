@@ -376,3 +376,49 @@ def test_commune_is_a_frozen_value():
 
 def test_the_cog_is_loaded_once():
     assert cog() is cog()
+
+
+# --------------------------------------------------------------------------- names, localities and points for addresses
+
+
+def test_corsican_postcodes_find_their_2a_and_2b_communes():
+    assert cog().find_commune("Ajaccio", code_postal="20000").code == "2A004"
+    assert cog().find_commune("Bastia", code_postal="20200").code == "2B033"
+    assert cog().departement_of_postcode("20000") == "2A"
+    assert cog().departement_of_postcode("20200") == "2B"
+
+
+def test_communes_named_lists_every_homonym_and_delegated_commune():
+    codes = {(c.code, c.type) for c in cog().communes_named("ST DENIS")}
+    assert {("93066", COMMUNE_ACTUELLE), ("97411", COMMUNE_ACTUELLE), ("93066", COMMUNE_DELEGUEE)} <= codes
+    assert [(c.nom, c.parent) for c in cog().communes_named("vertus")] == [("Vertus", "51612")]
+    assert {c.code for c in cog().communes_named("Mont Dore")} == {"63236", "98817"}  # with or without article
+    assert cog().communes_named("Atlantis") == [] and cog().communes_named(" ") == []
+
+
+@pytest.mark.parametrize(
+    ("written", "code_postal", "code_insee"),
+    [
+        ("Sainte-Clotilde", "97490", "97411"),  # STE CLOTILDE, Saint-Denis
+        ("RAVINE DES CABRIS", "97432", "97416"),  # Saint-Pierre
+        ("La Plaine des Cafres", "97418", "97422"),  # Le Tampon
+        ("Wé", "98820", "98814"),  # Lifou (La Poste's libellé d'acheminement)
+        ("TADINE", "98828", "98815"),  # Maré
+    ],
+)
+def test_la_poste_localities_are_found_with_their_postcode_and_commune(written, code_postal, code_insee):
+    assert (code_postal, code_insee) in {(loc.code_postal, loc.code_insee) for loc in cog().find_localities(written)}
+
+
+def test_a_commune_name_is_not_its_own_locality():
+    assert all(loc.code_insee != "97411" for loc in cog().find_localities("Saint-Denis"))
+    assert cog().find_localities("Atlantis") == [] and cog().find_localities("") == []
+
+
+def test_the_nearest_commune_is_chosen_by_its_centroid():
+    assert cog().nearest_commune(48.8566, 2.3522).code in {"75056"}  # centre of Paris
+    assert cog().nearest_commune(-20.88, 55.45, departement="974").code == "97411"
+    among = [cog().commune("93066"), cog().commune("97411")]
+    assert cog().nearest_commune(-21.0, 55.5, among=among).code == "97411"
+    assert cog().nearest_commune(-13.3, -176.2, departement="986").departement == "986"  # Wallis, west of 180°
+    assert cog().nearest_commune(0.0, 0.0, among=[]) is None

@@ -34,8 +34,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collect.columns import SYNONYMS, TARGET_FIELDS, load_mapping_file, match_columns
-from collect.imports import ImportReport, import_bytes, prepare_line
+from collect.columns import SYNONYMS, TARGET_FIELDS, load_mapping_file
+from collect.imports import ImportReport, import_bytes, occurrence_key, prepare_lines
 from collect.readers import read_table_bytes
 from models.errors import ImportRejected, MaillageError, NotATable
 from models.normalize import clean_text
@@ -172,12 +172,11 @@ def check_round_trip(store, report: ImportReport, data: bytes, name: str, sheet:
         return
     table = read_table_bytes(data, name, sheet=sheet)
     overrides = load_mapping_file(mapping) if isinstance(mapping, (str, Path)) else dict(mapping or {})
-    columns = match_columns(table.columns, overrides=overrides)
     prepared = {}
-    for raw, line in zip(table.rows, table.line_numbers, strict=True):
-        result = prepare_line(raw, columns, line=line, today=TODAY)
+    occurrences: dict[str, int] = {}
+    for result in prepare_lines(table, overrides=overrides, today=TODAY):
         if result.structure is not None:
-            prepared.setdefault(result.import_key, result)
+            prepared[occurrence_key(result.import_key, occurrences)] = result
     created = {row["structure_id"] for row in store.query(
         "SELECT structure_id FROM structure_versions GROUP BY structure_id"
         " HAVING count(*) = 1 AND bool_and(import_run_id IS NOT DISTINCT FROM ?)", [report.import_run_id])}

@@ -1,0 +1,338 @@
+"""Every column of a file and its fate: used for a field (and how that was found), or kept aside.
+
+``plan_columns(table)`` decides, for each column of the file, in this order of authority:
+
+1. **the person** (overrides from the Import page or a mapping file) — ``how = "personne"``;
+2. **the import profile** saved for this source — ``how = "profil"``;
+3. **the name**: the standard's field names and synonyms, then the header rules of
+   ``collect.headers`` (abbreviations, prefixes, squashed names, question texts), day columns of
+   opening hours (``collect.hours.day_column``), and yes/no columns whose name means a code
+   (``c_mediatheque`` → typologie) — ``how = "nom"``;
+4. **the content**, when the name says nothing: values that translate to a list of the standard
+   (``models.vocabulary``), then the value kinds of ``collect.profiling`` (e-mails, phones,
+   dates, postcodes, coordinates…) — ``how = "contenu"``, with a confidence.
+
+A field that holds one value (``nom``, ``adresse``, ``date_maj``…) takes one column: the most
+authoritative, then most confident, then leftmost; the others are kept aside with one message.
+Lists (typologie, services, courriels, téléphones…) may take several columns. Columns that feed
+no field are kept aside on each lieu (``donnees_source``), never dropped; a column the person
+leaves out is « écartée ». When a required field has no column, ONE message names the columns
+whose content could hold it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from collect import columns as column_names
+from collect.readers import Table
+from collect.translations import TRANSLATED_FIELDS, split_cell
+from models import vocabulary
+
+HOW_PERSON = "personne"
+HOW_PROFILE = "profil"
+HOW_NAME = "nom"
+HOW_CONTENT = "contenu"
+HOW_LABELS = {HOW_PERSON: "par la personne", HOW_PROFILE: "par le profil", HOW_NAME: "par le nom",
+              HOW_CONTENT: "par le contenu"}
+_AUTHORITY = {HOW_PERSON: 0, HOW_PROFILE: 1, HOW_NAME: 2, HOW_CONTENT: 3}
+
+# The person's choice « no field, keep the values aside on each lieu » (None: leave the column out).
+KEPT_ASIDE = "(conservée à part)"
+# A cell holding both coordinates ("{'lon': 166.4, 'lat': -22.2}", "47.47, -0.55").
+POINT_FIELD = "coordonnees"
+# Fields a column can feed: the standard's, Maillage's own, the legacy v0.1 ones, and the point.
+TARGET_FIELDS: tuple[str, ...] = (*column_names.TARGET_FIELDS, "statut", POINT_FIELD)
+# Fields that may take several columns (their values are added up).
+MULTI_COLUMN_FIELDS = frozenset({*TRANSLATED_FIELDS, "courriels", "site_web", "telephone", "horaires"})
+# Fields whose content detection is trusted only when no column has the field by name.
+REQUIRED = ("nom", "adresse")
+CONTENT_THRESHOLD = 0.6  # below this confidence, content alone proposes nothing
+VOCABULARY_SHARE = 0.5  # share of a column's distinct items a list must translate to be proposed
+
+
+@dataclass(frozen=True)
+class ColumnUse:
+    """What happens to one column of the file."""
+
+    column: str
+    field: str | None  # None: kept aside on each lieu (donnees_source)
+    how: str = ""  # personne | profil | nom | contenu | "" (nothing found)
+    reason: str = ""  # French: « nom exact », « 96 % d'adresses e-mail »…
+    confidence: float = 0.0
+    samples: tuple[str, ...] = ()
+    ignored: bool = False  # the person left the column out altogether
+    day: str | None = None  # opening hours: OSM day of a day column
+    part: str | None = None  # opening hours: part of the day (None: whole day)
+
+    @property
+    def fate(self) -> str:
+        """French, for the column table: « nom (par le nom) », « conservée à part », « écartée »."""
+        if self.ignored:
+            return "écartée"
+        if self.field is None:
+            return "conservée à part sur chaque fiche"
+        return f"{self.field} ({HOW_LABELS.get(self.how, self.how)})"
+
+
+@dataclass
+class ColumnPlan:
+    """The fate of every column, in file order, and the file-level messages about columns."""
+
+    uses: list[ColumnUse]
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """Column → field, for the columns that feed a field."""
+        return {u.column: u.field for u in self.uses if u.field and not u.ignored}
+
+    @property
+    def unmatched(self) -> list[str]:
+        """Columns kept aside on each lieu."""
+        return [u.column for u in self.uses if u.field is None and not u.ignored]
+
+    @property
+    def ignored(self) -> list[str]:
+        return [u.column for u in self.uses if u.ignored]
+
+    def use(self, column: str) -> ColumnUse | None:
+        return next((u for u in self.uses if u.column == column), None)
+
+    def columns_for(self, target: str) -> list[str]:
+        """The columns feeding ``target``, most authoritative first."""
+        return [u.column for u in self.uses if u.field == target and not u.ignored]
+
+    def day_columns(self) -> list[ColumnUse]:
+        return [u for u in self.uses if u.field == "horaires" and u.day and not u.ignored]
+
+    def signature(self) -> list[Any]:
+        """What the line preparation depends on (for the seen-line fingerprints)."""
+        return sorted([u.column, u.field, u.day, u.part] for u in self.uses if not u.ignored)
+
+
+def _samples(values: Sequence[str | None]) -> tuple[str, ...]:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+            if len(seen) == 3:
+                break
+    return tuple(seen)
+
+
+def _checked_target(column: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text in TARGET_FIELDS:
+        return text
+    found = column_names._field_name(text)
+    if found is None:
+        from models.errors import InvalidMapping
+
+        raise InvalidMapping(f"Correspondance des colonnes, colonne « {column} » : champ inconnu « {text} ».")
+    return found
+
+
+def _decided(table: Table, decisions: Mapping[str, str | None] | None, how: str) -> dict[str, ColumnUse]:
+    """Uses decided by the person or the profile (a column absent from the file is skipped)."""
+    if not decisions:
+        return {}
+    by_key = {column_names.normalize_header(c): c for c in reversed(table.columns)}
+    uses: dict[str, ColumnUse] = {}
+    for key, value in decisions.items():
+        column = key if key in table.columns else by_key.get(column_names.normalize_header(str(key)))
+        if column is None or column in uses:
+            continue
+        if value == KEPT_ASIDE:
+            uses[column] = ColumnUse(column, None, how, "conservée à part (choix confirmé)", 1.0)
+            continue
+        target = _checked_target(column, value if value is None else str(value))
+        if target is None:
+            uses[column] = ColumnUse(column, None, how, "colonne écartée", 1.0, ignored=True)
+        else:
+            day = _day(column) if target == "horaires" else None
+            uses[column] = ColumnUse(column, target, how, "choix confirmé", 1.0,
+                                     day=day[0] if day else None, part=day[1] if day else None)
+    return uses
+
+
+def _day(column: str) -> tuple[str, str | None] | None:
+    from collect.hours import day_column
+
+    found = day_column(column)
+    return (found.day, found.part) if found else None
+
+
+def _by_name(column: str, values: Sequence[str | None]) -> ColumnUse | None:
+    """The field a column's name means (exact, synonym, header rules, day column, yes/no meaning)."""
+    key = column_names.normalize_header(column)
+    if key in column_names._EXACT:
+        return ColumnUse(column, column_names._EXACT[key], HOW_NAME, "nom exact du champ", 1.0)
+    if key in column_names._SYNONYM:
+        return ColumnUse(column, column_names._SYNONYM[key], HOW_NAME, "synonyme connu", 1.0)
+    day = _day(column)
+    if day is not None:
+        return ColumnUse(column, "horaires", HOW_NAME, "colonne d'horaires d'un jour", 0.9, day=day[0], part=day[1])
+    from collect.headers import field_for_header
+
+    match = field_for_header(column)
+    if match is not None and match.field in TARGET_FIELDS:
+        return ColumnUse(column, match.field, HOW_NAME, match.reason, match.confidence)
+    return None
+
+
+def _by_meaning(column: str, values: Sequence[str | None]) -> ColumnUse | None:
+    """A yes/no (or single-label) column whose name means a code: « c_mediatheque » → typologie."""
+    distinct = {v for v in values if v}
+    if not distinct or len(distinct) > 3:
+        return None
+    answers = [vocabulary.yes_no(v) for v in distinct]
+    if len(distinct) > 1 and any(a is None for a in answers):
+        return None
+    for meaning in vocabulary.meanings(column):
+        if meaning.field in TRANSLATED_FIELDS:
+            return ColumnUse(column, meaning.field, HOW_NAME, f"colonne oui/non : {meaning.code}", 0.8)
+    status = vocabulary.status_of(column)
+    if status is not None:
+        return ColumnUse(column, "statut", HOW_NAME, "colonne oui/non de statut", 0.8)
+    return None
+
+
+def _by_vocabulary(column: str, values: Sequence[str | None]) -> ColumnUse | None:
+    """A column whose items translate to one list of the standard (« Tag 12 », « PICTO »)."""
+    from collect.translations import item_targets
+
+    items: set[str] = set()
+    for value in values:
+        if value:
+            items.update(split_cell("", value))
+        if len(items) > 400:
+            break
+    if not items:
+        return None
+    best: tuple[float, str] | None = None
+    for target in ("typologie", "services", "publics_specifiquement_adresses", "prise_en_charge_specifique",
+                   "modalites_accompagnement", "modalites_acces", "frais_a_charge",
+                   "dispositif_programmes_nationaux", "formations_labels"):
+        translated = sum(1 for item in items if item_targets(column, target, item)[1] not in ("aucune", "oui/non"))
+        share = translated / len(items)
+        if share >= VOCABULARY_SHARE and (best is None or share > best[0]):
+            best = (share, target)
+    if best is None:
+        return None
+    share, target = best
+    return ColumnUse(column, target, HOW_CONTENT, f"{round(share * 100)} % des valeurs sont des {target}",
+                     min(0.95, 0.5 + share / 2))
+
+
+def _by_content(table: Table, unmatched: list[str], profiles: dict[str, Any]) -> dict[str, ColumnUse]:
+    from collect.profiling import propose_fields
+
+    proposals = propose_fields([profiles[c] for c in unmatched])
+    uses: dict[str, ColumnUse] = {}
+    for column, proposal in proposals.items():
+        if proposal.confidence < CONTENT_THRESHOLD:
+            continue
+        target = proposal.field
+        if target in ("latitude+longitude", "point", POINT_FIELD):
+            target = POINT_FIELD
+        if target not in TARGET_FIELDS:
+            continue
+        uses[column] = ColumnUse(column, target, HOW_CONTENT, proposal.reason, proposal.confidence)
+    return uses
+
+
+def plan_columns(
+    table: Table,
+    *,
+    overrides: Mapping[str, str | None] | None = None,
+    profile: Mapping[str, str | None] | None = None,
+) -> ColumnPlan:
+    """Decide the fate of every column of ``table`` (see the module docstring)."""
+    from collect.profiling import profile_column
+
+    values_of = {c: [row.get(c) for row in table.rows] for c in table.columns}
+    person = _decided(table, overrides, HOW_PERSON)
+    saved = _decided(table, profile, HOW_PROFILE)
+    chosen: dict[str, ColumnUse] = {}
+    for column in table.columns:
+        use = person.get(column) or saved.get(column)
+        if use is None:
+            use = _by_name(column, values_of[column]) or _by_meaning(column, values_of[column])
+        if use is not None:
+            chosen[column] = use
+    profiles = {c: profile_column(c, values_of[c]) for c in table.columns}
+    open_columns = [c for c in table.columns if c not in chosen]
+    for column in open_columns:
+        use = _by_vocabulary(column, values_of[column])
+        if use is not None:
+            chosen[column] = use
+    content = _by_content(table, [c for c in table.columns if c not in chosen], profiles)
+    taken = {u.field for u in chosen.values() if u.field}
+    for column, use in content.items():
+        if use.field in MULTI_COLUMN_FIELDS and use.field in taken and use.field not in TRANSLATED_FIELDS:
+            continue  # a second e-mail or phone column by content alone: kept aside, not published
+        chosen[column] = use
+    plan = _resolve(table, chosen, values_of)
+    plan.messages += _missing_required(plan, profiles)
+    return plan
+
+
+def _resolve(table: Table, chosen: dict[str, ColumnUse], values_of: dict[str, list[str | None]]) -> ColumnPlan:
+    """One column per single-valued field (the others kept aside, said once); samples added."""
+    position = {c: i for i, c in enumerate(table.columns)}
+    winners: dict[str, str] = {}
+    for column in sorted(
+        (c for c, u in chosen.items() if u.field and not u.ignored),
+        key=lambda c: (_AUTHORITY.get(chosen[c].how, 9), -chosen[c].confidence, position[c]),
+    ):
+        winners.setdefault(chosen[column].field, column)
+    uses: list[ColumnUse] = []
+    messages: list[str] = []
+    for column in table.columns:
+        samples = _samples(values_of[column])
+        use = chosen.get(column)
+        if use is None:
+            uses.append(ColumnUse(column, None, samples=samples))
+            continue
+        if use.field and not use.ignored and use.field not in MULTI_COLUMN_FIELDS and winners[use.field] != column:
+            messages.append(
+                f"Les colonnes « {winners[use.field]} » et « {column} » correspondent toutes deux au champ "
+                f"« {use.field} » : « {winners[use.field]} » est utilisée, « {column} » est conservée à part."
+            )
+            uses.append(ColumnUse(column, None, "", f"aussi possible pour {use.field}", use.confidence, samples))
+            continue
+        uses.append(ColumnUse(use.column, use.field, use.how, use.reason, use.confidence, samples, use.ignored,
+                              use.day, use.part))
+    return ColumnPlan(uses, messages)
+
+
+_REQUIRED_LABELS = {"nom": "le nom du lieu", "adresse": "l'adresse", "commune": "la commune"}
+
+
+def _missing_required(plan: ColumnPlan, profiles: dict[str, Any]) -> list[str]:
+    """ONE message per required field no column feeds, naming the columns that could hold it."""
+    from collect.profiling import columns_that_could_hold
+
+    present = set(plan.fields.values())
+    missing = [f for f in REQUIRED if f not in present]
+    # Without any place column, the commune may still be read inside the address.
+    if not present & {"commune", "code_postal", "code_insee", "adresse"}:
+        missing.append("commune")
+    messages = []
+    free = [profiles[c] for c in plan.unmatched]
+    for name in missing:
+        candidates = columns_that_could_hold(name, free)
+        hint = (" Colonnes qui pourraient le contenir : " + ", ".join(f"« {c} »" for c in candidates) + "."
+                if candidates else " Aucune colonne du fichier ne semble le contenir.")
+        messages.append(
+            f"Aucune colonne n'a été reconnue pour {_REQUIRED_LABELS[name]} (champ {name}) : "
+            f"indiquez-la dans la correspondance des colonnes.{hint}"
+        )
+    return messages
+
+
