@@ -51,6 +51,7 @@ MULTI_COLUMN_FIELDS = frozenset({*TRANSLATED_FIELDS, "courriels", "site_web", "t
 REQUIRED = ("nom", "adresse")
 CONTENT_THRESHOLD = 0.6  # below this confidence, content alone proposes nothing
 VOCABULARY_SHARE = 0.5  # share of a column's distinct items a list must translate to be proposed
+TYPOLOGY_WORDS = 4  # a kind of place is a short label: more words on average is a column of names
 
 
 @dataclass(frozen=True)
@@ -185,14 +186,47 @@ def _by_name(column: str, values: Sequence[str | None]) -> ColumnUse | None:
     return None
 
 
-def _by_meaning(column: str, values: Sequence[str | None]) -> ColumnUse | None:
-    """A yes/no (or single-label) column whose name means a code: « c_mediatheque » → typologie."""
+def _is_yes_no_column(values: Sequence[str | None]) -> bool:
+    """Every value is a yes/no answer (oui, X, True, 0, Souvent, Jamais…)."""
     distinct = {v for v in values if v}
-    if not distinct or len(distinct) > 3:
-        return None
-    answers = [vocabulary.yes_no(v) for v in distinct]
-    if len(distinct) > 1 and any(a is None for a in answers):
-        return None
+    return bool(distinct) and len(distinct) <= 12 and all(vocabulary.yes_no(v) is not None for v in distinct)
+
+
+def _by_name_or_meaning(column: str, values: Sequence[str | None]) -> ColumnUse | None:
+    """The name's field; for a yes/no column, the code its name means decides (« Enlibreacces » = X →
+    modalités : En autonomie), and a yes/no column whose name names no code of its field is kept aside."""
+    by_name = _by_name(column, values)
+    if by_name is not None and by_name.confidence >= 1.0 and by_name.field not in TRANSLATED_FIELDS:
+        return by_name
+    if not _is_yes_no_column(values):
+        return by_name
+    by_meaning = _by_meaning(column, values)
+    if by_meaning is not None:
+        return by_meaning
+    if by_name is not None and by_name.field in TRANSLATED_FIELDS and by_name.field != "itinerance":
+        return ColumnUse(column, None, "", f"colonne oui/non : son nom ne dit pas quelle valeur du champ "
+                         f"{by_name.field} elle donne", by_name.confidence)
+    return by_name
+
+
+# Place fields a geocoder's output columns (« result_citycode »…) may give, and only when the file has none.
+_PLACE_FIELDS = ("commune", "code_postal", "code_insee", "adresse")
+GUESS_CONFIDENCE = 0.5
+
+
+def _set_aside_geocoder_guesses(chosen: dict[str, ColumnUse]) -> None:
+    """A low-confidence place column (a geocoder's guess) is not used when the file has its own."""
+    own = any(u.field in _PLACE_FIELDS and u.confidence >= GUESS_CONFIDENCE for u in chosen.values())
+    if not own:
+        return
+    for column, use in list(chosen.items()):
+        if use.field in _PLACE_FIELDS and use.confidence < GUESS_CONFIDENCE and use.how == HOW_NAME:
+            chosen[column] = ColumnUse(column, None, "", f"{use.reason} ; le fichier a ses propres colonnes de lieu",
+                                       use.confidence)
+
+
+def _by_meaning(column: str, values: Sequence[str | None]) -> ColumnUse | None:
+    """A yes/no column whose name means a code: « c_mediatheque » → typologie BIB."""
     for meaning in vocabulary.meanings(column):
         if meaning.field in TRANSLATED_FIELDS:
             return ColumnUse(column, meaning.field, HOW_NAME, f"colonne oui/non : {meaning.code}", 0.8)
@@ -214,10 +248,13 @@ def _by_vocabulary(column: str, values: Sequence[str | None]) -> ColumnUse | Non
             break
     if not items:
         return None
+    words = sum(len(item.split()) for item in items) / len(items)
     best: tuple[float, str] | None = None
     for target in ("typologie", "services", "publics_specifiquement_adresses", "prise_en_charge_specifique",
                    "modalites_accompagnement", "modalites_acces", "frais_a_charge",
                    "dispositif_programmes_nationaux", "formations_labels"):
+        if target == "typologie" and words > TYPOLOGY_WORDS:
+            continue  # long names (« Communauté d'agglomération - Pays Basque ») name places, not kinds
         translated = sum(1 for item in items if item_targets(column, target, item)[1] not in ("aucune", "oui/non"))
         share = translated / len(items)
         if share >= VOCABULARY_SHARE and (best is None or share > best[0]):
@@ -238,7 +275,7 @@ def _by_content(table: Table, unmatched: list[str], profiles: dict[str, Any]) ->
         if proposal.confidence < CONTENT_THRESHOLD:
             continue
         target = proposal.field
-        if target in ("latitude+longitude", "point", POINT_FIELD):
+        if "longitude" in proposal.also_fields:  # one cell holds both coordinates
             target = POINT_FIELD
         if target not in TARGET_FIELDS:
             continue
@@ -260,11 +297,10 @@ def plan_columns(
     saved = _decided(table, profile, HOW_PROFILE)
     chosen: dict[str, ColumnUse] = {}
     for column in table.columns:
-        use = person.get(column) or saved.get(column)
-        if use is None:
-            use = _by_name(column, values_of[column]) or _by_meaning(column, values_of[column])
+        use = person.get(column) or saved.get(column) or _by_name_or_meaning(column, values_of[column])
         if use is not None:
             chosen[column] = use
+    _set_aside_geocoder_guesses(chosen)
     profiles = {c: profile_column(c, values_of[c]) for c in table.columns}
     open_columns = [c for c in table.columns if c not in chosen]
     for column in open_columns:
@@ -277,18 +313,50 @@ def plan_columns(
         if use.field in MULTI_COLUMN_FIELDS and use.field in taken and use.field not in TRANSLATED_FIELDS:
             continue  # a second e-mail or phone column by content alone: kept aside, not published
         chosen[column] = use
-    plan = _resolve(table, chosen, values_of)
+    _set_aside_contradicted_names(chosen, profiles)
+    plan = _resolve(table, chosen, values_of, profiles)
     plan.messages += _missing_required(plan, profiles)
     return plan
 
 
-def _resolve(table: Table, chosen: dict[str, ColumnUse], values_of: dict[str, list[str | None]]) -> ColumnPlan:
-    """One column per single-valued field (the others kept aside, said once); samples added."""
+# Value kinds (``collect.profiling``) a field's column must mostly hold when its content says anything.
+_EXPECTED_KINDS = {
+    "courriels": ("courriel",), "contact_courriel": ("courriel",),
+    "telephone": ("telephone",), "contact_telephone": ("telephone",),
+    "site_web": ("url",), "fiche_acces_libre": ("url",), "prise_rdv": ("url",),
+    "date_maj": ("date",),
+    "latitude": ("latitude", "lambert93", "nombre"), "longitude": ("longitude", "lambert93", "nombre"),
+    "code_postal": ("code_postal", "code_insee", "nombre"),
+}
+CONTENT_FIT = 0.3  # below this share of the expected kind, a column's name is contradicted by its content
+
+
+def _set_aside_contradicted_names(chosen: dict[str, ColumnUse], profiles: dict[str, Any]) -> None:
+    """A column whose name says e-mail, phone, web site, date, postcode or coordinates but whose values
+    are mostly something else (« accessibilite » holding « Accessible PMR ») is kept aside, not used."""
+    for column, use in list(chosen.items()):
+        kinds = _EXPECTED_KINDS.get(use.field or "")
+        profile = profiles.get(column)
+        if not kinds or use.how != HOW_NAME or profile is None or profile.non_empty < 3:
+            continue
+        share = profile.share(*kinds)
+        if share < CONTENT_FIT:
+            chosen[column] = ColumnUse(
+                column, None, "", f"le nom dit {use.field}, mais {round(share * 100)} % seulement des valeurs en sont",
+                use.confidence)
+
+
+def _resolve(table: Table, chosen: dict[str, ColumnUse], values_of: dict[str, list[str | None]],
+             profiles: dict[str, Any]) -> ColumnPlan:
+    """One column per single-valued field (the others kept aside, said once); samples added.
+
+    Among columns equally good by name, the one with more values wins (« latitude » full beside an
+    empty « Latitude »), then the leftmost."""
     position = {c: i for i, c in enumerate(table.columns)}
     winners: dict[str, str] = {}
     for column in sorted(
         (c for c, u in chosen.items() if u.field and not u.ignored),
-        key=lambda c: (_AUTHORITY.get(chosen[c].how, 9), -chosen[c].confidence, position[c]),
+        key=lambda c: (_AUTHORITY.get(chosen[c].how, 9), -chosen[c].confidence, -profiles[c].non_empty, position[c]),
     ):
         winners.setdefault(chosen[column].field, column)
     uses: list[ColumnUse] = []

@@ -49,6 +49,11 @@ DAY_CONFIDENCE = 0.4  # « Lundi », « horaires_mardi », « Fermeture matin »
 GEOCODER_CONFIDENCE = 0.3  # ``result_city``: a geocoder's guess, a fallback at most
 
 
+def _words(text: str) -> frozenset[str]:
+    """The words of a text: ``_words("de la")`` → {de, la}."""
+    return frozenset(text.split())
+
+
 @dataclass(frozen=True)
 class HeaderMatch:
     """The field a column name means, how sure we are (0..1), why (French), and its number suffix."""
@@ -76,8 +81,7 @@ class HeaderWords(NamedTuple):
 # --------------------------------------------------------------------------------------------
 # Words
 
-STOPWORDS = frozenset(
-    """
+STOPWORDS = _words("""
     a ai al au aux avec c ce ces cet cette ci d dans de des du e elle en est et etc ex exemple il ils je l la le
     les leur leurs lui ma me mes mon n ne nos notre on ou par pas pour qu que quel quelle quelles quels qui quoi s
     sa se ses si son sont sous sur ta te tes ton un une vos votre vous y
@@ -85,43 +89,35 @@ STOPWORDS = frozenset(
     proposez precisez indiquez renseignez merci svp seul seule plusieurs reponse possible choix cochez certain
     certaine dehors quelque mot ici ceci cela
     the of to in at for by and or your you is are an on do does what which with from
-    """.split()
-)
+    """)
 
 # Words that may stand in any name without saying anything about the field.
-GENERIC_WORDS = frozenset(
-    """
+GENERIC_WORDS = _words("""
     structure lieu etablissement organisation organisme entite action inclusion numerique info information
     principal actuel officiel general usuel courant commun espace autre
-    """.split()
-)
+    """)
 
 # A column holding a count, a score or a reader's placeholder name: never a field of the standard.
-VETO_WORDS = frozenset(
-    "sans null none nombre capacite quantite total taux pourcentage score etp count colonne column unnamed".split()
-)
+VETO_WORDS = _words("sans null none nombre capacite quantite total taux pourcentage score etp count colonne column unnamed")
 
 # Equipment and service topics: a column about them is a value of « services », not a field.
-OFF_TOPIC_WORDS = frozenset(
-    """
+OFF_TOPIC_WORDS = _words("""
     ordinateur wifi materiel imprimante scanner equipement poste tablette smartphone teletravail coworking fablab
     photo image logo financeur transport
-    """.split()
-)
+    """)
 
 # Free-text companions of another column: « Autre - Typologie », ``conditions_acces_detail``.
-COMPANION_WORDS = frozenset("autre detail precision commentaire remarque observation".split())
+COMPANION_WORDS = _words("autre detail precision commentaire remarque observation")
 
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-TIME_SLOT_WORDS = frozenset("matin apresmidi soir midi debut fin fermeture tranche continue journee".split())
-PERSON_WORDS = frozenset(
-    """
+TIME_SLOT_WORDS = _words("matin apresmidi soir midi debut fin fermeture tranche continue journee")
+PERSON_WORDS = _words("""
     contact contacts referent responsable interlocuteur prenom personne mediateur conseiller animateur directeur
     gestionnaire coordinateur famille
-    """.split()
-)
-GPS_WORDS = frozenset("gps wgs84 epsg4326 4326 degre decimal geo geographique".split())
-PROJECTED_WORDS = frozenset("lambert lambert93 l93 rgf93 epsg2154 2154 cc".split())
+    """)
+GPS_WORDS = _words("gps wgs84 epsg4326 4326 degre decimal geo geographique")
+# Projected coordinates (metres): known words, so that « x_l93 » is read, and left unmatched (x/y rules are strict).
+PROJECTED_WORDS = _words("lambert lambert93 l93 rgf93 epsg2154 2154 cc")
 
 # True abbreviations (reported as such in the reason): written form → words.
 ABBREVIATIONS: dict[str, tuple[str, ...]] = {
@@ -143,7 +139,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 }
 
 # Abbreviations long and common enough to be found inside glued words (``telfixe``, ``adrcompl``).
-_GLUED_ABBREVIATIONS = frozenset("tel adr adres num maj lat lng lon coord desc compl".split())
+_GLUED_ABBREVIATIONS = _words("tel adr adres num maj lat lng lon coord desc compl")
 
 # Word-level synonyms (not reported as abbreviations): written form → words.
 WORD_FORMS: dict[str, tuple[str, ...]] = {
@@ -165,7 +161,9 @@ WORD_FORMS: dict[str, tuple[str, ...]] = {
     "telephonique": ("telephone",), "electroniques": ("electronique",), "ouvert": ("ouverture",),
     "codepostal": ("code", "postal"), "rendezvous": ("rdv",), "datemaj": ("date", "mise", "a", "jour"),
     "userid": ("user", "id"), "objectid": ("object", "id"), "globalid": ("global", "id"),
-    "postale": ("postal",), "principale": ("principal",), "complete": ("complet",), "heures": ("heure",), "aprem": ("apresmidi",), "accompagnez": ("accompagne",), "jours": ("jour",), "horaires": ("horaire",), "lieux": ("lieu",),
+    "postale": ("postal",), "principale": ("principal",), "complete": ("complet",), "heures": ("heure",),
+    "aprem": ("apresmidi",), "accompagnez": ("accompagne",), "jours": ("jour",), "horaires": ("horaire",),
+    "lieux": ("lieu",),
 }
 
 # English words → French words (reported as « mot anglais »).
@@ -202,9 +200,9 @@ PHRASES: dict[tuple[str, ...], str] = {  # the longer first
 _PHRASE_STARTS = frozenset(phrase[0] for phrase in PHRASES)
 
 # Prefixes of GIS layers and databases, dropped when something follows.
-SOURCE_PREFIXES = frozenset("c user usr tbl f fld".split())
-TYPE_PREFIXES = frozenset("b bool arr varchar txt".split())
-GEOCODER_PREFIXES = frozenset("result geocode geocodage geocoder".split())
+SOURCE_PREFIXES = _words("c user usr tbl f fld")
+TYPE_PREFIXES = _words("b bool arr varchar txt")
+GEOCODER_PREFIXES = _words("result geocode geocodage geocoder")
 
 # Geocoder (addok / adresse.data.gouv.fr CSV) output → the field it could feed as a fallback.
 GEOCODER_FIELDS: dict[str, str] = {
@@ -213,7 +211,7 @@ GEOCODER_FIELDS: dict[str, str] = {
 }
 
 # Letter + number codes kept whole (coordinate systems).
-_CODE_HEADS = frozenset("wgs epsg lambert l rgf cc".split())
+_CODE_HEADS = _words("wgs epsg lambert l rgf cc")
 
 
 # --------------------------------------------------------------------------------------------
@@ -250,7 +248,7 @@ def _rule(field: str, *alternatives: _Alternative, optional: str = "", forbidden
 
 
 _CONTACT = PERSON_WORDS - {"famille"}
-_PHONE_KINDS = frozenset("mobile portable fixe gsm".split())
+_PHONE_KINDS = _words("mobile portable fixe gsm")
 _DATE_FORBIDDEN = "user utilisateur auteur par editeur createur id naissance ouverture fermeture debut fin"
 
 RULES: tuple[_Rule, ...] = (
@@ -261,10 +259,9 @@ RULES: tuple[_Rule, ...] = (
           _alt("contacts", base=0.5, note="contacts : noms ou coordonnées ?"),
           _alt("nom", PERSON_WORDS), _alt("prenom"),
           optional=" ".join(PERSON_WORDS) + " nom identite civilite",
-          forbidden="role fonction poste qualite titre courriel telephone mobile portable fax adresse id "
-                    "structure_parente parent"),
+          forbidden="role fonction poste qualite titre courriel telephone mobile portable fax adresse id parent"),
     _rule("courriels", _alt("courriel"), _alt("adresse", "electronique"),
-          optional="adresse electronique generique contact_general", forbidden=_CONTACT),
+          optional="adresse electronique generique", forbidden=_CONTACT),
     _rule("telephone", _alt("telephone"), _alt("fixe", base=0.6, note="téléphone fixe ?"),
           _alt("mobile", base=0.6, note="téléphone mobile ?"), _alt("portable", base=0.6, note="téléphone portable ?"),
           optional="numero fixe mobile portable accueil standard ligne direct",
@@ -323,9 +320,9 @@ RULES: tuple[_Rule, ...] = (
     _rule("nom", _alt("nom"), _alt("raison", "social"), _alt("denomination"), _alt("libelle", base=0.8),
           _alt("enseigne"), _alt("intitule", base=0.8), _alt("appellation"),
           optional="usuel complet court commercial association",
-          forbidden=frozenset(PERSON_WORDS | set(
+          forbidden=PERSON_WORDS | _words(
               "voie rue commune ville localite fichier parent parente porteuse mere epci departement region quartier "
-              "pays domaine utilisateur user createur editeur auteur agent rdv".split()))),
+              "pays domaine utilisateur user createur editeur auteur agent rdv")),
     _rule("typologie", _alt("typologie"), _alt("type"), _alt("categorie"),
           _alt("statut", "juridique", base=0.5, note="statut juridique : indice de typologie"),
           _alt("forme", "juridique", base=0.5, note="forme juridique : indice de typologie"),
@@ -392,7 +389,7 @@ _EXACT_NAMES = {normalize_header(target): target for target in TARGET_FIELDS}
 _SYNONYM_NAMES = {normalize_header(s): target for target, spellings in SYNONYMS.items() for s in spellings}
 
 # Words of common French headers besides those of the rules, to segment squashed names.
-_MORE_WORDS = """
+_MORE_WORDS = _words("""
     nom prenom personne voie numero quartier structure demarche administrative initiation formation apprentissage
     perfectionnement professionnel connexion inscription principale activite condition decris action inclusion
     numerique surnom renom pronom commentaire information complementaire individuellement collectivement
@@ -402,12 +399,12 @@ _MORE_WORDS = """
     usager rencontre apportez priorite territoire agir equipement outil capacite acteur typologie organisation
     contact mobile fixe portable email edit global object user ordinateur materiel transport permanence semaine
     personnel professionnelle mur rendez vous hors apres midi dit reduite
-""".split()
+""")
 
 
 def _vocabulary() -> frozenset[str]:
     words: set[str] = set(STOPWORDS | GENERIC_WORDS | VETO_WORDS | OFF_TOPIC_WORDS | COMPANION_WORDS)
-    words |= set(WEEKDAYS) | TIME_SLOT_WORDS | PERSON_WORDS | GPS_WORDS | PROJECTED_WORDS | set(_MORE_WORDS)
+    words |= set(WEEKDAYS) | TIME_SLOT_WORDS | PERSON_WORDS | GPS_WORDS | PROJECTED_WORDS | _MORE_WORDS
     for rule in RULES:
         words |= rule.optional | rule.forbidden
         for alternative in rule.alternatives:
@@ -426,10 +423,10 @@ _SEGMENT_WORDS = frozenset(
     {w for w in VOCABULARY if len(w) >= 3 and w.isalpha()}
     | {w for w in WORD_FORMS if w.isalpha()}
     | _GLUED_ABBREVIATIONS
-    | set("a l d s y de la le du en et au un il ma mon si ex ou sa se je on".split())
+    | _words("a l d s y de la le du en et au un il ma mon si ex ou sa se je on")
 )
 _LONGEST_SEGMENT = max(len(w) for w in _SEGMENT_WORDS) + 2  # + a plural or feminine ending
-_ELIDED = frozenset("l d s j n".split())
+_ELIDED = _words("l d s j n")
 _VOWELS = frozenset("aeiouyh")
 _MIN_SQUASHED_LENGTH = 5  # « nomet » (nom et) is the shortest glued run worth cutting
 
@@ -770,7 +767,7 @@ def _adjusted(header: HeaderWords, field: str, confidence: float, notes: list[st
             notes.append("tranche ou jours d'ouverture")
     companions = content & COMPANION_WORDS
     if field not in ("autres_formations_labels", "presentation_detail") and companions:
-        notes.append(f"colonne de précision (« {sorted(companions)[0]} »)")
+        notes.append(f"colonne de précision (« {min(companions)} »)")
     if header.index is not None and header.index >= 2:
         if field == "adresse":
             field = "complement_adresse"

@@ -44,6 +44,7 @@ from collect.import_profiles import ImportProfile, ProfileError, get_profile, re
 from collect.lines import PreparedLine, prepare_line
 from collect.readers import Table, read_table, read_table_bytes
 from collect.translations import (
+    HOW_CONSTANT,
     HOW_PERSON,
     HOW_PROFILE,
     Translation,
@@ -322,13 +323,35 @@ def _translations(table: Table, plan: ColumnPlan, profile: ImportProfile | None,
 
     columns = {u.column: u.field for u in plan.uses if u.field in TRANSLATED_FIELDS and not u.ignored}
     saved, mine = _merged_corrections(profile, person)
-    found = propose_translations(table.rows, columns, corrections=saved, corrected_by=HOW_PROFILE)
+    found = _without_constant_withholding(propose_translations(table.rows, columns, corrections=saved,
+                                                               corrected_by=HOW_PROFILE))
     if not mine:
         return found
     by_person = {(t.column, t.value): t for t in
                  propose_translations(table.rows, columns, corrections=mine, corrected_by=HOW_PERSON)
                  if t.how == HOW_PERSON}
     return [by_person.get((t.column, t.value), t) for t in found]
+
+
+def _without_constant_withholding(translations: list[Translation]) -> list[Translation]:
+    """A status column with ONE value on every line that would withhold every lieu (« validation = 0 »
+    everywhere) says nothing about any one lieu — often a field the exporting tool never used: it is
+    not applied (the person can still confirm it on the page)."""
+    from dataclasses import replace
+
+    from models.vocabulary import PUBLISHED_STATUTS
+
+    by_column: dict[str, list[Translation]] = {}
+    for t in translations:
+        by_column.setdefault(t.column, []).append(t)
+    out = []
+    for t in translations:
+        single = len(by_column[t.column]) == 1
+        withholds = any(f == "statut" and c not in PUBLISHED_STATUTS for f, c in t.targets)
+        if single and withholds and t.how not in (HOW_PERSON, HOW_PROFILE):
+            t = replace(t, targets=(), how=HOW_CONSTANT)
+        out.append(t)
+    return out
 
 
 def _known_people(table: Table, plan: ColumnPlan) -> tuple[str, ...]:

@@ -135,10 +135,14 @@ def _prepare_translated(values: dict[str, Any], cells: list[tuple[str, str, str]
 # -- opening hours ----------------------------------------------------------------------------------
 
 
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
 def _prepare_hours(values: dict[str, Any], plan: ColumnPlan, raw: Mapping[str, str | None],
                    texts: list[tuple[str, str]], prepared: PreparedLine) -> None:
     """``horaires`` from day columns (with parts of the day) or from a text (OSM or French)."""
-    from collect.hours import hours_from_day_parts, hours_from_days, hours_from_text
+    from collect.hours import days_from_text, hours_from_day_parts, hours_from_days, hours_from_text
 
     values["horaires"] = None
     days = plan.day_columns()
@@ -155,8 +159,12 @@ def _prepare_hours(values: dict[str, Any], plan: ColumnPlan, raw: Mapping[str, s
             prepared.warn("horaires", shown, f"{reading.message} Horaires conservés à part.")
             reading = None
     if reading is None:
+        day_lists = [days_from_text(text) for _, text in texts]
+        days = next((d for d, (_, text) in zip(day_lists, texts, strict=True) if d and not _has_digit(text)), None)
         for column, text in texts:
-            reading = hours_from_text(text)
+            if days is not None and days_from_text(text) == days and not _has_digit(text):
+                continue  # the column of days itself (« {Lundi,Mardi} »)
+            reading = hours_from_text(text, days=days)
             if reading.osm is None:
                 prepared.warn("horaires", text, f"{reading.message or 'Horaires illisibles.'} Texte conservé à part.")
                 reading = None
@@ -436,32 +444,27 @@ def _prepare_point(values: dict[str, Any], cell: str | None, prepared: PreparedL
     """Latitude and longitude from one cell holding both (``{'lon': 166.4, 'lat': -22.2}``, « 47.4, -0.5 »)."""
     if not cell or values.get("latitude") or values.get("longitude"):
         return
+    from collect.profiling import parse_point
+
     point = parse_point(cell)
     if point is None:
         prepared.warn("latitude", cell, "Coordonnées illisibles (attendu latitude et longitude) : mises de côté.")
         return
-    values["latitude"], values["longitude"] = point
+    values["latitude"], values["longitude"] = str(point[0]), str(point[1])
 
 
-_LABELLED = re.compile(r"[\"']?(lat(?:itude)?|lon(?:gitude)?|lng|x|y)[\"']?\s*[:=]\s*(-?\d+(?:[.,]\d+)?)", re.IGNORECASE)
-_PAIR = re.compile(r"^\s*\(?\s*(-?\d+(?:\.\d+)?)\s*[,;\s]\s*(-?\d+(?:\.\d+)?)\s*\)?\s*$")
-_WKT = re.compile(r"^\s*POINT\s*\(\s*(-?\d+(?:\.\d+)?)\s+(-?\d+(?:\.\d+)?)\s*\)\s*$", re.IGNORECASE)
-
-
-def parse_point(cell: str) -> tuple[str, str] | None:
-    """(latitude, longitude) texts of a cell holding a point: labelled (JSON/dict), WKT, or a pair."""
-    labelled = {m[1].lower()[:3]: m[2].replace(",", ".") for m in _LABELLED.finditer(cell)}
-    lat = labelled.get("lat") or labelled.get("y")
-    lon = labelled.get("lon") or labelled.get("lng") or labelled.get("x")
-    if lat and lon:
-        return lat, lon
-    wkt = _WKT.match(cell)
-    if wkt:  # WKT is x y: longitude first
-        return wkt[2], wkt[1]
-    pair = _PAIR.match(cell)
-    if pair:
-        return pair[1], pair[2]  # « lat, lon » as people write a point
-    return None
+def _contact_emails_out_of_name(values: dict[str, Any]) -> None:
+    """A contact column holding e-mails (« c.huque@adsea28.org ») gives the contact's e-mail, not a name."""
+    text = values.get("contact_nom")
+    if not text or "@" not in text:
+        return
+    emails = normalize.split_emails(text)
+    if emails and not values.get("contact_courriel"):
+        values["contact_courriel"] = emails[0]
+    rest = text
+    for email in emails:
+        rest = rest.replace(email, " ")
+    values["contact_nom"] = " ".join(rest.replace(",", " ").replace(";", " ").split()) or None
 
 
 def _prepare_personal_emails(values: dict[str, Any], context: FileContext, prepared: PreparedLine) -> None:
@@ -576,6 +579,28 @@ def _prepare_address(values: dict[str, Any], prepared: PreparedLine) -> None:
             values["complement_adresse"] = " ".join(p for p in (values.get("complement_adresse"), extra) if p)
 
 
+def _commune_from_point(values: dict[str, Any], context: FileContext, prepared: PreparedLine) -> None:
+    """No commune, postcode nor INSEE code but coordinates: the nearest commune of the file's
+    département, flagged for review (never a commune of another département)."""
+    if values.get("commune") or values.get("code_postal") or values.get("code_insee") or not context.departement_hint:
+        return
+    try:
+        latitude, longitude, _ = normalize.normalize_coordinates(values.get("latitude"), values.get("longitude"),
+                                                                 departement=context.departement_hint)
+    except (InvalidValue, TypeError):
+        return
+    from models.geo import point_in_departement
+
+    if not point_in_departement(latitude, longitude, context.departement_hint):
+        return
+    commune = cog().nearest_commune(latitude, longitude, departement=context.departement_hint)
+    if commune is None:
+        return
+    values["commune"], values["code_insee"] = commune.nom, commune.code
+    prepared.warn("commune", commune.nom, f"Commune absente : {commune.nom} ({commune.code}), la plus proche des "
+                  "coordonnées dans le département du fichier — à vérifier.", keep=False)
+
+
 def _check_postcode(values: dict[str, Any], raw_postcode: str | None, commune: Commune | None,
                     prepared: PreparedLine) -> None:
     """A postcode that contradicts the commune (or a zero padding that moved the lieu) is flagged."""
@@ -616,12 +641,14 @@ def prepare_line(
     _prepare_point(values, fields.get(POINT_FIELD), prepared)
     raw_postcode = values.get("code_postal")
     _prepare_address(values, prepared)
+    _commune_from_point(values, context, prepared)
     commune = _resolve_place(values, context, prepared)
     _check_postcode(values, raw_postcode, commune, prepared)
     departement = departement_of_insee(commune.code) if commune else (
         cog().departement_of_postcode(values["code_postal"]) if values.get("code_postal") else None
     )
     _prepare_phones(values, departement, prepared)
+    _contact_emails_out_of_name(values)
     _prepare_emails(values, prepared)
     _prepare_personal_emails(values, context, prepared)
     _prepare_urls(values, prepared)

@@ -45,6 +45,7 @@ HOW_KEYWORD = "mot-clé"
 HOW_YES_NO = "oui/non"
 HOW_KNOWN = "mot connu, sans code"
 HOW_NONE = "aucune"
+HOW_CONSTANT = "même valeur partout : non appliquée"
 
 Target = tuple[str, str]  # (field, code)
 

@@ -11,6 +11,7 @@ import json
 import math
 import re
 from datetime import date
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -36,6 +37,7 @@ from models.standard import standard_v1
 from models.store import Store
 from models.structure import PERSONAL_FIELDS, changed_fields, data_fields, enumerated_fields, list_fields
 from models.typologies import typologies
+from models.vocabulary import STATUT_LABELS, STATUTS
 from pages.shared import (
     count_text,
     current_user,
@@ -115,9 +117,21 @@ def _value_text(name: str, value: Any) -> str:
         if name == "typologie":
             return ", ".join(_typologie_text(code) for code in value)
         return ", ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if name == "statut":
+        return STATUT_LABELS.get(value, str(value))
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return str(value)
+
+
+def _fiche_text(name: str, structure: Mapping[str, Any]) -> str:
+    """A field as the fiche shows it: an estimated date says so."""
+    text = _value_text(name, structure.get(name))
+    if name == "date_maj" and text and structure.get("date_maj_estimee"):
+        text += " (estimée : date de l'import, la source n'en donnait pas)"
+    return text
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -369,7 +383,7 @@ def _fiche(row: dict[str, Any]) -> None:
     for title, names in SECTIONS:
         lines = []
         for name in names:
-            text = _value_text(name, structure.get(name))
+            text = _fiche_text(name, structure)
             if text:
                 lines.append(f"- **{_md(label(name))}** : {_md(text)}")
             else:
@@ -424,6 +438,12 @@ def _widget(name: str, value: Any, key: str) -> None:
         limit = standard_v1().field("presentation_resume").max_length
         hint = f"{limit} caractères au plus." if name == "presentation_resume" and limit else None
         st.text_area(title, value=value or "", key=key, help=hint)
+    elif name == "statut":
+        st.selectbox(title, [None, *STATUTS], index=[None, *STATUTS].index(value) if value in STATUTS else 0,
+                     format_func=lambda code: "Non précisé (ouvert)" if code is None else STATUT_LABELS[code], key=key,
+                     help="Seul un lieu ouvert est publié en données ouvertes.")
+    elif name == "date_maj_estimee":
+        st.checkbox(title, value=bool(value), key=key, help="Cochée : la date de mise à jour est celle de l'import.")
     elif name == "horaires":
         st.text_input(title, value=value or "", key=key,
                       help="Format OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 ».")

@@ -270,8 +270,8 @@ def test_names_a_synonym_list_misses_are_matched_by_their_words_and_the_guess_is
     }
     assert mapping.unmatched == ["QUALIF1", "LIEN"]
     assert mapping.conflicts == [
-        "Les colonnes « SITE_INTER » et « LIEN » correspondent toutes deux au champ « site_web » : « SITE_INTER » est "
-        "utilisée, « LIEN » est mise de côté."
+        ("Les colonnes « SITE_INTER » et « LIEN » correspondent toutes deux au champ « site_web » : « SITE_INTER » est "
+         "utilisée, « LIEN » est mise de côté.")
     ]
     assert set(mapping.guessed) == {"TYPO_UID", "USER_NOM", "USER_ADRES", "USER_QUART", "SITE_INTER"}
     assert mapping.guessed["USER_ADRES"].reason == "abréviation ADRES ; préfixe USER_ ignoré"
@@ -295,8 +295,8 @@ def test_a_form_export_is_matched_by_its_questions():
     assert [message.split(" : ")[0] for message in mapping.conflicts] == [
         "Les colonnes « GlobalID » et « ObjectID » correspondent toutes deux au champ « id »",
         "Les colonnes « EditDate » et « CreationDate » correspondent toutes deux au champ « date_maj »",
-        "Les colonnes « Horaires d'ouverture » et « Horaires d'ouverture__1 » correspondent toutes deux au champ "
-        "« horaires »",
+        ("Les colonnes « Horaires d'ouverture » et « Horaires d'ouverture__1 » correspondent toutes deux au champ "
+         "« horaires »"),
     ]
 
 
