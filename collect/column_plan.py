@@ -22,6 +22,8 @@ whose content could hold it.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +53,7 @@ MULTI_COLUMN_FIELDS = frozenset({*TRANSLATED_FIELDS, "courriels", "site_web", "t
 REQUIRED = ("nom", "adresse")
 CONTENT_THRESHOLD = 0.6  # below this confidence, content alone proposes nothing
 VOCABULARY_SHARE = 0.5  # share of a column's distinct items a list must translate to be proposed
+CATEGORICAL_SHARE = 0.5  # at most this many distinct items per item written, for a column read as a list
 TYPOLOGY_WORDS = 4  # a kind of place is a short label: more words on average is a column of names
 
 
@@ -240,13 +243,18 @@ def _by_vocabulary(column: str, values: Sequence[str | None]) -> ColumnUse | Non
     """A column whose items translate to one list of the standard (« Tag 12 », « PICTO »)."""
     from collect.translations import item_targets
 
+    occurrences = 0
     items: set[str] = set()
     for value in values:
         if value:
-            items.update(split_cell("", value))
+            parts = split_cell("", value)
+            occurrences += len(parts)
+            items.update(parts)
         if len(items) > 400:
             break
-    if not items:
+    # A list's words repeat from line to line (a few kinds of places, services…); a column whose every
+    # line is different (« Médiathèque l'Alpha », « Espace numérique de Cognac ») holds names.
+    if not items or len(items) > CATEGORICAL_SHARE * occurrences:
         return None
     words = sum(len(item.split()) for item in items) / len(items)
     best: tuple[float, str] | None = None
@@ -264,6 +272,38 @@ def _by_vocabulary(column: str, values: Sequence[str | None]) -> ColumnUse | Non
     share, target = best
     return ColumnUse(column, target, HOW_CONTENT, f"{round(share * 100)} % des valeurs sont des {target}",
                      min(0.95, 0.5 + share / 2))
+
+
+_SERIES = re.compile(r"^(.*?\D)[\s_\-.]*\d{1,3}$")
+
+
+def _series_base(column: str) -> str | None:
+    """« Tag 12 » → « tag », « QUALIF3 » → « qualif »: numbered columns of one series."""
+    match = _SERIES.match(column.strip())
+    return column_names.normalize_header(match[1]) if match else None
+
+
+def _complete_series(columns: Sequence[str], chosen: dict[str, ColumnUse]) -> None:
+    """Numbered columns of one series (« Tag 1 » … « Tag 51 ») feed the same list: when most of those
+    the rules placed go to one list field, the others of the series go there too."""
+    series: dict[str, list[str]] = {}
+    for column in columns:
+        base = _series_base(column)
+        if base:
+            series.setdefault(base, []).append(column)
+    for base, members in series.items():
+        if len(members) < 3:
+            continue
+        placed = [chosen[c].field for c in members if c in chosen and chosen[c].field in TRANSLATED_FIELDS]
+        if not placed:
+            continue
+        field, count = Counter(placed).most_common(1)[0]
+        if count * 2 < len([c for c in members if c in chosen]):
+            continue
+        for column in members:
+            if column not in chosen:
+                chosen[column] = ColumnUse(column, field, HOW_CONTENT, f"même série que les autres colonnes « {base} »",
+                                           0.7)
 
 
 def _by_content(table: Table, unmatched: list[str], profiles: dict[str, Any]) -> dict[str, ColumnUse]:
@@ -307,6 +347,7 @@ def plan_columns(
         use = _by_vocabulary(column, values_of[column])
         if use is not None:
             chosen[column] = use
+    _complete_series(table.columns, chosen)
     content = _by_content(table, [c for c in table.columns if c not in chosen], profiles)
     taken = {u.field for u in chosen.values() if u.field}
     for column, use in content.items():

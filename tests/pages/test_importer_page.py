@@ -161,22 +161,22 @@ def test_an_excel_sheet_is_chosen_by_name_and_a_wrong_name_is_explained_in_frenc
 
 
 def test_overriding_the_column_mapping_runs_the_simulation_again(app):
-    renamed = GOOD_AND_BAD_CSV.replace(b"nom;adresse", b"Appellation;adresse", 1)
+    renamed = GOOD_AND_BAD_CSV.replace(b"nom;adresse", b"Colonne A;adresse", 1)
     at = _simulate(_upload(_on_import_page(app), "lieux.csv", renamed))
     assert metric_values(at)["Rejetées"] == "3"  # no name column recognised
     editor = at.data_editor[0]
     rows = list(editor.value["Colonne du fichier"])
-    assert editor.value["Champ"][rows.index("Appellation")] == "(aucun champ)"
+    assert editor.value["Champ"][rows.index("Colonne A")] == "(aucun champ)"
 
     at.session_state[editor.key] = {
-        "edited_rows": {rows.index("Appellation"): {"Champ": "nom"}}, "added_rows": [], "deleted_rows": [],
+        "edited_rows": {rows.index("Colonne A"): {"Champ": "nom"}}, "added_rows": [], "deleted_rows": [],
     }
     at.run()
     assert not at.exception
     assert metric_values(at)["Nouvelles"] == "2"
     assert metric_values(at)["Rejetées"] == "1"
     mapping = at.data_editor[0].value
-    assert dict(zip(mapping["Colonne du fichier"], mapping["Champ"], strict=True))["Appellation"] == "nom"
+    assert dict(zip(mapping["Colonne du fichier"], mapping["Champ"], strict=True))["Colonne A"] == "nom"
 
 
 def test_the_uploaded_file_and_its_simulation_survive_a_visit_to_another_page(app):
