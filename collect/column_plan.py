@@ -298,8 +298,8 @@ def _complete_series(columns: Sequence[str], chosen: dict[str, ColumnUse]) -> No
         if not placed:
             continue
         field, count = Counter(placed).most_common(1)[0]
-        if count * 2 < len([c for c in members if c in chosen]):
-            continue
+        if count * 2 <= len([c for c in members if c in chosen]):
+            continue  # no list has most of them (« Tag 1 » typologie, « Tag 2 » services): none is guessed
         for column in members:
             if column not in chosen:
                 chosen[column] = ColumnUse(column, field, HOW_CONTENT, f"même série que les autres colonnes « {base} »",

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
+from models.personal_data import KnownPeople
+
 from collect.columns import normalize_header
 
 DATE_GIVEN = "donnée par la personne"
@@ -40,7 +42,7 @@ class FileContext:
     file_date: date | None = None
     file_date_source: str | None = None  # DATE_GIVEN | DATE_IN_FILE_NAME
     departement_hint: str | None = None
-    known_people: tuple[str, ...] = field(default_factory=tuple)
+    known_people: KnownPeople = field(default_factory=KnownPeople)
 
 
 def header_namespace(columns: Iterable[str]) -> str:

@@ -56,11 +56,12 @@ class ImportProfile(BaseModel):
     @field_validator("nom")
     @classmethod
     def _name(cls, value: str) -> str:
+        # ProfileError, not ValueError: pydantic lets it through as is, a French message for the CLI and the page
         text = " ".join(str(value).split())
         if not text:
-            raise ValueError("Le nom du profil est obligatoire.")
+            raise ProfileError("Le nom du profil est obligatoire.")
         if len(text) > 80:
-            raise ValueError("Le nom du profil est trop long (80 caractères au plus).")
+            raise ProfileError("Le nom du profil est trop long (80 caractères au plus).")
         return text
 
 

@@ -57,6 +57,7 @@ from models.audit import record_audit
 from models.duplicates import DuplicatePair, record_duplicate_candidates
 from models.errors import ImportRejected
 from models.ids import new_id
+from models.personal_data import KnownPeople, known_people_from
 from models.registry import StructureWrite, insert_structures, replace_structures, structure_from_row
 from models.runtime import collector_paused
 from models.store import Store, fetch_dicts, utc_now
@@ -354,11 +355,9 @@ def _without_constant_withholding(translations: list[Translation]) -> list[Trans
     return out
 
 
-def _known_people(table: Table, plan: ColumnPlan) -> tuple[str, ...]:
-    from models.personal_data import known_people_from
-
+def _known_people(table: Table, plan: ColumnPlan) -> KnownPeople:
     values = [row.get(c) for c in plan.columns_for("contact_nom") for row in table.rows]
-    return known_people_from(v for v in values if v)
+    return KnownPeople(known_people_from(v for v in values if v))
 
 
 def _context(table: Table, plan: ColumnPlan, profile: ImportProfile | None, given: date | None,

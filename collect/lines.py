@@ -558,13 +558,16 @@ def _read_cells(raw: Mapping[str, str | None], plan: ColumnPlan, prepared: Prepa
     return fields, translated, hours
 
 
+_MAY_HOLD_PLACE = re.compile(r"\d{2} ?\d{3}|\bcedex\b|\bb\.? ?p\b|\bcs\b", re.IGNORECASE)
+
+
 def _prepare_address(values: dict[str, Any], prepared: PreparedLine) -> None:
     """Postcode and commune read out of the address when the file has no column for them."""
     from models.addresses import parse_address
 
     text = values.get("adresse")
-    if not text:
-        return
+    if not text or (values.get("code_postal") and values.get("commune") and not _MAY_HOLD_PLACE.search(text)):
+        return  # the place has its own columns and the address holds no postcode, BP or CEDEX
     parts = parse_address(text)
     if not values.get("code_postal") and parts.postcode:
         values["code_postal"] = parts.postcode

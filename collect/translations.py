@@ -164,6 +164,8 @@ _LEGACY_TARGET = {
     "conditions_acces": "frais_a_charge",
     "labels_nationaux": "dispositif_programmes_nationaux",
 }
+# The free-text field a v0.1 label with no national code goes to (« APTIC »).
+_FREE_LABELS = "autres_formations_labels"
 
 
 def column_items(rows: Iterable[Mapping[str, str | None]], column: str, field: str) -> Counter[str]:
@@ -228,14 +230,19 @@ def corrections_of(translations: Iterable[Translation]) -> dict[str, dict[str, l
 def parse_targets(field: str, text: str) -> tuple[Target, ...]:
     """The targets a person typed in a table cell (« BIB ; MUNI », « Surdité (prise_en_charge_specifique) »).
 
+    A v0.1 column's codes are those of its v1 successor (« Jeunes » under ``publics_accueillis``), and
+    « APTIC (autres_formations_labels) » — free text — is taken as written, as the table shows it.
     Raises ``ValueError`` with a French message for a code that is not one of the field's."""
     targets: list[Target] = []
     for part in [p.strip() for p in text.replace("|", ";").split(";") if p.strip()]:
-        target_field = field
+        target_field = _LEGACY_TARGET.get(field, field)
         if part.endswith(")") and "(" in part:
             head, _, tail = part[:-1].rpartition("(")
-            if tail.strip() in TRANSLATED_FIELDS:
+            if tail.strip() in (*TRANSLATED_FIELDS, _FREE_LABELS) and head.strip():
                 part, target_field = head.strip(), tail.strip()
+        if target_field == _FREE_LABELS:
+            targets.append((target_field, part))
+            continue
         code = _standard_value(target_field, part)
         if code is None and target_field == "statut":
             code = vocabulary.status_of(part)

@@ -273,6 +273,7 @@ class PublicationProblem:
 # -- text helpers ----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without accents or ligatures: « Leïla MARÉCHAL » → « leila marechal »."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
@@ -501,6 +502,27 @@ def _family_candidates(person: _Person) -> list[str]:
 def _is_distinctive(family: str, other_given: set[str]) -> bool:
     return (len(family) >= DISTINCTIVE_MIN_LETTERS and family not in GIVEN_NAMES and family not in other_given
             and family not in COMMON_SURNAMES and not _is_role_word(family))
+
+
+class KnownPeople:
+    """Known people with their lookup tables built once: pass it instead of a list of names where the
+    same people are checked against many e-mails and texts (an import's lines, an export's lieux)."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names = tuple(names)
+        self.matcher = _matcher(self.names)
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def __iter__(self):
+        return iter(self.names)
+
+
+def _matcher_of(known_people: Iterable[str] | KnownPeople) -> _Matcher:
+    if isinstance(known_people, KnownPeople):
+        return known_people.matcher
+    return _matcher(tuple(known_people))
 
 
 @lru_cache(maxsize=32)
@@ -770,7 +792,7 @@ def email_owner(email: str, *, known_people: Iterable[str] = (), lieu_name: str 
     fine: they go through ``known_people_from``). ``lieu_name``: the lieu's name, whose words
     are the lieu's, not a surname (« tours-gentiana@… » for « EPN Gentiana »).
     """
-    return _email_owner(email, (_matcher(tuple(known_people)),), lieu_name)
+    return _email_owner(email, (_matcher_of(known_people),), lieu_name)
 
 
 def _first_found(matchers: tuple[_Matcher, ...], find: Callable[[_Matcher], _Found | None]) -> _Found | None:
@@ -877,6 +899,8 @@ def _names_in_text(text: str, matchers: tuple[_Matcher, ...], *, surnames: bool)
     found: list[tuple[str, str]] = []
     keys: set[tuple[str, ...]] = set()
     for matcher in matchers:
+        if not matcher.phrases:
+            continue
         for person in _known_in_text(text, matcher, surnames=surnames):
             if _name_key(person.display) not in keys:
                 keys.add(_name_key(person.display))
@@ -900,7 +924,7 @@ def people_in_text(text: str | None, known_people: Iterable[str], *, surnames: b
     """
     if not text:
         return []
-    return [name for name, _ in _names_in_text(text, (_matcher(tuple(known_people)),), surnames=surnames)]
+    return [name for name, _ in _names_in_text(text, (_matcher_of(known_people),), surnames=surnames)]
 
 
 # -- the export's check ----------------------------------------------------------------------
@@ -1037,7 +1061,7 @@ def publication_problems(record: Mapping[str, Any], *, known_people: Iterable[st
     contact = [n for n in (normalize.clean_text(record.get("contact_nom")),
                            _contact_name_from_email(contact_email, lieu_name)) if n]
     context = _Context(
-        matchers=(_matcher(tuple(contact)), _matcher(tuple(known_people))),
+        matchers=(_matcher(tuple(contact)), _matcher_of(known_people)),
         contact=frozenset(_name_key(name) for name in known_people_from(contact)),
         contact_email=contact_email,
         lieu_name=lieu_name,

@@ -242,7 +242,7 @@ def _translations_editor(upload: dict[str, Any], simulation: dict[str, Any]) -> 
     for (column, field, value, _count, before, _how), after in zip(
         shown.itertuples(index=False), edited["Traduction"], strict=True
     ):
-        after = after or ""
+        after = after if isinstance(after, str) else ""  # a cleared cell comes back as None or NaN
         if after == before:
             continue
         try:
@@ -274,9 +274,10 @@ def _profile_section(simulation: dict[str, Any], upload: dict[str, Any]) -> None
                            key="import.nom_profil")
     right.write("")
     if right.button("Enregistrer comme profil", key="import.enregistrer_profil"):
-        profile = profile_from_report(report, name)
-        run_action(FLASH, lambda con: save_profile(con, profile, by=current_user()),
-                   f"Profil d'import « {profile.nom} » enregistré : le prochain fichier de même en-tête l'utilisera.")
+        # Built inside the action: a blank or too long name is the core's French ProfileError, shown as such.
+        run_action(FLASH, lambda con: save_profile(con, profile_from_report(report, name), by=current_user()),
+                   f"Profil d'import « {' '.join(name.split())} » enregistré : le prochain fichier de même en-tête "
+                   "l'utilisera.")
         st.rerun()
 
 

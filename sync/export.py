@@ -94,9 +94,9 @@ def publishable_rows(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
 
     The people known to the registry (every lieu's contact person) are looked for in every
     published text; a person's e-mail in ``courriels`` fails too (``models.personal_data``)."""
-    from models.personal_data import known_people_from, publication_problems
+    from models.personal_data import KnownPeople, known_people_from, publication_problems
 
-    known = known_people_from(row["contact_nom"] for row in rows if row.get("contact_nom"))
+    known = KnownPeople(known_people_from(row["contact_nom"] for row in rows if row.get("contact_nom")))
     kept: list[dict[str, Any]] = []
     withheld: list[str] = []
     for row in rows:

@@ -321,10 +321,10 @@ def test_overrides_still_win_over_guesses():
 
 
 def test_the_readers_names_for_duplicate_and_unnamed_columns_are_not_guessed():
-    columns = ["nom", *(f"nom_{n}" for n in range(2, 50_001)), "colonne_3"]
+    columns = ["nom", *(f"nom_{n}" for n in range(2, 5_001)), "colonne_3"]
     mapping = match_columns(columns)
     assert mapping.fields == {"nom": "nom"} and mapping.conflicts == []
-    assert len(mapping.unmatched) == 50_000
+    assert len(mapping.unmatched) == 5_000
 
 
 @pytest.mark.slow
