@@ -181,12 +181,29 @@ def _by_name(column: str, values: Sequence[str | None]) -> ColumnUse | None:
     day = _day(column)
     if day is not None:
         return ColumnUse(column, "horaires", HOW_NAME, "colonne d'horaires d'un jour", 0.9, day=day[0], part=day[1])
-    from collect.headers import field_for_header
+    from collect.headers import AUTO_MATCH_CONFIDENCE, field_for_header
 
     match = field_for_header(column)
-    if match is not None and match.field in TARGET_FIELDS:
-        return ColumnUse(column, match.field, HOW_NAME, match.reason, match.confidence)
-    return None
+    if match is None or match.field not in TARGET_FIELDS:
+        return None
+    if match.confidence < AUTO_MATCH_CONFIDENCE and not _hint_confirmed(column, match.field, values):
+        return None  # a hint the name alone does not make sure of (« Autre - … », « c_formation »)
+    return ColumnUse(column, match.field, HOW_NAME, match.reason, match.confidence)
+
+
+def _hint_confirmed(column: str, field: str, values: Sequence[str | None]) -> bool:
+    """A weak name match is kept when it is a contact column, a place guess (set aside later when
+    the file has its own place columns), or a list some of whose values translate to that list
+    (« statut juridique » = Associatif → ASSO; the values that do not are kept aside and shown)."""
+    if field.startswith("contact_") or field in _PLACE_FIELDS:
+        return True
+    if field not in TRANSLATED_FIELDS or field == "statut":
+        return False
+    from collect.translations import item_targets
+
+    items = {item for value in values if value for item in split_cell(field, value)}
+    translated = sum(1 for item in items if item_targets(column, field, item)[1] not in ("aucune", "oui/non"))
+    return translated > 0
 
 
 def _is_yes_no_column(values: Sequence[str | None]) -> bool:
@@ -401,7 +418,7 @@ def _resolve(table: Table, chosen: dict[str, ColumnUse], values_of: dict[str, li
     ):
         winners.setdefault(chosen[column].field, column)
     uses: list[ColumnUse] = []
-    messages: list[str] = []
+    losers: dict[str, list[str]] = {}  # field → the columns kept aside for it, in file order
     for column in table.columns:
         samples = _samples(values_of[column])
         use = chosen.get(column)
@@ -409,15 +426,22 @@ def _resolve(table: Table, chosen: dict[str, ColumnUse], values_of: dict[str, li
             uses.append(ColumnUse(column, None, samples=samples))
             continue
         if use.field and not use.ignored and use.field not in MULTI_COLUMN_FIELDS and winners[use.field] != column:
-            messages.append(
-                f"Les colonnes « {winners[use.field]} » et « {column} » correspondent toutes deux au champ "
-                f"« {use.field} » : « {winners[use.field]} » est utilisée, « {column} » est conservée à part."
-            )
+            losers.setdefault(use.field, []).append(column)
             uses.append(ColumnUse(column, None, "", f"aussi possible pour {use.field}", use.confidence, samples))
             continue
         uses.append(ColumnUse(use.column, use.field, use.how, use.reason, use.confidence, samples, use.ignored,
                               use.day, use.part))
-    return ColumnPlan(uses, messages)
+    return ColumnPlan(uses, [_conflict_message(target, winners[target], aside) for target, aside in losers.items()])
+
+
+def _conflict_message(target: str, winner: str, aside: list[str]) -> str:
+    """ONE message per field several columns claim: the one used, the others kept aside."""
+    if len(aside) == 1:
+        return (f"Les colonnes « {winner} » et « {aside[0]} » correspondent toutes deux au champ « {target} » : "
+                f"« {winner} » est utilisée, « {aside[0]} » est conservée à part.")
+    others = ", ".join(f"« {c} »" for c in aside[:-1]) + f" et « {aside[-1]} »"
+    return (f"Les colonnes « {winner} », {others} correspondent toutes au champ « {target} » : « {winner} » est "
+            f"utilisée, {others} sont conservées à part.")
 
 
 _REQUIRED_LABELS = {"nom": "le nom du lieu", "adresse": "l'adresse", "commune": "la commune"}

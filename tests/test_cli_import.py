@@ -45,7 +45,7 @@ def test_a_dry_run_prints_every_column_its_fate_and_the_translation_of_the_value
     assert lines[start + 1].split() == ["colonne", "sort", "raison", "exemples"]
     table = {line.split("  ")[0]: " ".join(line.split()) for line in lines[start + 2: start + 9]}
     assert list(table) == HEADER.split(";")
-    assert "nom (par le nom) nom exact du champ Médiathèque de Cognac | Tiers-lieu La Forge | CCAS d'Angoulême" in table["Nom"]
+    assert table["Nom"].startswith("Nom nom (par le nom) nom exact du champ Médiathèque de Cognac | Tiers-lieu La Forge")
     assert "code_postal (par le nom) synonyme connu 16100 | 16000" in table["CP"]
     assert "typologie (par le nom)" in table["Type"]
     assert "date_maj (par le nom) synonyme connu 2024-02-15" in table["Mise à jour"]
@@ -96,7 +96,7 @@ def test_a_profile_shows_the_columns_left_out_and_its_translations(run):
                                                               "Rien": []}}), by="test")
     assert run("profils", "list").output.splitlines() == ["Hub du Sud — 7 colonnes, 1 choisies, 2 traductions"]
     assert run("profils", "show", "Hub du Sud").output.splitlines()[1:] == [
-        "  Nom → nom", "  Interne → (écartée)", "  Type : « Zorglub » → TIERS_LIEUX", "  Type : « Rien » → (rien)",
+        "  Nom → nom", "  Interne → (écartée)", "  Type : « Rien » → (rien)", "  Type : « Zorglub » → TIERS_LIEUX",
     ]
 
 
@@ -111,6 +111,18 @@ def test_the_next_file_with_the_same_header_gets_the_profile_of_its_source(run, 
     assert result.exit_code == 0
     assert "Profil d'import « Hub du Sud » appliqué (reconnu d'après l'en-tête du fichier)." in result.output
     assert "nom (par le profil)" in result.output
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "collect/imports.py _context: the source's lieux are keyed by the header's fingerprint at the first import "
+    "and by the profile's name once it is saved, so the same file imported again is all new lieux and duplicates"))
+def test_importing_the_same_file_again_after_saving_its_profile_changes_nothing(run, tmp_path):
+    path = write(tmp_path, "hub-janvier.csv", JANUARY.replace("Nom;", "id;Nom;", 1).replace("\nMéd", "\n1;Méd")
+                 .replace("\nTiers", "\n2;Tiers").replace("\nCCAS", "\n3;CCAS"))
+    assert "3 nouvelles" in run("import", "--enregistrer-profil", "Hub du Sud", path).output
+    again = run("import", path)
+    assert "Profil d'import « Hub du Sud » appliqué" in again.output
+    assert "0 nouvelle, 0 mise à jour, 3 inchangées" in again.output
 
 
 def test_a_profile_named_by_the_person_is_applied_as_chosen(run, tmp_path):

@@ -251,8 +251,8 @@ def test_of_two_columns_for_one_field_the_fuller_one_is_used_and_one_message_say
     assert plan.fields["latitude"] == "latitude"
     assert plan.use("Latitude").field is None and plan.use("Latitude").reason == "aussi possible pour latitude"
     assert plan.messages == [
-        "Les colonnes « latitude » et « Latitude » correspondent toutes deux au champ « latitude » : « latitude » "
-        "est utilisée, « Latitude » est conservée à part."
+        ("Les colonnes « latitude » et « Latitude » correspondent toutes deux au champ « latitude » : « latitude » "
+         "est utilisée, « Latitude » est conservée à part.")
     ]
 
 
@@ -267,13 +267,23 @@ def test_of_two_columns_for_one_field_the_most_authoritative_is_used(overrides, 
     assert plan.messages[0].startswith("Les colonnes « Enseigne » et « Nom » correspondent toutes deux au champ « nom »")
 
 
+def test_three_columns_for_one_field_give_one_message():
+    plan = plan_columns(places_with({"Nom du lieu": ["a", "b", "c", "d"], "Dénomination": ["e", "f", "g", "h"]}))
+    assert plan.fields["Nom"] == "nom"
+    assert [plan.use(c).reason for c in ("Nom du lieu", "Dénomination")] == ["aussi possible pour nom"] * 2
+    assert plan.messages == [
+        ("Les colonnes « Nom », « Nom du lieu » et « Dénomination » correspondent toutes au champ « nom » : « Nom » "
+         "est utilisée, « Nom du lieu » et « Dénomination » sont conservées à part.")
+    ]
+
+
 def test_a_list_takes_several_columns_without_a_message():
     plan = plan_columns(places_with({"Type": ["Médiathèque", "CCAS", "EPN", "France Services"],
                                      "c_mediatheque": ["oui", "non", "non", "non"],
                                      "Email": ["a@cognac.fr", "b@angouleme.fr", "c@angouleme.fr", "d@jarnac.fr"],
-                                     "Autre e-mail": ["e@cognac.fr", None, None, "f@jarnac.fr"]}))
+                                     "Mail": ["e@cognac.fr", None, None, "f@jarnac.fr"]}))
     assert plan.columns_for("typologie") == ["Type", "c_mediatheque"]
-    assert plan.columns_for("courriels") == ["Email", "Autre e-mail"]
+    assert plan.columns_for("courriels") == ["Email", "Mail"]
     assert plan.messages == []
 
 
@@ -284,12 +294,12 @@ def test_a_missing_required_field_gives_one_message_naming_the_columns_that_coul
     rows = [(place[0], f"{place[1]} {place[2]} {place[3]}", "05 45 82 00 0" + str(i)) for i, place in enumerate(PLACES)]
     plan = plan_columns(table(["Titre", "Lieu", "Tel"], rows))
     assert plan.messages == [
-        "Aucune colonne n'a été reconnue pour le nom du lieu (champ nom) : indiquez-la dans la correspondance des "
-        "colonnes. Colonnes qui pourraient le contenir : « Titre ».",
-        "Aucune colonne n'a été reconnue pour l'adresse (champ adresse) : indiquez-la dans la correspondance des "
-        "colonnes. Colonnes qui pourraient le contenir : « Lieu ».",
-        "Aucune colonne n'a été reconnue pour la commune (champ commune) : indiquez-la dans la correspondance des "
-        "colonnes. Aucune colonne du fichier ne semble le contenir.",
+        ("Aucune colonne n'a été reconnue pour le nom du lieu (champ nom) : indiquez-la dans la correspondance des "
+         "colonnes. Colonnes qui pourraient le contenir : « Titre »."),
+        ("Aucune colonne n'a été reconnue pour l'adresse (champ adresse) : indiquez-la dans la correspondance des "
+         "colonnes. Colonnes qui pourraient le contenir : « Lieu »."),
+        ("Aucune colonne n'a été reconnue pour la commune (champ commune) : indiquez-la dans la correspondance des "
+         "colonnes. Aucune colonne du fichier ne semble le contenir."),
     ]
 
 

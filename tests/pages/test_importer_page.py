@@ -9,11 +9,14 @@ state (``edited_rows``) is written to ``at.session_state`` under the editor's ke
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from collect.import_profiles import list_profiles
 from models.registry import count_structures, find_structures
 from models.store import Store
 from pages.shared import csv_bytes
@@ -208,3 +211,257 @@ def test_a_page_run_without_app_py_reruns_through_app_py(ui_store: Store):
     assert not at.exception
     assert texts_of(at.title) == ["Import"]
     assert any(f"{NC_COUNT} structures" in caption for caption in texts_of(at.sidebar.caption))
+
+
+# -- a hub's export: column names that say nothing, content that says it all ------------------------
+
+HUB_HEADER = "Structure accueillante;Où;Joindre;Écrire;Genre;MAJ"
+HUB_LINES = [
+    "Médiathèque l'Alpha;1 rue Coligny 16000 Angoulême;05 45 94 56 00;alpha@example.fr;Médiathèque;12/03/2024",
+    "Mairie de Soyaux;Place de la mairie 16800 Soyaux;05 45 97 41 00;mairie@soyaux.fr;Mairie;05/02/2024",
+    "Association Les Petits Débrouillards;12 rue de Périgueux 16000 Angoulême;05 45 38 90 12;contact@pd16.fr;"
+    "Association;",
+    "Médiathèque de Ma Campagne;Rue Pierre Aumaître 16000 Angoulême;05 45 61 20 30;macampagne@example.fr;"
+    "Médiathèque;20/01/2024",
+    "Mairie de Gond-Pontouvre;Route de Paris 16160 Gond-Pontouvre;05 45 68 31 44;accueil@gond.fr;Mairie;",
+    "Association Cyber 16;3 rue Saint-Roch 16000 Angoulême;05 45 92 11 22;cyber16@example.fr;Association;14/02/2024",
+]
+
+
+def _hub_csv(*lines: str) -> bytes:
+    return "\n".join([HUB_HEADER, *lines, ""]).encode("utf-8")
+
+
+HUB_CSV = _hub_csv(*HUB_LINES)
+# The hub's next monthly export: the same columns, other lines (one lieu gone, two new ones).
+NEXT_MONTH_CSV = _hub_csv(
+    *HUB_LINES[:5],
+    "Association Lire et Faire Lire;8 rue de Montmoreau 16000 Angoulême;05 45 90 70 10;lire@example.fr;Association;",
+    "Médiathèque de Soyaux;Rue Aristide Briand 16800 Soyaux;05 45 97 87 20;mediatheque@soyaux.fr;Médiathèque;"
+    "02/05/2024",
+)
+
+
+def _column_table(at: AppTest) -> dict[str, dict]:
+    """The « Correspondance des colonnes » table, a row by column of the file."""
+    (table,) = [e.value for e in at.data_editor if "Colonne du fichier" in e.value.columns]
+    return {row["Colonne du fichier"]: row for row in table.to_dict("records")}
+
+
+def _word_table(at: AppTest) -> dict[str, dict]:
+    """The « Traduction des valeurs » table, a row by value (the file has one translated column)."""
+    (table,) = [e.value for e in at.data_editor if "Traduction" in e.value.columns]
+    return {row["Valeur"]: row for row in table.to_dict("records")}
+
+
+def _edit(at: AppTest, marker: str, key_column: str, key: str, changes: dict) -> AppTest:
+    """Edit one row of the editable table having the column ``marker`` (AppTest's way: the edit
+    state under the editor's key, then a run), as a person's edit in the grid does."""
+    (editor,) = [e for e in at.data_editor if marker in e.value.columns]
+    row = list(editor.value[key_column]).index(key)
+    at.session_state[editor.key] = {"edited_rows": {row: changes}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _choose_field(at: AppTest, column: str, field: str) -> AppTest:
+    return _edit(at, "Colonne du fichier", "Colonne du fichier", column, {"Champ": field})
+
+
+def _translate(at: AppTest, value: str, text: str | None) -> AppTest:
+    return _edit(at, "Traduction", "Valeur", value, {"Traduction": text})
+
+
+def _hub_simulated(app: AppTest, name: str = "lieux.csv", data: bytes = HUB_CSV) -> AppTest:
+    return _simulate(_upload(_on_import_page(app), name, data))
+
+
+def test_a_file_whose_column_names_say_nothing_is_read_by_its_content_and_the_table_says_how(app):
+    at = _hub_simulated(app)
+    columns = _column_table(at)
+    assert list(columns) == ["Structure accueillante", "Où", "Joindre", "Écrire", "Genre", "MAJ"]
+    assert {name: (row["Champ"], row["Trouvée"]) for name, row in columns.items()} == {
+        "Structure accueillante": ("(aucun champ)", ""),  # names of places: not guessed from content
+        "Où": ("adresse", "par le contenu"),
+        "Joindre": ("telephone", "par le contenu"),
+        "Écrire": ("courriels", "par le contenu"),
+        "Genre": ("typologie", "par le contenu"),
+        "MAJ": ("date_maj", "par le nom"),  # a known abbreviation
+    }
+    # The reason of each guess, in French.
+    for name, words in {"Où": "adresses", "Joindre": "téléphone", "Écrire": "e-mail", "Genre": "typologie",
+                        "MAJ": "synonyme"}.items():
+        assert words in columns[name]["Raison"], (name, columns[name]["Raison"])
+    # Three different samples of each column, to check by eye.
+    assert columns["Où"]["Exemples"] == (
+        "1 rue Coligny 16000 Angoulême | Place de la mairie 16800 Soyaux | 12 rue de Périgueux 16000 Angoulême"
+    )
+    assert columns["Genre"]["Exemples"] == "Médiathèque | Mairie | Association"
+    assert columns["MAJ"]["Exemples"] == "12/03/2024 | 05/02/2024 | 20/01/2024"
+    assert columns["Structure accueillante"]["Exemples"].count(" | ") == 2
+    # Without a name column every line is rejected, and one message says which column could be it.
+    assert metric_values(at)["Rejetées"] == "6"
+    assert any("« Structure accueillante »" in message for message in _anomalies(at)["message"])
+
+
+def test_choosing_a_column_s_field_in_the_table_simulates_again_and_the_row_says_par_la_personne(app):
+    at = _choose_field(_hub_simulated(app), "Structure accueillante", "nom")
+    columns = _column_table(at)
+    assert (columns["Structure accueillante"]["Champ"], columns["Structure accueillante"]["Trouvée"]) == (
+        "nom", "par la personne")
+    assert columns["Où"]["Trouvée"] == "par le contenu"  # the other columns keep what was found
+    metrics = metric_values(at)
+    assert (metrics["Nouvelles"], metrics["Rejetées"]) == ("6", "0")
+
+    # « Rétablir la correspondance détectée » forgets the person's choices.
+    find_button(at, "Rétablir la correspondance détectée").click().run()
+    assert not at.exception
+    assert _column_table(at)["Structure accueillante"]["Champ"] == "(aucun champ)"
+    assert metric_values(at)["Rejetées"] == "6"
+
+
+def test_the_translation_table_lists_each_word_of_a_column_with_its_code_and_its_lines(app):
+    at = _hub_simulated(app)
+    words = _word_table(at)
+    assert {value: (row["Colonne"], row["Champ"], row["Traduction"], row["Lignes"], row["Comment"])
+            for value, row in words.items()} == {
+        "Association": ("Genre", "typologie", "ASSO", 2, "valeur du standard"),
+        "Mairie": ("Genre", "typologie", "MUNI", 2, "valeur du standard"),
+        "Médiathèque": ("Genre", "typologie", "BIB", 2, "valeur du standard"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown", "typologie"),
+    [
+        ("ASSO ; CS", "ASSO ; CS", ["ASSO", "CS"]),  # several codes, separated by « ; »
+        ("ASSO;CS", "ASSO ; CS", ["ASSO", "CS"]),  # spaces do not matter
+        (None, "", None),  # a cleared cell: the word gives no code
+        ("", "", None),
+    ],
+)
+def test_correcting_a_translation_simulates_again_and_the_import_uses_the_person_s_codes(
+    app, ui_store, typed, shown, typologie
+):
+    at = _choose_field(_hub_simulated(app), "Structure accueillante", "nom")
+    at = _translate(at, "Association", typed)
+    words = _word_table(at)
+    assert (words["Association"]["Traduction"], words["Association"]["Comment"]) == (shown, "personne")
+    assert (words["Mairie"]["Traduction"], words["Mairie"]["Comment"]) == ("MUNI", "valeur du standard")
+    assert metric_values(at)["Nouvelles"] == "6"
+
+    find_button(at, "Importer").click().run()
+    assert not at.exception
+    with ui_store.connect() as con:
+        (cyber,) = find_structures(con, text="Cyber 16")
+        (alpha,) = find_structures(con, text="l'Alpha")
+    assert (cyber["typologie"] or None) == typologie
+    assert alpha["typologie"] == ["BIB"]
+
+
+def test_a_code_that_is_not_one_of_the_standard_is_refused_in_french_and_nothing_changes(app):
+    at = _translate(_hub_simulated(app), "Mairie", "XYZ")
+    assert texts_of(at.error) == [
+        "Colonne « Genre », valeur « Mairie » : « XYZ » n'est pas une valeur du champ typologie."
+    ]
+    words = _word_table(at)
+    assert (words["Mairie"]["Traduction"], words["Mairie"]["Comment"]) == ("MUNI", "valeur du standard")  # not used
+    # Fixed in the same cell: the error goes, the simulation runs again with the person's code.
+    at = _translate(at, "Mairie", "MUNI ; CS")
+    assert not at.error
+    assert (_word_table(at)["Mairie"]["Traduction"], _word_table(at)["Mairie"]["Comment"]) == ("MUNI ; CS", "personne")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "lines"),
+    [("lieux.csv", HUB_CSV, 6), ("lieux-mai.csv", NEXT_MONTH_CSV, 7)],
+    ids=["the-same-file-again", "the-next-monthly-export"],
+)
+def test_a_saved_profile_is_applied_to_the_source_s_next_file_and_aucun_profil_sets_it_aside(
+    app, ui_store, name, data, lines
+):
+    at = _choose_field(_hub_simulated(app), "Structure accueillante", "nom")
+    at = _translate(at, "Association", "ASSO ; CS")
+    assert "Aucun profil appliqué." in " ".join(texts_of(at.caption))
+    at.text_input(key="import.nom_profil").set_value("Hub Charente").run()
+    find_button(at, "Enregistrer comme profil").click().run()
+    assert not at.exception
+    assert "Profil d'import « Hub Charente » enregistré : le prochain fichier de même en-tête l'utilisera." in (
+        texts_of(at.success))
+    with ui_store.connect() as con:
+        (profile,) = list_profiles(con)
+    assert profile.nom == "Hub Charente"
+    assert profile.colonnes == HUB_HEADER.split(";")
+    assert profile.correspondance["Structure accueillante"] == "nom"
+    assert profile.traductions == {"Genre": {"Association": [("typologie", "ASSO"), ("typologie", "CS")]}}
+    assert at.selectbox(key="import.profil").options == ["Reconnu d'après l'en-tête", "Aucun profil", "Hub Charente"]
+
+    # The source's next file: its header makes the profile recognised, the person's choices come back.
+    at = _simulate(_upload(at, name, data))
+    (applied,) = texts_of(at.info)
+    assert applied.startswith("Profil « Hub Charente » appliqué (reconnu d'après l'en-tête du fichier)")
+    columns = _column_table(at)
+    assert (columns["Structure accueillante"]["Champ"], columns["Structure accueillante"]["Trouvée"]) == (
+        "nom", "par le profil")
+    assert columns["Genre"]["Champ"] == "typologie"
+    words = _word_table(at)
+    assert (words["Association"]["Traduction"], words["Association"]["Comment"]) == ("ASSO ; CS", "profil")
+    assert words["Médiathèque"]["Traduction"] == "BIB"
+    metrics = metric_values(at)
+    assert (metrics["Nouvelles"], metrics["Rejetées"]) == (str(lines), "0")
+
+    # « Aucun profil »: simulated again as a file never seen.
+    at.selectbox(key="import.profil").set_value("Aucun profil").run()
+    assert not at.exception
+    assert not at.info
+    assert _column_table(at)["Structure accueillante"]["Champ"] == "(aucun champ)"
+    assert (_word_table(at)["Association"]["Traduction"], _word_table(at)["Association"]["Comment"]) == (
+        "ASSO", "valeur du standard")
+    assert metric_values(at)["Rejetées"] == str(lines)
+
+    # Or the profile chosen by its name.
+    at.selectbox(key="import.profil").set_value("Hub Charente").run()
+    assert not at.exception
+    (applied,) = texts_of(at.info)
+    assert applied.startswith("Profil « Hub Charente » appliqué (choisi)")
+    assert metric_values(at)["Rejetées"] == "0"
+
+
+def test_a_profile_needs_a_name_said_in_french(app, ui_store):
+    at = _hub_simulated(app)
+    at.text_input(key="import.nom_profil").set_value("   ").run()
+    find_button(at, "Enregistrer comme profil").click().run()
+    assert not at.exception
+    assert texts_of(at.error) == ["Le nom du profil est obligatoire."]
+    with ui_store.connect() as con:
+        assert list_profiles(con) == []
+
+
+def test_the_file_s_date_goes_to_the_lieux_without_a_date_then_the_import_writes_them(app, ui_store):
+    at = _choose_field(_hub_simulated(app), "Structure accueillante", "nom")
+    estimated = ("2 lieux sans date de mise à jour : date de l'import retenue, marquée « estimée » sur la fiche "
+                 "(donnez la date du fichier pour la remplacer).")
+    assert estimated in texts_of(at.caption)
+
+    at.date_input(key="import.date_fichier").set_value(date(2024, 4, 30)).run()  # simulated again at once
+    assert not at.exception
+    captions = texts_of(at.caption)
+    assert "2 lieux sans date de mise à jour dans le fichier : date 30/04/2024 (donnée par la personne)." in captions
+    assert estimated not in captions
+    assert metric_values(at)["Nouvelles"] == "6"
+
+    find_button(at, "Importer").click().run()
+    assert not at.exception
+    (summary,) = texts_of(at.success)
+    assert summary.startswith("Import — lieux.csv : 6 lignes lues, 6 nouvelles, 0 mise à jour")
+    with ui_store.connect() as con:
+        assert count_structures(con) == NC_COUNT + 6
+        (debrouillards,) = find_structures(con, text="Petits Débrouillards")
+        (alpha,) = find_structures(con, text="l'Alpha")
+    assert (debrouillards["date_maj"], bool(debrouillards["date_maj_estimee"])) == (date(2024, 4, 30), False)
+    assert alpha["date_maj"] == date(2024, 3, 12)  # its own date
+    assert (debrouillards["adresse"], debrouillards["code_postal"], debrouillards["commune"]) == (
+        "12 rue de Périgueux", "16000", "Angoulême")
+    assert (debrouillards["telephone"], debrouillards["courriels"], debrouillards["typologie"]) == (
+        "+33545389012", ["contact@pd16.fr"], ["ASSO"])
