@@ -130,8 +130,9 @@ def migrate(context: Context, list_only: bool) -> None:
 
 @main.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--dry-run", is_flag=True, help="Simuler : tout vérifier et compter, ne rien enregistrer ; "
-              "affiche le sort de chaque colonne et la traduction des valeurs.")
+@click.option("--dry-run", is_flag=True, help="Simuler : tout vérifier et compter, n'importer aucun lieu ; "
+              "affiche le sort de chaque colonne et la traduction des valeurs (--enregistrer-profil enregistre "
+              "quand même le profil demandé).")
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), help="Fichier de correspondance des colonnes (YAML ou CSV).")
 @click.option("--profil", "profile", metavar="NOM", help="Appliquer ce profil d'import (défaut : celui que l'en-tête du fichier fait reconnaître).")
 @click.option("--sans-profil", "no_profile", is_flag=True, help="N'appliquer aucun profil d'import.")

@@ -234,14 +234,18 @@ _PLACE_FIELDS = ("commune", "code_postal", "code_insee", "adresse")
 GUESS_CONFIDENCE = 0.5
 
 
+_COMMUNE_FIELDS = ("commune", "code_postal", "code_insee")
+
+
 def _set_aside_geocoder_guesses(chosen: dict[str, ColumnUse]) -> None:
-    """A low-confidence place column (a geocoder's guess) is not used when the file has its own."""
-    own = any(u.field in _PLACE_FIELDS and u.confidence >= GUESS_CONFIDENCE for u in chosen.values())
-    if not own:
-        return
+    """A low-confidence place column (a geocoder's guess) is not used when the file has its own column
+    for that field (for the commune, its postcode or INSEE code: any of the three)."""
+    own = {u.field for u in chosen.values() if u.field in _PLACE_FIELDS and u.confidence >= GUESS_CONFIDENCE}
+    if own & set(_COMMUNE_FIELDS):
+        own |= set(_COMMUNE_FIELDS)
     for column, use in list(chosen.items()):
-        if use.field in _PLACE_FIELDS and use.confidence < GUESS_CONFIDENCE and use.how == HOW_NAME:
-            chosen[column] = ColumnUse(column, None, "", f"{use.reason} ; le fichier a ses propres colonnes de lieu",
+        if use.field in own and use.confidence < GUESS_CONFIDENCE and use.how == HOW_NAME:
+            chosen[column] = ColumnUse(column, None, "", f"{use.reason} ; le fichier a sa propre colonne",
                                        use.confidence)
 
 
@@ -284,6 +288,9 @@ def _by_vocabulary(column: str, values: Sequence[str | None]) -> ColumnUse | Non
         share = translated / len(items)
         if share >= VOCABULARY_SHARE and (best is None or share > best[0]):
             best = (share, target)
+    statuses = sum(1 for item in items if vocabulary.status_of(item) is not None)
+    if statuses / len(items) >= VOCABULARY_SHARE and (best is None or statuses / len(items) > best[0]):
+        best = (statuses / len(items), "statut")
     if best is None:
         return None
     share, target = best

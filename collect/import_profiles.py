@@ -49,6 +49,7 @@ class ImportProfile(BaseModel):
     correspondance: dict[str, str | None] = Field(default_factory=dict)  # column → field; None: left out
     # column → value → the (field, code) pairs it translates to (a yes/no column: [] for no)
     traductions: dict[str, dict[str, list[tuple[str, str]]]] = Field(default_factory=dict)
+    espace: str | None = None  # the namespace of the source's ids, kept when the header changes
     id: str | None = None
     updated_at: datetime | None = None
     updated_by: str | None = None
@@ -93,6 +94,7 @@ def _profile(row: Mapping[str, Any]) -> ImportProfile:
         colonnes=json.loads(row["colonnes"]),
         correspondance=json.loads(row["correspondance"]),
         traductions=json.loads(row["traductions"]),
+        espace=row["espace"],
         updated_at=row["updated_at"],
         updated_by=row["updated_by"],
     )
@@ -151,17 +153,17 @@ def save_profile(con: duckdb.DuckDBPyConnection, profile: ImportProfile, *, by: 
     if existing is None:
         profile_id = new_id()
         con.execute(
-            "INSERT INTO import_profiles (id, nom, colonnes, correspondance, traductions, created_at, updated_at,"
-            " updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [profile_id, profile.nom, *values, now, now, by],
+            "INSERT INTO import_profiles (id, nom, colonnes, correspondance, traductions, espace, created_at,"
+            " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [profile_id, profile.nom, *values, profile.espace, now, now, by],
         )
         action = "import_profile.create"
     else:
         profile_id = existing.id
         con.execute(
-            "UPDATE import_profiles SET nom = ?, colonnes = ?, correspondance = ?, traductions = ?, updated_at = ?,"
-            " updated_by = ? WHERE id = ?",
-            [profile.nom, *values, now, by, profile_id],
+            "UPDATE import_profiles SET nom = ?, colonnes = ?, correspondance = ?, traductions = ?,"
+            " espace = coalesce(?, espace), updated_at = ?, updated_by = ? WHERE id = ?",
+            [profile.nom, *values, profile.espace, now, by, profile_id],
         )
         action = "import_profile.update"
     record_audit(con, actor=by, action=action, entity="import_profiles", entity_id=profile_id,

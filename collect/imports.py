@@ -35,12 +35,19 @@ from typing import Any
 
 import pyarrow as pa
 
-from collect.column_plan import POINT_FIELD, ColumnPlan, ColumnUse, plan_columns
+from collect.column_plan import KEPT_ASIDE, POINT_FIELD, ColumnPlan, ColumnUse, plan_columns
 from collect.legacy import LEGACY_FIELDS
 from collect.columns import load_mapping_file
 from collect.duplicates import Candidate, find_duplicates
 from collect.import_context import FileContext, departement_hint, file_date, header_namespace
-from collect.import_profiles import ImportProfile, ProfileError, get_profile, recognise_profile
+from collect.import_profiles import (
+    RECOGNITION_THRESHOLD,
+    ImportProfile,
+    ProfileError,
+    get_profile,
+    header_similarity,
+    recognise_profile,
+)
 from collect.lines import PreparedLine, prepare_line
 from collect.readers import Table, read_table, read_table_bytes
 from collect.translations import (
@@ -119,6 +126,7 @@ class ImportReport:
     profile: str | None = None  # the import profile applied
     profile_recognised: bool = False  # found by the file's header (not named by the person)
     date_note: str | None = None  # where the lieux without their own date got one
+    namespace: str | None = None  # the namespace of the source's ids (collect.import_context)
     issues: list[ImportIssue] = field(default_factory=list)
     duplicate_pairs: list[DuplicatePair] = field(default_factory=list)
 
@@ -282,12 +290,18 @@ def profile_from_report(report: ImportReport, name: str) -> ImportProfile:
     a profile), as a profile of that source called ``name``."""
     from collect.translations import corrections_of
 
-    decided = [u for u in report.columns if u.ignored or u.field]
+    def choice(use: ColumnUse) -> str | None:
+        if use.ignored:
+            return None
+        return use.field or KEPT_ASIDE
+
+    decided = [u for u in report.columns if u.ignored or u.field or u.how in (HOW_PERSON, HOW_PROFILE)]
     return ImportProfile(
         nom=name,
         colonnes=[u.column for u in report.columns],
-        correspondance={u.column: (None if u.ignored else u.field) for u in decided},
+        correspondance={u.column: choice(u) for u in decided},
         traductions=corrections_of(report.translations),
+        espace=report.namespace,
     )
 
 
@@ -360,9 +374,26 @@ def _known_people(table: Table, plan: ColumnPlan) -> KnownPeople:
     return KnownPeople(known_people_from(v for v in values if v))
 
 
-def _context(table: Table, plan: ColumnPlan, profile: ImportProfile | None, given: date | None,
-             today: date) -> FileContext:
-    namespace = f"p:{profile.nom.casefold()}" if profile else header_namespace(table.columns)
+def source_namespace(store: Store | None, columns: list[str], profile: ImportProfile | None) -> str:
+    """The namespace of the source's ids: the profile's; else the one of the latest import whose header
+    is the same give or take a column or two (a hub's next monthly export); else the header's own."""
+    if profile is not None and profile.espace:
+        return profile.espace
+    if store is not None and store.path.exists():
+        with store.connect() as con:
+            runs = con.execute(
+                "SELECT espace, colonnes FROM import_runs WHERE espace IS NOT NULL AND colonnes IS NOT NULL"
+                " ORDER BY created_at DESC"
+            ).fetchall()
+        for namespace, header in runs:
+            if header_similarity(columns, json.loads(header)) >= RECOGNITION_THRESHOLD:
+                return namespace
+    return header_namespace(columns)
+
+
+def _context(store: Store | None, table: Table, plan: ColumnPlan, profile: ImportProfile | None,
+             given: date | None, today: date) -> FileContext:
+    namespace = source_namespace(store, table.columns, profile)
     found, source = file_date(table.file, given, today=today)
     place_columns = [*plan.columns_for("code_postal"), *plan.columns_for("code_insee"), *plan.columns_for("adresse")]
     return FileContext(namespace=namespace, file_date=found, file_date_source=source,
@@ -395,7 +426,7 @@ def prepare_import(
     plan = plan_columns(table, overrides=overrides, profile=chosen_profile.correspondance if chosen_profile else None)
     translations = _translations(table, plan, chosen_profile, corrections)
     index = translation_index(translations)
-    context = _context(table, plan, chosen_profile, date_maj, today)
+    context = _context(store, table, plan, chosen_profile, date_maj, today)
     signature = json.dumps([PREPARATION_VERSION, plan.signature(), sorted((c, sorted(v.items())) for c, v in
                             index.items()), context.namespace, str(context.file_date)], ensure_ascii=False, default=str)
     seen_fingerprints = _seen_fingerprints(store)
@@ -455,7 +486,7 @@ def _report(prepared: PreparedImport, dry_run: bool) -> ImportReport:
         file=table.file, format=table.format, rows_read=len(table.rows), dry_run=dry_run, encoding=table.encoding,
         delimiter=table.delimiter, sheet=table.sheet, columns=list(prepared.plan.uses),
         translations=list(prepared.translations), profile=prepared.profile.nom if prepared.profile else None,
-        profile_recognised=prepared.profile_recognised,
+        profile_recognised=prepared.profile_recognised, namespace=prepared.context.namespace,
     )
     report.issues += prepared.file_issues
     report.unchanged = len(prepared.seen)
@@ -487,7 +518,9 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
     existing = fetch_existing(store)
     by_key = {row["import_key"]: row for row in existing.values() if row["import_key"]}
     occurrences: dict[str, int] = {}
-    claimed: set[str] = set()
+    claimed: dict[str, int] = {}  # structure id → the line of the file that writes it
+    owner: dict[str, str] = {}  # a line's identity (source id or place) → the structure its first line wrote
+    same_identity: list[DuplicatePair] = []
     new_writes: list[StructureWrite] = []
     updated_writes: list[StructureWrite] = []
     refreshed: list[tuple[str, str, str]] = []
@@ -499,22 +532,31 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
             report.rejected += 1
             continue
         without_date += not line.own_date
-        key = occurrence_key(line.import_key or "", occurrences)
+        identity = line.import_key or ""
+        key = occurrence_key(identity, occurrences)
         source_uuid = _canonical_uuid(line.source_id)
         match = existing.get(source_uuid) if source_uuid else None
         match = match or by_key.get(key)
+        earlier = owner.get(source_uuid or identity)
         if match is not None and match["id"] in claimed:
-            match, source_uuid = None, None  # a second line for one stored lieu: kept as a new one, a duplicate
+            match = None  # a second line for one stored lieu: kept as a new one, proposed as a duplicate
         base = _base(line)
         if match is None:
             structure = line.structure
             if source_uuid and source_uuid not in claimed and source_uuid not in existing:
                 structure = structure.model_copy(update={"id": source_uuid})
-            claimed.add(structure.id)
+            written_id = structure.id
             new_writes.append(StructureWrite(structure, line.source_id, key, line.set_aside, line.donnees_source,
                                              import_base=base, import_fingerprint=fingerprint))
+        else:
+            written_id = match["id"]
+        if earlier is not None and earlier != written_id:
+            same_identity.append(DuplicatePair(written_id, earlier,
+                                               f"même identifiant que la ligne {claimed[earlier]} du fichier", 100.0))
+        claimed.setdefault(written_id, line.line)
+        owner.setdefault(source_uuid or identity, written_id)
+        if match is None:
             continue
-        claimed.add(match["id"])
         if match["deleted_at"] is not None:
             report.unchanged += 1
             report.issues.append(ImportIssue(
@@ -535,6 +577,8 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
         [_candidate(w.structure) for w in new_writes],
         [_candidate_of_row(row) for row in existing.values() if row["deleted_at"] is None],
     ) if new_writes else []
+    known = {frozenset((p.structure_id, p.other_id)) for p in pairs}
+    pairs += [p for p in same_identity if frozenset((p.structure_id, p.other_id)) not in known]
     report.duplicate_pairs = pairs
     report.duplicates = len({p.structure_id for p in pairs})
     return ImportPlan(prepared, report, new_writes, updated_writes, refreshed)
@@ -658,10 +702,11 @@ def write_import(store: Store, plan: ImportPlan, *, by: str) -> ImportReport:
     now = utc_now()
     with store.atomic() as con:
         con.execute(
-            "INSERT INTO import_runs (id, file_name, file_format, rows_read, counts, created_at, updated_at, updated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO import_runs (id, file_name, file_format, rows_read, counts, espace, colonnes, created_at,"
+            " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [report.import_run_id, table.file, table.format, report.rows_read,
-             json.dumps(report.counts(), ensure_ascii=False), now, now, by],
+             json.dumps(report.counts(), ensure_ascii=False), report.namespace,
+             json.dumps(table.columns, ensure_ascii=False), now, now, by],
         )
         insert_structures(con, plan.new_writes, by=by, reason="import", import_run_id=report.import_run_id, now=now)
         replace_structures(con, plan.updated_writes, by=by, reason="import", import_run_id=report.import_run_id,

@@ -409,6 +409,10 @@ def _import_understanding(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE structures ADD COLUMN date_maj_estimee BOOLEAN")
     con.execute("ALTER TABLE structure_versions ADD COLUMN statut VARCHAR")
     con.execute("ALTER TABLE structure_versions ADD COLUMN date_maj_estimee BOOLEAN")
+    # The namespace of the source's ids and the header of each import, so that the next export of a
+    # source (same header give or take a column) keeps its lieux' identity (collect.import_context).
+    con.execute("ALTER TABLE import_runs ADD COLUMN espace VARCHAR")
+    con.execute("ALTER TABLE import_runs ADD COLUMN colonnes JSON")
     con.execute(
         "CREATE TABLE import_profiles ("  # what a person confirmed for a source (collect.import_profiles)
         " id VARCHAR PRIMARY KEY,"
@@ -416,6 +420,7 @@ def _import_understanding(con: duckdb.DuckDBPyConnection) -> None:
         " colonnes JSON NOT NULL,"  # the header the profile was made on (to recognise the next export)
         " correspondance JSON NOT NULL,"  # column → field, null = column left out
         " traductions JSON NOT NULL,"  # column → {value → [codes]}
+        " espace VARCHAR,"  # the namespace of the source's ids (collect.import_context)
         " created_at TIMESTAMPTZ NOT NULL,"
         " updated_at TIMESTAMPTZ NOT NULL,"
         " updated_by VARCHAR NOT NULL,"

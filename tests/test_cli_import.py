@@ -113,9 +113,6 @@ def test_the_next_file_with_the_same_header_gets_the_profile_of_its_source(run, 
     assert "nom (par le profil)" in result.output
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "collect/imports.py _context: the source's lieux are keyed by the header's fingerprint at the first import "
-    "and by the profile's name once it is saved, so the same file imported again is all new lieux and duplicates"))
 def test_importing_the_same_file_again_after_saving_its_profile_changes_nothing(run, tmp_path):
     path = write(tmp_path, "hub-janvier.csv", JANUARY.replace("Nom;", "id;Nom;", 1).replace("\nMéd", "\n1;Méd")
                  .replace("\nTiers", "\n2;Tiers").replace("\nCCAS", "\n3;CCAS"))

@@ -10,6 +10,7 @@ edited as with the keyboard: click the row's first cell, arrow to the column, En
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,9 @@ Association Cyber 16;3 rue Saint-Roch 16000 Angoulême;05 45 92 11 22;cyber16@ex
 
 
 def _grid(page, column: str):
-    """The table having this column."""
-    return page.get_by_test_id("stDataFrame").filter(has=page.get_by_role("columnheader", name=column, exact=True))
+    """The table having this column (its accessible header cell: the canvas hides it from roles)."""
+    header = page.locator("th[role='columnheader']", has_text=re.compile(f"^{re.escape(column)}$"))
+    return page.get_by_test_id("stDataFrame").filter(has=header)
 
 
 def _cell(grid, row: int, column: int):
@@ -44,13 +46,25 @@ def _cell(grid, row: int, column: int):
     return grid.get_by_test_id(f"glide-cell-{column}-{row}")
 
 
-def _open_cell(page, grid, row: int, column: int) -> None:
+def _open_cell(page, grid, row: int, column: int):
+    """Open a cell's editor; returns it once open (keys typed before would be lost)."""
     settled(page)
     expect(_cell(grid, row, 0)).not_to_have_text("")  # the grid is drawn
     grid.click(position={"x": 10, "y": ROW_HEIGHT * (row + 1) + ROW_HEIGHT / 2})
     for _ in range(column):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
+    editor = page.get_by_test_id("portal").locator(".gdg-clip-region")
+    expect(editor).to_be_visible()
+    return editor
+
+
+def _choose_file(page, path: Path) -> None:
+    """Choose the file in the file chooser, as a person does (the same file a second time too)."""
+    settled(page)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id("stFileUploaderDropzone").click()
+    chooser.value.set_files(str(path))
 
 
 def _metric(page, label: str):
@@ -77,8 +91,7 @@ def test_a_hub_export_is_read_by_its_content_corrected_saved_as_a_profile_then_i
     expect(page.get_by_text(f"{DEMO_COUNT} structures").first).to_be_visible(timeout=90_000)
     page.goto(url + "/importer")
     expect(page.get_by_role("heading", name="Import")).to_be_visible()
-    settled(page)
-    page.locator("input[type='file']").set_input_files(str(export))
+    _choose_file(page, export)
     _simulate(page)
 
     # The column table: each column of the file, the field its content gave.
@@ -93,8 +106,7 @@ def test_a_hub_export_is_read_by_its_content_corrected_saved_as_a_profile_then_i
     expect(_metric(page, "Rejetées")).to_have_text("6")  # no name column yet
 
     # « Structure accueillante » holds the names: chosen in the « Champ » list of its row.
-    _open_cell(page, columns, 0, 1)
-    page.keyboard.type("nom")
+    _open_cell(page, columns, 0, 1).get_by_role("combobox").press_sequentially("nom")
     page.get_by_role("option", name="nom", exact=True).click()
     columns = _grid(page, "Colonne du fichier")
     expect(_cell(columns, 0, 2)).to_have_text("par la personne")
@@ -105,8 +117,7 @@ def test_a_hub_export_is_read_by_its_content_corrected_saved_as_a_profile_then_i
     words = _grid(page, "Traduction")
     expect(_cell(words, 0, 2)).to_have_text("Association")
     expect(_cell(words, 0, 4)).to_have_text("ASSO")
-    _open_cell(page, words, 0, 4)
-    editor = page.get_by_test_id("portal").locator(".gdg-input")
+    editor = _open_cell(page, words, 0, 4).locator(".gdg-input")
     editor.fill("ASSO ; CS")
     editor.press("Enter")
     words = _grid(page, "Traduction")
@@ -125,8 +136,7 @@ def test_a_hub_export_is_read_by_its_content_corrected_saved_as_a_profile_then_i
     settled(page)
     page.get_by_role("button", name="Remove lieux.csv").click()
     expect(page.get_by_text("Choisissez un fichier pour commencer.")).to_be_visible()
-    settled(page)
-    page.locator("input[type='file']").set_input_files(str(export))
+    _choose_file(page, export)
     _simulate(page)
     expect(page.get_by_text("Profil « Hub Charente » appliqué (reconnu d'après l'en-tête du fichier)")).to_be_visible()
     expect(_cell(_grid(page, "Colonne du fichier"), 0, 2)).to_have_text("par le profil")

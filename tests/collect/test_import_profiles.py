@@ -325,10 +325,6 @@ def test_an_unknown_profile_name_stops_the_import(store):
     assert lieux(store) == {}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "collect/imports.py _context: once a profile exists, the ids of the source are namespaced by the "
-    "profile's name (« id:p:hub du sud:1 ») instead of the header fingerprint used at the first import "
-    "(« id:f:…:1 »), so re-importing the same file after saving its profile creates every lieu again"))
 def test_reimporting_a_file_after_saving_its_profile_changes_nothing(store):
     report = import_bytes(store, JANUARY.encode(), "hub-janvier.csv", mapping=CHOICES, translations=TRANSLATIONS,
                           today=TODAY)
@@ -340,9 +336,6 @@ def test_reimporting_a_file_after_saving_its_profile_changes_nothing(store):
     assert len(lieux(store)) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "collect/imports.py profile_from_report keeps only columns left out or feeding a field: a column the "
-    "person chose to keep aside (KEPT_ASIDE) is not saved, so the next export maps it by its name again"))
 def test_a_column_the_person_kept_aside_stays_aside_with_the_profile(store):
     report = import_bytes(store, JANUARY.encode(), "hub-janvier.csv", mapping={"Ville": KEPT_ASIDE, **CHOICES},
                           dry_run=True, today=TODAY)

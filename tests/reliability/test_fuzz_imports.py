@@ -96,17 +96,19 @@ def _line_values(data: bytes, name: str, sheet: str | None) -> tuple[dict[int, l
 
 
 def check_report(report: ImportReport, data: bytes, name: str, sheet: str | None) -> None:
-    """Every issue is French and says where: the file, a line of the file, a field."""
+    """Every issue is French and says where: the file, a line of the file (none for what concerns the
+    whole file, said once), a field."""
     cells, lines = _line_values(data, name, sheet)
     assert report.file == name
-    assert report.rows_read == report.new + report.updated + report.unchanged + report.rejected
+    assert report.rows_read == report.new + report.updated + report.unchanged + report.identical + report.rejected
     for issue in report.issues:
         assert issue.file == name
         assert issue.severity in ("erreur", "avertissement")
-        assert issue.line in lines or issue.line == 1, issue
+        assert issue.line in lines or issue.line is None or issue.line <= min(lines, default=1), issue  # header
+        assert issue.line is not None or issue.severity == "avertissement", issue
         assert issue.field in ISSUE_FIELDS, issue
         text = str(issue)
-        assert text.startswith(f"{name}, ligne {issue.line}")
+        assert text.startswith(f"{name}, ligne {issue.line}" if issue.line is not None else f"{name}")
         if issue.field:
             assert f"champ {issue.field}" in text
         assert_french(issue.message, quoted=(name, issue.value or "", *cells.get(issue.line or 0, ())))
@@ -417,19 +419,20 @@ def test_hostile_csv_files_give_a_french_answer(factory, case, data):
 
 @pytest.mark.parametrize("first", [KNOWN_UUID, NEW_UUID])
 @pytest.mark.parametrize("spelling", [str, str.upper, lambda text: text.replace("-", "")])
-def test_two_lines_naming_one_structure_by_its_uuid_keep_the_first_whatever_the_spelling(factory, first, spelling):
+def test_two_lines_naming_one_structure_by_its_uuid_keep_both_the_first_with_the_id(factory, first, spelling):
     data = (
         "id;source;nom;adresse;code_postal;commune;date_maj\n"
         f"{first};a;Premier;1 rue;16100;Cognac;2024-01-01\n"
         f"{spelling(first)};b;Second;2 rue;16100;Cognac;2024-01-01\n"
     ).encode()
     report = run_import(factory, data, "lieux.csv", round_trip=True)
-    assert report is not None and (report.new + report.updated, report.rejected) == (1, 1)
-    (error,) = report.errors
-    assert (error.line, error.field, error.message) == (3, "id", "Même lieu que la ligne 2 du fichier : ligne ignorée.")
+    assert report is not None and (report.new + report.updated, report.rejected) == (2, 0)  # no line ignored
+    (pair,) = [p for p in report.duplicate_pairs if "même identifiant" in p.reason]
+    assert pair.other_id == first and pair.reason == "même identifiant que la ligne 2 du fichier"
     with factory.fresh() as store:
         import_bytes(store, data, "lieux.csv", today=TODAY)
         assert store.query("SELECT nom FROM structures WHERE id = ?", [first]) == [{"nom": "Premier"}]
+        assert store.query("SELECT count(*) AS n FROM structures WHERE nom = 'Second' AND id <> ?", [first]) == [{"n": 1}]
         assert store.query("SELECT count(*) AS n FROM structures WHERE lower(id) <> id") == [{"n": 0}]
 
 
