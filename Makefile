@@ -36,6 +36,8 @@ test: $(STAMP) chromium
 
 bench: $(STAMP)
 	$(PY) -m bench.import_export
+	$(PY) -m bench.profiling
+	$(PY) -m bench.real_files
 	$(PY) -m bench.surveys
 	$(PY) -m bench.calls
 	$(PY) -m bench.sync
