@@ -47,6 +47,20 @@ from typing import Any
 ROWS = 20_000
 SEED = 20_240_320
 GOAL_SECONDS = 5.0
+# The last commit before issue 16 (real files in): its import is timed in the same run, on the same file.
+BEFORE_COMMIT = "de9f267"
+_BEFORE_SNIPPET = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from collect.imports import import_file
+from models.store import Store
+store = Store(sys.argv[3]); store.migrate()
+started = time.perf_counter(); report = import_file(store, sys.argv[2], dry_run=True)
+print("dry", time.perf_counter() - started, report.new)
+store = Store(sys.argv[4]); store.migrate()
+started = time.perf_counter(); report = import_file(store, sys.argv[2])
+print("import", time.perf_counter() - started, report.new)
+"""
 MESSY_SHARE = 0.10
 JITTER_METRES = 300.0
 METRES_PER_DEGREE = 111_320.0
@@ -399,6 +413,36 @@ def frictionless_validate(path: Path) -> tuple[bool, int]:
 # -- the bench -----------------------------------------------------------------------------------
 
 
+def before_this_change(csv_path: Path, directory: Path) -> dict[str, float] | None:
+    """Dry run and import of ``csv_path`` with the code of BEFORE_COMMIT (a git worktree, a subprocess);
+    None when the repository or that commit is not at hand."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    tree = directory / "avant"
+    added = subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", "-f", str(tree), BEFORE_COMMIT],
+                           capture_output=True, text=True)
+    if added.returncode != 0:
+        note(f"  before this change: unavailable ({added.stderr.strip()[:200]})")
+        return None
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _BEFORE_SNIPPET, str(tree), str(csv_path), str(directory / "avant-dry.duckdb"),
+             str(directory / "avant.duckdb")],
+            capture_output=True, text=True, cwd=directory, timeout=1800,
+        )
+        figures = {}
+        for line in done.stdout.splitlines():
+            name, value, _ = line.split()
+            figures[name] = float(value)
+        if not figures:
+            note(f"  before this change: failed ({done.stderr.strip()[-300:]})")
+            return None
+        return figures
+    finally:
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
+
+
 def _issue_digest(report: Any) -> str:
     counts = Counter(f"{i.severity} {i.field or '(ligne)'}" for i in report.issues)
     return ", ".join(f"{n}× {text}" for text, n in counts.most_common())
@@ -463,6 +507,12 @@ def main() -> int:
         check(report.new == ROWS and report.written, f"import wrote {report.new} new rows (written={report.written})")
         seconds("import_seconds", imported[0])
         rate("import_rows_per_second", ROWS, imported[0])
+
+        with timed(f"dry run and import with the code of {BEFORE_COMMIT} (before issue 16), same file"):
+            before = before_this_change(csv_path, directory)
+        if before:
+            seconds("before_issue16_dry_run_seconds", before["dry"])
+            seconds("before_issue16_import_seconds", before["import"])
 
         with timed("re-import of the same file") as reimported:
             report = import_file(store, csv_path)

@@ -260,6 +260,21 @@ def _by_meaning(column: str, values: Sequence[str | None]) -> ColumnUse | None:
     return None
 
 
+# What the values of a list column « are », in French, for the reasons.
+_LIST_PHRASES = {
+    "typologie": "des sortes de lieux (typologie)",
+    "services": "des services du standard",
+    "publics_specifiquement_adresses": "des publics du standard",
+    "prise_en_charge_specifique": "des prises en charge spécifiques du standard",
+    "modalites_accompagnement": "des modalités d'accompagnement du standard",
+    "modalites_acces": "des modalités d'accès du standard",
+    "frais_a_charge": "des frais à charge du standard",
+    "dispositif_programmes_nationaux": "des dispositifs ou programmes nationaux",
+    "formations_labels": "des formations ou labels du standard",
+    "statut": "des statuts (ouvert, fermé, masqué…)",
+}
+
+
 def _by_vocabulary(column: str, values: Sequence[str | None]) -> ColumnUse | None:
     """A column whose items translate to one list of the standard (« Tag 12 », « PICTO »)."""
     from collect.translations import item_targets
@@ -294,7 +309,7 @@ def _by_vocabulary(column: str, values: Sequence[str | None]) -> ColumnUse | Non
     if best is None:
         return None
     share, target = best
-    return ColumnUse(column, target, HOW_CONTENT, f"{round(share * 100)} % des valeurs sont des {target}",
+    return ColumnUse(column, target, HOW_CONTENT, f"{round(share * 100)}\u202f% des valeurs sont {_LIST_PHRASES[target]}",
                      min(0.95, 0.5 + share / 2))
 
 

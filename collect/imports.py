@@ -48,7 +48,7 @@ from collect.import_profiles import (
     header_similarity,
     recognise_profile,
 )
-from collect.lines import PreparedLine, prepare_line
+from collect.lines import CellTranslator, PreparedLine, prepare_line
 from collect.readers import Table, read_table, read_table_bytes
 from collect.translations import (
     HOW_CONSTANT,
@@ -401,12 +401,13 @@ def _context(store: Store | None, table: Table, plan: ColumnPlan, profile: Impor
                        known_people=_known_people(table, plan))
 
 
-def raw_line_hash(raw: Mapping[str, str | None]) -> str:
-    """A hash of a line as read, every column (for lines identical in every column)."""
-    digest = hashlib.sha1()
-    for key in sorted(k for k, v in raw.items() if v is not None):
-        digest.update(f"\x1e{key}\x1f{raw[key]}".encode())
-    return digest.hexdigest()
+def raw_line_hash(raw: Mapping[str, str | None], columns: list[str]) -> str:
+    """A hash of a line as read, every column in the file's order (for lines identical in every column)."""
+    cells = [raw.get(column) for column in columns]
+    if "__extra__" in raw:
+        cells.append(raw["__extra__"])
+    text = "\x1f".join("\x00" if cell is None else cell for cell in cells)
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def prepare_import(
@@ -430,6 +431,7 @@ def prepare_import(
     signature = json.dumps([PREPARATION_VERSION, plan.signature(), sorted((c, sorted(v.items())) for c, v in
                             index.items()), context.namespace, str(context.file_date)], ensure_ascii=False, default=str)
     seen_fingerprints = _seen_fingerprints(store)
+    translator = CellTranslator(index)
     file_issues = [ImportIssue(table.file, table.header_line, None, None, m, "avertissement") for m in plan.messages]
     file_issues += _unknown_value_issues(table.file, translations)
 
@@ -440,7 +442,7 @@ def prepare_import(
     total = len(table.rows)
     step = max(1, total // 100)
     for position, (raw, line) in enumerate(zip(table.rows, table.line_numbers, strict=True)):
-        whole = raw_line_hash(raw)
+        whole = raw_line_hash(raw, table.columns)
         if whole in first_of:
             identical.append((line, first_of[whole]))
         else:
@@ -449,7 +451,7 @@ def prepare_import(
             if fingerprint in seen_fingerprints:
                 seen.append((line, fingerprint))
             else:
-                lines.append((prepare_line(raw, plan, index, context, line=line, today=today), fingerprint))
+                lines.append((prepare_line(raw, plan, translator, context, line=line, today=today), fingerprint))
         if progress and (position % step == 0 or position == total - 1):
             progress(position + 1, total)
     return PreparedImport(table, plan, translations, context, chosen_profile, recognised, lines, seen, identical,

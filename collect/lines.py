@@ -101,35 +101,62 @@ _URL_SPLIT = re.compile(r"\s*[|;]\s*|\s+")
 # -- lists of the standard ---------------------------------------------------------------------------
 
 
-def _prepare_translated(values: dict[str, Any], cells: list[tuple[str, str, str]], index: TranslationIndex,
-                        prepared: PreparedLine) -> None:
+class CellTranslator:
+    """The translation of whole cells of a file, remembered: a file repeats the same few cells
+    (« Médiathèque », « oui », « Gratuit ») on thousands of lines."""
+
+    def __init__(self, index: TranslationIndex) -> None:
+        self.index = index
+        self._cells: dict[tuple[str, str], tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+
+    def cell(self, column: str, column_field: str, cell: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+        """(the (field, code) targets of the cell's items, the items nothing translates)."""
+        key = (column, cell)
+        found = self._cells.get(key)
+        if found is None:
+            table = self.index.get(column, {})
+            targets: list[tuple[str, str]] = []
+            unknown: list[str] = []
+            for item in split_cell(column_field, cell):
+                item_targets = table.get(item)
+                if item_targets is None:
+                    unknown.append(item)
+                else:
+                    targets.extend(item_targets)
+            found = self._cells[key] = (tuple(targets), tuple(unknown))
+        return found
+
+
+def _prepare_translated(values: dict[str, Any], cells: list[tuple[str, str, str]],
+                        index: TranslationIndex | CellTranslator, prepared: PreparedLine) -> None:
     """Lists and status from the translated columns (``cells``: column, field, cell text).
 
     An item nothing translates is kept aside on the lieu; the file-level report lists it once."""
+    translator = index if isinstance(index, CellTranslator) else CellTranslator(index)
     collected: dict[str, list[str]] = {}
     labels_text: list[str] = []
     for column, column_field, cell in cells:
-        table = index.get(column, {})
-        for item in split_cell(column_field, cell):
-            targets = table.get(item)
-            if targets is None:
-                prepared.keep_aside(column_field, item, f"aucune correspondance dans le champ {column_field} "
-                                    f"(colonne « {column} »)")
+        targets, unknown = translator.cell(column, column_field, cell)
+        for item in unknown:
+            prepared.keep_aside(column_field, item, f"aucune correspondance dans le champ {column_field} "
+                                f"(colonne « {column} »)")
+        for target_field, code in targets:
+            if target_field == "autres_formations_labels":
+                labels_text.append(code)
                 continue
-            for target_field, code in targets:
-                if target_field == "autres_formations_labels":
-                    labels_text.append(code)
-                    continue
-                bucket = collected.setdefault(target_field, [])
-                if code not in bucket:
-                    bucket.append(code)
-    for name in (*enumerated_fields(), "typologie"):
+            bucket = collected.setdefault(target_field, [])
+            if code not in bucket:
+                bucket.append(code)
+    for name in _LIST_TARGETS:
         values[name] = collected.get(name, [])
     statuses = collected.get("statut", [])
     values["statut"] = next((s for s in STATUS_PRECEDENCE if s in statuses), None)
     if labels_text:
         existing = values.get("autres_formations_labels")
         values["autres_formations_labels"] = "|".join(([existing] if existing else []) + labels_text)
+
+
+_LIST_TARGETS = (*enumerated_fields(), "typologie")
 
 
 # -- opening hours ----------------------------------------------------------------------------------
@@ -609,8 +636,8 @@ def _check_postcode(values: dict[str, Any], raw_postcode: str | None, commune: C
     """A postcode that contradicts the commune (or a zero padding that moved the lieu) is flagged."""
     from models.addresses import check_postcode
 
-    if not raw_postcode or commune is None:
-        return
+    if not raw_postcode or commune is None or raw_postcode in commune.codes_postaux:
+        return  # nothing to check: the commune's own postcode, as written
     point = None
     if values.get("latitude") is not None and values.get("longitude") is not None:
         try:
@@ -627,7 +654,7 @@ def _check_postcode(values: dict[str, Any], raw_postcode: str | None, commune: C
 
 
 def prepare_line(
-    raw: Mapping[str, str | None], plan: ColumnPlan, index: TranslationIndex, context: FileContext,
+    raw: Mapping[str, str | None], plan: ColumnPlan, index: TranslationIndex | CellTranslator, context: FileContext,
     *, line: int, today: date,
 ) -> PreparedLine:
     """Turn one line of a file into a valid structure, or the reasons it is rejected."""

@@ -78,8 +78,13 @@ TranslationIndex = dict[str, dict[str, tuple[Target, ...] | None]]
 
 def split_cell(field: str, cell: str) -> list[str]:
     """The items of a cell: several values in one cell for lists, the whole cell for a yes/no."""
+    return list(_split_cell(cell))
+
+
+@lru_cache(maxsize=65536)
+def _split_cell(cell: str) -> tuple[str, ...]:
     items = vocabulary.split_items(cell)
-    return items or ([cell.strip()] if cell.strip() else [])
+    return tuple(items) if items else ((cell.strip(),) if cell.strip() else ())
 
 
 @lru_cache(maxsize=4096)

@@ -737,6 +737,8 @@ def _token_bounds(tokens: list[str]) -> tuple[list[int], list[int]]:
 def _known_glued(local: str, matcher: _Matcher) -> tuple[_Person, str] | None:
     """A known person's full name (« nom ») or initials and family name (« initiale ») in the
     local part, starting a part and ending one or followed by a role word (« a.maillotccas »)."""
+    if not matcher.glued:
+        return None
     tokens = _letters(local)
     letters = "".join(tokens)
     starts, ends = _token_bounds(tokens)
@@ -757,6 +759,8 @@ def _known_glued(local: str, matcher: _Matcher) -> tuple[_Person, str] | None:
 
 def _known_family_alone(local: str, matcher: _Matcher) -> _Person | None:
     """A known person's distinctive family name as a whole part, outside role and place mailboxes."""
+    if not matcher.family_alone:
+        return None
     tokens = _letters(local)
     if _is_role_local(local) or any(t in PLACE_WORDS for t in tokens):
         return None
@@ -766,6 +770,8 @@ def _known_family_alone(local: str, matcher: _Matcher) -> _Person | None:
 def _known_given_alone(local: str, matcher: _Matcher) -> _Person | None:
     """A known person's given name as the whole local part (« bruno@ ») or as the last of its
     parts (« omega.rahima@ »), outside role and place mailboxes."""
+    if not matcher.given_alone:
+        return None
     tokens = _letters(local)
     if not tokens or _is_role_local(local) or any(t in PLACE_WORDS for t in tokens):
         return None

@@ -158,7 +158,7 @@ def test_a_yes_no_column_whose_name_means_no_code_is_kept_aside(column, field):
 def test_a_column_is_read_as_a_list_from_its_content_when_its_words_repeat():
     use = plan_columns(places_with({"Divers": ["Médiathèque", "CCAS", "Médiathèque", "CCAS ; Médiathèque"]})).use("Divers")
     assert (use.field, use.how) == ("typologie", "contenu")
-    assert use.reason == "100 % des valeurs sont des typologie" and 0.6 <= use.confidence <= 0.95
+    assert use.reason == "100\u202f% des valeurs sont des sortes de lieux (typologie)" and 0.6 <= use.confidence <= 0.95
 
 
 def test_a_column_whose_every_line_differs_is_not_read_as_a_list():
@@ -215,7 +215,7 @@ def test_a_geocoders_result_columns_are_set_aside_when_the_file_has_its_own_plac
     for column in GEOCODER:
         use = plan.use(column)
         assert use.field is None
-        assert use.reason.endswith("; le fichier a ses propres colonnes de lieu")
+        assert use.reason.endswith("; le fichier a sa propre colonne")
     assert plan.fields["CP"] == "code_postal" and plan.fields["Ville"] == "commune"
     assert plan.messages == []  # set aside without a conflict message
 

@@ -219,10 +219,10 @@ HUB_HEADER = "Structure accueillante;Où;Joindre;Écrire;Genre;MAJ"
 HUB_LINES = [
     "Médiathèque l'Alpha;1 rue Coligny 16000 Angoulême;05 45 94 56 00;alpha@example.fr;Médiathèque;12/03/2024",
     "Mairie de Soyaux;Place de la mairie 16800 Soyaux;05 45 97 41 00;mairie@soyaux.fr;Mairie;05/02/2024",
-    "Association Les Petits Débrouillards;12 rue de Périgueux 16000 Angoulême;05 45 38 90 12;contact@pd16.fr;"
-    "Association;",
-    "Médiathèque de Ma Campagne;Rue Pierre Aumaître 16000 Angoulême;05 45 61 20 30;macampagne@example.fr;"
-    "Médiathèque;20/01/2024",
+    ("Association Les Petits Débrouillards;12 rue de Périgueux 16000 Angoulême;05 45 38 90 12;contact@pd16.fr;"
+     "Association;"),
+    ("Médiathèque de Ma Campagne;Rue Pierre Aumaître 16000 Angoulême;05 45 61 20 30;macampagne@example.fr;"
+     "Médiathèque;20/01/2024"),
     "Mairie de Gond-Pontouvre;Route de Paris 16160 Gond-Pontouvre;05 45 68 31 44;accueil@gond.fr;Mairie;",
     "Association Cyber 16;3 rue Saint-Roch 16000 Angoulême;05 45 92 11 22;cyber16@example.fr;Association;14/02/2024",
 ]
@@ -237,8 +237,8 @@ HUB_CSV = _hub_csv(*HUB_LINES)
 NEXT_MONTH_CSV = _hub_csv(
     *HUB_LINES[:5],
     "Association Lire et Faire Lire;8 rue de Montmoreau 16000 Angoulême;05 45 90 70 10;lire@example.fr;Association;",
-    "Médiathèque de Soyaux;Rue Aristide Briand 16800 Soyaux;05 45 97 87 20;mediatheque@soyaux.fr;Médiathèque;"
-    "02/05/2024",
+    ("Médiathèque de Soyaux;Rue Aristide Briand 16800 Soyaux;05 45 97 87 20;mediatheque@soyaux.fr;Médiathèque;"
+     "02/05/2024"),
 )
 
 
