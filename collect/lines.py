@@ -553,6 +553,13 @@ def _without_export_apostrophe(text: str | None) -> str | None:
     return text
 
 
+@lru_cache(maxsize=65536)
+def _cleaned(cell: str) -> str | None:
+    """A cell as the import reads it (spaces and placeholders cleaned, an export's apostrophe taken off);
+    remembered, since a file repeats the same cells on many lines."""
+    return _without_export_apostrophe(normalize.clean_text(cell))
+
+
 _JOINERS = {"telephone": " / ", "courriels": " ; ", "site_web": " "}
 
 
@@ -565,8 +572,10 @@ def _read_cells(raw: Mapping[str, str | None], plan: ColumnPlan, prepared: Prepa
     hours: list[tuple[str, str]] = []
     for use in plan.uses:
         cell = raw.get(use.column)
-        value = _without_export_apostrophe(normalize.clean_text(cell)) if cell is not None else None
-        if value is None or use.ignored:
+        if cell is None or use.ignored:
+            continue
+        value = _cleaned(cell)
+        if value is None:
             continue
         target = use.field
         if target is None:

@@ -69,7 +69,7 @@ def test_export_all_prints_each_table_and_the_figures(run, tmp_path):
     run("init")
     done = run("export-all", str(tmp_path / "export"))
     assert done.exit_code == 0, done.output
-    assert "  _maillage_migrations : 6 lignes" in done.output and "  users : 0 ligne" in done.output
+    assert "  _maillage_migrations : 7 lignes" in done.output and "  users : 0 ligne" in done.output
     assert "Export complet écrit dans" in done.output and "en Parquet et en CSV" in done.output
     assert (tmp_path / "export" / "structures.parquet").exists() and (tmp_path / "export" / "structures.csv").exists()
 

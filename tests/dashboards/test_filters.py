@@ -63,8 +63,8 @@ CCAS_LABEL = "Centres communaux d’action sociale (CCAS)"
             id="an unknown département is dropped with a note"),
         pytest.param({"territoire": "2a,2B", "typologie": "ccas"}, DashboardFilters(territoire=("2A", "2B"), typologie=("CCAS",)),
                      [], id="codes typed in lower case are understood"),
-        pytest.param({"typologie": "CCAS,MAIRIE"}, DashboardFilters(typologie=("CCAS",)),
-                     ["Typologie « MAIRIE » inconnue : ignorée."], id="an unknown typology is dropped with a note"),
+        pytest.param({"typologie": "CCAS,ZORGLUB"}, DashboardFilters(typologie=("CCAS",)),
+                     ["Typologie « ZORGLUB » inconnue : ignorée."], id="an unknown typology is dropped with a note"),
         pytest.param(
             {"du": "01/10/2026", "au": "2026-11-31"}, DashboardFilters(),
             ["Date de début de période « 01/10/2026 » illisible (AAAA-MM-JJ attendu) : ignorée.",
