@@ -37,9 +37,10 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
+
+from bench.import_export import check, figure, note, timed  # the benches' one output and timing helpers
 
 ROWS = 200_000
 NAIVE_ROWS = 2_000
@@ -51,33 +52,10 @@ REPEATS = 3
 # -- output --------------------------------------------------------------------------------------
 
 
-def note(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def figure(name: str, value: str | int, unit: str) -> None:
-    print(f"{name}: {value} {unit}", flush=True)
-
-
 def seconds(name: str, value: float) -> None:
     figure(name, f"{value:.2f}", "s")
 
 
-def check(condition: bool, message: str) -> None:
-    """An assertion that ``python -O`` does not remove."""
-    if not condition:
-        raise AssertionError(message)
-
-
-@contextmanager
-def timed(label: str) -> Iterator[list[float]]:
-    """``with timed("profiling") as t: ...`` then ``t[0]`` is the wall time in seconds."""
-    note(f"… {label}")
-    result: list[float] = []
-    start = time.perf_counter()
-    yield result
-    result.append(time.perf_counter() - start)
-    note(f"  {label}: {result[0]:.2f} s")
 
 
 def best_of(repeats: int, run: Callable[[], Any]) -> tuple[float, Any, float]:
