@@ -65,7 +65,7 @@ from models.duplicates import DuplicatePair, record_duplicate_candidates
 from models.errors import ImportRejected
 from models.ids import new_id
 from models.personal_data import KnownPeople, known_people_from
-from models.registry import StructureWrite, insert_structures, replace_structures, structure_from_row
+from models.registry import StructureWrite, import_base_json, insert_structures, replace_structures, structure_from_row
 from models.runtime import collector_paused
 from models.store import Store, fetch_dicts, utc_now
 from models.structure import Structure, changed_fields, enumerated_fields, structure_values
@@ -570,7 +570,7 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
         if write is None:
             report.unchanged += 1
             if not dry_run:
-                refreshed.append((match["id"], fingerprint, _base_json({**_previous_base(match), **base})))
+                refreshed.append((match["id"], fingerprint, import_base_json({**_previous_base(match), **base})))
             continue
         updated_writes.append(write)
     _date_note(prepared, report, without_date)
@@ -671,10 +671,6 @@ def _base(line: PreparedLine) -> dict[str, Any]:
     base["donnees_source"] = line.donnees_source or None
     base["valeurs_ecartees"] = line.set_aside or None
     return base
-
-
-def _base_json(base: Mapping[str, Any]) -> str:
-    return json.dumps(base, ensure_ascii=False, default=str, sort_keys=True)
 
 
 def _canonical_uuid(text: str | None) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -302,6 +302,12 @@ def is_short_number(value: object) -> bool:
 
 def normalize_phone(value: object, *, departement: str | None = None) -> str:
     """Return the number in E.164 (``+33123456789``), guessing the territory from prefix and département."""
+    if isinstance(value, str):
+        return _phone_of_text(value, departement)
+    return _phone(value, departement)
+
+
+def _phone(value: object, departement: str | None) -> str:
     if is_short_number(value):
         digits = _PHONE_SEPARATORS.sub("", _PHONE_LABEL.sub("", clean_text(value) or ""))
         raise ShortPhoneNumber(digits)
@@ -332,6 +338,12 @@ def normalize_phone(value: object, *, departement: str | None = None) -> str:
             "et des outre-mer."
         )
     return e164
+
+
+# A file repeats its numbers, addresses and sites (a network's switchboard on every antenna, a town's
+# site on each of its lieux): each text is parsed once. Errors are not remembered (parsed again).
+_CACHED_TEXTS = 65536
+_phone_of_text = lru_cache(maxsize=_CACHED_TEXTS)(_phone)
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,6 +658,10 @@ _EMAIL_REASONS = (
 
 def normalize_email(value: object) -> str:
     """Return the e-mail address validated (syntax only) and lower-cased."""
+    return _email_of_text(value) if isinstance(value, str) else _email(value)
+
+
+def _email(value: object) -> str:
     raw = _required_text(value, "Adresse e-mail")
     address = raw[7:] if raw.lower().startswith("mailto:") else raw
     address = address.strip().strip("<>").strip()
@@ -659,12 +675,19 @@ def normalize_email(value: object) -> str:
     return result.normalized.lower()
 
 
+_email_of_text = lru_cache(maxsize=_CACHED_TEXTS)(_email)
+
+
 _URL_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _HOST = re.compile(r"^[^\s/@:]+\.[^\s/@:.]{2,}$")
 
 
 def normalize_url(value: object) -> str:
     """Return an http(s) URL, adding ``https://`` when the scheme is missing (``www.ville.fr``)."""
+    return _url_of_text(value) if isinstance(value, str) else _url(value)
+
+
+def _url(value: object) -> str:
     raw = _required_text(value, "Adresse de site web")
     url = raw.strip()
     if any(c.isspace() for c in url):
@@ -696,6 +719,9 @@ def normalize_url(value: object) -> str:
             "(ex. www.ville.fr)."
         )
     return f"{scheme}://{netloc.lower()}{path}"
+
+
+_url_of_text = lru_cache(maxsize=_CACHED_TEXTS)(_url)
 
 
 _PARSER_POSITION = re.compile(r"-->\s*\d+:(\d+)")

@@ -28,7 +28,7 @@ from models.audit import record_audit
 from models.errors import StructureNotFound
 from models.issues import Issue
 from models.store import fetch_dicts, utc_now
-from models.structure import Structure, changed_fields, data_fields, list_fields, structure_record, validate_structure
+from models.structure import Structure, changed_fields, data_fields, list_fields, validate_structure
 
 # Columns kept beside the structure's own fields: set-aside values and unmatched source columns.
 IMPORT_DATA_COLUMNS = ("valeurs_ecartees", "donnees_source")
@@ -96,15 +96,15 @@ class StructureWrite:
     import_base: dict[str, Any] | None = None  # the values as the source last gave them
     import_fingerprint: str | None = None  # hash of the source line as read (see collect.imports)
 
-    def record(self) -> dict[str, Any]:
-        row = structure_record(self.structure)
-        row["valeurs_ecartees"] = _json_or_none(self.valeurs_ecartees)
-        row["donnees_source"] = _json_or_none(self.donnees_source)
-        return row
-
 
 def _json_or_none(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True) if value else None
+
+
+def import_base_json(base: Mapping[str, Any] | None) -> str | None:
+    """The values a source last gave (``import_base``) as stored: empty ones left out (read back,
+    an absent field is an empty one), which makes it a quarter of the size on a typical lieu."""
+    return _json_or_none({name: value for name, value in (base or {}).items() if value not in (None, "", [])})
 
 
 def write_for_row(row: Mapping[str, Any], structure: Structure) -> StructureWrite:
@@ -118,27 +118,34 @@ def write_for_row(row: Mapping[str, Any], structure: Structure) -> StructureWrit
     )
 
 
-def _current_row(write: StructureWrite, record: dict[str, Any], *, now: datetime, by: str) -> dict[str, Any]:
-    """The ``structures`` row of a write (``created_at`` is only used by inserts)."""
-    row = {name: record.get(name) for name in structure_columns()}
-    row.update(
-        id=write.structure.id,
-        source_id=write.source_id,
-        import_key=write.import_key,
-        import_base=_json_or_none(write.import_base),
-        import_fingerprint=write.import_fingerprint,
-        created_at=now,
-        updated_at=now,
-        updated_by=by,
-    )
-    return row
+def _batch_column(writes: Sequence[StructureWrite], name: str, *, now: datetime, by: str) -> list[Any]:
+    """One column of the ``structures`` rows of ``writes`` (``created_at`` is only used by inserts)."""
+    if name in _STRUCTURE_FIELDS:
+        values = [getattr(write.structure, name) for write in writes]
+        return [value or None for value in values] if name in _LIST_FIELDS else values
+    if name == "import_base":
+        return [import_base_json(write.import_base) for write in writes]
+    if name in ("valeurs_ecartees", "donnees_source"):
+        return [_json_or_none(getattr(write, name)) for write in writes]
+    if name == "id":
+        return [write.structure.id for write in writes]
+    if name in ("created_at", "updated_at"):
+        return [now] * len(writes)
+    if name == "updated_by":
+        return [by] * len(writes)
+    return [getattr(write, name) for write in writes]  # source_id, import_key, import_fingerprint
 
 
-def _register_batch(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> str:
-    """Register ``rows`` (current-table rows) as the Arrow view ``_maillage_batch``; return its column list."""
+_STRUCTURE_FIELDS = frozenset(data_fields())
+_LIST_FIELDS = frozenset(list_fields())
+
+
+def _register_batch(con: duckdb.DuckDBPyConnection, writes: Sequence[StructureWrite], *, now: datetime,
+                    by: str) -> str:
+    """Register the ``structures`` rows of ``writes`` as the Arrow view ``_maillage_batch``; return its
+    column list. Built column by column straight from the models: no dict per row."""
     schema = _arrow_schema(_CURRENT_EXTRA)
-    # Column by column: twice as fast as pa.Table.from_pylist on row dicts.
-    batch = pa.table({name: [row.get(name) for row in rows] for name in schema.names}, schema=schema)
+    batch = pa.table({name: _batch_column(writes, name, now=now, by=by) for name in schema.names}, schema=schema)
     con.register("_maillage_batch", batch)
     return _quoted(schema.names)
 
@@ -189,7 +196,7 @@ def insert_structures(
         return []
     now = now or utc_now()
     ids = [write.structure.id for write in writes]
-    columns = _register_batch(con, [_current_row(write, write.record(), now=now, by=by) for write in writes])
+    columns = _register_batch(con, writes, now=now, by=by)
     try:
         con.execute("INSERT INTO structures (" + columns + ") SELECT " + columns + " FROM _maillage_batch")
     finally:
@@ -213,7 +220,7 @@ def replace_structures(
     now = now or utc_now()
     ids = [write.structure.id for write in writes]
     _close_current_versions(con, ids, now)
-    _register_batch(con, [_current_row(write, write.record(), now=now, by=by) for write in writes])
+    _register_batch(con, writes, now=now, by=by)
     assignments = ", ".join(f'"{name}" = b."{name}"' for name in structure_columns())
     try:
         sql = (

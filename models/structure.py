@@ -539,15 +539,6 @@ def structure_values(structure: Structure) -> dict[str, Any]:
     return {name: (list(value) if isinstance(value, list) else value) for name, value in structure.__dict__.items()}
 
 
-def structure_record(structure: Structure) -> dict[str, Any]:
-    """The structure as a store row: empty lists become None (absent)."""
-    record = structure_values(structure)
-    for name in list_fields():
-        if not record.get(name):
-            record[name] = None
-    return record
-
-
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterable[str]) -> list[str]:
     """Names of the fields whose value differs (an empty list equals an absent value)."""
 
