@@ -327,7 +327,7 @@ def _sync(con: duckdb.DuckDBPyConnection) -> None:
         " tab VARCHAR NOT NULL,"
         " row_id VARCHAR NOT NULL,"
         " colonne VARCHAR NOT NULL,"
-        " nature VARCHAR NOT NULL,"  # conflit | refusee (a person's edit of a read-only tab)
+        " nature VARCHAR NOT NULL,"  # conflit | refusee | invalide | identifiant (sync.conflicts.NATURES)
         " valeur_base VARCHAR,"
         " valeur_appareil VARCHAR,"
         " appareil_par VARCHAR,"
@@ -428,6 +428,13 @@ def _import_understanding(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _sheet_refusals(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 17: a line of the sheet refused for its content (nature ``invalide``) or a likely typo in
+    an ``id`` (nature ``identifiant``) is kept for a coordinator with its line and the reason."""
+    con.execute("ALTER TABLE sync_conflicts ADD COLUMN ligne INTEGER")
+    con.execute("ALTER TABLE sync_conflicts ADD COLUMN motif VARCHAR")
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
@@ -436,4 +443,5 @@ MIGRATIONS: list[Migration] = [
     Migration("0005_sync", _sync),
     Migration("0006_users", _users),
     Migration("0007_import_understanding", _import_understanding),
+    Migration("0008_sheet_refusals", _sheet_refusals),
 ]
