@@ -42,6 +42,7 @@ from models.dispositions import (
     disposition_of,
     may_leave_message,
     next_call_at,
+    outcome_rule,
 )
 from models.ids import new_id
 from models.registry import DEPARTEMENT_SQL
@@ -298,7 +299,7 @@ def attempts_of(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: 
         [campaign_id, structure_id],
     )
     for row in rows:
-        rule = OUTCOME_RULES[row["outcome"]]
+        rule = outcome_rule(row["outcome"])
         row["libelle"], row["code"] = rule.label, rule.code
     return rows
 
@@ -355,13 +356,14 @@ _RANKS = [rule.rank for rule in OUTCOME_RULES.values()]
 _RETRY_SECONDS = [None if rule.retry_after is None else rule.retry_after.total_seconds() for rule in OUTCOME_RULES.values()]
 
 # One row per structure with the fields of ``CaseSummary``, computed by DuckDB from the attempts
-# (the rules' lists are parameters: the rules stay written once, in models/dispositions.py).
+# (the rules' lists are parameters: the rules stay written once, in models/dispositions.py; a code
+# outside the list ranks lowest and waits as « Autre » does, as ``outcome_rule`` reads it).
 _SUMMARY_SQL = (
     "SELECT structure_id, count(*) AS n, bool_or(outcome = 'complete') AS has_complete,"
     " bool_or(outcome = 'partielle') AS has_partial,"
     " arg_max(outcome, attempted_at) FILTER (WHERE list_contains($closing, outcome)) AS last_closing,"
     " bool_or(list_contains($reached, outcome)) AS reached,"
-    " arg_max(outcome, list_extract($ranks, list_position($names, outcome)) * 10000000000.0"
+    " arg_max(outcome, coalesce(list_extract($ranks, list_position($names, outcome)), 0) * 10000000000.0"
     "   + epoch(attempted_at)) AS best,"
     " arg_max(outcome, attempted_at) AS last_outcome, max(attempted_at)::TIMESTAMP AS last_at,"
     " arg_max_null(callback_at, attempted_at)::TIMESTAMP AS last_callback"
@@ -386,7 +388,8 @@ _CASES_SQL = (
     " SELECT * FROM cases WHERE $due_at::TIMESTAMP IS NULL OR (surveyor IS NOT NULL AND (n IS NULL OR ("
     "  NOT has_complete AND last_closing IS NULL AND n < $max_attempts"
     "  AND CASE WHEN list_contains($callbacks, last_outcome) AND last_callback IS NOT NULL THEN last_callback"
-    "   ELSE last_at + to_microseconds((list_extract($retry, list_position($names, last_outcome))"
+    "   ELSE last_at + to_microseconds((coalesce(list_extract($retry, list_position($names, last_outcome)), "
+    + str(int(outcome_rule("").retry_after.total_seconds())) + ")"
     "    * 1000000 * (1 + $growth * (n - 1)))::BIGINT) END <= $due_at::TIMESTAMP)))"
 )
 

@@ -61,10 +61,11 @@ from collect.calls import Case, load_cases
 from collect.surveys import SurveyError, get_campaign
 from models.access import require
 from models.audit import record_audit
-from models.dispositions import CALLBACK_OUTCOMES, OUTCOME_RULES
+from models.dispositions import CALLBACK_OUTCOMES, outcome_rule
 from models.errors import InvalidValue, StructureNotFound
 from models.ids import new_id
 from models.normalize import normalize_email, phone_display
+from models.records import RELANCE_STATUS_LABELS, Canal
 from models.registry import get_structure
 from models.store import Store, fetch_dicts, utc_now
 from sync.excel_csv import excel_csv_bytes, write_excel_csv
@@ -76,14 +77,7 @@ class RelanceError(SurveyError):
 
 SECRETS_PATH = Path(".streamlit") / "secrets.toml"
 
-STATUS_LABELS: dict[str, str] = {
-    "a_envoyer": "À envoyer",
-    "en_cours": "Envoi incertain",
-    "envoyee": "Envoyée",
-    "echec": "Échec",
-    "exportee": "Exportée",
-    "annulee": "Annulée",
-}
+STATUS_LABELS = RELANCE_STATUS_LABELS  # models.records: the closed list, defined once
 # Rows that count as sent for the delay and the maximum (``en_cours`` may have been delivered).
 SENT_STATUSES = ("envoyee", "exportee", "en_cours")
 # Rows still waiting to go out: ``send_batch`` takes them; a structure with one is not prepared again.
@@ -277,7 +271,7 @@ def _matches(target: _Target, rule: RelanceRule, now: datetime) -> list[tuple[st
     summary = target.case.summary
     matched = []
     if "sans_contact" in rule.regles and summary.last_closing in ("mauvais_numero", "numero_inexistant"):
-        matched.append(("sans_contact", f"numéro erroné ({OUTCOME_RULES[summary.last_closing].label.lower()}) :"
+        matched.append(("sans_contact", f"numéro erroné ({outcome_rule(summary.last_closing).label.lower()}) :"
                                         " le courriel est le seul moyen de la joindre"))
     elif "sans_contact" in rule.regles and summary.count >= rule.min_tentatives and not summary.reached:
         matched.append(("sans_contact", f"jamais jointe après {summary.count} tentative(s)"))
@@ -583,9 +577,6 @@ def list_opt_outs(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 
 # -- batches --------------------------------------------------------------------------------------
-
-Canal = Literal["smtp", "export"]
-
 
 def prepare_batch(
     target: Store | duckdb.DuckDBPyConnection,

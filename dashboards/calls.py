@@ -27,7 +27,7 @@ import duckdb
 
 from collect.calls import Case, load_cases
 from models.access import require
-from models.dispositions import AAPOR_GROUPS, CALLBACK_OUTCOMES, CODE_LABELS, OUTCOME_RULES
+from models.dispositions import AAPOR_GROUPS, CALLBACK_OUTCOMES, CODE_LABELS, outcome_rule
 from models.moments import PARIS, moment_text
 from models.normalize import phone_display
 from sync.excel_csv import excel_csv_bytes
@@ -269,7 +269,7 @@ def late_callbacks(
         local, paris = callback_times(asked, case.timezone)
         rows.append({
             "Structure": case.nom, "Commune": case.commune, "Téléphone": phone_display(case.telephone),
-            "Enquêteur": case.surveyor or NOBODY, "Issue": OUTCOME_RULES[case.summary.last_outcome].label,
+            "Enquêteur": case.surveyor or NOBODY, "Issue": outcome_rule(case.summary.last_outcome).label,
             "Heure demandée (heure locale)": local, "Heure demandée (Paris)": paris, "Retard": delay_text(now - asked),
         })
     return rows
@@ -314,7 +314,7 @@ def non_respondents(
         {
             "Structure": c.nom, "Commune": c.commune, "Téléphone": phone_display(c.telephone), "Enquêteur": c.surveyor or NOBODY,
             "Tentatives": c.summary.count, "Dernier appel (Paris)": moment_text(c.summary.last_at) or None,
-            "Dernière issue": OUTCOME_RULES[c.summary.last_outcome].label if c.summary.last_outcome else None,
+            "Dernière issue": outcome_rule(c.summary.last_outcome).label if c.summary.last_outcome else None,
             "Code AAPOR": c.disposition.code, "Disposition": c.disposition.label, "Cas clos": c.disposition.final,
             "Relances envoyées": relances.get(c.structure_id, 0),
         }

@@ -92,6 +92,17 @@ OUTCOME_RULES: dict[str, OutcomeRule] = {
     "non_eligible": OutcomeRule("Non éligible (fermée, hors champ)", "4.90", None, True, 85),
 }
 
+
+
+def outcome_rule(outcome: str) -> OutcomeRule:
+    """The rule of an outcome code; a code outside the list (a store written before the sheet's rows
+    were checked, a newer version's code) reads as « Autre » under its own name, never as an error."""
+    rule = OUTCOME_RULES.get(outcome)
+    if rule is not None:
+        return rule
+    return replace(OUTCOME_RULES["autre"], label=f"Issue inconnue « {outcome} »", rank=0)
+
+
 CODE_LABELS: dict[str, str] = {
     "1.1": "Entretien complet",
     "1.2": "Entretien partiel",
@@ -169,14 +180,14 @@ def summarize(attempts: Sequence[AttemptView]) -> CaseSummary:
     if not attempts:
         return NO_ATTEMPT
     ordered = sorted(attempts, key=lambda a: a.attempted_at)
-    closing = [a.outcome for a in ordered if OUTCOME_RULES[a.outcome].retry_after is None]
-    best = max(ordered, key=lambda a: (OUTCOME_RULES[a.outcome].rank, a.attempted_at))
+    closing = [a.outcome for a in ordered if outcome_rule(a.outcome).retry_after is None]
+    best = max(ordered, key=lambda a: (outcome_rule(a.outcome).rank, a.attempted_at))
     return CaseSummary(
         count=len(ordered),
         has_complete=any(a.outcome == "complete" for a in ordered),
         has_partial=any(a.outcome == "partielle" for a in ordered),
         last_closing=closing[-1] if closing else None,
-        reached=any(OUTCOME_RULES[a.outcome].reached for a in ordered),
+        reached=any(outcome_rule(a.outcome).reached for a in ordered),
         best=best.outcome,
         last_outcome=ordered[-1].outcome,
         last_at=ordered[-1].attempted_at,
@@ -190,8 +201,8 @@ NO_ATTEMPT = CaseSummary(0, False, False, None, False, None, None, None, None)
 def with_attempt(summary: CaseSummary, attempt: AttemptView) -> CaseSummary:
     """The summary once one more attempt, later than all those summed up, is added: equal to
     ``summarize`` of them all, in constant time (a case's history replayed call by call)."""
-    rule = OUTCOME_RULES[attempt.outcome]
-    best_rule = OUTCOME_RULES[summary.best] if summary.best is not None else None
+    rule = outcome_rule(attempt.outcome)
+    best_rule = outcome_rule(summary.best) if summary.best is not None else None
     return CaseSummary(
         count=summary.count + 1,
         has_complete=summary.has_complete or attempt.outcome == "complete",
@@ -241,7 +252,7 @@ def disposition_of(summary: CaseSummary, *, max_attempts: int) -> Disposition:
     if summary.has_complete:
         return _disposition("1.1", True, "questionnaire complet")
     if summary.last_closing is not None:
-        rule = OUTCOME_RULES[summary.last_closing]
+        rule = outcome_rule(summary.last_closing)
         return _disposition(rule.code, True, rule.label)
     if summary.has_partial and summary.count >= max_attempts:
         return _disposition("1.2", True, "questionnaire partiel, tentatives épuisées")
@@ -251,7 +262,7 @@ def disposition_of(summary: CaseSummary, *, max_attempts: int) -> Disposition:
             f"{max_attempts} tentatives sans entretien" + (" (structure jointe)" if summary.reached else " (jamais jointe)"),
         )
     assert summary.best is not None
-    rule = OUTCOME_RULES[summary.best]
+    rule = outcome_rule(summary.best)
     return _disposition(rule.code, False, rule.label)
 
 
@@ -265,7 +276,7 @@ def next_call_at(
     if (disposition or disposition_of(summary, max_attempts=max_attempts)).final:
         return None
     assert summary.last_outcome is not None and summary.last_at is not None
-    rule = OUTCOME_RULES[summary.last_outcome]
+    rule = outcome_rule(summary.last_outcome)
     assert rule.retry_after is not None
     if summary.last_outcome in CALLBACK_OUTCOMES and summary.last_callback is not None:
         return summary.last_callback

@@ -26,7 +26,7 @@ from collect.calls import (
 )
 from collect.surveys import get_campaign
 from dashboards.calls import callback_times
-from models.dispositions import CALLBACK_OUTCOMES, OUTCOME_RULES, may_leave_message
+from models.dispositions import CALLBACK_OUTCOMES, OUTCOMES_ALL, may_leave_message, outcome_rule
 from models.normalize import phone_display
 from models.store import utc_now
 from pages.shared import (
@@ -88,7 +88,7 @@ def _queue_table(items, viewer: ZoneInfo) -> pd.DataFrame:
             "Téléphone": phone_display(item.case.telephone),
             "Heure locale": f"{item.local_time} ({item.case.timezone})",
             "Tentatives": item.case.summary.count,
-            "Dernière issue": OUTCOME_RULES[item.case.summary.last_outcome].label if item.case.summary.last_outcome else "",
+            "Dernière issue": outcome_rule(item.case.summary.last_outcome).label if item.case.summary.last_outcome else "",
             "Rappel demandé": _when(item.case.next_at, item.case.timezone, viewer) if item.priority == 0 else "",
         }
         for rank, item in enumerate(items, start=1)
@@ -107,7 +107,7 @@ def _log_call(campaign_id: str, structure_id: str, name: str, surveyor: str, zon
             return
         callback_at = datetime.combine(day, hour, tzinfo=ZoneInfo(zone))
     note = (st.session_state.get(NOTE) or "").strip() or None
-    label = OUTCOME_RULES[outcome].label
+    label = outcome_rule(outcome).label
     done = run_action(
         FLASH,
         lambda con: log_attempt(con, campaign_id, structure_id, outcome, surveyor=surveyor, by=current_user(),
@@ -147,8 +147,8 @@ def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) 
         if st.button("Ouvrir le questionnaire", icon=":material/assignment:", key="appels.questionnaire"):
             st.switch_page(SURVEY_PAGE, query_params={"campagne": campaign_id, "structure": case.structure_id,
                                                       "depuis": "appels"})
-        outcomes = list(OUTCOME_RULES)
-        outcome = st.selectbox("Issue de l'appel", outcomes, format_func=lambda o: OUTCOME_RULES[o].label,
+        outcomes = list(OUTCOMES_ALL)
+        outcome = st.selectbox("Issue de l'appel", outcomes, format_func=lambda o: outcome_rule(o).label,
                                index=outcomes.index("pas_de_reponse"), key=OUTCOME)
         if outcome == "repondeur_message" and not may_message:
             st.warning("Deux messages ont déjà été laissés sur ce répondeur : n'en laissez pas d'autre.")
@@ -228,7 +228,7 @@ st.subheader("Rappels et rendez-vous à venir")
 if coming:
     st.dataframe(pd.DataFrame([
         {"Rappel": _when(c.next_at, c.timezone, viewer), "Structure": c.nom, "Commune": c.commune,
-         "Téléphone": phone_display(c.telephone), "Issue": OUTCOME_RULES[c.summary.last_outcome].label}
+         "Téléphone": phone_display(c.telephone), "Issue": outcome_rule(c.summary.last_outcome).label}
         for c in coming
     ]), hide_index=True)
 else:

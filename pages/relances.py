@@ -46,6 +46,7 @@ from collect.relances import (
 from collect.surveys import get_campaign
 from models.errors import MaillageError
 from models.moments import moment_text
+from models.records import CANAL_LABELS
 from models.store import utc_now
 from pages.shared import (
     PARIS,
@@ -76,7 +77,6 @@ OPT_OUT_REASON = "relances.desinscrire.motif"
 OPT_IN = "relances.reinscrire"
 
 PENDING = ("a_envoyer", "echec")  # what « Renvoyer les échecs » sends (see collect.relances)
-CHANNELS = {"smtp": "Courriel", "export": "Export"}
 # Short French titles of the exclusion codes of ``collect.relances.Exclusion``, to count them.
 EXCLUSION_TITLES = {
     "complete": "Questionnaire complet",
@@ -381,7 +381,7 @@ else:
     st.caption(" · ".join(f"{label} : {n}" for label, n in statuses.most_common()))
     st.dataframe(pd.DataFrame([
         {"Structure": row["structure"], "Destinataire": row["destinataire"], "Statut": row["statut_libelle"],
-         "Canal": CHANNELS.get(row["canal"], row["canal"]),
+         "Canal": CANAL_LABELS.get(row["canal"], row["canal"]),
          "Date": moment_text(row["sent_at"] or row["updated_at"]), "Erreur": row["erreur"] or ""}
         for row in history
     ]), hide_index=True)

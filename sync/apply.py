@@ -9,26 +9,38 @@ that record for a person to fix and goes on with the others.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import duckdb
 
 from models.errors import MaillageError
+from models.records import RecordProblem, check_record
 from models.registry import (
-    StructureWrite, delete_structure, get_structure, insert_structures, replace_structures, restore_structure,
-    structure_from_row, write_for_row,
+    StructureWrite,
+    delete_structure,
+    get_structure,
+    insert_structures,
+    replace_structures,
+    restore_structure,
+    structure_from_row,
+    write_for_row,
 )
-from models.structure import data_fields, validate_structure
 from models.store import utc_now
+from models.structure import data_fields, validate_structure
 from sync.sheet_values import CellError, Kind, from_cell
 from sync.store_side import insert_sql, update_sql
 from sync.tables import SyncedTable
 
 
 class RowRejected(MaillageError):
-    """A record of the sheet the store cannot take as it is (message in French)."""
+    """A record of the sheet the store cannot take as it is (message in French); ``problems`` says
+    which column, value and reason (``models.records.RecordProblem``), for the coordinator's list."""
+
+    def __init__(self, message: str, problems: Sequence[RecordProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems) or [RecordProblem(None, None, message)]
 
 
 def values_from_texts(kinds: Mapping[str, Kind], texts: Mapping[str, str], *, tab: str, line: int | None) -> dict[str, Any]:
@@ -38,7 +50,7 @@ def values_from_texts(kinds: Mapping[str, Kind], texts: Mapping[str, str], *, ta
         try:
             values[column] = from_cell(text, kinds[column], tab=tab, line=line or 0, column=column)
         except CellError as error:
-            raise RowRejected(str(error)) from None
+            raise RowRejected(str(error), [RecordProblem(column, error.value, error.reason)]) from None
     return values
 
 
@@ -54,11 +66,23 @@ def _where(tab: str, line: int | None) -> str:
 
 
 def _structure_issues(tab: str, line: int | None, issues: list) -> RowRejected:
-    errors = [issue for issue in issues if issue.is_error]
-    details = " ; ".join(
-        (f"colonne « {issue.field} » : " if issue.field else "") + issue.message for issue in errors
-    )
-    return RowRejected(f"{_where(tab, line)} : structure refusée — {details}.")
+    problems = [RecordProblem(issue.field, issue.value, issue.message) for issue in issues if issue.is_error]
+    return RowRejected(f"{_where(tab, line)} : structure refusée — {problems_text(problems)}.", problems)
+
+
+def problems_text(problems: Sequence[RecordProblem]) -> str:
+    """The problems of a row in one French sentence."""
+    return " ; ".join(problem.text() for problem in problems)
+
+
+def check_row(spec: SyncedTable, values: Mapping[str, Any], known: Callable[[str, str], bool] | None, *, tab: str,
+              line: int | None) -> dict[str, Any]:
+    """The values of a whole row of a campaign table checked with the app's rules
+    (``models.records``); raises ``RowRejected`` naming each column, value and reason."""
+    checked, problems = check_record(spec.table, values, known)
+    if problems:
+        raise RowRejected(f"{_where(tab, line)} : ligne refusée — {problems_text(problems)}.", problems)
+    return checked
 
 
 def update_record(
@@ -74,7 +98,8 @@ def update_record(
     required = _not_null_columns(con, spec.table)
     for column, value in changes.items():
         if value is None and column in required:
-            raise RowRejected(f"{_where(tab, line)}, colonne « {column} » : ce champ est obligatoire, il ne peut pas être vidé.")
+            raise RowRejected(f"{_where(tab, line)}, colonne « {column} » : ce champ est obligatoire, il ne peut pas être vidé.",
+                              [RecordProblem(column, None, "ce champ est obligatoire, il ne peut pas être vidé")])
     values = dict(changes)
     if "updated_at" not in values:
         values.update(updated_at=stamp, updated_by=by)
@@ -124,7 +149,8 @@ def insert_record(
     missing = [name for name in _not_null_columns(con, spec.table) if name in kinds and row.get(name) is None]
     if missing:
         names = ", ".join(f"« {name} »" for name in sorted(missing))
-        raise RowRejected(f"{_where(tab, line)} : ligne incomplète, il manque {names}.")
+        raise RowRejected(f"{_where(tab, line)} : ligne incomplète, il manque {names}.",
+                          [RecordProblem(name, None, "ce champ est obligatoire") for name in sorted(missing)])
     columns = [name for name in kinds if name in row]
     con.execute(insert_sql(con, spec, columns), [row[name] for name in columns])
 

@@ -48,14 +48,22 @@ from models.access import require
 from models.audit import record_audit
 from models.errors import MaillageError
 from models.ids import new_id
+from models.records import CLOSED_COLUMNS, RecordProblem, closed_column_reason, code_of
 from models.store import Store, fetch_dicts, utc_now
 from models.structure import data_fields, validate_structure
-from sync.apply import RowRejected, insert_record, update_record, values_from_texts
+from sync.apply import RowRejected, check_row, insert_record, problems_text, update_record, values_from_texts
 from sync.merge import FieldConflict, merge_row
 from sync.sheet_layout import SheetRow, TabError, TabRead, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
 from sync.store_side import (
-    base_cells, base_index, local_changes, store_columns, store_hashes, store_texts, table_sql, texts_hash,
+    base_cells,
+    base_index,
+    local_changes,
+    store_columns,
+    store_hashes,
+    store_texts,
+    table_sql,
+    texts_hash,
 )
 from sync.tables import METADATA_COLUMNS, PROTECTED_COLUMNS, SYNCED_TABLES, SyncedTable, synced_columns
 from sync.transport import TransportError, TransportStats
@@ -146,6 +154,18 @@ class _Tab:
     reappeared: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    """A line of the sheet refused for its content: where, which column, value and reason."""
+
+    tab: str
+    row_id: str
+    line: int | None
+    problem: RecordProblem
+    device_value: str | None  # this device's value of that column (None: the record is not here)
+    on_device: bool  # the record exists on this device (its value can be put back in the sheet)
+
+
 class _Run:
     """The state of one run (see the module docstring for its steps)."""
 
@@ -162,6 +182,31 @@ class _Run:
         self.modified_time: str | None = None
         self.clean = True
         self.started_at = utc_now()
+        self.refusals: list[_Refusal] = []  # lines refused for their content, kept for a coordinator
+        self._known: dict[str, set[str]] = {}
+
+    def known(self, table: str, record_id: str) -> bool:
+        """Whether this device holds ``record_id`` in ``table`` (or this run takes it from the sheet)."""
+        if table not in self._known:
+            with self.store.connect() as con:
+                self._known[table] = {row_id for (row_id,) in con.execute("SELECT id FROM " + table).fetchall()}
+            for tab in self.tabs.values():
+                if tab.spec.table == table:
+                    self._known[table].update(p.row_id for p in tab.plans if p.kind in ("from_sheet", "human_new"))
+        return record_id in self._known[table]
+
+    def refuse(self, tab: _Tab, row_id: str, line: int | None, error: RowRejected | CellError,
+               store_texts: Mapping[str, str] | None = None) -> None:
+        """A line the store cannot take: said in the report, kept for the Conflits page and tab."""
+        self.report.errors.append(str(error))
+        self.clean = False
+        if isinstance(error, CellError):
+            problems = [RecordProblem(error.column, error.value, error.reason)]
+        else:
+            problems = error.problems
+        for problem in problems:
+            device = (store_texts or {}).get(problem.column or "") if store_texts is not None else None
+            self.refusals.append(_Refusal(tab.spec.tab, row_id, line, problem, device, store_texts is not None))
 
     # -- journal -----------------------------------------------------------------------------
 
@@ -471,11 +516,17 @@ def _run(run: _Run) -> None:
 # -- planning -----------------------------------------------------------------------------------
 
 
-def _canonical(raw: object, kind: Kind, *, tab: str, line: int, column: str) -> object:
-    """The canonical text of a cell as read (``ABSENT`` stays), raising ``CellError``."""
+def _canonical(raw: object, kind: Kind, *, table: str, tab: str, line: int, column: str) -> object:
+    """The canonical text of a cell as read (``ABSENT`` stays), raising ``CellError``. A closed
+    column's cell gives its code (« Occupé » → ``occupe``); a value outside its list is an error."""
     if raw is ABSENT:
         return ABSENT
     value = from_cell(raw, kind, tab=tab, line=line, column=column)
+    if value is not None and column in CLOSED_COLUMNS.get(table, {}):
+        code = code_of(table, column, str(value))
+        if code is None:
+            raise CellError(tab, line, column, raw, closed_column_reason(table, column))
+        value = code
     return to_cell(value, kind)
 
 
@@ -574,10 +625,9 @@ def _merge_plan(run: _Run, tab: _Tab, row: SheetRow, store_row: dict[str, str], 
         for name in merged_columns:
             raw = row.cells[name]
             sheet[name] = raw if base is not None and raw == base.get(name) else _canonical(
-                raw, kinds[name], tab=spec.tab, line=row.line, column=name)
+                raw, kinds[name], table=spec.table, tab=spec.tab, line=row.line, column=name)
     except CellError as error:
-        run.report.errors.append(str(error))
-        run.clean = False
+        run.refuse(tab, row.id or "", row.line, error, store_row)
         return None
     result = merge_row(
         {name: base[name] for name in merged_columns if name in base} if base is not None else None,
@@ -607,9 +657,9 @@ def _merge_plan(run: _Run, tab: _Tab, row: SheetRow, store_row: dict[str, str], 
         try:
             plan.values = values_from_texts(kinds, plan.to_store, tab=spec.tab, line=row.line)
             _check_structure(spec, kinds, store_row, plan, row.line)
+            _check_merged_row(run, tab, store_row, plan, row.line)
         except RowRejected as error:
-            run.report.errors.append(str(error))
-            run.clean = False
+            run.refuse(tab, row.id or "", row.line, error, store_row)
             return None
         if device_change:
             plan.stamp = (plan.sheet_at, plan.sheet_by)
@@ -631,6 +681,17 @@ def _merge_plan(run: _Run, tab: _Tab, row: SheetRow, store_row: dict[str, str], 
     return plan  # possibly with nothing to write: the base then just moves to the values both hold
 
 
+def _check_merged_row(run: _Run, tab: _Tab, store_row: Mapping[str, str], plan: _Plan, line: int | None) -> None:
+    """A campaign table's row as it would be after the sheet's changes, checked whole with the app's
+    rules (``models.records``): a cell typed in the sheet cannot make a row the app would refuse."""
+    spec, kinds = tab.spec, tab.kinds
+    if spec.table == "structures" or spec.table == "sync_conflicts":
+        return
+    merged = {name: text for name, text in store_row.items() if name in kinds}
+    merged.update(plan.to_store)
+    check_row(spec, values_from_texts(kinds, merged, tab=spec.tab, line=line), run.known, tab=spec.tab, line=line)
+
+
 def _check_structure(spec: SyncedTable, kinds: Mapping[str, Kind], store_row: Mapping[str, str], plan: _Plan,
                      line: int | None) -> None:
     """Validate a structure's sheet changes before anything is written (the registry's model)."""
@@ -642,11 +703,9 @@ def _check_structure(spec: SyncedTable, kinds: Mapping[str, Kind], store_row: Ma
     data["id"] = plan.row_id
     structure, issues = validate_structure(data)
     if structure is None:
-        raise RowRejected(f"Onglet « {spec.tab} », ligne {line} : modification refusée — {_issue_text(issues)}.")
-
-
-def _issue_text(issues: Sequence[Any]) -> str:
-    return " ; ".join((f"colonne « {i.field} » : " if i.field else "") + i.message for i in issues if i.is_error)
+        problems = [RecordProblem(i.field, i.value, i.message) for i in issues if i.is_error]
+        raise RowRejected(f"Onglet « {spec.tab} », ligne {line} : modification refusée — {problems_text(problems)}.",
+                          problems)
 
 
 def _refuse_hand_line(run: _Run, spec: SyncedTable, row: SheetRow) -> None:
@@ -663,23 +722,25 @@ def _record_of_line(run: _Run, tab: _Tab, row: SheetRow, columns: Sequence[str],
     spec, kinds = tab.spec, tab.kinds
     try:
         texts = {name: "" if row.cells[name] is ABSENT else str(_canonical(
-            row.cells[name], kinds[name], tab=spec.tab, line=row.line, column=name)) for name in columns}
+            row.cells[name], kinds[name], table=spec.table, tab=spec.tab, line=row.line, column=name))
+            for name in columns}
         values = values_from_texts(kinds, texts, tab=spec.tab, line=row.line)
+        values["id"] = row_id
+        if spec.table == "structures":
+            structure, issues = validate_structure({name: values.get(name) for name in ("id", *data_fields())})
+            if structure is None:
+                problems = [RecordProblem(i.field, i.value, i.message) for i in issues if i.is_error]
+                raise RowRejected(
+                    f"Onglet « {spec.tab} », ligne {row.line} : structure refusée — {problems_text(problems)} ;"
+                    " corrigez la ligne, elle sera reprise à la prochaine synchronisation.", problems)
+        elif spec.table != "sync_conflicts":
+            checked = check_row(spec, values, run.known, tab=spec.tab, line=row.line)
+            values = {name: checked[name] for name in values}
     except (CellError, RowRejected) as error:
-        run.report.errors.append(str(error))
-        run.clean = False
+        run.refuse(tab, row_id, row.line, error)
         return None
-    values["id"] = row_id
-    if spec.table == "structures":
-        structure, issues = validate_structure({name: values.get(name) for name in ("id", *data_fields())})
-        if structure is None:
-            run.report.errors.append(
-                f"Onglet « {spec.tab} », ligne {row.line} : structure refusée — {_issue_text(issues)} ; corrigez la"
-                " ligne, elle sera reprise à la prochaine synchronisation."
-            )
-            run.clean = False
-            return None
     return texts, values
+
 
 
 def _sheet_texts(row: SheetRow, kinds: Mapping[str, Kind]) -> dict[str, str]:
@@ -962,6 +1023,50 @@ def _record(run: _Run) -> None:
             _save_bases(run, con, tab, base_rows, now)
             _save_appended_bases(run, con, tab, now)
             _save_deletions(run, con, tab, now)
+        _save_refusals(run, con, now)
+
+
+# Refused lines are the sheet's state, not events: each run lists the lines refused now; an entry of a
+# tab read in full that no line produces any more (corrected, or deleted) is closed as « corrigee ».
+def _save_refusals(run: _Run, con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    read_tabs = [tab.spec.tab for tab in run.tabs.values() if tab.read is not None and tab.spec.table != "sync_conflicts"]
+    if not read_tabs:
+        return
+    open_rows = con.execute(
+        "SELECT id, tab, row_id, colonne, valeur_feuille FROM sync_conflicts WHERE spreadsheet_id = ?"
+        " AND nature = 'invalide' AND statut = 'ouvert' AND list_contains(?, tab)",
+        [run.sid, read_tabs],
+    ).fetchall()
+    still: set[str] = set()
+    existing = {(tab, row_id, column, value): conflict_id for conflict_id, tab, row_id, column, value in open_rows}
+    for refusal in run.refusals:
+        if refusal.tab not in read_tabs:
+            continue
+        problem = refusal.problem
+        value = None if problem.value in (None, "") else str(problem.value)
+        key = (refusal.tab, refusal.row_id, problem.column or "", value)
+        if key in existing:
+            still.add(existing[key])
+            con.execute("UPDATE sync_conflicts SET ligne = ?, motif = ? WHERE id = ?",
+                        [refusal.line, problem.reason, existing[key]])
+            continue
+        conflict_id = new_id()
+        existing[key] = conflict_id
+        still.add(conflict_id)
+        con.execute(
+            "INSERT INTO sync_conflicts (id, spreadsheet_id, tab, row_id, colonne, nature, valeur_appareil,"
+            " valeur_feuille, feuille_par, feuille_le, valeur_courante, statut, ligne, motif, created_at, updated_at,"
+            " updated_by) VALUES (?, ?, ?, ?, ?, 'invalide', ?, ?, ?, ?, ?, 'ouvert', ?, ?, ?, ?, ?)",
+            [conflict_id, run.sid, refusal.tab, refusal.row_id, problem.column or "", refusal.device_value, value,
+             HUMAN_EDITOR, now, refusal.device_value, refusal.line, problem.reason, now, now, run.by],
+        )
+    gone = [conflict_id for conflict_id, *_ in open_rows if conflict_id not in still]
+    if gone:
+        con.execute(
+            "UPDATE sync_conflicts SET statut = 'resolu', resolution = 'corrigee', resolu_par = ?, resolu_le = ?,"
+            " updated_at = ?, updated_by = ? WHERE list_contains(?, id)",
+            [HUMAN_EDITOR, now, now, run.by, gone],
+        )
 
 
 def _apply_plan(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, plan: _Plan, now: datetime) -> bool:
@@ -981,8 +1086,7 @@ def _apply_plan(run: _Run, con: duckdb.DuckDBPyConnection, tab: _Tab, plan: _Pla
             update_record(con, spec, plan.row_id, values, stamp=now, by=stamp_by, tab=spec.tab, line=plan.line)
             run.report.to_store += len(plan.to_store)
     except RowRejected as error:
-        run.report.errors.append(str(error))
-        run.clean = False
+        run.refuse(tab, plan.row_id, plan.line, error, plan.base if plan.kind == "merge" else None)
         return False
     for conflict in plan.conflicts:
         _save_conflict(run, con, tab, plan, conflict, "conflit", now)
