@@ -9,12 +9,19 @@ The life of a survey (ODK Central's rules: a submission is never lost, never ove
    with.
 3. ``open_draft`` gives the draft of one structure × campaign × surveyor. ``save_answer`` stores
    ONE field at once (``draft_values``), with a revision number: a tab that saves over a value
-   another tab changed since it loaded gets a ``conflict`` back instead of overwriting it.
+   another tab changed since it loaded gets a ``conflict`` back instead of overwriting it. For a
+   registry answer it also keeps the registry's value the tab showed (``registry_base``).
 4. ``submit_draft`` checks every visible answer (``check_answers``), writes an immutable
-   response and the confirmed registry answers (a new version of the structure) in one
+   response and the registry answers the surveyor changed (a new version of the structure) in one
    transaction. Submitting twice (a double click) returns the same response.
 5. A correction (``open_correction``) is a new draft pre-filled from a response; submitting it
    makes revision n+1 pointing at the response it supersedes, with who and when.
+
+The registry write-back is field-level (``models.registry.edit_structure``): only the registry
+answers the surveyor changed in this revision are written — changed from what the registry held
+when they saw it, or, for a correction, from the revision it corrects — each based on that value.
+A field someone changed on the fiche meanwhile is not overwritten: it is kept as a conflict to
+resolve on the fiche. A correction of an unrelated answer writes nothing to the registry.
 """
 
 from __future__ import annotations
@@ -35,9 +42,10 @@ from models import normalize
 from models.access import require
 from models.audit import record_audit
 from models.cog import departement_of_insee
+from models.edits import FieldConflict, same_value
 from models.errors import InvalidValue, MaillageError
 from models.ids import new_id
-from models.registry import get_structure, update_structure
+from models.registry import edit_structure, get_structure
 from models.store import Store, fetch_dicts, utc_now
 from models.structure import list_fields
 
@@ -225,6 +233,8 @@ class Draft:
     created_at: datetime
     updated_at: datetime
     values: dict[str, DraftValue] = field(default_factory=dict)
+    # question code → the registry's value shown when that registry answer was first changed
+    registry_bases: dict[str, Any] = field(default_factory=dict)
 
     def answers(self) -> dict[str, Any]:
         return {code: value.value for code, value in self.values.items()}
@@ -236,16 +246,19 @@ class Draft:
 
 
 def _draft_from_row(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> Draft:
-    draft = Draft(**{name: row[name] for name in Draft.__dataclass_fields__ if name != "values"})
+    draft = Draft(**{name: row[name] for name in Draft.__dataclass_fields__ if name not in ("values", "registry_bases")})
     for value_row in fetch_dicts(
         con,
-        "SELECT question_code, value, revision, updated_at, session_id, updated_by FROM draft_values WHERE draft_id = ?",
+        "SELECT question_code, value, revision, updated_at, session_id, updated_by, registry_base FROM draft_values"
+        " WHERE draft_id = ?",
         [draft.id],
     ):
         draft.values[value_row["question_code"]] = DraftValue(
             json.loads(value_row["value"]) if value_row["value"] is not None else None,
             value_row["revision"], value_row["updated_at"], value_row["session_id"], value_row["updated_by"],
         )
+        if value_row["registry_base"] is not None:  # SQL NULL: not known; JSON null: the registry had none
+            draft.registry_bases[value_row["question_code"]] = json.loads(value_row["registry_base"])
     return draft
 
 
@@ -307,6 +320,9 @@ def _create_draft(
     return load_draft(con, draft_id)
 
 
+NO_BASE: Any = object()  # ``save_answer`` was given no registry value (not a registry question, or unknown)
+
+
 @dataclass(frozen=True)
 class SaveOutcome:
     """What ``save_answer`` did: saved (with the new revision), or refused because of a conflict."""
@@ -326,10 +342,14 @@ def save_answer(
     base_revision: int,
     session_id: str,
     by: str,
+    registry_base: Any = NO_BASE,
 ) -> SaveOutcome:
     """Save one answer of a draft at once, unless another tab changed it since ``base_revision``.
 
     :param base_revision: the revision of this answer the tab loaded (0 when it had none).
+    :param registry_base: for a registry question, the registry's value the tab showed; the first
+        one known is kept with the answer: submitting writes the answer to the registry only if it
+        differs from it, and only if the registry still holds it (``edit_structure``).
     Returns ``saved=False`` and the other tab's value in ``conflict`` when saving would overwrite
     a change made elsewhere; saving the value already stored is a no-op that succeeds.
     """
@@ -351,12 +371,14 @@ def save_answer(
             return SaveOutcome(False, current["revision"], None, conflict=stored)
     now = utc_now()
     revision = (rows[0]["revision"] + 1) if rows else 1
+    base = None if registry_base is NO_BASE else json.dumps(registry_base, ensure_ascii=False, default=str)
     con.execute(
-        "INSERT INTO draft_values (draft_id, question_code, value, revision, session_id, updated_at, updated_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_code) DO UPDATE SET value = excluded.value,"
-        " revision = excluded.revision, session_id = excluded.session_id, updated_at = excluded.updated_at,"
-        " updated_by = excluded.updated_by",
-        [draft_id, code, encoded, revision, session_id, now, by],
+        "INSERT INTO draft_values (draft_id, question_code, value, revision, session_id, updated_at, updated_by,"
+        " registry_base) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_code) DO UPDATE SET"
+        " value = excluded.value, revision = excluded.revision, session_id = excluded.session_id,"
+        " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
+        " registry_base = coalesce(draft_values.registry_base, excluded.registry_base)",
+        [draft_id, code, encoded, revision, session_id, now, by, base],
     )
     return SaveOutcome(True, revision, now)
 
@@ -568,22 +590,50 @@ class SubmitOutcome:
     response_id: str | None
     errors: dict[str, str] = field(default_factory=dict)
     already_submitted: bool = False
-    registry_changes: dict[str, Any] = field(default_factory=dict)
+    registry_changes: dict[str, Any] = field(default_factory=dict)  # written to the registry
+    # registry answers not written: the fiche was changed meanwhile (kept to resolve on the fiche)
+    registry_conflicts: list[FieldConflict] = field(default_factory=list)
 
 
-def _registry_changes(questionnaire: Questionnaire, answers: Mapping[str, Any], structure: Mapping[str, Any]) -> dict[str, Any]:
-    changes = {}
+def _registry_when_opened(con: duckdb.DuckDBPyConnection, draft: Draft) -> dict[str, Any] | None:
+    """The structure as the registry held it when the draft was opened (its version then)."""
+    rows = fetch_dicts(
+        con,
+        "SELECT * FROM structure_versions WHERE structure_id = ? AND valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)"
+        " ORDER BY valid_from DESC LIMIT 1",
+        [draft.structure_id, draft.created_at, draft.created_at],
+    )
+    return rows[0] if rows else None
+
+
+def registry_edits(
+    con: duckdb.DuckDBPyConnection, questionnaire: Questionnaire, answers: Mapping[str, Any], draft: Draft,
+) -> dict[str, tuple[Any, Any]]:
+    """The registry fields the surveyor changed in this revision, each as ``(based_on, new)``.
+
+    A registry answer the surveyor never touched shows the registry's value: not a change. A touched
+    one is compared with the value it was based on: for a correction, the answer of the revision it
+    corrects; else the registry's value the tab showed (``registry_base``), else the registry as it
+    stood when the draft was opened. Lists of the registry have no order.
+    """
+    previous = get_response(con, draft.supersedes)["answers"] if draft.supersedes else {}
+    opened: dict[str, Any] | None = None
+    edits: dict[str, tuple[Any, Any]] = {}
     for question in questionnaire.questions():
-        if question.type != "registre" or question.code not in answers:
+        if question.type != "registre" or question.code not in answers or question.code not in draft.values:
             continue
         assert question.champ is not None
-        value = answers[question.code]
-        current = registry_value(question, structure)
-        if isinstance(value, list) and isinstance(current, list) and sorted(value) == sorted(current):
-            continue  # the same values in another order: lists of the registry have no order
-        if value != current:
-            changes[question.champ] = value
-    return changes
+        if question.code in previous:
+            based_on = previous[question.code]
+        elif question.code in draft.registry_bases:
+            based_on = draft.registry_bases[question.code]
+        else:
+            opened = opened or _registry_when_opened(con, draft) or get_structure(con, draft.structure_id)
+            based_on = registry_value(question, opened)
+        new = answers[question.code]
+        if not same_value(new, based_on):
+            edits[question.champ] = (based_on, new)
+    return edits
 
 
 def submit_draft(
@@ -622,24 +672,28 @@ def submit_in_transaction(
     checked = check_answers(stored.questionnaire, raw, departement=departement, today=today)
     if checked.errors:
         return SubmitOutcome(None, errors=checked.errors)
-    changes = _registry_changes(stored.questionnaire, checked.answers, structure)
-    if changes:
-        saved, issues = update_structure(con, draft.structure_id, changes, by=by, reason="enquete",
-                                         campaign_id=draft.campaign_id)
-        if saved is None:
-            by_field = {q.champ: q.code for q in stored.questionnaire.questions() if q.type == "registre"}
-            return SubmitOutcome(
-                None, errors={by_field.get(i.field, i.field or "?"): i.message for i in issues if i.is_error}
-            )
-    revision, supersedes = 1, draft.supersedes
-    if supersedes and fetch_dicts(
-        con, "SELECT id FROM responses WHERE supersedes = ? AND deleted_at IS NULL", [supersedes]
+    if draft.supersedes and fetch_dicts(  # before anything is written: a refusal writes nothing
+        con, "SELECT id FROM responses WHERE supersedes = ? AND deleted_at IS NULL", [draft.supersedes]
     ):
         return SubmitOutcome(None, errors={"_": "Cette réponse a déjà été corrigée entre-temps : rouvrez sa dernière révision."})
+    response_id = new_id()
+    changes: dict[str, Any] = {}
+    conflicts: list[FieldConflict] = []
+    edits = registry_edits(con, stored.questionnaire, checked.answers, draft)
+    if edits:
+        result = edit_structure(con, draft.structure_id, edits, by=by, reason="enquete", campaign_id=draft.campaign_id,
+                                origin="correction" if draft.supersedes else "enquete", response_id=response_id)
+        if result.refused:
+            by_field = {q.champ: q.code for q in stored.questionnaire.questions() if q.type == "registre"}
+            return SubmitOutcome(
+                None, errors={by_field.get(i.field, i.field or "?"): i.message for i in result.issues if i.is_error}
+            )
+        changes = {name: getattr(result.record, name) for name in result.written}
+        conflicts = result.conflicts
+    revision, supersedes = 1, draft.supersedes
     if supersedes:
         previous = fetch_dicts(con, "SELECT revision FROM responses WHERE id = ?", [supersedes])
         revision = previous[0]["revision"] + 1 if previous else 1
-    response_id = new_id()
     now = utc_now()
     submitted_at = submitted_at or now
     con.execute(
@@ -655,11 +709,12 @@ def submit_in_transaction(
         [response_id, now, by, draft.id],
     )
     record_audit(con, actor=by, action="response.submit", entity="responses", entity_id=response_id,
-                 details={"structure_id": draft.structure_id, "revision": revision, "registre": sorted(changes)})
+                 details={"structure_id": draft.structure_id, "revision": revision, "registre": sorted(changes),
+                          "conflits_registre": sorted(c.field for c in conflicts)})
     from collect.calls import record_interview  # calls builds on surveys: imported here, not at the top
 
     record_interview(con, draft.campaign_id, draft.structure_id, surveyor=draft.surveyor, by=by, at=submitted_at)
-    return SubmitOutcome(response_id, registry_changes=changes)
+    return SubmitOutcome(response_id, registry_changes=changes, registry_conflicts=conflicts)
 
 
 def get_response(con: duckdb.DuckDBPyConnection, response_id: str) -> dict[str, Any]:

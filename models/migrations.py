@@ -435,6 +435,42 @@ def _sheet_refusals(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE sync_conflicts ADD COLUMN motif VARCHAR")
 
 
+def _field_level_edits(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 17 (items 2 and 3): edits are field-level and checked against what the person saw.
+
+    ``edit_conflicts`` keeps each field a person changed that someone else had changed since the
+    person loaded it (``models.edits``): both values, who and when, until someone picks one.
+    ``draft_values.registry_base`` is the registry's value a survey tab showed when the surveyor
+    first changed a registry answer (JSON ``null``: the registry had none; SQL NULL: not known).
+    """
+    con.execute(
+        "CREATE TABLE edit_conflicts ("
+        " id VARCHAR PRIMARY KEY,"
+        " entity VARCHAR NOT NULL,"  # the table of the record: structures
+        " entity_id VARCHAR NOT NULL,"
+        " champ VARCHAR NOT NULL,"
+        " origine VARCHAR NOT NULL,"  # fiche | enquete | correction (models.edits.ORIGINS)
+        " response_id VARCHAR,"  # the survey response whose registry answer it is, if any
+        " valeur_vue JSON,"  # the value the person saw when loading the record
+        " valeur_proposee JSON,"  # the value the person saved
+        " propose_par VARCHAR NOT NULL,"
+        " propose_le TIMESTAMPTZ NOT NULL,"
+        " valeur_courante JSON,"  # the value someone else saved meanwhile (kept in the record)
+        " courante_par VARCHAR,"
+        " courante_le TIMESTAMPTZ,"
+        " statut VARCHAR NOT NULL,"  # ouvert | resolu | remplace
+        " resolution VARCHAR,"  # proposee | courante
+        " valeur_retenue JSON,"
+        " resolu_par VARCHAR,"
+        " resolu_le TIMESTAMPTZ,"
+        " created_at TIMESTAMPTZ NOT NULL,"
+        " updated_at TIMESTAMPTZ NOT NULL,"
+        " updated_by VARCHAR NOT NULL,"
+        " deleted_at TIMESTAMPTZ)"
+    )
+    con.execute("ALTER TABLE draft_values ADD COLUMN registry_base JSON")
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
@@ -444,4 +480,5 @@ MIGRATIONS: list[Migration] = [
     Migration("0006_users", _users),
     Migration("0007_import_understanding", _import_understanding),
     Migration("0008_sheet_refusals", _sheet_refusals),
+    Migration("0009_field_level_edits", _field_level_edits),
 ]

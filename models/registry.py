@@ -22,10 +22,23 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
+from pydantic import ValidationError
 
 from models.access import require
 from models.audit import record_audit
-from models.errors import StructureNotFound
+from models.edits import (
+    Choice,
+    EditConflictError,
+    EditResult,
+    FieldConflict,
+    Origin,
+    close_conflict,
+    get_conflict,
+    plan_edit,
+    record_conflict,
+    same_value,
+)
+from models.errors import MaillageError, StructureNotFound
 from models.issues import Issue
 from models.store import fetch_dicts, utc_now
 from models.structure import Structure, changed_fields, data_fields, list_fields, validate_structure
@@ -391,17 +404,9 @@ def structure_history(con: duckdb.DuckDBPyConnection, structure_id: str) -> list
 # -- user actions --------------------------------------------------------------------------------
 
 
-def update_structure(
-    con: duckdb.DuckDBPyConnection, structure_id: str, changes: Mapping[str, Any], *, by: str,
-    reason: str = "modification", campaign_id: str | None = None,
-) -> tuple[Structure | None, list[Issue]]:
-    """Apply a person's edit: validate, then open a new version if anything changed.
-
-    Returns the saved structure (None when there were errors, and nothing is written) and the
-    issues found. An edit that changes nothing writes nothing. Needs the right to modify the
-    registry, or — for the registry answers of a survey submitted in ``campaign_id`` (reason
-    « enquete ») — the right to survey that structure in that campaign.
-    """
+def _require_edit(con: duckdb.DuckDBPyConnection, structure_id: str, *, by: str, reason: str,
+                  campaign_id: str | None) -> dict[str, Any]:
+    """The right to edit a structure, and its current row (a French error when it is gone)."""
     if reason == "enquete":
         require(con, by, "saisir_enquete", campaign_id=campaign_id, structure_id=structure_id)
     else:
@@ -409,6 +414,24 @@ def update_structure(
     row = get_structure(con, structure_id)
     if row is None or row["deleted_at"] is not None:
         raise StructureNotFound(structure_id)
+    return row
+
+
+def update_structure(
+    con: duckdb.DuckDBPyConnection, structure_id: str, changes: Mapping[str, Any], *, by: str,
+    reason: str = "modification", campaign_id: str | None = None,
+) -> tuple[Structure | None, list[Issue]]:
+    """Write new values over whatever the structure holds now: validate, then open a new version if
+    anything changed.
+
+    Not for a form a person filled from values loaded earlier: that is ``edit_structure``, which
+    never overwrites a field someone else changed meanwhile. Returns the saved structure (None when
+    there were errors, and nothing is written) and the issues found. An edit that changes nothing
+    writes nothing. Needs the right to modify the registry, or — for the registry answers of a
+    survey submitted in ``campaign_id`` (reason « enquete ») — the right to survey that structure
+    in that campaign.
+    """
+    row = _require_edit(con, structure_id, by=by, reason=reason, campaign_id=campaign_id)
     current = structure_from_row(row).model_dump()
     merged = {**current, **changes, "id": structure_id}
     structure, issues = validate_structure(merged)
@@ -420,6 +443,131 @@ def update_structure(
         record_audit(con, actor=by, action="structure.update", entity="structures", entity_id=structure_id,
                      details={"champs": changed, "motif": reason})
     return structure, issues
+
+
+def _normalised(current: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` in their stored form, each read in the context of the record ``current`` (a phone
+    number needs its postcode); a value the model refuses is kept as given."""
+    try:
+        model = Structure.model_validate({**current, **values})
+        return {name: getattr(model, name) for name in values}
+    except ValidationError:
+        pass
+    normalised = {}
+    for name, value in values.items():
+        try:
+            normalised[name] = getattr(Structure.model_validate({**current, name: value}), name)
+        except ValidationError:
+            normalised[name] = value
+    return normalised
+
+
+def field_last_change(con: duckdb.DuckDBPyConnection, structure_id: str, name: str) -> tuple[str | None, datetime | None]:
+    """Who gave a field of a structure its current value, and when (from the history): the first
+    version of the latest run of versions holding that value."""
+    versions = fetch_dicts(
+        con,
+        f'SELECT "{name}" AS value, updated_by, valid_from FROM structure_versions WHERE structure_id = ?'
+        " ORDER BY valid_from DESC, version_id DESC",
+        [structure_id],
+    )
+    who: str | None = None
+    when: datetime | None = None
+    for index, version in enumerate(versions):
+        if index and not same_value(version["value"], versions[0]["value"]):
+            break
+        who, when = version["updated_by"], version["valid_from"]
+    return who, when
+
+
+def edit_structure(
+    con: duckdb.DuckDBPyConnection,
+    structure_id: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    *,
+    by: str,
+    reason: str = "modification",
+    campaign_id: str | None = None,
+    origin: Origin = "fiche",
+    response_id: str | None = None,
+) -> EditResult:
+    """Apply a person's field-level edit, checked against what they saw (``models.edits``).
+
+    ``changes`` maps each field the person changed to ``(based_on, new)``: the value they saw when
+    they loaded the fiche (or the survey), and the value they want. In one transaction, each field
+    still holding ``based_on`` gets ``new`` (one new version for all of them); a field someone else
+    changed since is not written and is kept as a conflict (``edit_conflicts``, ``origin`` and
+    ``response_id`` saying where it came from); a field not changed is skipped. A value refused by
+    the model (or a record the COG refuses once the fields are combined) writes nothing at all:
+    ``issues`` says why, field by field. Rights as ``update_structure``.
+    """
+    row = _require_edit(con, structure_id, by=by, reason=reason, campaign_id=campaign_id)
+    unknown = sorted(set(changes) - set(data_fields()))
+    if unknown:
+        raise MaillageError(f"Champ inconnu du registre : {', '.join(unknown)}.")
+    current = structure_from_row(row).model_dump()
+    proposed, issues = validate_structure({**current, **{name: new for name, (_, new) in changes.items()}, "id": structure_id})
+    if proposed is None:
+        return EditResult(issues=issues)
+    seen = _normalised(current, {name: based_on for name, (based_on, _) in changes.items()})
+    plan = plan_edit(current, {name: (seen[name], getattr(proposed, name)) for name in changes})
+    result = EditResult(saved=[*plan.write, *plan.already], written=list(plan.write), unchanged=plan.unchanged)
+    structure: Structure | None = structure_from_row(row)
+    if plan.write:
+        structure, issues = validate_structure({**current, **plan.write, "id": structure_id})
+        if structure is None:  # fields valid one by one, refused together (another person's change)
+            return EditResult(issues=issues)
+        replace_structures(con, [write_for_row(row, structure)], by=by, reason=reason)
+    result.issues = issues  # warnings only, here: the edit went through
+    for name, (based_on, new, stored) in plan.conflicts.items():
+        who, when = field_last_change(con, structure_id, name)
+        conflict = FieldConflict(name, based_on, new, stored, who, when)
+        conflict_id = record_conflict(con, "structures", structure_id, conflict, by=by, origin=origin,
+                                      response_id=response_id)
+        result.conflicts.append(FieldConflict(name, based_on, new, stored, who, when, conflict_id))
+    if plan.write:  # one audit row per version written (a conflict has its own: edit_conflict.open)
+        record_audit(con, actor=by, action="structure.update", entity="structures", entity_id=structure_id,
+                     details={"champs": list(plan.write), "motif": reason, "conflits": list(plan.conflicts)})
+    result.record = structure
+    return result
+
+
+def resolve_structure_conflict(
+    con: duckdb.DuckDBPyConnection, conflict_id: str, choice: Choice, *, seen: Any, by: str
+) -> Any:
+    """Resolve a conflict of a fiche by keeping one of its two values; return the value kept.
+
+    :param choice: ``proposee`` (the value that was not saved) or ``courante`` (the value the fiche holds).
+    :param seen: the fiche's current value as the person saw it when choosing: when it changed
+        again since, nothing is done and a French error asks to choose again.
+    The choice is audited; keeping the proposed value writes it as a new version (« résolution »).
+    """
+    require(con, by, "modifier_registre")
+    conflict = get_conflict(con, conflict_id)
+    if conflict["statut"] != "ouvert":
+        raise EditConflictError(f"Ce conflit a déjà été résolu par {conflict['resolu_par']}.")
+    if choice not in ("proposee", "courante"):
+        raise EditConflictError(f"Choix inconnu : {choice} (proposee ou courante).")
+    structure_id, name = conflict["entity_id"], conflict["champ"]
+    row = _require_edit(con, structure_id, by=by, reason="resolution", campaign_id=None)
+    live = structure_from_row(row).model_dump().get(name)
+    if not same_value(live, seen):
+        raise EditConflictError(
+            f"Le champ {name} a encore été modifié depuis l'affichage du conflit : regardez sa nouvelle valeur,"
+            " puis choisissez de nouveau. Rien n'a été changé."
+        )
+    kept = live
+    if choice == "proposee":
+        result = edit_structure(con, structure_id, {name: (live, conflict["valeur_proposee"])}, by=by,
+                                reason="resolution")
+        if result.refused:
+            raise EditConflictError(
+                "La valeur proposée ne peut plus être enregistrée : "
+                + " ; ".join(issue.message for issue in result.issues if issue.is_error) + " Rien n'a été changé."
+            )
+        kept = getattr(result.record, name)
+    close_conflict(con, conflict, choice, kept, by=by)
+    return kept
 
 
 def create_structure(

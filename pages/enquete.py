@@ -5,7 +5,10 @@ tab or a restarted server reopens the same draft, on the section the surveyor wa
 
 Every change of every widget is saved to the draft at once (``collect.surveys.save_answer``),
 one field at a time, with the revision this tab last knew: when another tab changed the same
-field meanwhile, nothing is overwritten and both values are shown. Typed answers use
+field meanwhile, nothing is overwritten and both values are shown. A registry answer is saved with
+the registry's value this tab showed: submitting writes to the fiche only the registry answers the
+surveyor changed from it, and a fiche field changed meanwhile is kept there as a conflict to resolve
+(said once the response is submitted). Typed answers use
 ``pages.saisie.saisie_texte``, which sends keystrokes (not only on blur) and keeps unsent ones in
 the browser.
 """
@@ -39,10 +42,11 @@ from collect.surveys import (
 )
 from models.errors import MaillageError
 from models.ids import new_id
+from models.moments import moment_text
 from models.registry import find_structures, get_structure, structure_from_row
 from models.store import utc_now
 from pages.saisie import saisie_texte
-from pages.shared import current_user, get_store, page_setup, viewer_zone
+from pages.shared import current_user, get_store, label, page_setup, viewer_zone
 
 YES, NO = "Oui", "Non"
 SYNC = "enquete.synchro"  # per draft and question: the value and revision this tab last agreed with the store
@@ -52,6 +56,7 @@ STARTED = "enquete.debut_session"
 TAB = "enquete.onglet"
 LAST_SAVE = "enquete.dernier_enregistrement"
 SUBMITTED = "enquete.soumise"
+REGISTRY_CONFLICTS = "enquete.conflits_registre"  # registry answers of the last submission not written
 RESUMED = "enquete.repris"  # per draft: when it was last saved before this session, else None
 
 
@@ -70,6 +75,13 @@ def _stored_to_text(question: Question, value: Any) -> str:
     if isinstance(value, float) and value.is_integer() and question.answer_type == "decimal":
         return str(value).replace(".", ",")
     return str(value)
+
+
+def _stored_to_text_plain(value: Any) -> str:
+    """A registry value as text (lists joined by « | »), « vide » when there is none."""
+    if value in (None, "", []):
+        return "vide"
+    return " | ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _widget_key(draft_id: str, code: str) -> str:
@@ -147,7 +159,8 @@ def _question(store, draft, question: Question, registry: Any, errors: dict[str,
         initial = stored.value if stored else registry
         if question.is_typed and initial is not None:
             initial = _stored_to_text(question, initial) or None  # typed answers live as text in the widget
-        agreed = sync[question.code] = {"value": initial, "revision": stored.revision if stored else 0}
+        agreed = sync[question.code] = {"value": initial, "revision": stored.revision if stored else 0,
+                                        "registry": registry}  # the registry's value this tab showed
         _set_widget(draft.id, question, initial)
     elif stored and stored.revision > agreed["revision"] and question.code not in conflicts:
         # Another tab saved this question; take its value unless this tab has unsaved changes.
@@ -169,9 +182,10 @@ def _question(store, draft, question: Question, registry: Any, errors: dict[str,
     if value != agreed["value"] and not (value is None and agreed["value"] in (None, "", [])):
         # run again on a write conflict (two tabs saving at once): the other tab's save then
         # comes back as a conflict to show
+        based_on = {"registry_base": agreed.get("registry", registry)} if question.type == "registre" else {}
         outcome: SaveOutcome = store.transaction(lambda con: save_answer(
             con, draft.id, question.code, value, base_revision=agreed["revision"],
-            session_id=st.session_state[TAB], by=current_user(),
+            session_id=st.session_state[TAB], by=current_user(), **based_on,
         ))
         if outcome.saved:
             agreed.update(value=value, revision=outcome.revision)
@@ -350,6 +364,18 @@ if st.button("Changer de structure", key="enquete.changer", type="tertiary"):
 if response is not None:
     if st.session_state.pop(SUBMITTED, None):
         st.balloons()
+    not_written = st.session_state.pop(REGISTRY_CONFLICTS, None)
+    if not_written:
+        st.warning(
+            "Ces réponses n'ont pas mis la fiche à jour, car elle a été changée entre-temps : "
+            + " ; ".join(
+                f"{label(c.field)} (la fiche dit « {_stored_to_text_plain(c.current)} », enregistré par"
+                f" {c.current_by or '?'} le {moment_text(c.current_at)} ; votre réponse : « {_stored_to_text_plain(c.proposed)} »)"
+                for c in not_written
+            )
+            + ". Rien n'est perdu : les deux valeurs sont gardées sur la fiche (page Structures, « Conflits à résoudre »).",
+            icon=":material/sync_problem:",
+        )
     _show_response(store, response)
     st.stop()
 
@@ -441,6 +467,7 @@ def _submit(draft_id: str) -> None:
     if outcome.response_id:
         st.session_state[ERRORS].pop(draft_id, None)
         st.session_state[SUBMITTED] = outcome.response_id
+        st.session_state[REGISTRY_CONFLICTS] = outcome.registry_conflicts
     else:
         st.session_state[ERRORS][draft_id] = dict(outcome.errors)
         asked = [code for code in outcome.errors if code in question_codes]

@@ -3,6 +3,11 @@ and review the possible duplicates.
 
 Every user action is one transaction (``store.atomic()``) run in a widget callback, so the page
 drawn right after (and the sidebar count) already shows its result.
+
+The edit form keeps, in the session, the values it was drawn with; saving sends only the fields
+the person changed, each with the value it was based on (``models.registry.edit_structure``). A
+field someone else changed meanwhile is not saved: it is shown above the tabs as a conflict (both
+values, who, when) until someone keeps one of the two values.
 """
 
 from __future__ import annotations
@@ -19,23 +24,26 @@ import streamlit as st
 
 from models.cog import cog
 from models.duplicates import dismiss_duplicate, list_duplicate_candidates, merge_duplicate
+from models.edits import open_conflicts
 from models.errors import MaillageError
 from models.moments import moment_text
 from models.registry import (
     count_structures,
     delete_structure,
+    edit_structure,
+    field_last_change,
     find_structures,
     get_structure,
+    resolve_structure_conflict,
     restore_structure,
     structure_from_row,
     structure_history,
-    update_structure,
 )
 from models.registry_views import communes_in_use, departements_in_use
 from models.saved_filters import StructureFilter, save_filter
 from models.standard import standard_v1
 from models.store import Store
-from models.structure import PERSONAL_FIELDS, changed_fields, data_fields, enumerated_fields, list_fields
+from models.structure import PERSONAL_FIELDS, data_fields, enumerated_fields, list_fields
 from models.typologies import typologies
 from models.vocabulary import STATUT_LABELS, STATUTS
 from pages.shared import (
@@ -59,6 +67,7 @@ FILTER_NAME = "structures.nom_filtre"
 FLASH = "structures.message"  # (kind, text) of the last action, shown once
 CONFIRM_DELETE = "structures.confirmer_suppression"  # id awaiting a confirmation
 EDIT_RESULT = "structures.resultat_modification"  # outcome of the last edit form
+LOADED = "structures.valeurs_chargees"  # + ".<id>.<form version>": the values the edit form was drawn with
 PAGE = "structures.page"
 CHOOSER = "structures.choisir"
 LAST_ROW = "structures.derniere_ligne"  # (table, id) of the row selection last acted upon
@@ -92,7 +101,9 @@ REASONS = {
     "fusion": "Fusion",
     "restauration": "Restauration",
     "enquete": "Enquête",
+    "resolution": "Résolution d'un conflit",
 }
+ORIGINS = {"fiche": "sur la fiche", "enquete": "par une enquête", "correction": "par la correction d'une réponse"}
 CONTACT_EXPANDER = "Contact (données personnelles, jamais publiées)"
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>$~|#])")
 
@@ -204,8 +215,19 @@ def _edit_key(structure_id: str, version: int, name: str) -> str:
     return f"structures.modifier.{structure_id}.{version}.{name}"
 
 
+def _version_key(structure_id: str) -> str:
+    return f"structures.version_formulaire.{structure_id}"
+
+
 def _form_version(structure_id: str) -> int:
-    return st.session_state.get(f"structures.version_formulaire.{structure_id}", 0)
+    return st.session_state.get(_version_key(structure_id), 0)
+
+
+def _fresh_form(structure_id: str) -> None:
+    """Draw the edit form again from the stored values (a new form version: new widgets, new loaded values)."""
+    version = _form_version(structure_id)
+    st.session_state.pop(f"{LOADED}.{structure_id}.{version}", None)
+    st.session_state[_version_key(structure_id)] = version + 1
 
 
 def _form_value(key: str) -> Any:
@@ -215,28 +237,69 @@ def _form_value(key: str) -> Any:
     return value
 
 
+def _form_fields() -> list[str]:
+    return [name for _, section in SECTIONS for name in section] + list(PERSONAL_FIELDS)
+
+
+def _widget_value(name: str, value: Any) -> Any:
+    """What a field's widget shows for a stored value (``_widget`` draws it so)."""
+    if name == "typologie":
+        return list(value or [])
+    if name in enumerated_fields():
+        choices = standard_v1().choices(name)
+        return [item for item in value or [] if item in choices]
+    if name == "date_maj":
+        return value or date.today()
+    if name in list_fields():
+        return " | ".join(value or [])
+    if name == "statut":
+        return value if value in STATUTS else None
+    if name == "date_maj_estimee":
+        return bool(value)
+    if name in ("latitude", "longitude"):
+        return value
+    return value or ""
+
+
+def _as_sent(value: Any) -> Any:
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
 def _save(structure_id: str, version: int) -> None:
-    """Validate and save the edit form; keep the outcome for the page to show next to the fields."""
-    names = [name for _, section in SECTIONS for name in section] + list(PERSONAL_FIELDS)
-    changes = {name: _form_value(_edit_key(structure_id, version, name)) for name in names}
-    result: dict[str, Any] = {"id": structure_id, "version": version, "issues": [], "changed": [], "error": None}
+    """Send the fields the person changed, each with the value the form was drawn with; keep the
+    outcome (saved fields, conflicts, errors) for the page to show next to the fields."""
+    loaded = st.session_state.get(f"{LOADED}.{structure_id}.{version}")
+    if loaded is None:  # never expected: the form is drawn before it can be sent
+        st.session_state[EDIT_RESULT] = {"id": structure_id, "version": version, "issues": [], "done": False,
+                                          "error": "Rien n'a été enregistré : ce formulaire n'est plus celui de la fiche"
+                                                   " affichée. Rouvrez la fiche et refaites la modification."}
+        return
+    seen = loaded["values"]
+    changes = {}
+    for name in _form_fields():
+        value = _form_value(_edit_key(structure_id, version, name))
+        if name in seen and value != _as_sent(_widget_value(name, seen[name])):
+            changes[name] = (seen[name], value)
+    result: dict[str, Any] = {"id": structure_id, "version": version, "issues": [], "saved": [], "conflicts": [],
+                              "error": None, "done": False}
     try:
-        with get_store().atomic() as con:
-            before = get_structure(con, structure_id)
-            structure, issues = update_structure(con, structure_id, changes, by=current_user())
+        outcome = get_store().transaction(lambda con: edit_structure(con, structure_id, changes, by=current_user()))
     except MaillageError as error:
         result["error"] = str(error)
         st.session_state[EDIT_RESULT] = result
         return
-    result["issues"] = issues
-    if structure is not None and before is not None:
-        before_values = structure_from_row(before).model_dump()
-        result["changed"] = changed_fields(before_values, structure.model_dump(), data_fields())
-        result["saved"] = True
-        # A fresh form shows the values as saved (normalised), not as typed.
-        result["version"] = version + 1
-        st.session_state[f"structures.version_formulaire.{structure_id}"] = version + 1
+    result["issues"] = outcome.issues
+    if not outcome.refused:
+        result.update(done=True, saved=outcome.saved, conflicts=outcome.conflicts, version=version + 1)
+        _fresh_form(structure_id)  # a fresh form shows the values as stored (normalised), not as typed
     st.session_state[EDIT_RESULT] = result
+
+
+def _resolve(conflict_id: str, choice: str, seen: Any, kept: str, structure_id: str) -> None:
+    if run_action(FLASH, lambda con: resolve_structure_conflict(con, conflict_id, choice, seen=seen, by=current_user()),
+                  f"Conflit résolu : « {kept} » est gardée."):
+        _fresh_form(structure_id)
+    st.session_state.pop(EDIT_RESULT, None)
 
 
 # -- search ---------------------------------------------------------------------------------------
@@ -416,39 +479,40 @@ def _fiche(row: dict[str, Any]) -> None:
 
 
 def _widget(name: str, value: Any, key: str) -> None:
+    """Draw a field's widget showing the stored ``value`` (as ``_widget_value`` puts it)."""
     title = label(name)
+    shown = _widget_value(name, value)
     if name == "typologie":
         options = list(typologies())
-        options += [code for code in value or [] if code not in options]
-        st.multiselect(title, options, default=value or [], format_func=_typologie_text, key=key,
+        options += [code for code in shown if code not in options]
+        st.multiselect(title, options, default=shown, format_func=_typologie_text, key=key,
                        placeholder="Choisir une ou plusieurs typologies")
     elif name in enumerated_fields():
-        choices = standard_v1().choices(name)
-        st.multiselect(title, choices, default=[item for item in value or [] if item in choices], key=key,
+        st.multiselect(title, standard_v1().choices(name), default=shown, key=key,
                        placeholder="Choisir dans la liste du standard")
     elif name in ("latitude", "longitude"):
         limit = 90.0 if name == "latitude" else 180.0
-        st.number_input(title, min_value=-limit, max_value=limit, value=value, step=0.0001, format="%.6f", key=key,
+        st.number_input(title, min_value=-limit, max_value=limit, value=shown, step=0.0001, format="%.6f", key=key,
                         placeholder="Degrés WGS84")
     elif name == "date_maj":
-        st.date_input(title, value=value or date.today(), format="DD/MM/YYYY", key=key)
+        st.date_input(title, value=shown, format="DD/MM/YYYY", key=key)
     elif name in list_fields():
-        st.text_input(title, value=" | ".join(value or []), key=key, help="Plusieurs valeurs : séparez-les par « | ».")
+        st.text_input(title, value=shown, key=key, help="Plusieurs valeurs : séparez-les par « | ».")
     elif name in ("presentation_resume", "presentation_detail"):
         limit = standard_v1().field("presentation_resume").max_length
         hint = f"{limit} caractères au plus." if name == "presentation_resume" and limit else None
-        st.text_area(title, value=value or "", key=key, help=hint)
+        st.text_area(title, value=shown, key=key, help=hint)
     elif name == "statut":
-        st.selectbox(title, [None, *STATUTS], index=[None, *STATUTS].index(value) if value in STATUTS else 0,
+        st.selectbox(title, [None, *STATUTS], index=[None, *STATUTS].index(shown),
                      format_func=lambda code: "Non précisé (ouvert)" if code is None else STATUT_LABELS[code], key=key,
                      help="Seul un lieu ouvert est publié en données ouvertes.")
     elif name == "date_maj_estimee":
-        st.checkbox(title, value=bool(value), key=key, help="Cochée : la date de mise à jour est celle de l'import.")
+        st.checkbox(title, value=shown, key=key, help="Cochée : la date de mise à jour est celle de l'import.")
     elif name == "horaires":
-        st.text_input(title, value=value or "", key=key,
+        st.text_input(title, value=shown, key=key,
                       help="Format OpenStreetMap, par exemple « Mo-Fr 09:00-12:00,14:00-17:00 ».")
     else:
-        st.text_input(title, value=value or "", key=key)
+        st.text_input(title, value=shown, key=key)
 
 
 def _field_issues(name: str, issues: list) -> None:
@@ -460,6 +524,42 @@ def _field_issues(name: str, issues: list) -> None:
                 st.warning(issue.message, icon=":material/warning:")
 
 
+def _edit_outcome(result: dict[str, Any], widget_fields: set[str]) -> None:
+    """Say what the last save did: saved fields, fields in conflict (never « enregistrées » for those), errors."""
+    issues = result["issues"]
+    if result.get("error"):
+        st.error(result["error"])
+        return
+    if result["done"]:
+        saved = ", ".join(label(name) for name in result["saved"])
+        if result["conflicts"]:
+            in_conflict = "; ".join(
+                f"{label(c.field)} (modifié par {c.current_by or '?'} le {moment_text(c.current_at)})"
+                for c in result["conflicts"]
+            )
+            st.warning(
+                (f"Enregistré : {saved}. " if saved else "Rien n'a été enregistré. ")
+                + f"Non enregistré, car changé ailleurs depuis l'ouverture de votre formulaire : {in_conflict}."
+                " Les deux valeurs sont gardées dans « Conflits à résoudre » : choisissez celle à garder.",
+                icon=":material/sync_problem:",
+            )
+        elif saved:
+            st.success(f"Modifications enregistrées : {saved}.")
+        else:
+            st.info("Aucune modification à enregistrer.")
+        st.session_state.pop(EDIT_RESULT, None)  # said once; errors stay until the form is sent again
+        return
+    errors = [issue for issue in issues if issue.is_error]
+    names = sorted({label(issue.field) for issue in errors})
+    st.error(
+        f"Rien n'a été enregistré : {count_text(len(errors), 'erreur')} à corriger"
+        + (f" ({', '.join(names)})." if names else ".")
+    )
+    for issue in errors:  # errors with no widget of their own
+        if issue.field not in widget_fields:
+            st.error(f"{label(issue.field)} : {issue.message}")
+
+
 def _edit_form(row: dict[str, Any]) -> None:
     structure_id = row["id"]
     version = _form_version(structure_id)
@@ -467,27 +567,22 @@ def _edit_form(row: dict[str, Any]) -> None:
     if not result or result["id"] != structure_id:
         result = None
     issues = result["issues"] if result else []
-    current = structure_from_row(row).model_dump()
     widget_fields = {name for _, names in SECTIONS for name in names} | set(PERSONAL_FIELDS)
+    # The values this form is drawn with, kept until it is saved: what the person saw.
+    loaded = st.session_state.setdefault(f"{LOADED}.{structure_id}.{version}", {
+        "values": structure_from_row(row).model_dump(), "updated_at": row["updated_at"],
+    })
+    seen = loaded["values"]
 
-    if result and result.get("error"):
-        st.error(result["error"])
-    elif result and result.get("saved"):
-        if result["changed"]:
-            st.success("Modifications enregistrées : " + ", ".join(label(name) for name in result["changed"]) + ".")
-        else:
-            st.info("Aucune modification à enregistrer.")
-        st.session_state.pop(EDIT_RESULT, None)  # said once; errors stay until the form is sent again
-    elif result:
-        errors = [issue for issue in issues if issue.is_error]
-        names = sorted({label(issue.field) for issue in errors})
-        st.error(
-            f"Rien n'a été enregistré : {count_text(len(errors), 'erreur')} à corriger"
-            + (f" ({', '.join(names)})." if names else ".")
+    if result:
+        _edit_outcome(result, widget_fields)
+    if row["updated_at"] != loaded["updated_at"]:
+        st.info(
+            f"Fiche modifiée par {row['updated_by']} le {moment_text(row['updated_at'])} depuis l'ouverture de ce"
+            " formulaire : seuls les champs que vous changez seront enregistrés, et un champ qu'une autre personne a"
+            " changé entre-temps vous sera signalé, jamais écrasé.",
+            icon=":material/info:",
         )
-        for issue in errors:  # errors with no widget of their own
-            if issue.field not in widget_fields:
-                st.error(f"{label(issue.field)} : {issue.message}")
 
     with st.form(f"structures.formulaire.{structure_id}.{version}", border=True):
         for title, names in SECTIONS:
@@ -495,16 +590,48 @@ def _edit_form(row: dict[str, Any]) -> None:
             columns = st.columns(2)
             for index, name in enumerate(names):
                 with columns[index % 2]:
-                    _widget(name, current.get(name), _edit_key(structure_id, version, name))
+                    _widget(name, seen.get(name), _edit_key(structure_id, version, name))
                     _field_issues(name, issues)
         personal_errors = any(issue.field in PERSONAL_FIELDS for issue in issues)
         with st.expander(CONTACT_EXPANDER, expanded=personal_errors):
             st.caption("Gardées pour les campagnes de mise à jour ; jamais exportées ni publiées.")
             for name in PERSONAL_FIELDS:
-                _widget(name, current.get(name), _edit_key(structure_id, version, name))
+                _widget(name, seen.get(name), _edit_key(structure_id, version, name))
                 _field_issues(name, issues)
         st.form_submit_button("Enregistrer les modifications", type="primary", on_click=_save,
                               args=(structure_id, version))
+
+
+def _conflicts(row: dict[str, Any]) -> None:
+    """The fields of this fiche two people changed at once: both values, who and when, and a choice."""
+    structure_id = row["id"]
+    with get_store().connect() as con:
+        conflicts = open_conflicts(con, "structures", structure_id)
+        authors = {c["champ"]: field_last_change(con, structure_id, c["champ"]) for c in conflicts}
+    if not conflicts:
+        return
+    current = structure_from_row(row).model_dump()
+    with st.expander(f"Conflits à résoudre ({len(conflicts)})", expanded=True, icon=":material/sync_problem:"):
+        st.caption("Deux personnes ont changé le même champ en même temps : rien n'a été écrasé. Choisissez la valeur à garder.")
+        for conflict in conflicts:
+            name, cid = conflict["champ"], conflict["id"]
+            live = current.get(name)
+            who, when = authors[name]
+            proposed = _value_text(name, conflict["valeur_proposee"]) or "vide"
+            kept = _value_text(name, live) or "vide"
+            with st.container(border=True):
+                st.markdown(
+                    f"**{_md(label(name))}**\n\n"
+                    f"- « {_md(kept)} » : valeur de la fiche, enregistrée par {_md(who or '?')} le {moment_text(when)}\n"
+                    f"- « {_md(proposed)} » : proposée {ORIGINS.get(conflict['origine'], '')} par"
+                    f" {_md(conflict['propose_par'])} le {moment_text(conflict['propose_le'])}, non enregistrée"
+                    f" (elle partait de « {_md(_value_text(name, conflict['valeur_vue']) or 'vide')} »)"
+                )
+                left, right = st.columns(2)
+                left.button(f"Garder « {_short(proposed, 40)} »", key=f"structures.conflit.{cid}.proposee",
+                            on_click=_resolve, args=(cid, "proposee", live, proposed, structure_id))
+                right.button(f"Garder « {_short(kept, 40)} »", key=f"structures.conflit.{cid}.courante",
+                             on_click=_resolve, args=(cid, "courante", live, kept, structure_id))
 
 
 def _history(structure_id: str) -> None:
@@ -573,6 +700,7 @@ def _detail(structure_id: str) -> None:
         confirm[0].button("Confirmer la suppression", type="primary", on_click=_delete,
                           args=(structure_id, row["nom"]), key="structures.confirmer")
         confirm[1].button("Annuler", on_click=_cancel_delete, key="structures.annuler")
+    _conflicts(row)
     fiche, edit, history = st.tabs(["Fiche", "Modifier", "Historique"])
     with fiche:
         _fiche(row)

@@ -25,7 +25,8 @@ from collect.surveys import (
     set_draft_section,
     submit_draft,
 )
-from models.registry import create_structure, get_structure, structure_history
+from models.edits import open_conflicts
+from models.registry import create_structure, get_structure, structure_history, update_structure
 
 TODAY = date(2026, 11, 23)
 
@@ -274,3 +275,111 @@ def test_confirming_registry_values_in_another_order_changes_nothing(store, surv
     assert outcome.response_id and outcome.registry_changes == {}
     with store.connect() as con:
         assert [v["change_reason"] for v in structure_history(con, survey["structure_id"])] == ["creation", "modification"]
+
+
+# -- the registry write-back is field-level (issue 17, item 3) -----------------------------------------
+
+WITH_NOM = {**SMALL, "sections": [{**SMALL["sections"][0], "questions": [
+    {"code": "nom", "type": "registre", "champ": "nom"}, *SMALL["sections"][0]["questions"],
+]}]}
+
+
+@pytest.fixture
+def nom_survey(store, survey):
+    """The same structure surveyed with a questionnaire that also confirms its name."""
+    with store.atomic() as con:
+        stored = publish_questionnaire(con, questionnaire_from_dict(WITH_NOM), by="test")
+        set_campaign_questionnaire(con, survey["campaign_id"], stored.id, by="test")
+        draft = open_draft(con, structure_id=survey["structure_id"], campaign_id=survey["campaign_id"],
+                           surveyor="bob", by="bob")
+    return {**survey, "draft_id": draft.id}
+
+
+def test_correcting_one_unrelated_answer_leaves_the_registry_as_the_fiche_left_it(store, nom_survey):
+    structure_id = nom_survey["structure_id"]
+    save(store, nom_survey["draft_id"], "nom", "Médiathèque municipale de Cognac")
+    save(store, nom_survey["draft_id"], "horaires", "Mo-Fr 09:00-12:00")
+    save(store, nom_survey["draft_id"], "interesse", True)
+    first = submit_draft(store, nom_survey["draft_id"], by="bob", today=TODAY).response_id
+    with store.atomic() as con:  # then a coordinator edits the fiche
+        update_structure(con, structure_id, {"nom": "Médiathèque Jean Monnet", "horaires": "Mo-Sa 10:00-18:00"},
+                         by="claire")
+        correction = open_correction(con, first, surveyor="bob", by="bob")
+    save(store, correction.id, "salaries", "3")  # the only answer the correction changes
+
+    outcome = submit_draft(store, correction.id, by="bob", today=TODAY)
+
+    assert outcome.response_id and outcome.registry_changes == {}
+    with store.connect() as con:
+        row = get_structure(con, structure_id)
+        reasons = [v["change_reason"] for v in structure_history(con, structure_id)]
+    assert (row["nom"], row["horaires"]) == ("Médiathèque Jean Monnet", "Mo-Sa 10:00-18:00")
+    assert reasons == ["creation", "enquete", "modification"]  # the correction wrote nothing to the registry
+
+
+@pytest.mark.parametrize(
+    ("fiche_edit", "registry_after", "conflict"),
+    [
+        ({}, "Mo-Sa 09:00-12:00", False),  # nobody touched the fiche: the correction is written
+        ({"nom": "Médiathèque Jean Monnet"}, "Mo-Sa 09:00-12:00", False),  # another field: both kept
+        ({"horaires": "Tu-Fr 14:00-18:00"}, "Tu-Fr 14:00-18:00", True),  # the same field: a conflict, the fiche's kept
+    ],
+)
+def test_a_correction_of_a_registry_answer_is_based_on_the_revision_it_corrects(
+    store, nom_survey, fiche_edit, registry_after, conflict,
+):
+    structure_id = nom_survey["structure_id"]
+    save(store, nom_survey["draft_id"], "horaires", "Mo-Fr 09:00-12:00")
+    save(store, nom_survey["draft_id"], "interesse", True)
+    first = submit_draft(store, nom_survey["draft_id"], by="bob", today=TODAY).response_id
+    with store.atomic() as con:
+        if fiche_edit:
+            update_structure(con, structure_id, fiche_edit, by="claire")
+        correction = open_correction(con, first, surveyor="bob", by="bob")
+    save(store, correction.id, "horaires", "Mo-Sa 09:00-12:00", base=correction.values["horaires"].revision)
+
+    outcome = submit_draft(store, correction.id, by="bob", today=TODAY)
+
+    assert outcome.response_id  # the response is never lost, conflict or not
+    assert outcome.registry_changes == ({} if conflict else {"horaires": "Mo-Sa 09:00-12:00"})
+    with store.connect() as con:
+        row = get_structure(con, structure_id)
+        kept = open_conflicts(con, "structures", structure_id)
+        answers = get_response(con, outcome.response_id)["answers"]
+    assert row["horaires"] == registry_after and answers["horaires"] == "Mo-Sa 09:00-12:00"
+    assert row["nom"] == fiche_edit.get("nom", "Médiathèque de Cognac")
+    if conflict:
+        (saved,) = kept
+        assert (saved["champ"], saved["origine"], saved["response_id"]) == ("horaires", "correction", outcome.response_id)
+        assert (saved["valeur_vue"], saved["valeur_proposee"], saved["valeur_courante"], saved["courante_par"]) == (
+            "Mo-Fr 09:00-12:00", "Mo-Sa 09:00-12:00", "Tu-Fr 14:00-18:00", "claire")
+        assert [c.field for c in outcome.registry_conflicts] == ["horaires"]
+    else:
+        assert kept == [] and outcome.registry_conflicts == []
+
+
+@pytest.mark.parametrize(
+    ("fiche_edit", "registry_after", "conflict"),
+    [
+        ({"nom": "Médiathèque Jean Monnet"}, "Mo-Fr 09:00-12:00", False),
+        ({"horaires": "Tu-Fr 14:00-18:00"}, "Tu-Fr 14:00-18:00", True),
+    ],
+)
+def test_a_registry_answer_is_based_on_the_registry_value_the_surveyor_saw(
+    store, survey, fiche_edit, registry_after, conflict,
+):
+    shown = None  # the fiche had no hours when the surveyor's tab showed the question
+    with store.atomic() as con:
+        save_answer(con, survey["draft_id"], "horaires", "Mo-Fr 09:00-12:00", base_revision=0, session_id="onglet",
+                    by="alice", registry_base=shown)
+        update_structure(con, survey["structure_id"], fiche_edit, by="claire")  # meanwhile, on the fiche
+    save(store, survey["draft_id"], "interesse", True)
+
+    outcome = submit_draft(store, survey["draft_id"], by="alice", today=TODAY)
+
+    assert outcome.response_id
+    with store.connect() as con:
+        row = get_structure(con, survey["structure_id"])
+        conflicts = open_conflicts(con, "structures", survey["structure_id"])
+    assert row["horaires"] == registry_after and row["nom"] == fiche_edit.get("nom", "Médiathèque de Cognac")
+    assert [(c["champ"], c["origine"]) for c in conflicts] == ([("horaires", "enquete")] if conflict else [])

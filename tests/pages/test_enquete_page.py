@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from collect.questionnaire import load_questionnaire
 from collect.surveys import create_campaign, publish_questionnaire
-from models.registry import get_structure, structure_history
+from models.registry import get_structure, structure_history, update_structure
 from tests.pages.conftest import APP, TIMEOUT
 
 QUESTIONNAIRE = Path(__file__).resolve().parents[1] / "fixtures" / "questionnaires" / "tous-les-types.yaml"
@@ -214,3 +214,51 @@ def test_without_a_structure_in_the_url_the_page_offers_to_resume_my_drafts(app,
     assert len(resume) == 1
     resume[0].click().run()
     assert survey["structure"] in str(fresh.query_params["structure"])
+
+
+# -- the registry write-back never overwrites a fiche changed during the call (issue 17) ---------------
+
+
+def submit_with(page, survey):
+    go(page, "choix")
+    page.radio(key=key(survey, "oui_non")).set_value("Oui").run()
+    page.button(key="enquete.soumettre").click().run()
+    assert not page.exception
+    assert any("Réponse soumise le" in s.value for s in page.success)  # the response itself is always kept
+
+
+@pytest.mark.parametrize(
+    ("fiche_edit", "conflict"),
+    [({"nom": "Espace numérique du quartier"}, False), ({"horaires": "Tu-Fr 14:00-18:00"}, True)],
+    ids=["un autre champ de la fiche", "le même champ"],
+)
+def test_a_registry_answer_never_overwrites_the_fiche_changed_during_the_call(page, survey, fiche_edit, conflict):
+    with survey["store"].atomic() as con:  # a coordinator edits the fiche while the surveyor is on the phone
+        before = get_structure(con, survey["structure"])
+        update_structure(con, survey["structure"], fiche_edit, by="claire")
+    type_text(page, survey, "horaires", "Mo-Fr 09:00-12:00")
+    submit_with(page, survey)
+
+    with survey["store"].connect() as con:
+        row = get_structure(con, survey["structure"])
+    assert row["nom"] == fiche_edit.get("nom", before["nom"])
+    warnings = [w.value for w in page.warning]
+    if conflict:
+        assert row["horaires"] == "Tu-Fr 14:00-18:00"
+        (warning,) = warnings
+        assert "Horaires (la fiche dit « Tu-Fr 14:00-18:00 », enregistré par claire le " in warning
+        assert "votre réponse : « Mo-Fr 09:00-12:00 »" in warning and "Conflits à résoudre" in warning
+    else:
+        assert row["horaires"] == "Mo-Fr 09:00-12:00" and warnings == []
+
+
+def test_a_tab_opened_after_the_fiche_changed_is_based_on_the_value_it_showed(app, page, survey):
+    with survey["store"].atomic() as con:  # the draft is open; then the fiche gets hours
+        update_structure(con, survey["structure"], {"horaires": "Tu-Fr 14:00-18:00"}, by="claire")
+    other = open_survey(survey)  # a new tab shows those hours and the surveyor corrects them
+    assert any("Registre : Tu-Fr 14:00-18:00" in c.value for c in other.caption)
+    type_text(other, survey, "horaires", "Mo-Fr 09:00-12:00")
+    submit_with(other, survey)
+    with survey["store"].connect() as con:
+        assert get_structure(con, survey["structure"])["horaires"] == "Mo-Fr 09:00-12:00"
+    assert [w.value for w in other.warning] == []

@@ -18,7 +18,8 @@ from collect.demo import demo_loaded
 from models.duplicates import list_duplicate_candidates
 from models.registry import count_structures, find_structures, get_structure, structure_history
 from models.store import Store
-from tests.pages.ui import find_button, texts_of
+from tests.pages.conftest import TIMEOUT
+from tests.pages.ui import PASSWORD, find_button, sign_in, texts_of, with_accounts
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 NC_COUNT = 90  # lieux of the Nouvelle-Calédonie file in the fixture store (see conftest)
@@ -248,3 +249,118 @@ def test_the_app_reopens_a_store_deleted_between_runs(app, ui_store, nc_store_te
     at.run()
     assert not at.exception
     assert f"**{NC_COUNT} structures**" in texts_of(at.markdown)
+
+
+# -- two people on one fiche (issue 17, item 2) --------------------------------------------------------
+
+
+def _session(ui_store: Store, login: str, structure_id: str) -> AppTest:
+    """One more browser tab: a signed-in person with this fiche open on its « Modifier » tab."""
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=TIMEOUT).run(), login, PASSWORD)
+    at.switch_page("pages/structures.py").run()
+    return _open(at, structure_id)
+
+
+def _save(at: AppTest) -> AppTest:
+    find_button(at, "Enregistrer les modifications").click().run()
+    assert not at.exception
+    return at
+
+
+def test_a_tab_opened_earlier_saving_another_field_keeps_what_the_other_tab_saved(ui_store, server_navigation):
+    with_accounts(ui_store, ("amelie", "coordinateur"), ("bruno", "coordinateur"))
+    adie = _adie(ui_store)
+    tab_a = _session(ui_store, "amelie", adie["id"])  # opened first
+    tab_b = _session(ui_store, "bruno", adie["id"])
+
+    _field(tab_b, "Site web").set_value("https://nouvellecaledonie.adie.org")
+    _save(tab_b)
+    _field(tab_a, "Nom").set_value("ADIE Nouvelle-Calédonie")
+    _save(tab_a)
+
+    with ui_store.connect() as con:
+        row = get_structure(con, adie["id"])
+    assert row["nom"] == "ADIE Nouvelle-Calédonie"
+    assert row["site_web"] == ["https://nouvellecaledonie.adie.org"]  # bruno's save is still there
+    assert texts_of(tab_a.success) == ["Modifications enregistrées : Nom."]
+
+
+def _tab(structure_id: str) -> AppTest:
+    """One more browser tab on this computer (no accounts: everyone is the device) with the fiche open."""
+    return _open(AppTest.from_file(str(APP), default_timeout=TIMEOUT).run(), structure_id)
+
+
+def test_the_same_field_saved_from_two_tabs_is_a_conflict_shown_with_both_values_then_resolved(ui_store, server_navigation):
+    with_accounts(ui_store, ("amelie", "coordinateur"), ("bruno", "coordinateur"))
+    adie = _adie(ui_store)
+    tab_a = _session(ui_store, "amelie", adie["id"])
+    tab_b = _session(ui_store, "bruno", adie["id"])
+
+    _field(tab_b, "Horaires").set_value("Mo-Fr 08:00-12:00")
+    _save(tab_b)
+    _field(tab_a, "Horaires").set_value("Tu-Sa 09:00-17:00")
+    _field(tab_a, "Numéro court").set_value("1010")
+    _save(tab_a)
+
+    (warning,) = texts_of(tab_a.warning)
+    assert warning.startswith("Enregistré : Numéro court. Non enregistré")
+    assert "Horaires (modifié par bruno le " in warning
+    assert not [s for s in texts_of(tab_a.success) if "Modifications enregistrées" in s]
+    with ui_store.connect() as con:
+        row = get_structure(con, adie["id"])
+    assert (row["horaires"], row["numero_court"]) == ("Mo-Fr 08:00-12:00", "1010")  # bruno's hours kept
+    assert "Conflits à résoudre (1)" in [e.label for e in tab_a.expander]
+    conflict = next(m for m in texts_of(tab_a.markdown) if m.startswith("**Horaires**"))
+    assert "« Mo-Fr 08:00-12:00 » : valeur de la fiche, enregistrée par bruno le " in conflict
+    assert "« Tu-Sa 09:00-17:00 » : proposée sur la fiche par amelie le " in conflict
+
+    find_button(tab_a, "Garder « Tu-Sa 09:00-17:00 »").click().run()
+    assert not tab_a.exception
+    assert "Conflit résolu : « Tu-Sa 09:00-17:00 » est gardée." in texts_of(tab_a.success)
+    assert not [e for e in tab_a.expander if e.label.startswith("Conflits à résoudre")]
+    assert _field(tab_a, "Horaires").value == "Tu-Sa 09:00-17:00"  # the form drawn again from the fiche
+    with ui_store.connect() as con:
+        assert get_structure(con, adie["id"])["horaires"] == "Tu-Sa 09:00-17:00"
+        assert structure_history(con, adie["id"])[-1]["change_reason"] == "resolution"
+
+
+FIVE_TABS = {
+    "toutes différentes": [("Nom", "ADIE Nouvelle-Calédonie"), ("Site web", "https://nc.adie.org"),
+                           ("Horaires", "Mo-Fr 08:00-12:00"), ("Numéro court", "1010"),
+                           ("Présentation résumé", "Microcrédit et accompagnement.")],
+    "deux sur le même champ": [("Nom", "ADIE Nouvelle-Calédonie"), ("Site web", "https://nc.adie.org"),
+                               ("Horaires", "Mo-Fr 08:00-12:00"), ("Horaires", "Tu-Sa 09:00-17:00"),
+                               ("Numéro court", "1010")],
+}
+STORED = {"Nom": ("nom", str), "Site web": ("site_web", lambda v: [v]), "Horaires": ("horaires", str),
+          "Numéro court": ("numero_court", str), "Présentation résumé": ("presentation_resume", str)}
+
+
+@pytest.mark.parametrize("case", list(FIVE_TABS))
+def test_five_tabs_editing_one_fiche_at_once_keep_every_field_saved_or_show_a_conflict(ui_store, server_navigation, case):
+    adie = _adie(ui_store)
+    edits = FIVE_TABS[case]
+    tabs = [_tab(adie["id"]) for _ in edits]  # all five open the fiche before anyone saves
+    for tab, (label, value) in zip(tabs, edits, strict=True):
+        _field(tab, label).set_value(value)
+    for tab in tabs:
+        _save(tab)
+
+    with ui_store.connect() as con:
+        row = get_structure(con, adie["id"])
+    first_value = {}
+    for label, value in edits:
+        first_value.setdefault(label, value)  # the first to save a field keeps it
+    for label, value in first_value.items():
+        name, stored = STORED[label]
+        assert row[name] == stored(value), label
+    for tab, (label, value) in zip(tabs, edits, strict=True):
+        if value == first_value[label]:
+            assert texts_of(tab.success) == [f"Modifications enregistrées : {label}."]
+        else:  # the second on the same field: nothing overwritten, the conflict shown with both values
+            (warning,) = texts_of(tab.warning)
+            assert warning.startswith("Rien n'a été enregistré. Non enregistré, car changé ailleurs")
+            assert f"{label} (modifié par {DEVICE} le " in warning
+            assert "Conflits à résoudre (1)" in [e.label for e in tab.expander]
+            conflict = next(m for m in texts_of(tab.markdown) if m.startswith(f"**{label}**"))
+            assert f"« {first_value[label]} » : valeur de la fiche" in conflict and f"« {value} » : proposée" in conflict
