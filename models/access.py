@@ -20,11 +20,19 @@ accounts and questionnaires, and has every right.
 Passwords are hashed with Argon2id (argon2-cffi, its default parameters: OWASP's first choice);
 after ``MAX_FAILURES`` failed sign-ins in a row the account is locked for ``LOCK_MINUTES``, then
 for twice as long after each further failure, up to a day (a handful of guesses an hour at most).
+
+Parallel sign-ins (the sessions of one server; a script trying passwords in parallel) count as if
+made one after another, in the order they are recorded (``sign_in``): every failure is counted, the
+lock comes at exactly the ``MAX_FAILURES``-th, and a right password signs in unless the account is
+locked by the time it is recorded. Pages call ``sign_in`` (the password is checked outside any
+lock, the outcome recorded in a short transaction under the account's lock, run again on a write
+conflict); ``authenticate`` is the same check inside a caller's own transaction, for the command line.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +45,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from models.audit import record_audit
 from models.errors import MaillageError
 from models.moments import moment_text
-from models.store import fetch_dicts, utc_now
+from models.store import Store, fetch_dicts, utc_now
 
 ROLES: dict[str, str] = {
     "enqueteur": "enquêteur·rice",
@@ -225,12 +233,17 @@ def list_users(con: duckdb.DuckDBPyConnection) -> list[User]:
 
 
 def set_password(con: duckdb.DuckDBPyConnection, login: str, password: str, *, by: str) -> None:
-    """A new password (by its owner or an admin); it also unlocks the account."""
+    """A new password (by its owner or an admin); it also unlocks the account.
+
+    The password is hashed (tenths of a second) before anything is read: DuckDB's transaction
+    starts at its first statement, so a sign-in recorded on the account meanwhile does not make
+    this write conflict (``Store.transaction`` would run it again; see ``sign_in``)."""
+    new_hash = _password_hash(password)
     user = get_user(con, login)
     if by != user.login:
         require(con, by, "gerer_comptes")
     con.execute("UPDATE users SET password_hash = ?, echecs = 0, bloque_jusqua = NULL, updated_at = ?, updated_by = ?"
-                " WHERE login = ?", [_password_hash(password), utc_now(), by, user.login])
+                " WHERE login = ?", [new_hash, utc_now(), by, user.login])
     _audited(con, user.login, by, "user.password")
 
 
@@ -239,12 +252,13 @@ def recover_admin(con: duckdb.DuckDBPyConnection, login: str, password: str) -> 
     unlocked and active again. No right is checked — it is called from the server's terminal
     (``maillage user recover``) by whoever holds the store file, who can read and change the file
     anyway; the history records it as « terminal (récupération) »."""
+    new_hash = _password_hash(password)  # before any read: see set_password
     user = get_user(con, login)
     if user.role != "admin":
         raise MaillageError(f"« {user.login} » n'est pas administrateur : la récupération ne vaut que pour un compte"
                             " admin ; un administrateur change ensuite les autres mots de passe.")
     con.execute("UPDATE users SET password_hash = ?, echecs = 0, bloque_jusqua = NULL, actif = true, updated_at = ?,"
-                " updated_by = ? WHERE login = ?", [_password_hash(password), utc_now(), RECOVERY_ACTOR, user.login])
+                " updated_by = ? WHERE login = ?", [new_hash, utc_now(), RECOVERY_ACTOR, user.login])
     _audited(con, user.login, RECOVERY_ACTOR, "user.recover")
 
 
@@ -293,30 +307,124 @@ class SignIn:
     refusal: str | None = None
 
 
+INCORRECT = "Identifiant ou mot de passe incorrect."
+_CHECKS = 3  # a password changed during each of this many checks of one attempt: refused, not counted
+
+# Account writes of this process that read a row then write it (a failure counted from the stored
+# count) take the lock of their account first: see ``sign_in``. A fixed set of locks, shared by
+# accounts whose (store, login) hash alike, so guessed logins never grow it.
+_ACCOUNT_LOCKS = tuple(threading.RLock() for _ in range(64))
+
+
+def _account_lock(store: Store, login: str) -> threading.RLock:
+    """The lock this process takes around the short write transactions of ``login`` in ``store``."""
+    return _ACCOUNT_LOCKS[hash((str(store.path.resolve()), login)) % len(_ACCOUNT_LOCKS)]
+
+
+def sign_in(store: Store, login: str, password: str, *, now: datetime | None = None) -> SignIn:
+    """A sign-in attempt as the app makes it: the account if ``password`` is its own, else the
+    French refusal (the same words whether the login exists or not). The attempt is recorded —
+    a failure counted, a success clearing the count — in its own transaction.
+
+    Safe under parallel attempts (several sessions of one server, a script trying passwords):
+    attempts on one account count as if made one after another, in the order they are recorded.
+    Each failure is counted (the ``MAX_FAILURES``-th locks the account); a right password signs in
+    unless the account is locked by the time its attempt is recorded — then, like every attempt
+    until the lock ends, it is refused as locked (not counted). No attempt ends in a write conflict.
+
+    How: the password is checked against the stored hash (Argon2id, tenths of a second) outside
+    any lock or transaction, so parallel attempts do not queue behind each other's hashing. Then,
+    under the account's lock in this process (``_account_lock``), one short transaction reads the
+    account again and records the outcome from what it finds: the count as it is now, the lock as
+    it is now. A password changed meanwhile makes the check stale: it is made again against the
+    new hash. A conflict with another writer of the same columns of the account (DuckDB detects
+    them column by column: an admin's new password or deactivation, which clear the count; an
+    OpenID Connect sign-in) runs the transaction again (``Store.transaction``). Only one process
+    writes a store file at a time, so the lock of this process is all it takes. A store error that
+    outlasts the retries (DuckDB's, ``StoreBusy``) is raised: nothing is recorded (not even a
+    failure), and the caller says so.
+    """
+    key = _login_key(login)
+    for _ in range(_CHECKS):
+        row = _account_row(store.query, key)
+        refusal = _locked_refusal(row, now or utc_now())
+        if refusal is not None:
+            return refusal  # no hashing: a locked account costs nothing to ask
+        check = _check(row, password)  # slow: outside any lock and transaction
+        if row is None or not row["actif"]:
+            return SignIn(None, INCORRECT)  # nothing to record on an unknown or deactivated account
+        with _account_lock(store, key):
+            outcome = store.transaction(lambda con, check=check: _record(con, key, check, now or utc_now()))
+        if outcome is not None:
+            return outcome
+    return SignIn(None, INCORRECT)
+
+
 def authenticate(con: duckdb.DuckDBPyConnection, login: str, password: str, *, now: datetime | None = None) -> SignIn:
-    """The account if ``password`` is its own, else the refusal (the same words whether the login
-    exists or not). Failures are counted, so a refusal is returned, not raised: the caller's
-    transaction commits the count. ``MAX_FAILURES`` in a row lock the account."""
+    """``sign_in`` within the caller's transaction on ``con``, for a caller alone on the store (the
+    command line: one attempt, one thread). Parallel attempts go through ``sign_in``, which
+    records each in a transaction of its own, run again on a write conflict."""
+    key = _login_key(login)
     now = now or utc_now()
+    row = _account_row(lambda sql, params: fetch_dicts(con, sql, params), key)
+    refusal = _locked_refusal(row, now)
+    if refusal is not None:
+        return refusal
+    return _record(con, key, _check(row, password), now) or SignIn(None, INCORRECT)
+
+
+def _login_key(login: str) -> str:
     try:
-        key = normalized_login(login)
+        return normalized_login(login)
     except MaillageError:
-        key = ""
-    rows = fetch_dicts(con, "SELECT login, password_hash, echecs, bloque_jusqua, actif FROM users WHERE login = ?",
-                       [key])
-    row = rows[0] if rows else None
-    if row is not None and row["bloque_jusqua"] is not None and row["bloque_jusqua"] > now:
-        return SignIn(None, f"Trop d'essais manqués : ce compte est bloqué jusqu'au "
-                            f"{moment_text(row['bloque_jusqua'])} (heure de Paris), ou jusqu'à ce qu'un"
-                            " administrateur change son mot de passe.")
-    if not _verified(row["password_hash"] if row else None, password) or not row or not row["actif"]:
-        if row is not None and row["actif"]:
-            _count_failure(con, row, now)
-        return SignIn(None, "Identifiant ou mot de passe incorrect.")
-    con.execute("UPDATE users SET echecs = 0, bloque_jusqua = NULL, derniere_connexion = ? WHERE login = ?",
-                [now, row["login"]])
-    if _hasher.check_needs_rehash(row["password_hash"]):
-        con.execute("UPDATE users SET password_hash = ? WHERE login = ?", [_hasher.hash(password), row["login"]])
+        return ""  # no account has it: refused as an unknown login
+
+
+def _account_row(query: Any, key: str) -> dict[str, Any] | None:
+    rows = query("SELECT login, password_hash, echecs, bloque_jusqua, actif FROM users WHERE login = ?", [key])
+    return rows[0] if rows else None
+
+
+def _locked_refusal(row: dict[str, Any] | None, now: datetime) -> SignIn | None:
+    if row is None or row["bloque_jusqua"] is None or row["bloque_jusqua"] <= now:
+        return None
+    return SignIn(None, f"Trop d'essais manqués : ce compte est bloqué jusqu'au {moment_text(row['bloque_jusqua'])}"
+                        " (heure de Paris), ou jusqu'à ce qu'un administrateur change son mot de passe.")
+
+
+@dataclass(frozen=True)
+class _Check:
+    """A password checked against one stored hash (``None``: no password, or no account)."""
+
+    stored: str | None
+    verified: bool
+    rehashed: str | None  # the password hashed again with today's parameters, when the stored hash needs it
+
+
+def _check(row: dict[str, Any] | None, password: str) -> _Check:
+    stored = row["password_hash"] if row is not None else None
+    verified = _verified(stored, password)
+    rehashed = _hasher.hash(password) if verified and _hasher.check_needs_rehash(stored) else None
+    return _Check(stored, verified, rehashed)
+
+
+def _record(con: duckdb.DuckDBPyConnection, key: str, check: _Check, now: datetime) -> SignIn | None:
+    """Record a checked attempt on the account as it is now (read again in this transaction);
+    None when its password changed since the check (the check is stale)."""
+    row = _account_row(lambda sql, params: fetch_dicts(con, sql, params), key)
+    if row is None or not row["actif"]:
+        return SignIn(None, INCORRECT)
+    refusal = _locked_refusal(row, now)
+    if refusal is not None:
+        return refusal
+    if row["password_hash"] != check.stored:
+        return None
+    if not check.verified:
+        _count_failure(con, row, now)
+        return SignIn(None, INCORRECT)
+    con.execute("UPDATE users SET echecs = 0, bloque_jusqua = NULL, derniere_connexion = ?"
+                + (", password_hash = ?" if check.rehashed else "") + " WHERE login = ?",
+                [now, *([check.rehashed] if check.rehashed else []), row["login"]])
     _audited(con, row["login"], row["login"], "user.sign_in")
     return SignIn(get_user(con, row["login"]))
 

@@ -6,26 +6,32 @@
   name with every right;
 - **server mode**: the session's account is looked up again on each run (a deactivated account is
   signed out at its next click); without one, the only page is « Connexion »: a local account
-  (login + password, ``models.access.authenticate``: failed attempts counted, the account locked
-  after too many), or the server's OpenID Connect provider through ``st.login`` when
-  ``.streamlit/secrets.toml`` has an ``[auth]`` table (the verified e-mail picks the account).
+  (login + password, ``models.access.sign_in``: failed attempts counted exactly, even when many
+  come at once, the account locked after too many), or the server's OpenID Connect provider
+  through ``st.login`` when ``.streamlit/secrets.toml`` has an ``[auth]`` table (the verified
+  e-mail picks the account).
 
-A local sign-in lasts as long as the browser tab's session: reloading the page asks again.
+A local sign-in lasts as long as the browser tab's session: reloading the page asks again. A
+store error during a sign-in (one that outlasts the core's retries) is said in French on the page,
+the attempt not made; its details go to the server's log, never to the screen.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from models.access import (
     ROLES,
+    SignIn,
     User,
     accounts_exist,
     active_user,
-    authenticate,
     set_password,
+    sign_in,
     sign_in_by_email,
 )
 from models.errors import MaillageError
@@ -33,6 +39,25 @@ from models.store import Store
 from pages.shared import ACCOUNT, PAGES, PageSpec, signed_in, url_path
 
 FLASH = "maillage.connexion.message"
+STORE_TROUBLE = ("La connexion n'a pas pu aboutir : la base n'a pas pu enregistrer cet essai. Réessayez dans un"
+                 " instant ; si cela se reproduit, prévenez l'administrateur du serveur.")
+PASSWORD_TROUBLE = ("Le mot de passe n'a pas pu être changé : la base n'a pas pu enregistrer la modification."
+                    " Votre mot de passe actuel reste valable ; réessayez dans un instant.")
+
+logger = logging.getLogger(__name__)
+
+
+def attempt_outcome(attempt: Callable[[], SignIn]) -> SignIn:
+    """The outcome of a sign-in attempt, or a refusal saying in French that the store failed it
+    (``StoreBusy`` in its own words; any other error of the store, e.g. a write conflict that
+    outlasted the retries, as ``STORE_TROUBLE``, its traceback in the server's log)."""
+    try:
+        return attempt()
+    except MaillageError as error:
+        return SignIn(None, str(error))
+    except Exception:
+        logger.exception("A sign-in attempt failed on a store error")
+        return SignIn(None, STORE_TROUBLE)
 
 
 def oidc_providers() -> list[str | None]:
@@ -73,8 +98,7 @@ def signed_in_or_sign_in(store: Store) -> bool:
     if current is None:
         email = _oidc_email()
         if email is not None:
-            with store.atomic() as con:
-                outcome = sign_in_by_email(con, email)
+            outcome = attempt_outcome(lambda: store.transaction(lambda con: sign_in_by_email(con, email)))
             current = outcome.user
             if current is None:
                 st.session_state[FLASH] = outcome.refusal
@@ -109,8 +133,7 @@ def sign_in_page(store: Store) -> None:
                                  key="connexion.mot_de_passe")
         submitted = st.form_submit_button("Se connecter", type="primary")
     if submitted:
-        with store.atomic() as con:  # a failed attempt is committed: it counts towards the lock
-            outcome = authenticate(con, login, password)
+        outcome = attempt_outcome(lambda: sign_in(store, login, password))  # a failure counts towards the lock
         if outcome.user is None:
             st.session_state[FLASH] = outcome.refusal
         else:
@@ -150,16 +173,18 @@ def _own_password_form(store: Store, account: User) -> None:
     if new != again:
         st.error("Les deux saisies du nouveau mot de passe diffèrent.")
         return
-    with store.atomic() as con:
-        checked = authenticate(con, account.login, current)
+    checked = attempt_outcome(lambda: sign_in(store, account.login, current))
     if checked.user is None:
         st.error(checked.refusal or "Mot de passe actuel incorrect.")
         return
     try:
-        with store.atomic() as con:
-            set_password(con, account.login, new, by=account.login)
+        store.transaction(lambda con: set_password(con, account.login, new, by=account.login))
     except MaillageError as error:
         st.error(str(error))
+        return
+    except Exception:
+        logger.exception("A password change failed on a store error")
+        st.error(PASSWORD_TROUBLE)
         return
     st.success("Mot de passe changé.")
 

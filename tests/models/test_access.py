@@ -5,6 +5,9 @@ admin's; from then on each core function checks the rights of whoever calls it."
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -18,21 +21,24 @@ from models.access import (
     RIGHTS,
     ROLES,
     AccessDenied,
+    SignIn,
     authenticate,
     create_user,
+    get_user,
     list_users,
     may,
     require,
     set_active,
     set_password,
     set_role,
+    sign_in,
     sign_in_by_email,
     user_for_email,
 )
 from models.errors import MaillageError
 from models.history import recent_activity, record_history
 from models.registry import create_structure, update_structure
-from models.store import utc_now
+from models.store import Store, utc_now
 
 PASSWORD = "une phrase de passe assez longue"
 
@@ -237,6 +243,137 @@ def test_account_changes_are_in_the_audit_log_without_the_password(team):
 
 def test_every_role_has_a_french_name():
     assert set(ROLES) == {"enqueteur", "coordinateur", "comite", "admin"}
+
+
+# -- sign-ins at the same moment: counted as if made one after another ---------------------------
+
+WRONG = "pas le bon mot de passe"
+BATCH = 12  # sessions trying at the same moment
+
+
+def attempts_at_once(path, passwords: list[str], *, login: str = "eve") -> list[SignIn | BaseException]:
+    """Each password tried by its own thread at the same moment, as the sessions of one server try
+    them: each opens the store as the pages do (``Store(path)``: the process's shared instance of
+    the file) and calls ``sign_in``, the function of the « Connexion » page; a barrier starts them
+    together. What each one got: its ``SignIn``, or the exception that escaped."""
+    barrier = threading.Barrier(len(passwords))
+    outcomes: list[SignIn | BaseException | None] = [None] * len(passwords)
+
+    def attempt(index: int, password: str) -> None:
+        store = Store(path, device="test")
+        barrier.wait()
+        try:
+            outcomes[index] = sign_in(store, login, password)
+        except BaseException as error:  # noqa: BLE001 - what a page would have shown
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in enumerate(passwords)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def kinds(outcomes) -> Counter:
+    """« signed in », « incorrect », « locked », or the name of an exception that escaped."""
+    def kind(outcome) -> str:
+        if isinstance(outcome, BaseException):
+            return type(outcome).__name__
+        if outcome.user is not None:
+            return "signed in"
+        return "locked" if "bloqué jusqu'au" in outcome.refusal else "incorrect"
+    return Counter(kind(outcome) for outcome in outcomes)
+
+
+def replay_of_the_history(store, login: str = "eve") -> int:
+    """Read the account's sign-ins in the order they were recorded and check they are those of
+    attempts made one after another: each failure carries the count before it plus one, a
+    success clears it, and nothing signs in or counts once ``MAX_FAILURES`` lock the account.
+    Returns the count, which is also the account's."""
+    with store.connect() as con:
+        history = con.execute("SELECT action, details FROM audit_log WHERE entity_id = ?"
+                              " AND action IN ('user.sign_in', 'user.sign_in_failed') ORDER BY occurred_at",
+                              [login]).fetchall()
+        (stored,), = con.execute("SELECT echecs FROM users WHERE login = ?", [login]).fetchall()
+    count = 0
+    for action, details in history:
+        assert count < MAX_FAILURES, "an attempt was recorded on a locked account"
+        count = 0 if action == "user.sign_in" else count + 1
+        if action == "user.sign_in_failed":
+            assert json.loads(details)["echecs"] == count
+    assert stored == count
+    return count
+
+
+@pytest.mark.parametrize(("at_once", "rounds"), [
+    (BATCH, 4),  # issue 17: 48 guesses were 5 failures and 43 crashed sessions
+    (MAX_FAILURES - 1, 1),  # fewer than the lock: each one counted
+    (3, 2),  # the lock comes at the 5th, inside the second round
+])
+def test_wrong_passwords_tried_at_the_same_moment_are_each_counted_and_lock_the_account_at_the_fifth(
+    team, at_once, rounds
+):
+    outcomes = []
+    for _ in range(rounds):
+        outcomes += attempts_at_once(team.path, [WRONG] * at_once)
+    total = at_once * rounds
+    counted = min(total, MAX_FAILURES)
+    assert kinds(outcomes) == Counter({"incorrect": counted, "locked": total - counted})  # nothing escaped
+    assert replay_of_the_history(team) == counted
+    with team.connect() as con:
+        assert (get_user(con, "eve").bloque_jusqua is not None) is (total >= MAX_FAILURES)
+
+
+@pytest.mark.parametrize(("wrong", "rounds"), [
+    (MAX_FAILURES - 1, 1),  # too few to lock: the right password always signs in
+    (BATCH - 1, 4),  # enough to lock: it signs in if recorded before the 5th failure, else it is refused as locked
+])
+def test_the_right_password_among_wrong_ones_signs_in_unless_the_account_is_locked_before_it_is_recorded(
+    team, wrong, rounds
+):
+    passwords = [WRONG] * (wrong // 2) + [PASSWORD] + [WRONG] * (wrong - wrong // 2)
+    rights = []
+    for _ in range(rounds):
+        outcomes = attempts_at_once(team.path, passwords)
+        assert all(isinstance(outcome, SignIn) for outcome in outcomes), kinds(outcomes)
+        assert set(kinds(outcomes)) <= {"signed in", "incorrect", "locked"}
+        rights.append(outcomes[wrong // 2])
+        assert kinds(outcomes)["signed in"] == (rights[-1].user is not None)
+    assert all(right.user is not None and right.user.login == "eve" or "bloqué jusqu'au" in right.refusal
+               for right in rights)  # never « incorrect », never an error
+    if wrong < MAX_FAILURES:
+        assert [right.user.login for right in rights] == ["eve"]
+    count = replay_of_the_history(team)
+    assert count <= wrong
+    with team.connect() as con:
+        assert con.execute("SELECT count(*) FROM audit_log WHERE entity_id = 'eve' AND action = 'user.sign_in'"
+                           ).fetchall() == [(sum(right.user is not None for right in rights),)]
+
+
+@pytest.mark.parametrize(("typed", "signed_in"), [
+    ("old", False),  # checked against the old password, which is no longer the account's: a failure
+    ("new", True),  # typed the new one before the change was recorded: checked again, it signs in
+])
+def test_a_password_changed_while_an_attempt_is_checked_is_checked_again(team, monkeypatch, typed, signed_in):
+    import models.access
+
+    new = PASSWORD + " neuve"
+    real_check = models.access._check
+    changes = []
+
+    def check_then_the_admin_changes_it(row, password):
+        checked = real_check(row, password)
+        if not changes:  # the admin's change lands between the check and the record
+            changes.append(team.transaction(lambda con: set_password(con, "eve", new, by="admin")))
+        return checked
+
+    monkeypatch.setattr(models.access, "_check", check_then_the_admin_changes_it)
+    outcome = sign_in(team, "eve", PASSWORD if typed == "old" else new)
+    assert (outcome.user is not None) is signed_in
+    with team.connect() as con:
+        assert get_user(con, "eve").login == "eve"
+        assert con.execute("SELECT echecs FROM users WHERE login = 'eve'").fetchall() == [(0 if signed_in else 1,)]
 
 
 # -- the core functions check the rights of whoever calls them --------------------------------------
