@@ -15,9 +15,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.shared import count_text, current_user, get_store, page_setup, run_action, show_flash, viewer_zone
-from sync.conflicts import CHOICES, decide_deletion, resolve_conflict
 from models.moments import moment_text
+from pages.shared import count_text, current_user, get_store, page_setup, run_action, show_flash, viewer_zone
+from sync.conflicts import decide_deletion, resolve_conflict
 from sync.status import conflict_rows, deletion_rows
 
 FLASH = "conflits.message"
@@ -54,6 +54,11 @@ def _resolve(conflict_id: str) -> None:
         st.session_state.pop(SELECTED, None)
 
 
+def _put_back(conflict_id: str) -> None:
+    run_action(FLASH, lambda con: resolve_conflict(con, conflict_id, "appareil", by=current_user()),
+               "La valeur de cet appareil sera remise dans le classeur à la prochaine synchronisation.")
+
+
 def _decide(spreadsheet_id: str, tab: str, row_id: str, confirm: bool) -> None:
     run_action(FLASH, lambda con: decide_deletion(con, spreadsheet_id, tab, row_id, confirm=confirm, by=current_user()),
                "Suppression confirmée : la ligne revient dans le classeur marquée supprimée à la prochaine"
@@ -69,17 +74,37 @@ store = get_store()
 show_flash(FLASH)
 
 with store.connect() as con:
-    conflicts = conflict_rows(con)
+    every = conflict_rows(con)
     deletions = deletion_rows(con)
+refused_lines = [row for row in every if row["nature"] == "invalide"]
+conflicts = [row for row in every if row["nature"] != "invalide"]
 
-if not conflicts and not deletions:
+if not every and not deletions:
     st.success("Aucun conflit ni suppression en attente : cet appareil et le classeur sont d'accord.",
                icon=":material/check_circle:")
     st.caption("Les conflits apparaissent ici après une synchronisation, quand une même valeur a été changée à la"
                " fois sur cet appareil et dans le classeur.")
     st.stop()
 
-# 1. Conflicts.
+# 1. Lines of the sheet refused for their content.
+if refused_lines:
+    st.subheader("Lignes refusées du classeur")
+    st.caption(f"{count_text(len(refused_lines), 'valeur du classeur n’a', 'valeurs du classeur n’ont')} pas été"
+               " reprises : elles sont hors de la liste attendue, renvoient à un enregistrement absent de cet appareil"
+               " ou sont incomplètes. Corrigez-les dans le classeur : la ligne sera reprise à la prochaine"
+               " synchronisation et disparaîtra d'ici.")
+    st.dataframe(pd.DataFrame([
+        {"Onglet": row["tab"], "Ligne": row["ligne"], "Enregistrement": row["libelle"],
+         "Colonne": row["colonne_libelle"] or "(ligne entière)", "Valeur du classeur": row["valeur_feuille"] or "(vide)",
+         "Motif": row["motif"] or "", "Valeur de cet appareil": row["valeur_appareil"] or ""}
+        for row in refused_lines
+    ]), hide_index=True)
+    for row in refused_lines:
+        if row["choix"]:
+            st.button(f"Ligne {row['ligne']} ({row['tab']}) : {row['choix_libelles']['appareil'].lower()}",
+                      key=f"conflits.remettre.{row['id']}", icon=":material/undo:", on_click=_put_back, args=(row["id"],))
+
+# 2. Conflicts.
 st.subheader("Conflits à trancher")
 if not conflicts:
     st.caption("Aucun conflit ouvert.")
@@ -120,14 +145,21 @@ else:
             st.info(f"L'onglet « {chosen['tab']} » n'est pas modifiable dans le classeur : la modification faite"
                     " là-bas a été annulée ; seule la valeur de cet appareil peut être gardée.",
                     icon=":material/lock:")
-        choice = st.radio("Décision", chosen["choix"], format_func=CHOICES.__getitem__, key=f"{CHOICE}.{chosen_id}")
-        st.text_input("Saisir une autre valeur", key=f"{OTHER}.{chosen_id}", disabled=choice != "autre",
-                      placeholder="telle qu'on la taperait dans le classeur (4,5 · Oui · a|b)",
-                      help="Utilisée seulement avec la décision « Saisir une autre valeur ».")
+        if chosen["nature"] == "identifiant":
+            st.warning(f"Ligne {chosen['ligne']} : l'identifiant « {chosen['valeur_feuille']} » a remplacé"
+                       f" « {chosen['valeur_appareil']} » et toutes les autres valeurs sont celles de l'enregistrement"
+                       " d'origine (faute de frappe ?). Rien n'a été créé ni supprimé en attendant votre décision.",
+                       icon=":material/edit_note:")
+        choice = st.radio("Décision", chosen["choix"], format_func=chosen["choix_libelles"].__getitem__,
+                          key=f"{CHOICE}.{chosen_id}")
+        if "autre" in chosen["choix"]:
+            st.text_input("Saisir une autre valeur", key=f"{OTHER}.{chosen_id}", disabled=choice != "autre",
+                          placeholder="telle qu'on la taperait dans le classeur (4,5 · Oui · a|b)",
+                          help="Utilisée seulement avec la décision « Saisir une autre valeur ».")
         st.button("Résoudre", type="primary", icon=":material/task_alt:", key=f"conflits.resoudre.{chosen_id}",
                   on_click=_resolve, args=(chosen_id,))
 
-# 2. Lines deleted in the sheet.
+# 3. Lines deleted in the sheet.
 st.subheader("Lignes supprimées dans le classeur")
 st.caption("« Confirmer la suppression » marque l'enregistrement comme supprimé ici, et sa ligne revient dans le"
            " classeur avec la colonne deleted_at remplie, ce qui prévient les autres appareils. « Restaurer la"

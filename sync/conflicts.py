@@ -16,6 +16,7 @@ A line a person **deleted** in the sheet is never deleted elsewhere silently: it
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 import duckdb
@@ -72,6 +73,8 @@ def resolve_conflict(con: duckdb.DuckDBPyConnection, conflict_id: str, choice: C
             f"Ce conflit a déjà été résolu par {conflict['resolu_par']} ; rechargez la page pour voir la valeur retenue.")
     if choice not in CHOICES:
         raise ResolutionError(f"Choix inconnu : « {choice} » (attendu : {', '.join(CHOICES)}).")
+    if conflict["nature"] in ("invalide", "identifiant"):
+        return _decide_sheet_line(con, conflict, choice, by=by)
     if conflict["nature"] == "refusee" and choice != "appareil":
         raise ResolutionError(
             f"L'onglet « {conflict['tab']} » n'est pas modifiable dans le classeur : la valeur de l'appareil reste."
@@ -103,6 +106,41 @@ def resolve_conflict(con: duckdb.DuckDBPyConnection, conflict_id: str, choice: C
     record_audit(con, actor=by, action="conflict.resolve", entity=spec.table, entity_id=conflict["row_id"],
                  details={"colonne": column, "choix": choice, "valeur_retenue": kept, "conflit": conflict_id})
     return fetch_dicts(con, "SELECT * FROM sync_conflicts WHERE id = ?", [conflict_id])[0]
+
+
+def _decide_sheet_line(con: duckdb.DuckDBPyConnection, conflict: dict[str, Any], choice: str, *, by: str) -> dict[str, Any]:
+    """A refused line (``invalide``): put this device's value back in the sheet (``appareil``), the
+    only choice the app can make (otherwise the line is fixed in the sheet). A likely id typo
+    (``identifiant``): repair the line with the original id (``appareil``) or keep both records
+    (``feuille``: the typed line becomes a new record, the original's line is written back)."""
+    spreadsheet_id, tab, row_id = conflict["spreadsheet_id"], conflict["tab"], conflict["row_id"]
+    base = con.execute("SELECT cells FROM sync_base WHERE spreadsheet_id = ? AND tab = ? AND row_id = ?",
+                       [spreadsheet_id, tab, row_id]).fetchall()
+    if conflict["nature"] == "invalide":
+        if choice != "appareil" or not base:
+            raise ResolutionError(
+                f"Corrigez la ligne {conflict['ligne'] or ''} de l'onglet « {tab} » dans le classeur : elle sera reprise"
+                " à la prochaine synchronisation." + (" Vous pouvez aussi y remettre la valeur de cet appareil."
+                                                       if base else ""))
+        cells = json.loads(base[0][0])
+        cells[conflict["colonne"]] = conflict["valeur_feuille"] or ""  # the sheet's text counts as agreed: ours wins
+        con.execute("UPDATE sync_base SET cells = ?, store_hash = NULL WHERE spreadsheet_id = ? AND tab = ? AND row_id = ?",
+                    [json.dumps(cells, ensure_ascii=False), spreadsheet_id, tab, row_id])
+    elif choice == "feuille":
+        con.execute("DELETE FROM sync_base WHERE spreadsheet_id = ? AND tab = ? AND row_id = ?", [spreadsheet_id, tab, row_id])
+    elif choice != "appareil":
+        raise ResolutionError("Choisissez de réparer la ligne (identifiant d'origine) ou de garder les deux enregistrements.")
+    kept = conflict["valeur_appareil"] if choice == "appareil" else conflict["valeur_feuille"]
+    now = utc_now()
+    con.execute(
+        "UPDATE sync_conflicts SET statut = 'resolu', resolution = ?, valeur_retenue = ?, resolu_par = ?, resolu_le = ?,"
+        " updated_at = ?, updated_by = ? WHERE id = ?",
+        [choice, kept, by, now, now, by, conflict["id"]],
+    )
+    record_audit(con, actor=by, action="conflict.resolve", entity=synced_table(tab).table, entity_id=row_id,
+                 details={"nature": conflict["nature"], "colonne": conflict["colonne"], "choix": choice,
+                          "conflit": conflict["id"]})
+    return fetch_dicts(con, "SELECT * FROM sync_conflicts WHERE id = ?", [conflict["id"]])[0]
 
 
 def pending_deletions(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None = None) -> list[dict[str, Any]]:

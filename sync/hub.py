@@ -183,6 +183,7 @@ class _Run:
         self.clean = True
         self.started_at = utc_now()
         self.refusals: list[_Refusal] = []  # lines refused for their content, kept for a coordinator
+        self.id_typos: list[tuple[str, str, str, int]] = []  # (tab, typed id, original id, line) to decide
         self._known: dict[str, set[str]] = {}
 
     def known(self, table: str, record_id: str) -> bool:
@@ -570,10 +571,28 @@ def _plan_tab(run: _Run, tab: _Tab) -> None:
             candidates = [row_id for row_id in candidates if row_id not in appending]
         texts = store_texts(con, spec, kinds, candidates) if candidates else {}
         bases = base_cells(con, run.sid, spec.tab, [row_id for row_id in candidates if row_id in base])
+        decisions = _id_decisions(con, run.sid, spec.tab)
     from_sheet = [row_id for row_id in read.rows if row_id not in hashes]
+    vanished = [row_id for row_id in candidates if row_id not in read.rows and row_id not in pending and row_id in bases]
+    typos = _likely_id_typos(tab, [read.rows[row_id] for row_id in from_sheet], vanished, bases)
+    for typed, original in typos.items():
+        decision = decisions.get((original, typed))
+        if decision == "appareil":  # the coordinator chose to repair: the line is the original's again
+            row = read.rows[typed]
+            plan = _merge_plan(run, tab, SheetRow(row.line, original, row.cells), texts[original], bases.get(original),
+                               hashes[original])
+            if plan is not None:
+                tab.plans.append(plan)
+        elif decision != "feuille":  # not decided yet: neither a new record nor a deletion meanwhile
+            run.id_typos.append((spec.tab, typed, original, read.rows[typed].line))
+            run.clean = False
+    held = {original for typed, original in typos.items() if decisions.get((original, typed)) != "feuille"}
+    from_sheet = [row_id for row_id in from_sheet if row_id not in typos or decisions.get((typos[row_id], row_id)) == "feuille"]
 
     for row_id in candidates:
         row = read.rows.get(row_id)
+        if row_id in held:
+            continue
         if row is None:
             if row_id not in pending:  # was in the sheet: a person deleted the line
                 tab.deletions.append(row_id)
@@ -598,6 +617,37 @@ def _plan_tab(run: _Run, tab: _Tab) -> None:
 
     if read.missing:
         tab.header_added = list(read.missing)
+
+
+# Columns compared to recognise a line whose ``id`` a person mistyped: all but the id itself.
+def _likely_id_typos(tab: _Tab, new_ids: Sequence[SheetRow], vanished: Sequence[str],
+                     bases: Mapping[str, Mapping[str, str]]) -> dict[str, str]:
+    """Lines whose id this device does not know, each beside a record whose id vanished from the
+    sheet with exactly the same other cells: a likely typo in the ``id`` cell (typed id → original)."""
+    if not new_ids or not vanished:
+        return {}
+    columns = [name for name in tab.kinds if name != "id"]
+    by_content: dict[tuple[str, ...], list[str]] = {}
+    for row_id in vanished:
+        by_content.setdefault(tuple(bases[row_id].get(name, "") for name in columns), []).append(row_id)
+    typos: dict[str, str] = {}
+    for row in new_ids:
+        content = tuple("" if row.cells[name] is ABSENT else str(row.cells[name]) for name in columns)
+        originals = by_content.get(content, [])
+        if len(originals) == 1 and row.id:
+            typos[row.id] = originals[0]
+    return typos
+
+
+def _id_decisions(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, tab: str) -> dict[tuple[str, str], str]:
+    """The coordinator's decisions on likely id typos: (original, typed) → ``appareil`` (repair),
+    ``feuille`` (keep both) or ``ouvert`` (not decided yet)."""
+    rows = con.execute(
+        "SELECT row_id, valeur_feuille, CASE WHEN statut = 'resolu' THEN resolution ELSE 'ouvert' END"
+        " FROM sync_conflicts WHERE spreadsheet_id = ? AND tab = ? AND nature = 'identifiant' AND deleted_at IS NULL",
+        [spreadsheet_id, tab],
+    ).fetchall()
+    return {(original, typed): decision for original, typed, decision in rows}
 
 
 def _sheet_stamp(row: SheetRow, kinds: Mapping[str, Kind], base: Mapping[str, str] | None) -> tuple[bool, str, Any]:
@@ -1024,6 +1074,32 @@ def _record(run: _Run) -> None:
             _save_appended_bases(run, con, tab, now)
             _save_deletions(run, con, tab, now)
         _save_refusals(run, con, now)
+        _save_id_typos(run, con, now)
+
+
+_TYPO_REASON = ("identifiant modifié dans le classeur (faute de frappe ?) : la ligne a toutes les autres valeurs de"
+                " l'enregistrement d'origine")
+
+
+def _save_id_typos(run: _Run, con: duckdb.DuckDBPyConnection, now: datetime) -> None:
+    """A likely typo in an id, listed once for a coordinator: repair the line, or keep both records."""
+    for tab, typed, original, line in run.id_typos:
+        known = con.execute(
+            "SELECT count(*) FROM sync_conflicts WHERE spreadsheet_id = ? AND tab = ? AND nature = 'identifiant'"
+            " AND row_id = ? AND valeur_feuille = ?", [run.sid, tab, original, typed]).fetchall()[0][0]
+        if known:
+            continue
+        con.execute(
+            "INSERT INTO sync_conflicts (id, spreadsheet_id, tab, row_id, colonne, nature, valeur_appareil, valeur_feuille,"
+            " feuille_par, feuille_le, valeur_courante, statut, ligne, motif, created_at, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, 'id', 'identifiant', ?, ?, ?, ?, ?, 'ouvert', ?, ?, ?, ?, ?)",
+            [new_id(), run.sid, tab, original, original, typed, HUMAN_EDITOR, now, original, line, _TYPO_REASON,
+             now, now, run.by],
+        )
+        run.report.errors.append(
+            f"Onglet « {tab} », ligne {line} : l'identifiant « {typed} » remplace « {original} » sur une ligne identique"
+            " par ailleurs (faute de frappe ?) ; rien n'est créé ni supprimé en attendant la décision d'un"
+            " coordinateur (page Conflits).")
 
 
 # Refused lines are the sheet's state, not events: each run lists the lines refused now; an entry of a

@@ -17,6 +17,7 @@ given zone. Every text meant for people is French.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,6 @@ from models.store import fetch_dicts
 from sync.conflicts import CHOICES
 from sync.store_side import local_changes, store_texts, table_sql
 from sync.tables import SYNCED_TABLES, column_kinds, synced_columns, synced_table
-
 
 RUN_STATUS_LABELS: dict[str, str] = {
     "terminee": "terminée",
@@ -61,7 +61,15 @@ _DETAIL_LABELS: dict[str, str] = {
     "erreur": "erreur",
     "statut": "statut",
 }
-NATURE_LABELS: dict[str, str] = {"conflit": "conflit", "refusee": "modification refusée"}
+NATURE_LABELS: dict[str, str] = {"conflit": "conflit", "refusee": "modification refusée", "invalide": "ligne refusée",
+                                  "identifiant": "identifiant modifié ?"}
+# What a coordinator may choose for each nature (``sync.conflicts.resolve_conflict``), with its words.
+NATURE_CHOICES: dict[str, dict[str, str]] = {
+    "refusee": {"appareil": "Garder la valeur de cet appareil"},
+    "invalide": {"appareil": "Remettre dans le classeur la valeur de cet appareil"},
+    "identifiant": {"appareil": "Réparer : remettre l'identifiant d'origine dans la ligne",
+                    "feuille": "Garder les deux : la ligne devient un nouvel enregistrement"},
+}
 
 
 def run_status_label(statut: str | None) -> str:
@@ -317,7 +325,8 @@ def conflict_rows(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None = N
     """The open conflicts (``sync.conflicts.open_conflicts``), oldest first, each with what a page
     shows: ``libelle`` of the record, ``colonne_libelle``, ``nature_libelle`` (« conflit » or
     « modification refusée »), ``valeur_actuelle`` (the store's value now) and ``choix`` (the keys
-    of ``CHOICES`` allowed: only ``appareil`` for a refused edit)."""
+    of ``CHOICES`` allowed: only ``appareil`` for a refused edit; see ``NATURE_CHOICES``) with
+    ``choix_libelles``, their French words."""
     sql = "SELECT * FROM sync_conflicts WHERE statut = 'ouvert' AND deleted_at IS NULL"
     params: list[Any] = []
     if spreadsheet_id is not None:
@@ -337,9 +346,17 @@ def conflict_rows(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None = N
             "colonne_libelle": _column_label(row["tab"], row["colonne"]),
             "nature_libelle": NATURE_LABELS.get(row["nature"], row["nature"]),
             "valeur_actuelle": now.get(row["colonne"], "") if now is not None else row["valeur_courante"],
-            "choix": ["appareil"] if row["nature"] == "refusee" else list(CHOICES),
+            "choix": list(_choices(row, now is not None)),
+            "choix_libelles": _choices(row, now is not None),
         })
     return rows
+
+
+def _choices(conflict: Mapping[str, Any], on_device: bool) -> dict[str, str]:
+    """The decisions open to a coordinator for one conflict, with their French words."""
+    if conflict["nature"] == "invalide" and not on_device:
+        return {}  # a new line of the sheet: only fixing it in the sheet helps
+    return dict(NATURE_CHOICES.get(conflict["nature"], CHOICES))
 
 
 def deletion_rows(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None = None) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from collect.surveys import create_campaign, publish_questionnaire
 from dashboards.calls import campaign_report
 from models.registry import create_structure
 from models.store import Store
-from sync.conflicts import open_conflicts
+from sync.conflicts import open_conflicts, resolve_conflict
 from tests.sync.test_hub import column_of, line_of, run_sync, sheet_records
 
 LIEU = {"nom": "CCAS de Cognac", "commune": "Cognac", "code_postal": "16100", "code_insee": "16102",
@@ -174,3 +174,63 @@ def test_an_outcome_outside_the_list_already_in_a_store_breaks_no_report(store, 
     result = CliRunner().invoke(main, ["--db", str(store.path), "campaign", "report", "Diagnostic"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and "Campagne « Diagnostic »" in result.output
+
+
+# -- a typo in an id cell --------------------------------------------------------------------------
+
+
+def typo_in_the_id(emulator, hub: str, structure_id: str) -> tuple[str, int]:
+    typed = structure_id[:-1] + ("0" if structure_id[-1] != "0" else "1")
+    return typed, type_in(emulator, hub, "structures", structure_id, "id", typed)
+
+
+def test_a_typo_in_an_id_cell_neither_duplicates_nor_deletes_and_waits_for_a_coordinator(store, campaign, emulator, hub):
+    typed, line = typo_in_the_id(emulator, hub, campaign["structure"])
+    report = run_sync(store, emulator, hub)
+    assert store.query("SELECT id FROM structures") == [{"id": campaign["structure"]}]  # no duplicate
+    assert store.query("SELECT count(*) AS n FROM sync_deletions")[0]["n"] == 0  # nothing queued for deletion
+    with store.connect() as con:
+        (entry,) = [row for row in open_conflicts(con) if row["nature"] == "identifiant"]
+    assert (entry["ligne"], entry["valeur_appareil"], entry["valeur_feuille"]) == (line, campaign["structure"], typed)
+    assert any("faute de frappe" in error for error in report.errors)
+    run_sync(store, emulator, hub)  # listed once
+    with store.connect() as con:
+        assert len([row for row in open_conflicts(con) if row["nature"] == "identifiant"]) == 1
+
+
+def test_a_coordinator_repairs_a_mistyped_id_and_the_line_gets_its_id_back(store, campaign, emulator, hub):
+    typed, line = typo_in_the_id(emulator, hub, campaign["structure"])
+    run_sync(store, emulator, hub)
+    with store.atomic() as con:
+        (entry,) = [row for row in open_conflicts(con) if row["nature"] == "identifiant"]
+        resolve_conflict(con, entry["id"], "appareil", by="coord")
+    report = run_sync(store, emulator, hub)
+    assert report.errors == []
+    assert emulator.values(hub, "structures")[line - 1][0] == campaign["structure"]
+    assert set(sheet_records(emulator, hub, "structures")) == {campaign["structure"]}
+    assert store.query("SELECT id FROM structures") == [{"id": campaign["structure"]}]
+    assert run_sync(store, emulator, hub).errors == []
+
+
+def test_a_coordinator_keeps_both_records_of_a_changed_id(store, campaign, emulator, hub):
+    typed, _ = typo_in_the_id(emulator, hub, campaign["structure"])
+    run_sync(store, emulator, hub)
+    with store.atomic() as con:
+        (entry,) = [row for row in open_conflicts(con) if row["nature"] == "identifiant"]
+        resolve_conflict(con, entry["id"], "feuille", by="coord")
+    run_sync(store, emulator, hub)
+    assert {row["id"] for row in store.query("SELECT id FROM structures")} == {campaign["structure"], typed}
+    assert set(sheet_records(emulator, hub, "structures")) == {campaign["structure"], typed}
+    assert store.query("SELECT count(*) AS n FROM sync_deletions")[0]["n"] == 0
+
+
+def test_putting_this_devices_value_back_over_a_refused_cell(store, campaign, emulator, hub):
+    type_in(emulator, hub, "appels", campaign["attempt"], "outcome", "peut-être")
+    run_sync(store, emulator, hub)
+    (entry,) = refused(store)
+    with store.atomic() as con:
+        resolve_conflict(con, entry["id"], "appareil", by="coord")
+    run_sync(store, emulator, hub)
+    assert sheet_records(emulator, hub, "appels")[campaign["attempt"]]["outcome"] == "pas_de_reponse"
+    assert stored_outcome(store, campaign["attempt"]) == "pas_de_reponse"
+    assert refused(store) == []
