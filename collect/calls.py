@@ -17,7 +17,7 @@ structure whose ``horaires`` cannot be read is only held to the campaign's calli
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -44,6 +44,7 @@ from models.dispositions import (
     next_call_at,
     outcome_rule,
 )
+from models.edits import EditResult, plan_edit, planned_result
 from models.ids import new_id
 from models.registry import DEPARTEMENT_SQL
 from models.runtime import collector_paused
@@ -107,6 +108,43 @@ def configure_campaign(
     )
     record_audit(con, actor=by, action="campaign.configure", entity="campaigns", entity_id=campaign_id,
                  details={"max_tentatives": max_tentatives, "heures_appel": heures_appel})
+
+
+DEFAULT_MAX_TENTATIVES = 6  # the column's default (migration 0003)
+CAMPAIGN_RULES = ("max_tentatives", "heures_appel", "date_debut", "date_fin")
+
+
+def campaign_rules(campaign: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign's calling rules as the rules form shows them (argument names of ``configure_campaign``)."""
+    return {
+        "max_tentatives": int(campaign.get("max_tentatives") or DEFAULT_MAX_TENTATIVES),
+        "heures_appel": campaign.get("heures_appel") or "",
+        "date_debut": campaign.get("date_debut"),
+        "date_fin": campaign.get("date_fin"),
+    }
+
+
+def edit_campaign_rules(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, changes: Mapping[str, tuple[Any, Any]], *, by: str
+) -> EditResult:
+    """Save the calling rules a person changed, each as ``(based_on, new)``: the value the form showed
+    and the one typed (``models.edits``). A rule still holding ``based_on`` gets ``new``; a rule
+    someone else changed meanwhile is left as it is and comes back as a conflict (the campaign's
+    last writer and time), audited; the others are written by ``configure_campaign`` (same checks)."""
+    require(con, by, "gerer_campagne")
+    unknown = sorted(set(changes) - set(CAMPAIGN_RULES))
+    if unknown:
+        raise CallError(f"Règle d'appel inconnue : {', '.join(unknown)}.")
+    campaign = get_campaign(con, campaign_id)
+    current = campaign_rules(campaign)
+    plan = plan_edit(current, changes)
+    result = planned_result(plan, current_by=campaign["updated_by"], current_at=campaign["updated_at"])
+    if plan.write:
+        configure_campaign(con, campaign_id, **{**current, **plan.write}, by=by)
+    if result.conflicts:
+        record_audit(con, actor=by, action="campaign.conflict", entity="campaigns", entity_id=campaign_id,
+                     details={"proposees": {c.field: c.proposed for c in result.conflicts}})
+    return result
 
 
 def target_by_filters(

@@ -62,6 +62,7 @@ from collect.surveys import SurveyError, get_campaign
 from models.access import require
 from models.audit import record_audit
 from models.dispositions import CALLBACK_OUTCOMES, outcome_rule
+from models.edits import EditResult, plan_edit, planned_result
 from models.errors import InvalidValue, StructureNotFound
 from models.ids import new_id
 from models.normalize import normalize_email, phone_display
@@ -529,6 +530,45 @@ def set_relance_settings(
                  details={"delai_jours": settings.delai_jours, "max_relances": settings.max_relances,
                           "modele_par_defaut": settings.objet is None and settings.corps is None})
     return settings
+
+
+RELANCE_SETTINGS = ("objet", "corps", "delai_jours", "max_relances")
+
+
+def relance_settings_shown(campaign: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign's relance settings as the template form shows them (the defaults where none is stored)."""
+    delai_jours, max_relances = campaign_limits(campaign)
+    return {
+        "objet": campaign.get("relance_objet") or DEFAULT_OBJET,
+        "corps": campaign.get("relance_corps") or DEFAULT_CORPS,
+        "delai_jours": delai_jours,
+        "max_relances": max_relances,
+    }
+
+
+def edit_relance_settings(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, changes: Mapping[str, tuple[Any, Any]], *, by: str
+) -> EditResult:
+    """Save the relance settings a person changed, each as ``(based_on, new)``: the value the form
+    showed and the one typed (``models.edits``). A setting still holding ``based_on`` gets ``new``; one
+    someone else changed meanwhile is left as it is and comes back as a conflict (the campaign's last
+    writer and time), audited; the others are written by ``set_relance_settings`` (same checks; a
+    setting not sent keeps what is stored, a default template stays the default)."""
+    require(con, by, "relancer")
+    unknown = sorted(set(changes) - set(RELANCE_SETTINGS))
+    if unknown:
+        raise RelanceError(f"Réglage de relance inconnu : {', '.join(unknown)}.")
+    campaign = get_campaign(con, campaign_id)
+    current = relance_settings_shown(campaign)
+    plan = plan_edit(current, changes)
+    result = planned_result(plan, current_by=campaign["updated_by"], current_at=campaign["updated_at"])
+    if plan.write:
+        stored = {**current, "objet": campaign.get("relance_objet"), "corps": campaign.get("relance_corps")}
+        set_relance_settings(con, campaign_id, **{**stored, **plan.write}, by=by)
+    if result.conflicts:
+        record_audit(con, actor=by, action="relance.conflict", entity="campaigns", entity_id=campaign_id,
+                     details={"proposees": {c.field: c.proposed for c in result.conflicts}})
+    return result
 
 
 # -- opt-outs -------------------------------------------------------------------------------------

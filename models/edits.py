@@ -127,6 +127,16 @@ class EditResult:
         return not self.refused and not self.conflicts
 
 
+def planned_result(plan: EditPlan, *, current_by: str | None, current_at: datetime | None) -> EditResult:
+    """The result of a plan applied to a record without per-field history: its conflicts name the
+    record's last writer and time (``updated_by``, ``updated_at``)."""
+    return EditResult(
+        saved=[*plan.write, *plan.already], written=list(plan.write), unchanged=list(plan.unchanged),
+        conflicts=[FieldConflict(name, seen, new, stored, current_by, current_at)
+                   for name, (seen, new, stored) in plan.conflicts.items()],
+    )
+
+
 # -- stored conflicts ---------------------------------------------------------------------------------
 
 

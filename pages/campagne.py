@@ -4,18 +4,23 @@ targets (territory, typology, saved filter) and share them among surveyors.
 Every button is one transaction in the core (``collect.calls``, ``collect.surveys``,
 ``models.saved_filters``); a refused input keeps the French message of the core and writes nothing.
 A balanced assignment is shown before it is applied; reassigning keeps the history.
+The calling rules form keeps the rules it was drawn with and sends only those changed, each with
+the value it was based on (``collect.calls.edit_campaign_rules``): a rule someone else changed
+meanwhile is not overwritten but shown with both values, to keep one.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from collect.calls import (
     assign,
-    configure_campaign,
+    campaign_rules,
+    edit_campaign_rules,
     load_cases,
     plan_balanced_assignment,
     remove_targets,
@@ -24,6 +29,7 @@ from collect.calls import (
 )
 from collect.surveys import create_campaign, get_campaign, list_campaigns, list_questionnaires
 from models.cog import cog
+from models.moments import moment_text
 from models.registry_views import departements_in_use
 from models.saved_filters import list_filters, structure_ids_matching, territory_filters
 from models.typologies import typologies
@@ -48,6 +54,10 @@ PLAN = "campagne.plan"  # (campaign id, plan) shown before it is applied
 MANUAL = "campagne.manuelle"
 MANUAL_TO = "campagne.manuelle_vers"
 NOBODY = "(personne)"
+RULES_SEEN = "campagne.regles.vues"  # (campaign id, the rules the form was drawn with)
+RULES_CONFLICTS = "campagne.regles.conflits"  # (campaign id, conflicts of the last save)
+RULE_LABELS = {"max_tentatives": "Tentatives au plus", "heures_appel": "Heures d'appel",
+               "date_debut": "Date de début", "date_fin": "Date de fin"}
 
 
 
@@ -79,14 +89,56 @@ def _create() -> None:
         st.session_state.pop(NEW_NAME, None)
 
 
-def _save_rules(campaign_id: str) -> None:
-    start, end = _dates(st.session_state.get(DATES))
-    run_action(FLASH, lambda con: configure_campaign(
-        con, campaign_id, max_tentatives=int(st.session_state[MAX]), heures_appel=st.session_state[HOURS],
-        date_debut=start, date_fin=end, by=current_user(),
-    ), "Règles d'appel enregistrées.")
-    for key in (MAX, HOURS, DATES):  # drawn again from the store
+def _rule_text(value: Any) -> str:
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return "vide" if value in (None, "") else str(value)
+
+
+def _edit_rules(campaign_id: str, changes: dict[str, tuple[Any, Any]]) -> None:
+    """Send rule changes; say what was saved and keep the conflicts to show under the form."""
+    outcomes: list = []
+    if not run_action(FLASH, lambda con: outcomes.append(edit_campaign_rules(con, campaign_id, changes,
+                                                                              by=current_user())), ""):
+        return
+    result = outcomes[-1]
+    saved = ", ".join(RULE_LABELS[name] for name in result.saved)
+    st.session_state[RULES_CONFLICTS] = (campaign_id, result.conflicts)
+    if result.conflicts:
+        names = ", ".join(RULE_LABELS[c.field] for c in result.conflicts)
+        st.session_state[FLASH] = ("warning", (f"Enregistré : {saved}. " if saved else "")
+                                   + f"Non enregistré, car changé ailleurs pendant que vous modifiiez : {names}"
+                                   " (les deux valeurs sont sous le formulaire).")
+    else:
+        st.session_state[FLASH] = ("success", "Règles d'appel enregistrées." if saved else
+                                   "Aucune modification à enregistrer.")
+    for key in (MAX, HOURS, DATES, RULES_SEEN):  # drawn again from the store
         st.session_state.pop(key, None)
+
+
+def _save_rules(campaign_id: str) -> None:
+    seen_by = st.session_state.get(RULES_SEEN)
+    if not seen_by or seen_by[0] != campaign_id:
+        st.session_state[FLASH] = ("error", ("Rien n'a été enregistré : le formulaire n'était plus celui de cette"
+                                             " campagne. Refaites la modification."))
+        return
+    seen = seen_by[1]
+    start, end = _dates(st.session_state.get(DATES))
+    typed = {"max_tentatives": int(st.session_state[MAX]), "heures_appel": st.session_state[HOURS].strip(),
+             "date_debut": start, "date_fin": end}
+    _edit_rules(campaign_id, {name: (seen[name], value) for name, value in typed.items() if value != seen[name]})
+
+
+def _keep_rule(campaign_id: str, name: str, value: Any, seen: Any) -> None:
+    """« Garder ma valeur » of a conflict: save it over the value shown with it."""
+    _edit_rules(campaign_id, {name: (seen, value)})
+
+
+def _drop_rule_conflict(campaign_id: str, name: str) -> None:
+    """« Garder l'autre valeur »: nothing to write, the conflict is settled."""
+    kept = st.session_state.get(RULES_CONFLICTS)
+    if kept and kept[0] == campaign_id:
+        st.session_state[RULES_CONFLICTS] = (campaign_id, [c for c in kept[1] if c.field != name])
 
 
 def _chosen_filters():
@@ -187,14 +239,33 @@ with store.connect() as con:
     cases = load_cases(con, campaign_id)
 
 st.subheader("Règles d'appel")
+seen_by = st.session_state.get(RULES_SEEN)
+if not seen_by or seen_by[0] != campaign_id or MAX not in st.session_state:
+    for key in (MAX, HOURS, DATES):  # fresh widgets, drawn from the rules as stored now
+        st.session_state.pop(key, None)
+    seen_by = st.session_state[RULES_SEEN] = (campaign_id, campaign_rules(campaign))
+seen_rules = seen_by[1]
 with st.form("campagne.regles", border=False):
     left, middle, right = st.columns([1, 2, 2])
-    left.number_input("Tentatives au plus", min_value=1, max_value=50, value=int(campaign["max_tentatives"] or 6), key=MAX)
+    left.number_input("Tentatives au plus", min_value=1, max_value=50, value=seen_rules["max_tentatives"], key=MAX)
     middle.text_input("Heures d'appel (syntaxe OpenStreetMap, heure de chaque structure)",
-                      value=campaign["heures_appel"] or "", key=HOURS)
-    right.date_input("Dates (début et fin)", value=tuple(d for d in (campaign["date_debut"], campaign["date_fin"]) if d),
+                      value=seen_rules["heures_appel"], key=HOURS)
+    right.date_input("Dates (début et fin)",
+                     value=tuple(d for d in (seen_rules["date_debut"], seen_rules["date_fin"]) if d),
                      format="DD/MM/YYYY", key=DATES)
     st.form_submit_button("Enregistrer les règles", on_click=_save_rules, args=(campaign_id,))
+conflicts_by = st.session_state.get(RULES_CONFLICTS)
+for conflict in conflicts_by[1] if conflicts_by and conflicts_by[0] == campaign_id else []:
+    title = RULE_LABELS[conflict.field]
+    mine, theirs = _rule_text(conflict.proposed), _rule_text(conflict.current)
+    st.warning(f"{title} : votre valeur « {mine} » n'est pas enregistrée, car {conflict.current_by or '?'} l'a changée"
+               f" en « {theirs} » le {moment_text(conflict.current_at)} pendant que vous modifiiez les règles.",
+               icon=":material/sync_problem:")
+    keep, take = st.columns(2)
+    keep.button(f"Garder « {mine} »", key=f"campagne.conflit.{conflict.field}.mienne", on_click=_keep_rule,
+                args=(campaign_id, conflict.field, conflict.proposed, conflict.current))
+    take.button(f"Garder « {theirs} »", key=f"campagne.conflit.{conflict.field}.autre", on_click=_drop_rule_conflict,
+                args=(campaign_id, conflict.field))
 
 st.subheader("Structures ciblées")
 st.caption(f"La campagne cible {count_text(len(cases), 'structure')}. Ajoutez celles d'un territoire, d'une typologie"

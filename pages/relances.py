@@ -8,12 +8,16 @@ target is left out, then sends the batch through the SMTP server of the ``[smtp]
 organisation's own mailer. Everything is done by ``collect.relances``: each message is recorded
 once, a retry sends only what was not sent, and completed, refused and opted-out structures are
 never mailed. The history shows every relance; an « envoi incertain » is settled by hand.
+The template form keeps the settings it was drawn with and sends only those changed, each with the
+value it was based on (``collect.relances.edit_relance_settings``): a setting someone else changed
+meanwhile is not overwritten but shown with both values, to keep one.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -31,16 +35,16 @@ from collect.relances import (
     batch_zip_bytes,
     campaign_limits,
     cancel_batch,
+    edit_relance_settings,
     list_opt_outs,
     prepare_batch,
     preview_message,
     relance_candidates,
     relance_history,
-    relance_template,
+    relance_settings_shown,
     remove_opt_out,
     resolve_uncertain,
     send_batch,
-    set_relance_settings,
     smtp_settings_from_secrets,
 )
 from collect.surveys import get_campaign
@@ -67,6 +71,11 @@ OBJET = "relances.objet"
 CORPS = "relances.corps"
 DELAI = "relances.delai"
 MAXIMUM = "relances.maximum"
+TEMPLATE_SEEN = "relances.modele.vu"  # + "." + campaign id: the settings the template form was drawn with
+TEMPLATE_CONFLICTS = "relances.modele.conflits"  # + "." + campaign id: conflicts of the last save
+SETTING_KEYS = {"objet": OBJET, "corps": CORPS, "delai_jours": DELAI, "max_relances": MAXIMUM}
+SETTING_LABELS = {"objet": "Objet", "corps": "Texte du courriel", "delai_jours": "Jours entre deux relances",
+                  "max_relances": "Relances au plus"}
 RULES = "relances.regles"
 ATTEMPTS = "relances.tentatives"
 LEAVE_OUT = "relances.ecarter"
@@ -121,16 +130,52 @@ def _report_flash(reports: list[SendReport]) -> None:
 # -- actions (callbacks: run before the page is drawn) ---------------------------------------------
 
 
+def _setting_text(value: Any) -> str:
+    text = "vide" if value in (None, "") else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _edit_template(campaign_id: str, changes: dict[str, tuple[Any, Any]]) -> None:
+    """Send setting changes; say what was saved and keep the conflicts to show under the form."""
+    outcomes: list = []
+    if not run_action(FLASH, lambda con: outcomes.append(edit_relance_settings(con, campaign_id, changes,
+                                                                                by=current_user())), ""):
+        return  # refused: the form stays as typed, to be corrected
+    result = outcomes[-1]
+    saved = ", ".join(SETTING_LABELS[name] for name in result.saved)
+    st.session_state[f"{TEMPLATE_CONFLICTS}.{campaign_id}"] = result.conflicts
+    if result.conflicts:
+        names = ", ".join(SETTING_LABELS[c.field] for c in result.conflicts)
+        st.session_state[FLASH] = ("warning", (f"Enregistré : {saved}. " if saved else "")
+                                   + f"Non enregistré, car changé ailleurs pendant que vous modifiiez : {names}"
+                                   " (les deux valeurs sont sous le formulaire).")
+    else:
+        st.session_state[FLASH] = ("success", "Modèle et règles de relance enregistrés." if saved else
+                                   "Aucune modification à enregistrer.")
+    for key in (*SETTING_KEYS.values(), TEMPLATE_SEEN):  # drawn again from the store
+        st.session_state.pop(f"{key}.{campaign_id}", None)
+
+
 def _save_template(campaign_id: str) -> None:
-    keys = [f"{key}.{campaign_id}" for key in (OBJET, CORPS, DELAI, MAXIMUM)]
-    objet, corps, delai, maximum = (st.session_state.get(key) for key in keys)
-    saved = run_action(FLASH, lambda con: set_relance_settings(
-        con, campaign_id, objet=objet, corps=corps, delai_jours=int(delai), max_relances=int(maximum),
-        by=current_user(),
-    ), "Modèle et règles de relance enregistrés.")
-    if saved:  # drawn again from the store; a refused template stays as typed, to be corrected
-        for key in keys:
-            st.session_state.pop(key, None)
+    seen = st.session_state.get(f"{TEMPLATE_SEEN}.{campaign_id}")
+    if seen is None:
+        st.session_state[FLASH] = ("error", ("Rien n'a été enregistré : le formulaire n'était plus celui de cette"
+                                             " campagne. Refaites la modification."))
+        return
+    typed = {name: st.session_state.get(f"{key}.{campaign_id}") for name, key in SETTING_KEYS.items()}
+    typed["delai_jours"], typed["max_relances"] = int(typed["delai_jours"]), int(typed["max_relances"])
+    _edit_template(campaign_id, {name: (seen[name], value) for name, value in typed.items() if value != seen[name]})
+
+
+def _keep_setting(campaign_id: str, name: str, value: Any, seen: Any) -> None:
+    """« Garder ma valeur » of a conflict: save it over the value shown with it."""
+    _edit_template(campaign_id, {name: (seen, value)})
+
+
+def _drop_setting_conflict(campaign_id: str, name: str) -> None:
+    """« Garder l'autre valeur »: nothing to write, the conflict is settled."""
+    key = f"{TEMPLATE_CONFLICTS}.{campaign_id}"
+    st.session_state[key] = [c for c in st.session_state.get(key, []) if c.field != name]
 
 
 def _send(campaign_id: str, structure_ids: list[str]) -> None:
@@ -242,24 +287,37 @@ show_flash(FLASH)
 campaign_id = choose_campaign(store, CAMPAIGN)["id"]
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
-    objet, corps = relance_template(con, campaign_id)
     cases = load_cases(con, campaign_id)
 delai, maximum = campaign_limits(campaign)
+if f"{OBJET}.{campaign_id}" not in st.session_state:  # fresh widgets: drawn from the settings as stored now
+    st.session_state[f"{TEMPLATE_SEEN}.{campaign_id}"] = relance_settings_shown(campaign)
+seen_settings = st.session_state.setdefault(f"{TEMPLATE_SEEN}.{campaign_id}", relance_settings_shown(campaign))
 
 # 1. The template and the limits.
 st.subheader("Modèle du message")
 with st.form("relances.modele", border=False):
-    st.text_input("Objet", value=objet, max_chars=200, key=f"{OBJET}.{campaign_id}")
-    st.text_area("Texte du courriel", value=corps, height=320, key=f"{CORPS}.{campaign_id}")
+    st.text_input("Objet", value=seen_settings["objet"], max_chars=200, key=f"{OBJET}.{campaign_id}")
+    st.text_area("Texte du courriel", value=seen_settings["corps"], height=320, key=f"{CORPS}.{campaign_id}")
     st.caption("Champs possibles, remplacés pour chaque structure : "
                + " · ".join(f"`{{{name}}}` {meaning}" for name, meaning in PLACEHOLDERS.items())
                + ". Laissez l'objet ou le texte vide pour revenir au modèle par défaut.")
     left, right = st.columns(2)
-    left.number_input("Jours au moins entre deux relances", min_value=0, max_value=365, value=delai,
-                      key=f"{DELAI}.{campaign_id}")
-    right.number_input("Relances au plus par structure", min_value=1, max_value=10, value=maximum,
-                       key=f"{MAXIMUM}.{campaign_id}")
+    left.number_input("Jours au moins entre deux relances", min_value=0, max_value=365,
+                      value=seen_settings["delai_jours"], key=f"{DELAI}.{campaign_id}")
+    right.number_input("Relances au plus par structure", min_value=1, max_value=10,
+                       value=seen_settings["max_relances"], key=f"{MAXIMUM}.{campaign_id}")
     st.form_submit_button("Enregistrer le modèle", on_click=_save_template, args=(campaign_id,))
+for conflict in st.session_state.get(f"{TEMPLATE_CONFLICTS}.{campaign_id}", []):
+    title = SETTING_LABELS[conflict.field]
+    mine, theirs = _setting_text(conflict.proposed), _setting_text(conflict.current)
+    st.warning(f"{title} : votre valeur « {mine} » n'est pas enregistrée, car {conflict.current_by or '?'} l'a changée"
+               f" en « {theirs} » le {moment_text(conflict.current_at)} pendant que vous modifiiez le modèle.",
+               icon=":material/sync_problem:")
+    keep, take = st.columns(2)
+    keep.button(f"Garder « {mine} »", key=f"relances.conflit.{conflict.field}.mienne", on_click=_keep_setting,
+                args=(campaign_id, conflict.field, conflict.proposed, conflict.current))
+    take.button(f"Garder « {theirs} »", key=f"relances.conflit.{conflict.field}.autre",
+                on_click=_drop_setting_conflict, args=(campaign_id, conflict.field))
 preview_slot = st.container()  # filled once the structures to remind are known
 
 # 2. Who to remind.

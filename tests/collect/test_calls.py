@@ -343,3 +343,31 @@ def test_answering_machine_messages_are_capped(store, campaign):
         from collect.calls import attempts_of
         assert [a["libelle"] for a in attempts_of(con, campaign["id"], campaign["paris"])] == [
             "Répondeur, pas de message", "Répondeur, message laissé", "Répondeur, message laissé"]
+
+
+# -- the calling rules form edits field by field (issue 17) ------------------------------------------
+
+
+def test_two_coordinators_changing_different_rules_keep_both_and_the_same_rule_is_a_conflict(store, campaign):
+    from collect.calls import campaign_rules, edit_campaign_rules
+    from collect.surveys import get_campaign
+
+    with store.connect() as con:
+        seen = campaign_rules(get_campaign(con, campaign["id"]))  # both open the page
+
+    def edit(new: dict, by: str):
+        return store.transaction(lambda con: edit_campaign_rules(
+            con, campaign["id"], {name: (seen[name], value) for name, value in new.items()}, by=by))
+
+    first = edit({"heures_appel": "Mo-Sa 08:30-19:00"}, "claire")
+    second = edit({"max_tentatives": 5}, "dora")
+    third = edit({"heures_appel": "Tu-Fr 10:00-17:00", "date_fin": datetime(2026, 12, 31).date()}, "eve")
+
+    assert (first.saved, second.saved, third.saved) == (["heures_appel"], ["max_tentatives"], ["date_fin"])
+    (conflict,) = third.conflicts
+    assert (conflict.field, conflict.proposed, conflict.current, conflict.current_by) == (
+        "heures_appel", "Tu-Fr 10:00-17:00", "Mo-Sa 08:30-19:00", "dora")  # the campaign's last writer
+    with store.connect() as con:
+        rules = campaign_rules(get_campaign(con, campaign["id"]))
+    assert (rules["heures_appel"], rules["max_tentatives"], str(rules["date_fin"])) == (
+        "Mo-Sa 08:30-19:00", 5, "2026-12-31")

@@ -536,3 +536,32 @@ def test_the_page_s_secrets_without_a_file_give_a_french_message():
 
     with pytest.raises(RelanceError, match=r"\.streamlit/secrets\.toml est introuvable ou illisible"):
         smtp_settings_from_secrets(NoSecretsFile())
+
+
+# -- the template form edits field by field (issue 17) -----------------------------------------------
+
+
+def test_two_coordinators_changing_different_settings_keep_both_and_the_same_one_is_a_conflict(store, campaign):
+    from collect.relances import edit_relance_settings, relance_settings_shown
+    from collect.surveys import get_campaign
+
+    with store.connect() as con:
+        seen = relance_settings_shown(get_campaign(con, campaign["id"]))  # both open the page
+
+    def edit(new: dict, by: str):
+        return store.transaction(lambda con: edit_relance_settings(
+            con, campaign["id"], {name: (seen[name], value) for name, value in new.items()}, by=by))
+
+    first = edit({"objet": "Votre lieu {nom} dans la carte"}, "claire")
+    second = edit({"delai_jours": 14}, "dora")
+    third = edit({"objet": "Relance pour {nom}", "max_relances": 4}, "eve")
+
+    assert (first.saved, second.saved, third.saved) == (["objet"], ["delai_jours"], ["max_relances"])
+    (conflict,) = third.conflicts
+    assert (conflict.field, conflict.proposed, conflict.current) == (
+        "objet", "Relance pour {nom}", "Votre lieu {nom} dans la carte")
+    with store.connect() as con:
+        shown = relance_settings_shown(get_campaign(con, campaign["id"]))
+        stored = get_campaign(con, campaign["id"])
+    assert (shown["objet"], shown["delai_jours"], shown["max_relances"]) == ("Votre lieu {nom} dans la carte", 14, 4)
+    assert stored["relance_corps"] is None  # the body nobody changed stays the default one

@@ -13,6 +13,7 @@ from collect.calls import assignment_history, load_cases
 from collect.surveys import find_campaign
 from models.saved_filters import StructureFilter, save_filter
 from models.store import Store
+from tests.pages.conftest import APP, TIMEOUT
 from tests.pages.ui import find_button
 
 PAGE = "pages/campagne.py"
@@ -123,3 +124,35 @@ def test_structures_are_assigned_by_hand_or_taken_out_of_the_campaign(app: AppTe
         kept_calls = con.execute("SELECT count(*) FROM call_attempts WHERE structure_id = ?", [second]).fetchone()[0]
     assert cases[first].surveyor == "enqueteur-2" and second not in cases
     assert kept_calls == open_cases[1].summary.count  # its calls stay in the history
+
+
+def test_two_tabs_changing_different_rules_keep_both_and_the_same_rule_is_a_conflict_to_settle(
+    app: AppTest, ui_store: Store, server_navigation
+):
+    first = _open(app)
+    second = _open(AppTest.from_file(str(APP), default_timeout=TIMEOUT))  # both show the rules as stored
+    second.text_input(key="campagne.heures").input("Mo-Sa 08:30-19:00")
+    find_button(second, "Enregistrer les règles").click().run()
+    first.number_input(key="campagne.max_tentatives").set_value(4)
+    find_button(first, "Enregistrer les règles").click().run()
+    assert [s.value for s in first.success] == ["Règles d'appel enregistrées."]
+    with ui_store.connect() as con:
+        saved = find_campaign(con, "Diagnostic 2026 (démonstration)")
+    assert (saved["heures_appel"], saved["max_tentatives"]) == ("Mo-Sa 08:30-19:00", 4)  # the hours are still there
+
+    second.number_input(key="campagne.max_tentatives").set_value(5)  # still based on 6
+    find_button(second, "Enregistrer les règles").click().run()
+    assert not second.exception
+    warnings = [w.value for w in second.warning]
+    assert warnings[0] == ("Non enregistré, car changé ailleurs pendant que vous modifiiez : Tentatives au plus"
+                           " (les deux valeurs sont sous le formulaire).")
+    assert warnings[1].startswith("Tentatives au plus : votre valeur « 5 » n'est pas enregistrée, car poste-test l'a"
+                                  " changée en « 4 » le ")
+    assert not second.success
+    with ui_store.connect() as con:
+        assert find_campaign(con, "Diagnostic 2026 (démonstration)")["max_tentatives"] == 4
+
+    find_button(second, "Garder « 5 »").click().run()
+    assert [s.value for s in second.success] == ["Règles d'appel enregistrées."] and not second.warning
+    with ui_store.connect() as con:
+        assert find_campaign(con, "Diagnostic 2026 (démonstration)")["max_tentatives"] == 5

@@ -372,3 +372,33 @@ def test_an_opted_out_structure_is_never_a_candidate_until_it_is_allowed_again(a
     assert leaving.nom in list(_candidates_table(at)["Structure"])
     with ui_store.connect() as con:
         assert list_opt_outs(con) == []
+
+
+def test_two_tabs_changing_different_settings_keep_both_and_the_same_one_is_a_conflict_to_settle(
+    app, ui_store, campaign_id, partial
+):
+    first = _open(app, campaign_id)
+    second = _open(AppTest.from_file(str(APP), default_timeout=30), campaign_id)
+    second.text_input(key=f"relances.objet.{campaign_id}").input("Relance pour {nom}")
+    find_button(second, "Enregistrer le modèle").click().run()
+    first.number_input(key=f"relances.delai.{campaign_id}").set_value(3)
+    find_button(first, "Enregistrer le modèle").click().run()
+    assert texts_of(first.success) == ["Modèle et règles de relance enregistrés."]
+    with ui_store.connect() as con:
+        saved = get_campaign(con, campaign_id)
+    assert (saved["relance_objet"], saved["relance_delai_jours"]) == ("Relance pour {nom}", 3)  # both kept
+
+    second.number_input(key=f"relances.delai.{campaign_id}").set_value(10)  # still based on the default 7
+    find_button(second, "Enregistrer le modèle").click().run()
+    assert not second.exception
+    warnings = texts_of(second.warning)
+    assert warnings[0].startswith("Non enregistré, car changé ailleurs pendant que vous modifiiez : Jours entre deux")
+    assert any(w.startswith("Jours entre deux relances : votre valeur « 10 » n'est pas enregistrée, car poste-test"
+                            " l'a changée en « 3 » le ") for w in warnings)
+    with ui_store.connect() as con:
+        assert get_campaign(con, campaign_id)["relance_delai_jours"] == 3
+
+    find_button(second, "Garder « 3 »").click().run()
+    assert not [w for w in texts_of(second.warning) if "n'est pas enregistrée" in w]
+    with ui_store.connect() as con:
+        assert get_campaign(con, campaign_id)["relance_delai_jours"] == 3
