@@ -9,6 +9,7 @@ import pytest
 
 from models.edits import EditConflictError, open_conflicts
 from models.errors import StructureNotFound
+from models.history import record_history
 from models.registry import (
     count_structures,
     create_structure,
@@ -274,6 +275,10 @@ def test_a_conflict_is_resolved_by_keeping_one_of_its_two_values_and_the_choice_
     assert reasons == ["creation", "modification"] + (["resolution"] if choice == "proposee" else [])
     audit = store.query("SELECT actor, details FROM audit_log WHERE action = 'edit_conflict.resolve'")
     assert [row["actor"] for row in audit] == ["dora"] and f'"choix": "{choice}"' in audit[0]["details"]
+    with store.connect() as con:  # the fiche's history says it in French
+        told = [(e.actor, e.action_text) for e in record_history(con, "structures", lieu_id, by="dora")]
+    assert ("carla", "modification en conflit (non enregistrée)") in told
+    assert told[-1] == ("dora", "conflit de modification tranché")
 
 
 def test_resolving_a_conflict_whose_value_changed_again_asks_to_choose_again(store, lieu_id):
