@@ -71,6 +71,12 @@ from models.store import Store, fetch_dicts, utc_now
 from models.structure import Structure, changed_fields, enumerated_fields, structure_values
 
 Progress = Callable[[int, int], None]
+Step = Callable[[str], None]
+
+# The steps of an import, as ``import_table(step=…)`` announces them (French: shown on the Import page).
+STEP_PREPARE = "Préparation des lignes"
+STEP_PLAN = "Comparaison avec la base"
+STEP_WRITE = "Enregistrement"
 Corrections = Mapping[str, Mapping[str, Any]]
 
 # Bump when line preparation changes what it produces, so that lines imported before are prepared again.
@@ -257,6 +263,7 @@ def import_table(
     all_or_nothing: bool = False,
     by: str = "import",
     progress: Progress | None = None,
+    step: Step | None = None,
     today: date | None = None,
 ) -> ImportReport:
     """Prepare, plan and (unless ``dry_run``) write the lieux of ``table`` in one transaction.
@@ -268,20 +275,26 @@ def import_table(
     :param date_maj: the date of the file, for the lieux without their own date.
     :param all_or_nothing: write nothing if any line is rejected (raises ``ImportRejected``).
     :param progress: called as ``progress(done, total)`` while lines are prepared.
+    :param step: called with each step's French name (``STEP_PREPARE``, ``STEP_PLAN``, ``STEP_WRITE``) as it
+        begins; raising from it (or from ``progress``) stops the import, and before ``STEP_WRITE`` nothing is written.
     Returns an ``ImportReport``; raises ``NotATable`` (readers), ``InvalidMapping`` or ``ProfileError``.
     """
     with store.connect() as con:
         require(con, by, "importer")
     overrides = load_mapping_file(mapping) if isinstance(mapping, str | Path) else dict(mapping or {})
+    announce = step or (lambda name: None)
     with collector_paused():
+        announce(STEP_PREPARE)
         prepared = prepare_import(store, table, overrides=overrides, profile=profile, use_profile=use_profile,
                                   corrections=translations, date_maj=date_maj, progress=progress,
                                   today=today or date.today())
+        announce(STEP_PLAN)
         plan = plan_import(store, prepared, dry_run=dry_run)
         if dry_run:
             return plan.report
         if all_or_nothing and plan.report.rejected:
             raise ImportRejected(table.file, plan.report.rejected)
+        announce(STEP_WRITE)
         return write_import(store, plan, by=by)
 
 
