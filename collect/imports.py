@@ -68,7 +68,7 @@ from models.personal_data import KnownPeople, known_people_from
 from models.registry import StructureWrite, import_base_json, insert_structures, replace_structures, structure_from_row
 from models.runtime import collector_paused
 from models.store import Store, fetch_dicts, utc_now
-from models.structure import Structure, changed_fields, enumerated_fields, structure_values
+from models.structure import Structure, changed_fields, data_fields, enumerated_fields, structure_values
 
 Progress = Callable[[int, int], None]
 Step = Callable[[str], None]
@@ -555,7 +555,7 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
         earlier = owner.get(source_uuid or identity)
         if match is not None and match["id"] in claimed:
             match = None  # a second line for one stored lieu: kept as a new one, proposed as a duplicate
-        base = _base(line)
+        base = _base(line) if match is not None or not dry_run else None  # a dry run writes no new lieu
         if match is None:
             structure = line.structure
             if source_uuid and source_uuid not in claimed and source_uuid not in existing:
@@ -583,7 +583,8 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
         if write is None:
             report.unchanged += 1
             if not dry_run:
-                refreshed.append((match["id"], fingerprint, import_base_json({**_previous_base(match), **base})))
+                refreshed.append((match["id"], fingerprint, import_base_json(
+                    {**_previous_base(match), **{name: base.get(name) for name in _BASE_FIELDS}})))
             continue
         updated_writes.append(write)
     _date_note(prepared, report, without_date)
@@ -646,11 +647,11 @@ def _update_of(match: Mapping[str, Any], line: PreparedLine, base: dict[str, Any
     previous = _previous_base(match)
     # What a file does not carry (a field no column feeds, set-aside values, unmatched columns) is
     # never erased by it, and a date that is not the source's own never counts as a change.
-    compared = [k for k in base if (k in fed or base[k]) and k not in _NOT_COMPARED]
+    compared = [k for k in _BASE_FIELDS if k in fed or base.get(k)]
     if not line.own_date:
         compared = [k for k in compared if k not in ("date_maj", "date_maj_estimee")]
     changed = changed_fields(previous, base, compared)
-    new_base = {**previous, **{k: base[k] for k in compared}}
+    new_base = {**previous, **{k: base.get(k) for k in compared}}
     current = structure_from_row(match)
     current_values = current.model_dump()
     updates = {k: getattr(line.structure, k) for k in changed if k in Structure.model_fields}
@@ -671,18 +672,22 @@ def _update_of(match: Mapping[str, Any], line: PreparedLine, base: dict[str, Any
                           set_aside, extras, import_base=new_base, import_fingerprint=fingerprint)
 
 
-_NOT_COMPARED = ("id",)
+# What a source line's base holds: every field of the lieu but its id, and what the import kept aside.
+_BASE_FIELDS = (*data_fields(), "donnees_source", "valeurs_ecartees")
 
 
 def _base(line: PreparedLine) -> dict[str, Any]:
-    """The values of a line as the source gave them, for the next re-import's comparison."""
+    """The values of a line as the source gave them, for the next re-import's comparison: only the
+    non-empty ones (an absent field is an empty one), a quarter of the memory on a typical lieu."""
     assert line.structure is not None
-    base = structure_values(line.structure)
-    del base["id"]
-    base["date_maj"] = base["date_maj"].isoformat() if line.own_date else None
-    base["date_maj_estimee"] = None
-    base["donnees_source"] = line.donnees_source or None
-    base["valeurs_ecartees"] = line.set_aside or None
+    base = {name: value for name, value in structure_values(line.structure).items()
+            if value not in (None, "", []) and name not in ("id", "date_maj", "date_maj_estimee")}
+    if line.own_date:
+        base["date_maj"] = line.structure.date_maj.isoformat()
+    if line.donnees_source:
+        base["donnees_source"] = line.donnees_source
+    if line.set_aside:
+        base["valeurs_ecartees"] = line.set_aside
     return base
 
 
