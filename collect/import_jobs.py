@@ -81,6 +81,7 @@ class JobStatus:
     report: ImportReport | None = None
     message: str | None = None  # French: why it failed or was cancelled
     cancellable: bool = True  # False once the writing has begun (one transaction: it goes to its end)
+    cancelling: bool = False  # cancel asked, the job stops at its next line
 
     @property
     def finished(self) -> bool:
@@ -120,8 +121,9 @@ class ImportJob:
 
     def status(self) -> JobStatus:
         with self._lock:
+            running = self._state not in FINISHED
             return JobStatus(self.id, self._state, self._step, self._done, self._total, self._report,
-                             self._message, self._cancellable and self._state not in FINISHED)
+                             self._message, self._cancellable and running, self._cancel.is_set() and running)
 
     def cancel(self) -> bool:
         """Ask the job to stop; False if it is too late (finished, or writing its one transaction)."""

@@ -5,6 +5,11 @@ save what was confirmed as the source's import profile, read the anomalies, then
 The uploaded bytes, the person's choices and the simulation's report are kept in
 ``st.session_state``: the confirm step (and a visit to another page and back) never needs the file
 again. Every rule lives in the core (``collect.imports``, ``collect.import_profiles``).
+
+A simulation or an import runs off the page's thread (``collect.import_jobs``): the session keeps only
+the job's id; the page shows its progress (« Lignes préparées : X / Y ») and « Annuler », polling it
+every second with a fragment, which also keeps the job alive; a closed tab stops polling and the job
+cancels itself. A small file is done within ``QUICK_WAIT``: its report shows without a progress bar.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from datetime import date
 
 from collect.column_plan import KEPT_ASIDE, TARGET_FIELDS
 from collect.import_profiles import list_profiles, save_profile
-from collect.imports import ImportReport, import_bytes, profile_from_report
+from collect.import_jobs import CANCELLED, DONE as JOB_DONE, WAITING, JobStatus, jobs
+from collect.imports import STEP_PLAN, STEP_PREPARE, STEP_WRITE, ImportReport, profile_from_report
 from collect.translations import parse_targets
 from models.errors import MaillageError
 from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup, run_action, show_flash
@@ -47,13 +53,27 @@ PROFILE_CHOICE = "import.profil"  # AUTOMATIC, NO_PROFILE or a profile's name
 FILE_DATE = "import.date_fichier"  # the date of the file, for lieux without their own date
 TRANSLATION_VERSION = "import.version_traductions"
 FLASH = "import.message"
+JOB = "import.travail"  # {"id", "kind", "sheet", "mapping"}: the simulation or import running off the page
+CANCEL_NOTE = "import.annulation"  # French message of the last job cancelled
+
+SIMULATION_KIND, IMPORT_KIND = "simulation", "import"
+QUICK_WAIT = 1.0  # seconds the page waits for a job before showing its progress (a small file is done by then)
+POLL_EVERY = 1.0  # seconds between two looks at a running job
 
 
 # -- state ------------------------------------------------------------------------------------------
 
 
+def _drop_job() -> None:
+    """Cancel this page's running job (if any) and forget it."""
+    job = st.session_state.pop(JOB, None)
+    if job:
+        jobs().forget(job["id"])
+
+
 def _reset(*, keep_file: bool = True) -> None:
-    for key in (SIMULATION, MAPPING, ERROR, IMPORT_ERROR, DONE, CORRECTIONS):
+    _drop_job()
+    for key in (SIMULATION, MAPPING, ERROR, IMPORT_ERROR, DONE, CORRECTIONS, CANCEL_NOTE):
         st.session_state.pop(key, None)
     if not keep_file:
         st.session_state.pop(FILE, None)
@@ -85,16 +105,7 @@ def _size_text(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} Mo".replace(".", ",")
 
 
-# -- the two steps ----------------------------------------------------------------------------------
-
-
-def _progress_bar(text: str):
-    bar = st.progress(0.0, text=text)
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 1.0, text=f"{text} {done} / {total} lignes")
-
-    return bar, progress
+# -- the two steps, run off the page's thread --------------------------------------------------------
 
 
 def _options() -> dict[str, Any]:
@@ -108,44 +119,108 @@ def _options() -> dict[str, Any]:
     }
 
 
-def simulate(upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None]) -> ImportReport | None:
-    """Dry-run the import of the uploaded bytes; keep the report (or the French error) in the session."""
-    bar, progress = _progress_bar("Simulation…")
+def _start(kind: str, upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None],
+           **options: Any) -> None:
+    """Start a simulation or an import of the uploaded bytes on a worker thread (the previous job of
+    this page is cancelled); wait a moment, so that a small file's outcome shows at once."""
+    _drop_job()
+    st.session_state.pop(CANCEL_NOTE, None)
     try:
-        report = import_bytes(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
-                              dry_run=True, by=current_user(), progress=progress, **_options())
+        job = jobs().start_import(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
+                                  by=current_user(), kind=kind, **_options(), **options)
     except MaillageError as error:
+        st.session_state[ERROR if kind == SIMULATION_KIND else IMPORT_ERROR] = str(error)
+        return
+    st.session_state[JOB] = {"id": job.id, "kind": kind, "sheet": sheet, "mapping": dict(mapping)}
+    job.wait(QUICK_WAIT)
+
+
+def simulate(upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None]) -> None:
+    """Dry-run the import of the uploaded bytes (its report, or French error, comes with ``_take_outcome``)."""
+    _start(SIMULATION_KIND, upload, sheet=sheet, mapping=mapping, dry_run=True)
+
+
+def run_import(upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None],
+               all_or_nothing: bool) -> None:
+    """Import the uploaded bytes for real (one transaction, off the page's thread)."""
+    _start(IMPORT_KIND, upload, sheet=sheet, mapping=mapping, dry_run=False, all_or_nothing=all_or_nothing)
+
+
+def _take_outcome(job: dict[str, Any], status: JobStatus) -> None:
+    """Keep what a finished job found (the report, a summary or a French message); not the job."""
+    simulation = job["kind"] == SIMULATION_KIND
+    if status.state == JOB_DONE and simulation:
+        for key in (ERROR, IMPORT_ERROR, DONE):
+            st.session_state.pop(key, None)
+        st.session_state[SIMULATION] = {"report": status.report, "sheet": job["sheet"], "mapping": job["mapping"]}
+        st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
+        st.session_state[TRANSLATION_VERSION] = st.session_state.get(TRANSLATION_VERSION, 0) + 1
+    elif status.state == JOB_DONE:
         st.session_state.pop(SIMULATION, None)
-        st.session_state[ERROR] = str(error)
-        return None
-    finally:
-        bar.empty()
-    for key in (ERROR, IMPORT_ERROR, DONE):
-        st.session_state.pop(key, None)
-    st.session_state[SIMULATION] = {"report": report, "sheet": sheet, "mapping": dict(mapping)}
-    st.session_state[EDITOR_VERSION] = st.session_state.get(EDITOR_VERSION, 0) + 1
-    st.session_state[TRANSLATION_VERSION] = st.session_state.get(TRANSLATION_VERSION, 0) + 1
-    return report
+        st.session_state.pop(IMPORT_ERROR, None)
+        st.session_state[DONE] = status.report.summary()
+    elif status.state == CANCELLED:
+        st.session_state[CANCEL_NOTE] = ("Simulation annulée." if simulation
+                                         else "Import annulé : rien n'a été enregistré.")
+    elif simulation:
+        st.session_state.pop(SIMULATION, None)
+        st.session_state[ERROR] = status.message
+    else:
+        st.session_state[IMPORT_ERROR] = status.message
 
 
-def run_import(
-    upload: dict[str, Any], *, sheet: str | None, mapping: dict[str, str | None], all_or_nothing: bool
-) -> ImportReport | None:
-    """Import the uploaded bytes for real (one transaction); keep the summary or the French error."""
-    bar, progress = _progress_bar("Import…")
-    try:
-        report = import_bytes(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
-                              dry_run=False, all_or_nothing=all_or_nothing, by=current_user(), progress=progress,
-                              **_options())
-    except MaillageError as error:
-        st.session_state[IMPORT_ERROR] = str(error)
-        return None
-    finally:
-        bar.empty()
-    st.session_state.pop(SIMULATION, None)
-    st.session_state.pop(IMPORT_ERROR, None)
-    st.session_state[DONE] = report.summary()
-    return report
+def _progress_text(kind: str, status: JobStatus) -> str:
+    head = "Simulation" if kind == SIMULATION_KIND else "Import"
+    if status.cancelling:
+        return f"{head} : annulation en cours…"
+    if status.state == WAITING:
+        return f"{head} en attente : une autre importation est en cours sur ce serveur."
+    if status.step == STEP_PREPARE and status.total:
+        return f"{head} — Lignes préparées : {status.done} / {status.total}"
+    if status.step == STEP_PLAN:
+        return f"{head} — Comparaison avec la base…"
+    if status.step == STEP_WRITE:
+        return f"{head} — Enregistrement…"
+    return f"{head} — {status.step}…"
+
+
+def _cancel_job() -> None:
+    job = st.session_state.get(JOB)
+    if job:
+        jobs().cancel(job["id"])
+
+
+@st.fragment(run_every=POLL_EVERY)
+def _job_panel(job: dict[str, Any]) -> None:
+    """The running job's progress and « Annuler », redrawn every second (each look keeps it alive)."""
+    status = jobs().poll(job["id"])
+    if status is None or status.finished:
+        st.rerun()  # the whole page takes the outcome
+    st.progress(status.fraction, text=_progress_text(job["kind"], status))
+    if status.step == STEP_WRITE:
+        st.caption("L'enregistrement a commencé : il va jusqu'au bout (une seule transaction).")
+    else:
+        st.button("Annuler", key="import.annuler", on_click=_cancel_job, disabled=status.cancelling)
+
+
+def _follow_job() -> None:
+    """Take a finished job's outcome, or show the running one and stop the page there."""
+    job = st.session_state.get(JOB)
+    if not job:
+        return
+    status = jobs().poll(job["id"])
+    if status is None:  # forgotten (the server restarted, or the page stayed away too long)
+        st.session_state.pop(JOB, None)
+        st.session_state[ERROR if job["kind"] == SIMULATION_KIND else IMPORT_ERROR] = (
+            "L'opération en cours a été interrompue ; rien n'a été enregistré. Relancez-la.")
+        return
+    if status.finished:
+        jobs().finish(job["id"])
+        st.session_state.pop(JOB, None)
+        _take_outcome(job, status)
+        st.rerun()  # draw the page (and the sidebar's count) with the outcome
+    _job_panel(job)
+    st.stop()
 
 
 # -- rendering --------------------------------------------------------------------------------------
@@ -207,8 +282,8 @@ def _mapping_editor(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
     if changes:
         mapping = {**simulation["mapping"], **changes}
         st.session_state[MAPPING] = mapping
-        if simulate(upload, sheet=simulation["sheet"], mapping=mapping) is not None:
-            st.rerun()
+        simulate(upload, sheet=simulation["sheet"], mapping=mapping)
+        st.rerun()
 
 
 TRANSLATION_TABLE = ["Colonne", "Champ", "Valeur", "Lignes", "Traduction", "Comment"]
@@ -254,8 +329,8 @@ def _translations_editor(upload: dict[str, Any], simulation: dict[str, Any]) -> 
         changed = True
     if changed:
         st.session_state[CORRECTIONS] = corrections
-        if simulate(upload, sheet=simulation["sheet"], mapping=simulation["mapping"]) is not None:
-            st.rerun()
+        simulate(upload, sheet=simulation["sheet"], mapping=simulation["mapping"])
+        st.rerun()
 
 
 def _profile_section(simulation: dict[str, Any], upload: dict[str, Any]) -> None:
@@ -337,9 +412,8 @@ def _confirm(upload: dict[str, Any], simulation: dict[str, Any]) -> None:
         ],
     )
     if st.button("Importer", type="primary", key="import.importer"):
-        if run_import(upload, sheet=simulation["sheet"], mapping=simulation["mapping"],
-                      all_or_nothing=mode == MODES[1]) is not None:
-            st.rerun()  # redraw the page and the sidebar count with the imported lines
+        run_import(upload, sheet=simulation["sheet"], mapping=simulation["mapping"], all_or_nothing=mode == MODES[1])
+        st.rerun()  # the outcome (or the progress) is drawn from the top
     if st.session_state.get(IMPORT_ERROR):
         st.error(st.session_state[IMPORT_ERROR])
 
@@ -392,8 +466,9 @@ stale = simulation is not None and simulation["sheet"] != sheet
 asked = st.button("Simuler l'import", type="secondary" if simulation and not stale else "primary", key="import.simuler")
 if asked or st.session_state.pop(RESIMULATE, False):
     simulate(upload, sheet=sheet, mapping=st.session_state.get(MAPPING, {}))
-    simulation = st.session_state.get(SIMULATION)
-    stale = False
+_follow_job()  # a running job stops the page here; a finished one reruns it with its outcome
+if st.session_state.get(CANCEL_NOTE):
+    st.info(st.session_state[CANCEL_NOTE])
 
 if st.session_state.get(ERROR):
     st.error(st.session_state[ERROR])

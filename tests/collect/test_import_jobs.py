@@ -171,6 +171,7 @@ def test_cancelling_before_the_write_leaves_the_store_unchanged_and_frees_the_jo
     gate.wait_reached()
 
     assert registry.cancel(job.id)
+    assert registry.poll(job.id).cancelling  # the page says so until the job has stopped
     gate.released.set()
     assert job.wait(DEADLINE)
 

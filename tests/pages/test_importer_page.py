@@ -4,6 +4,10 @@ AppTest in Streamlit 1.67 drives ``st.file_uploader`` itself (``set_value((name,
 so the tests upload through the real widget; no session-state shortcut is needed. The mapping
 editor (``st.data_editor``) cannot be edited with ``set_value``: as AppTest documents, its edit
 state (``edited_rows``) is written to ``at.session_state`` under the editor's key before a run.
+
+A simulation or an import runs off the page's thread (``collect.import_jobs``): after a click that
+starts one, ``_settled`` waits for the job itself (an event, never a sleep) and runs the page again,
+as the page's once-a-second look at the job does in a browser.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from collect.import_jobs import jobs
 from collect.import_profiles import list_profiles
 from models.registry import count_structures, find_structures
 from models.store import Store
@@ -35,6 +40,25 @@ GOOD_AND_BAD_CSV = (
 
 
 
+JOB = "import.travail"  # the page's running job, in its session
+DEADLINE = 120  # seconds: generous, the machine may be loaded; a passing test never waits that long
+
+
+def _running_job(at: AppTest) -> str | None:
+    return at.session_state[JOB]["id"] if JOB in at.session_state else None
+
+
+def _settled(at: AppTest) -> AppTest:
+    """Wait until the page's simulation or import has finished, then run the page: it shows the outcome."""
+    assert not at.exception
+    while (job_id := _running_job(at)) is not None:
+        job = jobs().get(job_id)
+        assert job is not None and job.wait(DEADLINE), "the page's job did not finish"
+        at.run()
+        assert not at.exception
+    return at
+
+
 def _on_import_page(app: AppTest) -> AppTest:
     at = app.run()
     at.switch_page("pages/importer.py").run()
@@ -50,9 +74,11 @@ def _upload(at: AppTest, name: str, data: bytes, mime: str = "text/csv") -> AppT
 
 
 def _simulate(at: AppTest) -> AppTest:
-    find_button(at, "Simuler l'import").click().run()
-    assert not at.exception
-    return at
+    return _settled(find_button(at, "Simuler l'import").click().run())
+
+
+def _import(at: AppTest) -> AppTest:
+    return _settled(find_button(at, "Importer").click().run())
 
 
 
@@ -97,8 +123,7 @@ def test_the_dry_run_shows_the_counts_the_mapping_and_the_errors_of_a_csv_with_a
 def test_confirming_imports_the_valid_lines_and_the_store_then_has_them(app, ui_store):
     at = _simulate(_upload(_on_import_page(app), "lieux.csv", GOOD_AND_BAD_CSV))
     assert at.radio(key="import.mode").value == "Importer les lignes valides"
-    find_button(at, "Importer").click().run()
-    assert not at.exception
+    _import(at)
     (summary,) = texts_of(at.success)
     assert summary.startswith("Import — lieux.csv : 3 lignes lues, 2 nouvelles")
     assert any(f"{NC_COUNT + 2} structures" in caption for caption in texts_of(at.sidebar.caption))
@@ -113,8 +138,7 @@ def test_confirming_imports_the_valid_lines_and_the_store_then_has_them(app, ui_
 def test_all_or_nothing_refuses_a_file_with_a_rejected_line_in_french_and_writes_nothing(app, ui_store):
     at = _simulate(_upload(_on_import_page(app), "lieux.csv", GOOD_AND_BAD_CSV))
     at.radio(key="import.mode").set_value("Tout ou rien").run()
-    find_button(at, "Importer").click().run()
-    assert not at.exception
+    _import(at)
     refused = "lieux.csv : 1 ligne(s) rejetée(s) ; import « tout ou rien » demandé, rien n'a été enregistré."
     assert refused in texts_of(at.error)
     with ui_store.connect() as con:
@@ -174,8 +198,7 @@ def test_overriding_the_column_mapping_runs_the_simulation_again(app):
     at.session_state[editor.key] = {
         "edited_rows": {rows.index("Colonne A"): {"Champ": "nom"}}, "added_rows": [], "deleted_rows": [],
     }
-    at.run()
-    assert not at.exception
+    _settled(at.run())
     assert metric_values(at)["Nouvelles"] == "2"
     assert metric_values(at)["Rejetées"] == "1"
     mapping = at.data_editor[0].value
@@ -260,9 +283,7 @@ def _edit(at: AppTest, marker: str, key_column: str, key: str, changes: dict) ->
     (editor,) = [e for e in at.data_editor if marker in e.value.columns]
     row = list(editor.value[key_column]).index(key)
     at.session_state[editor.key] = {"edited_rows": {row: changes}, "added_rows": [], "deleted_rows": []}
-    at.run()
-    assert not at.exception
-    return at
+    return _settled(at.run())
 
 
 def _choose_field(at: AppTest, column: str, field: str) -> AppTest:
@@ -315,8 +336,7 @@ def test_choosing_a_column_s_field_in_the_table_simulates_again_and_the_row_says
     assert (metrics["Nouvelles"], metrics["Rejetées"]) == ("6", "0")
 
     # « Rétablir la correspondance détectée » forgets the person's choices.
-    find_button(at, "Rétablir la correspondance détectée").click().run()
-    assert not at.exception
+    _settled(find_button(at, "Rétablir la correspondance détectée").click().run())
     assert _column_table(at)["Structure accueillante"]["Champ"] == "(aucun champ)"
     assert metric_values(at)["Rejetées"] == "6"
 
@@ -351,8 +371,7 @@ def test_correcting_a_translation_simulates_again_and_the_import_uses_the_person
     assert (words["Mairie"]["Traduction"], words["Mairie"]["Comment"]) == ("MUNI", "valeur du standard")
     assert metric_values(at)["Nouvelles"] == "6"
 
-    find_button(at, "Importer").click().run()
-    assert not at.exception
+    _import(at)
     with ui_store.connect() as con:
         (cyber,) = find_structures(con, text="Cyber 16")
         (alpha,) = find_structures(con, text="l'Alpha")
@@ -412,8 +431,7 @@ def test_a_saved_profile_is_applied_to_the_source_s_next_file_and_aucun_profil_s
     assert (metrics["Nouvelles"], metrics["Rejetées"]) == (str(lines), "0")
 
     # « Aucun profil »: simulated again as a file never seen.
-    at.selectbox(key="import.profil").set_value("Aucun profil").run()
-    assert not at.exception
+    _settled(at.selectbox(key="import.profil").set_value("Aucun profil").run())
     assert not at.info
     assert _column_table(at)["Structure accueillante"]["Champ"] == "(aucun champ)"
     assert (_word_table(at)["Association"]["Traduction"], _word_table(at)["Association"]["Comment"]) == (
@@ -421,8 +439,7 @@ def test_a_saved_profile_is_applied_to_the_source_s_next_file_and_aucun_profil_s
     assert metric_values(at)["Rejetées"] == str(lines)
 
     # Or the profile chosen by its name.
-    at.selectbox(key="import.profil").set_value("Hub Charente").run()
-    assert not at.exception
+    _settled(at.selectbox(key="import.profil").set_value("Hub Charente").run())
     (applied,) = texts_of(at.info)
     assert applied.startswith("Profil « Hub Charente » appliqué (choisi)")
     assert metric_values(at)["Rejetées"] == "0"
@@ -444,15 +461,13 @@ def test_the_file_s_date_goes_to_the_lieux_without_a_date_then_the_import_writes
                  "(donnez la date du fichier pour la remplacer).")
     assert estimated in texts_of(at.caption)
 
-    at.date_input(key="import.date_fichier").set_value(date(2024, 4, 30)).run()  # simulated again at once
-    assert not at.exception
+    _settled(at.date_input(key="import.date_fichier").set_value(date(2024, 4, 30)).run())  # simulated again
     captions = texts_of(at.caption)
     assert "2 lieux sans date de mise à jour dans le fichier : date 30/04/2024 (donnée par la personne)." in captions
     assert estimated not in captions
     assert metric_values(at)["Nouvelles"] == "6"
 
-    find_button(at, "Importer").click().run()
-    assert not at.exception
+    _import(at)
     (summary,) = texts_of(at.success)
     assert summary.startswith("Import — lieux.csv : 6 lignes lues, 6 nouvelles, 0 mise à jour")
     with ui_store.connect() as con:
@@ -465,3 +480,90 @@ def test_the_file_s_date_goes_to_the_lieux_without_a_date_then_the_import_writes
         "12 rue de Périgueux", "16000", "Angoulême")
     assert (debrouillards["telephone"], debrouillards["courriels"], debrouillards["typologie"]) == (
         "+33545389012", ["contact@pd16.fr"], ["ASSO"])
+
+
+# -- a long import runs off the page's thread: progress, « Annuler », nothing kept afterwards --------
+
+
+@pytest.fixture
+def held_import(monkeypatch: pytest.MonkeyPatch):
+    """This test's own job registry, and a gate: once armed, the next import stops at its first line
+    (the page's progress shows it) until the test releases it, as a long file's import would be
+    still running when the page is drawn."""
+    import threading
+
+    import collect.import_jobs as import_jobs
+    from collect.imports import import_table
+
+    monkeypatch.setattr(import_jobs, "_JOBS", import_jobs.ImportJobs())
+
+    class Gate:
+        armed = False
+        reached = threading.Event()
+        released = threading.Event()
+
+    def held_import_table(store, table, *, progress, **options):
+        def held_progress(done: int, total: int) -> None:
+            progress(done, total)
+            if Gate.armed and not Gate.reached.is_set():
+                Gate.reached.set()
+                assert Gate.released.wait(DEADLINE), "the test never released the import"
+                progress(done, total)  # a cancel asked meanwhile stops it here
+
+        return import_table(store, table, progress=held_progress, **options)
+
+    monkeypatch.setattr(import_jobs, "import_table", held_import_table)
+    yield Gate
+    Gate.released.set()  # never leave a worker waiting
+
+
+def _held_import(app: AppTest, gate) -> AppTest:
+    """The file simulated, then « Importer » clicked while the import is held at its first line."""
+    at = _simulate(_upload(_on_import_page(app), "lieux.csv", GOOD_AND_BAD_CSV))
+    gate.armed = True
+    find_button(at, "Importer").click().run()
+    assert not at.exception
+    assert gate.reached.wait(DEADLINE)
+    at.run()  # the page's next look at the job
+    assert not at.exception
+    return at
+
+
+def test_a_long_import_shows_its_progress_then_its_report_and_keeps_only_the_job_s_id(app, ui_store,
+                                                                                       held_import):
+    at = _held_import(app, held_import)
+    (bar,) = at.progress
+    assert bar.text == "Import — Lignes préparées : 1 / 3"
+    assert bar.value == 33
+    assert find_button(at, "Annuler")
+    assert not at.metric  # the page waits for the import: no stale simulation under it
+    assert set(at.session_state[JOB]) == {"id", "kind", "sheet", "mapping"}  # the id, not the file or the table
+    with ui_store.connect() as con:
+        assert count_structures(con) == NC_COUNT  # nothing written yet
+
+    held_import.released.set()
+    at = _settled(at)
+    (summary,) = texts_of(at.success)
+    assert summary.startswith("Import — lieux.csv : 3 lignes lues, 2 nouvelles")
+    assert any(f"{NC_COUNT + 2} structures" in caption for caption in texts_of(at.sidebar.caption))
+    assert not at.progress
+    assert len(jobs()) == 0  # the report was taken: the job is forgotten
+    with ui_store.connect() as con:
+        assert count_structures(con) == NC_COUNT + 2
+
+
+def test_cancelling_a_long_import_writes_nothing_and_the_simulation_is_still_there(app, ui_store, held_import):
+    at = _held_import(app, held_import)
+    find_button(at, "Annuler").click().run()
+    assert not at.exception
+    assert at.progress[0].text == "Import : annulation en cours…"
+
+    held_import.released.set()
+    at = _settled(at)
+    assert "Import annulé : rien n'a été enregistré." in texts_of(at.info)
+    assert not at.success and not at.progress
+    assert metric_values(at)["Nouvelles"] == "2"  # the simulation, to import again or change
+    assert find_button(at, "Importer")
+    assert len(jobs()) == 0
+    with ui_store.connect() as con:
+        assert count_structures(con) == NC_COUNT
