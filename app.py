@@ -20,6 +20,11 @@ from pages.session_ui import account_sidebar, signed_in_or_sign_in
 from pages.shared import app_pages, count_text, current_role, get_store, mark_entry_run, opened_store
 
 st.set_page_config(page_title="Maillage", layout="wide")
+# No built-in « Download as CSV » on the tables (nor their copy to the clipboard): it would write the
+# store's texts as they are, formulas included (« =HYPERLINK(…) » run by Excel), comma-separated for a
+# French Excel. The pages offer their own downloads (``pages.shared.csv_bytes``). Also in
+# .streamlit/config.toml, which holds from a session's first run; this holds wherever app.py is run from.
+st.set_option("client.disableDataExport", True)
 
 
 @st.cache_resource(show_spinner=False)

@@ -18,6 +18,131 @@ from models.access import ROLES
 from models.errors import MaillageError
 from models.store import Store, default_db_path
 
+# -- click in French -------------------------------------------------------------------------------
+# click writes its own texts (« Error: », « Usage: », « Try … for help. », « Missing argument »,
+# « No such option », the help's « Show this message and exit. »…) in English, through gettext's
+# global domain, so only for a French locale holding a translation of click, which no system has.
+# Maillage speaks French whatever the terminal's locale: click's modules get this catalogue instead
+# (click 8.5, pinned; a text missing here stays in English, and the tests of refusals say so).
+
+CLICK_FRENCH = {
+    "Error: {message}": "Erreur : {message}",
+    "Usage:": "Utilisation :",
+    "Try '{command} {option}' for help.": "Essayez « {command} {option} » pour obtenir de l'aide.",
+    "Aborted!": "Interrompu.",
+    "Missing argument": "Argument manquant",
+    "Missing option": "Option manquante",
+    "Missing parameter": "Paramètre manquant",
+    "Missing {param_type}": "{param_type} manquant",
+    "Missing parameter: {param_name}": "Paramètre manquant : {param_name}",
+    "Missing command.": "Commande manquante.",
+    "No such option {name!r}.": "Option inconnue : {name}.",
+    "No such command {name!r}.": "Commande inconnue : {name}.",
+    "Invalid value: {message}": "Valeur invalide : {message}",
+    "Invalid value for {param_hint}: {message}": "Valeur invalide pour {param_hint} : {message}",
+    "Option {name!r} does not take a value.": "L'option {name} ne prend pas de valeur.",
+    "Argument {name!r} takes {nargs} values.": "L'argument {name} prend {nargs} valeurs.",
+    "Value must be an iterable.": "La valeur doit être une liste.",
+    "Options": "Options",
+    "Commands": "Commandes",
+    "Positional arguments": "Arguments",
+    "Show this message and exit.": "Afficher cette aide et quitter.",
+    "Show the version and exit.": "Afficher la version et quitter.",
+    "default: {default}": "défaut : {default}",
+    "env var: {var}": "variable d'environnement : {var}",
+    "(dynamic)": "(calculé)",
+    "deprecated": "obsolète",
+    "Repeat for confirmation": "Répétez pour confirmer",
+    "Error: The two entered values do not match.": "Erreur : les deux saisies diffèrent.",
+    "Error: invalid input": "Erreur : saisie invalide.",
+    "Do you want to continue?": "Continuer ?",
+    "Confirm the action without prompting.": "Confirmer sans poser la question.",
+    "Choose from:\n\t{choices}": "Au choix :\n\t{choices}",
+    "{value!r} is not a valid {number_type}.": "« {value} » n'est pas un nombre valide.",
+    "{value} is not in the range {range}.": "{value} n'est pas dans l'intervalle {range}.",
+    "{value!r} is not a valid boolean. Recognized values: {states}":
+        "« {value} » n'est ni oui ni non. Valeurs reconnues : {states}",
+    "{value!r} is not a valid UUID.": "« {value} » n'est pas un UUID valide.",
+    "{name} {filename!r} does not exist.": "{name} « {filename} » introuvable.",
+    "{name} {filename!r} is a file.": "{name} « {filename} » est un fichier.",
+    "{name} {filename!r} is a directory.": "{name} « {filename} » est un dossier.",
+    "{name} {filename!r} is not readable.": "{name} « {filename} » illisible (droits d'accès).",
+    "{name} {filename!r} is not writable.": "{name} « {filename} » n'est pas modifiable (droits d'accès).",
+    "{name} {filename!r} is not executable.": "{name} « {filename} » n'est pas exécutable.",
+    "file": "fichier",
+    "directory": "dossier",
+    "path": "chemin",
+    "Could not open file {filename!r}: {message}": "Impossible d'ouvrir le fichier « {filename} » : {message}",
+    "unknown error": "erreur inconnue",
+}
+# ngettext's texts: the singular's msgid → (singular, plural) in French (0 and 1 are singular).
+CLICK_FRENCH_PLURALS = {
+    "Did you mean {possibility}?": ("Vouliez-vous dire {possibility} ?", "(Vouliez-vous dire l'une de : {possibilities} ?)"),
+    "Got unexpected extra argument ({args})": ("Argument en trop : {args}", "Arguments en trop : {args}"),
+    "Option {name!r} requires an argument.": ("L'option {name} attend une valeur.", "L'option {name} attend {nargs} valeurs."),
+    "{value!r} is not {choice}.": ("« {value} » n'est pas {choice}.", "« {value} » n'est pas l'un de {choices}."),
+    "{value!r} does not match the format {format}.": ("« {value} » ne correspond pas au format {format}.",
+                                                       "« {value} » ne correspond à aucun des formats {formats}."),
+    "Takes {nargs} values but 1 was given.": ("Attend {nargs} valeurs, une seule donnée.",
+                                              "Attend {nargs} valeurs, {len} données."),
+    "{len_type} values are required, but {len_value} was given.": ("{len_type} valeurs attendues, {len_value} donnée.",
+                                                                   "{len_type} valeurs attendues, {len_value} données."),
+}
+
+
+def _speak_french_to_click() -> None:
+    """Give click's modules the French catalogue in place of gettext (before any command is
+    declared: a ``click.Path`` names itself « fichier » when it is created)."""
+    import click.core
+    import click.decorators
+    import click.exceptions
+    import click.formatting
+    import click.parser
+    import click.termui
+    import click.types
+
+    def gettext(message: str) -> str:
+        return CLICK_FRENCH.get(message, message)
+
+    def ngettext(singular: str, plural: str, count: int) -> str:
+        french = CLICK_FRENCH_PLURALS.get(singular)
+        if french is None:
+            return singular if count == 1 else plural
+        return french[0] if count <= 1 else french[1]
+
+    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.termui,
+                   click.types):
+        if hasattr(module, "_"):
+            module._ = gettext
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext
+
+
+_speak_french_to_click()
+
+
+class _FrenchHelpFormatter(click.HelpFormatter):
+    """The help's headings with French spacing: « Options : », « Commandes : »."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")
+
+
+class _FrenchContext(click.Context):
+    formatter_class = _FrenchHelpFormatter
+
+
+class _FrenchCommand(click.Command):
+    context_class = _FrenchContext
+
+
+class _FrenchGroup(click.Group):
+    """``maillage`` and its groups of commands: their commands and groups are French too."""
+
+    context_class = _FrenchContext
+    command_class = _FrenchCommand
+    group_class = type  # a group's groups are of its own class
+
 
 class Context:
     """What every command shares: the store's path, and who acts (``--par``)."""
@@ -68,7 +193,7 @@ def _fail(error: Exception) -> click.ClickException:
     return click.ClickException(str(error))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="maillage", cls=_FrenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="MAILLAGE_DB",
@@ -891,7 +1016,8 @@ def backup(context: Context, destination: str | None) -> None:
 def restore(context: Context, fichier: str, oui: bool) -> None:
     """Remplacer la base par une sauvegarde (FICHIER), après en avoir gardé une copie de sécurité.
 
-    La sauvegarde est vérifiée d'abord (une base Maillage, d'une version que ce programme connaît) ;
+    La sauvegarde est vérifiée d'abord (un fichier complet et intact, une base Maillage, d'une version
+    que ce programme connaît ; sinon l'erreur dit pourquoi, et rien ne change) ;
     la base actuelle est copiée dans backups/ à côté d'elle, puis remplacée d'un coup. Ce qui a été
     enregistré depuis la sauvegarde n'est plus alors que dans cette copie de sécurité : à faire de
     préférence quand personne ne saisit.
@@ -901,7 +1027,7 @@ def restore(context: Context, fichier: str, oui: bool) -> None:
     try:
         store = context.store()
         by = context.actor(store)
-        click.echo(f"Sauvegarde {inspect_backup(fichier).summary()}")
+        click.echo(f"Sauvegarde {inspect_backup(fichier, read_everything=True).summary()}")  # checked before asking
         if not oui and click.prompt(
                 f"Remplacer la base {store.path} par cette sauvegarde ? La base actuelle sera d'abord copiée"
                 f" dans {backup_folder(store)}. Tapez oui pour confirmer", default="non").strip().lower() != "oui":
@@ -917,9 +1043,11 @@ def restore(context: Context, fichier: str, oui: bool) -> None:
 @click.argument("dossier", type=click.Path(file_okay=False))
 @pass_context
 def export_all_command(context: Context, dossier: str) -> None:
-    """Exporter chaque table de la base en Parquet et en CSV (UTF-8, en-tête) dans DOSSIER (neuf ou vide).
+    """Exporter chaque table de la base en Parquet et en CSV dans DOSSIER (neuf ou vide).
 
-    Un seul instantané de la base ; les empreintes de mots de passe ne sont jamais exportées.
+    Le Parquet garde les valeurs exactes (pour les programmes) ; le CSV est pour Excel (points-virgules,
+    heures de Paris, un texte qui ressemble à une formule y reste du texte). Un seul instantané de la
+    base ; les empreintes de mots de passe ne sont jamais exportées.
     """
     from models.backup import export_all
 

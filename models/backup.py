@@ -18,8 +18,10 @@
   of work of another process writes in between, a safety copy of the current store is taken and
   the file is swapped with ``os.replace``. ``Store``'s shared instance notices the new file
   (device, inode) and reopens it.
-- ``export_all``: every table of the catalog (``_maillage_migrations`` included) as Parquet and
-  CSV (UTF-8, header), read in one transaction, written in a temporary folder renamed at the end.
+- ``export_all``: every table of the catalog (``_maillage_migrations`` included) as Parquet (exact
+  values, for programs) and CSV (for people: Maillage's one CSV writer, ``sync.excel_csv``: French
+  Excel's ``;`` and BOM, moments at the time of Paris, a text that would run as a formula made
+  harmless), read in one transaction, written in a temporary folder renamed at the end.
   Password hashes (``SECRET_COLUMNS``) are never exported.
 
 All three need the right ``exporter_tout`` (coordinators and admins; everyone in laptop mode).
@@ -28,6 +30,7 @@ Identifiers in SQL come from DuckDB's catalog and are quoted; paths are query pa
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
@@ -42,19 +45,19 @@ import duckdb
 
 from models.access import require
 from models.audit import record_audit
-from models.errors import MaillageError
+from models.errors import (
+    BackupError, BackupInUse, CorruptedBackup, NewerMaillageBackup, NotADuckDBFile, NotAMaillageStore,
+    TruncatedBackup, UnusableBackup,
+)
 from models.moments import PARIS, moment_text
 from models.store import Store, applied_migrations, utc_now
+from sync.excel_csv import write_excel_csv  # imports nothing of Maillage
 
 RIGHT = "exporter_tout"
 BACKUP_FOLDER = "backups"  # beside the store
 MIGRATIONS_TABLE = "_maillage_migrations"
 # Columns never written by an export, whatever their table: an export is a file people pass around.
 SECRET_COLUMNS = frozenset({"password_hash"})
-
-
-class BackupError(MaillageError):
-    """A backup, restore or export that cannot be done (French message saying what and where)."""
 
 
 # -- reports -------------------------------------------------------------------------------------
@@ -274,32 +277,52 @@ def _backup_target(store: Store, destination: str | os.PathLike[str] | None, suf
 # -- checking a backup ---------------------------------------------------------------------------
 
 
-def inspect_backup(path: str | os.PathLike[str]) -> BackupInfo:
-    """Open a backup read-only and say what it holds, or refuse it in French: not found, not a
-    DuckDB file, not a Maillage store (no ``_maillage_migrations``), or made by a newer Maillage
-    (a migration this code does not know)."""
+def inspect_backup(path: str | os.PathLike[str], *, read_everything: bool = False) -> BackupInfo:
+    """Open a backup read-only and say what it holds, or refuse it in French (``UnusableBackup``,
+    one subclass per meaning): not found; empty, text, an archive, not DuckDB; cut short; damaged;
+    opened for writing by another program; a DuckDB file but not a Maillage store (no
+    ``_maillage_migrations``, or tables its migrations create missing); made by a newer Maillage
+    (a migration, or a DuckDB storage format, this code does not know).
+
+    ``read_everything`` reads every value of every table, so that DuckDB checks each block's
+    checksum: damage in the data itself is found before a restore, not by a page later."""
     from models.migrations import MIGRATIONS
 
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"Sauvegarde introuvable : {path} n'est pas un fichier.")
+    _refuse_what_is_not_duckdb(path)
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as error:
-        raise BackupError(f"{path} n'est pas une base DuckDB lisible par ce programme : {_reason(error)}.") from None
+        raise _unreadable(path, error) from None
     try:
         catalog = _current_catalog(con)
         if ("main", MIGRATIONS_TABLE) not in _tables(con, catalog):
-            raise BackupError(f"{path} est une base DuckDB, mais pas une base Maillage (elle n'a pas de table"
-                              f" {MIGRATIONS_TABLE}) : ce n'est pas une sauvegarde de Maillage.")
-        applied = applied_migrations(con)
+            raise NotAMaillageStore(path, f"est une base DuckDB, mais pas une base Maillage (elle n'a pas de table"
+                                          f" {MIGRATIONS_TABLE}) : ce n'est pas une sauvegarde de Maillage.")
+        try:
+            applied = applied_migrations(con)
+        except (duckdb.BinderException, duckdb.CatalogException, duckdb.ConversionException):
+            raise NotAMaillageStore(path, f"est une base DuckDB, mais pas une base Maillage (sa table"
+                                          f" {MIGRATIONS_TABLE} n'est pas celle de Maillage) : ce n'est pas une"
+                                          " sauvegarde de Maillage.") from None
         known = [migration.name for migration in MIGRATIONS]
         unknown = [name for name in applied if name not in known]
         if unknown:
-            raise BackupError(f"{path} vient d'une version plus récente de Maillage : son schéma a des migrations"
-                              f" que ce programme ne connaît pas ({', '.join(unknown)}). Mettez Maillage à jour avant"
-                              " de la restaurer.")
+            raise NewerMaillageBackup(path, f"vient d'une version plus récente de Maillage : son schéma a des"
+                                            f" migrations que ce programme ne connaît pas ({', '.join(unknown)})."
+                                            " Mettez Maillage à jour avant de la restaurer.")
+        missing = _missing_schema(con, catalog, tuple(name for name in known if name in applied))
+        if missing:
+            raise NotAMaillageStore(path, f"est une base DuckDB, mais pas une base Maillage : {missing} que ses"
+                                          " migrations auraient créées. Ce n'est pas une sauvegarde de Maillage"
+                                          " (ou elle a été modifiée par un autre programme).")
         counts = _row_counts(con, catalog)
+        if read_everything:
+            _read_every_value(con, catalog)
+    except duckdb.Error as error:
+        raise _unreadable(path, error) from None
     finally:
         con.close()
     info = path.stat()
@@ -307,15 +330,118 @@ def inspect_backup(path: str | os.PathLike[str]) -> BackupInfo:
                       size=info.st_size, modified_at=datetime.fromtimestamp(info.st_mtime, UTC))
 
 
-def _reason(error: Exception) -> str:
+DUCKDB_MAGIC = b"DUCK"  # bytes 8 to 11 of every DuckDB database file
+DUCKDB_MAGIC_AT = 8
+# What a file given instead of a backup often is, by its first bytes.
+_LOOKALIKES = (
+    (b"SQLite format 3\x00", "c'est une base SQLite"),
+    (b"PK\x03\x04", ("c'est une archive zip : décompressez-la d'abord, la sauvegarde est le fichier .duckdb"
+                      " qu'elle contient (un classeur Excel ou LibreOffice est aussi une archive zip)")),
+    (b"\x1f\x8b", "c'est un fichier compressé (gzip) : décompressez-le d'abord"),
+    (b"PAR1", "c'est un fichier Parquet (un export d'une table par « maillage export-all »), pas une sauvegarde"),
+    (b"%PDF", "c'est un document PDF"),
+)
+
+
+def _refuse_what_is_not_duckdb(path: Path) -> None:
+    """Refuse, saying what it is instead, a file that does not start as a DuckDB file does."""
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if not head:
+        raise NotADuckDBFile(path, "est vide (0 octet) : ce n'est pas une sauvegarde de Maillage.")
+    if head[DUCKDB_MAGIC_AT:DUCKDB_MAGIC_AT + len(DUCKDB_MAGIC)] == DUCKDB_MAGIC:
+        return
+    what = next((text for magic, text in _LOOKALIKES if head.startswith(magic)), None)
+    if what is None:
+        try:
+            head.decode("utf-8")
+            what = "c'est un fichier texte (un CSV, un JSON ?)"
+        except UnicodeDecodeError as error:
+            what = ("c'est un fichier texte (un CSV, un JSON ?)" if error.start >= len(head) - 3
+                    else "il ne commence pas comme un fichier DuckDB")
+    raise NotADuckDBFile(path, f"n'est pas une base DuckDB : {what}. Une sauvegarde de Maillage est le fichier"
+                               " .duckdb qu'écrit « maillage backup ».")
+
+
+def _unreadable(path: Path, error: duckdb.Error) -> UnusableBackup:
+    """The French meaning of DuckDB's refusal to read a backup file (DuckDB 2.0's messages)."""
     text = str(error).split("\n")[0]
+    size = path.stat().st_size if path.exists() else 0
+    if "Could not read enough bytes" in text or "attempted to read" in text:
+        return TruncatedBackup(path, f"est incomplet : le fichier ({size_text(size)}) s'arrête avant la fin de la"
+                                     " base qu'il contient — une copie ou un téléchargement interrompu. Ce n'est pas"
+                                     " une sauvegarde utilisable : reprenez le fichier d'origine.")
+    if "Corrupt database file" in text or "checksum" in text:
+        return CorruptedBackup(path, "est abîmé : une partie de son contenu n'est plus ce que DuckDB y avait écrit"
+                                     " (ses sommes de contrôle ne correspondent plus) — un disque ou une copie"
+                                     " défaillants. Ce n'est pas une sauvegarde utilisable : prenez-en une autre.")
     if "not a valid DuckDB database file" in text:
-        return "ce n'est pas un fichier DuckDB, donc pas une sauvegarde de Maillage (ou il est abîmé)"
-    if "lock" in text.lower():
-        return "un autre programme l'a ouvert en écriture ; réessayez quand il l'aura fermé"
-    if "version" in text.lower():
-        return f"il a été écrit par une autre version de DuckDB ({text})"
-    return text
+        return CorruptedBackup(path, "est abîmé : il commence comme une base DuckDB, mais son en-tête est illisible."
+                                     " Ce n'est pas une sauvegarde utilisable : prenez-en une autre.")
+    if "Could not set lock" in text or "Conflicting lock" in text:
+        return BackupInUse(path, "est ouvert en écriture par un autre programme (Maillage, DuckDB…) : réessayez"
+                                 " quand il l'aura fermé.")
+    if "version number" in text or "storage version" in text.lower():
+        return NewerMaillageBackup(path, "a été écrit par une version de DuckDB que ce programme ne sait pas lire,"
+                                         " donc par une autre version de Maillage : mettez Maillage à jour avant"
+                                         f" de la restaurer ({text}).")
+    return CorruptedBackup(path, f"n'a pas pu être lu jusqu'au bout ({text}). Ce n'est pas une sauvegarde"
+                                 " utilisable : prenez-en une autre.")
+
+
+def _unrestorable(path: Path, error: duckdb.Error) -> UnusableBackup:
+    """The French meaning of a failure to bring a copy of the backup up to this code's schema."""
+    if isinstance(error, duckdb.IOException) or "Corrupt database file" in str(error) or "checksum" in str(error):
+        return _unreadable(path, error)
+    text = str(error).split("\n")[0]
+    return NotAMaillageStore(path, f"est une base DuckDB, mais sa mise à jour vers cette version de Maillage a échoué"
+                                   f" ({text}) : ce n'est pas une base Maillage intacte.")
+
+
+@functools.cache
+def _schema_of(migrations: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """The tables (and their columns) a store has once ``migrations`` are applied: the migrations
+    themselves, run on an empty in-memory database."""
+    from models.migrations import MIGRATIONS
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        for migration in MIGRATIONS:
+            if migration.name in migrations:
+                migration.apply(con)
+        return _columns(con, _current_catalog(con))
+    finally:
+        con.close()
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, frozenset[str]]:
+    rows = con.execute("SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE database_name = ?"
+                       " AND NOT internal", [catalog]).fetchall()
+    tables: dict[str, set[str]] = {}
+    for schema, table, column in rows:
+        tables.setdefault(_table_name(schema, table), set()).add(column)
+    return {name: frozenset(columns) for name, columns in tables.items()}
+
+
+def _missing_schema(con: duckdb.DuckDBPyConnection, catalog: str, migrations: tuple[str, ...]) -> str | None:
+    """What the backup lacks of the schema its migrations create (« il lui manque les tables … »), or None."""
+    expected, present = _schema_of(migrations), _columns(con, catalog)
+    tables = sorted(name for name in expected if name not in present)
+    columns = sorted(f"{name}.{column}" for name, wanted in expected.items() if name in present
+                     for column in wanted - present[name])
+    parts = ([f"il lui manque {'les tables' if len(tables) > 1 else 'la table'} {', '.join(tables)}"] if tables else [])
+    if columns:
+        parts.append(f"{'il lui manque ' if not tables else ''}{'les colonnes' if len(columns) > 1 else 'la colonne'}"
+                     f" {', '.join(columns)}")
+    return " et ".join(parts) or None
+
+
+def _read_every_value(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """Read every value of every table (a hash of each column), so that DuckDB checks the checksum of
+    every block holding data."""
+    for schema, table in _tables(con, catalog):
+        con.execute("SELECT bit_xor(hash(COLUMNS(*))) FROM " + _qualified(catalog, schema, table)).fetchall()
 
 
 # -- backup --------------------------------------------------------------------------------------
@@ -399,7 +525,7 @@ def restore_store(store: Store, backup_file: str | os.PathLike[str], *, by: str)
         raise BackupError(f"{backup_file} est la base en service elle-même : choisissez une sauvegarde.")
     with store.connect() as con:  # refuse before any file is written
         require(con, by, RIGHT)
-    inspect_backup(backup_file)
+    inspect_backup(backup_file, read_everything=True)
     safety_target = _backup_target(store, None, "-avant-restauration")
     restored = _temporary_beside(store.path)
     try:
@@ -407,13 +533,17 @@ def restore_store(store: Store, backup_file: str | os.PathLike[str], *, by: str)
         if Path(f"{backup_file}.wal").exists():  # a store copied by hand with its log: replayed on opening
             shutil.copyfile(f"{backup_file}.wal", f"{restored}.wal")
         restored_store = Store(restored, keep_open=0)
-        migrations_applied = restored_store.migrate()
-        with restored_store.atomic() as con:
-            record_audit(con, actor=by, action="store.restore", entity="store", details={
-                "fichier": str(backup_file.resolve()), "copie_de_securite": str(safety_target.resolve()),
-                "migrations_appliquees": migrations_applied})
-        with restored_store.connect() as con:
-            counts = _row_counts(con, _current_catalog(con))
+        try:
+            migrations_applied = restored_store.migrate()
+            with restored_store.atomic() as con:
+                record_audit(con, actor=by, action="store.restore", entity="store", details={
+                    "fichier": str(backup_file.resolve()), "copie_de_securite": str(safety_target.resolve()),
+                    "migrations_appliquees": migrations_applied})
+            with restored_store.connect() as con:
+                counts = _row_counts(con, _current_catalog(con))
+        except duckdb.Error as error:  # the copy, not the store: nothing was changed yet
+            restored_store.release()
+            raise _unrestorable(backup_file, error) from None
         # closed (checkpointed): no write-ahead log beside it
         with store.connect() as con:  # from here to the swap, no other process writes the store
             safety = _copy_store(con, store, safety_target, by=by)
@@ -442,13 +572,26 @@ def _export_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, tab
     select = "SELECT " + ", ".join(quoted(column) for column in columns) + " FROM " + _qualified(catalog, schema, table)
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     rows = con.execute("COPY (" + select + ") TO ? (FORMAT parquet)", [str(parquet)]).fetchall()[0][0]
-    con.execute("COPY (" + select + ") TO ? (FORMAT csv, HEADER true)", [str(csv)])
+    written = write_excel_csv(csv, columns, _rows_for_people(con.execute(select), columns))
+    if written != rows:
+        raise BackupError(f"Table « {name} » : {written} lignes écrites en CSV pour {rows} en Parquet, export abandonné.")
     return TableExport(name=name, rows=rows, parquet=parquet, csv=csv)
 
 
+def _rows_for_people(cursor: duckdb.DuckDBPyConnection, columns: list[str], batch: int = 10_000) -> Iterator[dict]:
+    """The rows of a query, a batch at a time, as a person in France reads them: a moment (stored in
+    UTC) at the time of Paris."""
+    while chunk := cursor.fetchmany(batch):
+        for values in chunk:
+            yield {column: value.astimezone(PARIS).replace(tzinfo=None)
+                   if isinstance(value, datetime) and value.tzinfo is not None else value
+                   for column, value in zip(columns, values, strict=True)}
+
+
 def export_all(store: Store, folder: str | os.PathLike[str], *, by: str) -> ExportReport:
-    """Write every table of the store (from DuckDB's catalog) as ``TABLE.parquet`` and ``TABLE.csv``
-    in ``folder`` (new or empty), from one snapshot; never a password hash."""
+    """Write every table of the store (from DuckDB's catalog) as ``TABLE.parquet`` (exact) and
+    ``TABLE.csv`` (for French Excel, formulas made harmless) in ``folder`` (new or empty), from one
+    snapshot; never a password hash."""
     started = time.perf_counter()
     folder = Path(folder)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):

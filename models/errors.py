@@ -47,6 +47,47 @@ class ImportRejected(MaillageError):
         self.rejected = rejected
 
 
+class BackupError(MaillageError):
+    """A backup, restore or export that cannot be done (French message saying what and where)."""
+
+
+class UnusableBackup(BackupError):
+    """A file given to a restore (or read as a backup) that cannot be restored; nothing was changed.
+
+    The message names the file, says what it is instead, and that the current store did not change.
+    Each subclass is one meaning, for callers that act on it rather than show it.
+    """
+
+    def __init__(self, path: Path, explanation: str) -> None:
+        super().__init__(f"{path} {explanation} La base actuelle n'a pas changé.")
+        self.path = path
+        self.explanation = explanation
+
+
+class TruncatedBackup(UnusableBackup):
+    """The file stops before the end of the database it holds (a copy or a download cut short)."""
+
+
+class CorruptedBackup(UnusableBackup):
+    """Part of the file is no longer what DuckDB wrote there (its checksums say so)."""
+
+
+class NotADuckDBFile(UnusableBackup):
+    """Not a DuckDB file at all (empty, text, an archive, a Parquet export…)."""
+
+
+class NotAMaillageStore(UnusableBackup):
+    """A DuckDB file, but not a Maillage store (no migrations table, or tables missing)."""
+
+
+class NewerMaillageBackup(UnusableBackup):
+    """Written by a newer Maillage: migrations, or a DuckDB storage format, this program does not know."""
+
+
+class BackupInUse(UnusableBackup):
+    """Another program holds the file open for writing (DuckDB's file lock)."""
+
+
 class StructureNotFound(MaillageError):
     """No structure with that id in the store."""
 

@@ -6,13 +6,14 @@ Only lays out: the entries come from ``models.history`` (which checks the right 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from models.history import ENTITY_LABELS, HistoryEntry, actors, recent_activity, record_history
 from models.moments import moment_text
-from pages.shared import count_text, current_user, get_store, page_setup, viewer_zone
+from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup, viewer_zone
 
 KIND = "historique.type"
 ACTOR = "historique.personne"
@@ -61,4 +62,10 @@ if record and not kind:
     st.info("Choisissez aussi le type d'enregistrement pour lire l'historique d'un identifiant.")
 st.subheader(title)
 st.caption(f"{count_text(len(entries), 'écriture')}.")
-st.dataframe(_table(entries), hide_index=True)
+table = _table(entries)
+st.dataframe(table, hide_index=True)
+st.download_button(f"CSV ({count_text(len(table), 'ligne')})", csv_bytes(table),
+                   file_name=f"historique-{date.today().isoformat()}.csv", mime="text/csv", key="historique.csv",
+                   icon=":material/download:", on_click="ignore",
+                   help="Pour Excel : séparé par des points-virgules ; un texte qui ressemble à une formule y reste"
+                        " du texte.")

@@ -86,6 +86,12 @@ def url_path(spec: PageSpec) -> str:
     return Path(spec.path).stem
 
 
+# The name under which the home page is registered as the app's root (``/``, the address it is
+# served at): never shown, but it must differ from the home page's own address, which a hidden copy
+# of the page keeps, and from any address a person would type.
+ROOT_PAGE_NAME = "_racine"
+
+
 def _refused_page(spec: PageSpec) -> Callable[[], None]:
     def refused() -> None:
         with get_store().connect() as con:
@@ -95,17 +101,67 @@ def _refused_page(spec: PageSpec) -> Callable[[], None]:
     return refused
 
 
+def requested_address() -> str | None:
+    """The page a browser asks for by its address (``/historique`` typed by hand or bookmarked: the
+    first request of a tab names the page, later ones send its hash), or None.
+
+    Read from Streamlit's script-run context (``PagesManager.intended_page_name``, Streamlit 1.67,
+    pinned); None if a later Streamlit no longer has it, and its own « Page not found » comes back."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    pages_manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    if pages_manager is None or getattr(pages_manager, "intended_page_script_hash", None):
+        return None
+    name = getattr(pages_manager, "intended_page_name", None)
+    return name.strip("/") or None if isinstance(name, str) else None
+
+
+def _unknown_address_page(address: str, home: st.Page) -> st.Page:
+    """A page for an address that is no page of Maillage: a French explanation and a link home.
+    Registered under that very address (hidden), so Streamlit finds a page and never draws its
+    English « Page not found » dialog."""
+    def unknown() -> None:
+        st.title("Page introuvable")
+        st.warning(f"L'adresse « /{address} » ne correspond à aucune page de Maillage (une adresse mal recopiée,"
+                   " ou une page qui a changé de nom). Choisissez une page dans le menu.", icon=":material/link_off:")
+        st.page_link(home, label=f"Aller à l'accueil ({home.title})", icon=":material/home:")
+    return st.Page(unknown, title="Page introuvable", icon=":material/link_off:", url_path=address,
+                   visibility="hidden")
+
+
 def app_pages(role: str | None = None) -> dict[str, list[st.Page]]:
     """The navigation of the app for a role: the pages whose right the role has. The others keep
     their address, hidden, and show there only the French refusal — never their content (each
-    page also checks its right itself, ``page_setup``)."""
+    page also checks its right itself, ``page_setup``).
+
+    Every page answers at its own address, the role's home page included: Streamlit serves the
+    default page at the root (``/``) only, so the home page is registered twice, as the root (under
+    ``ROOT_PAGE_NAME``) and, hidden, under its address (``/structures``). An address that is no
+    page gets a French page (``requested_address``) instead of Streamlit's English dialog; one
+    with a ``/`` inside cannot (Streamlit has no nested addresses) and keeps that dialog."""
     home = HOME_PAGES.get(role or "", HOME_PAGE)
-    navigation = {group: [st.Page(spec.path, title=spec.title, icon=spec.icon, default=spec.path == home)
-                          for spec in specs] for group, specs in pages_of(role).items()}
-    refused = [st.Page(_refused_page(spec), title=spec.title, url_path=url_path(spec), visibility="hidden")
-               for specs in PAGES.values() for spec in specs if not role_may(role, spec.right)]
-    if refused:
-        navigation[next(iter(navigation))].extend(refused)
+    navigation: dict[str, list[st.Page]] = {}
+    home_page = home_spec = None
+    for group, specs in pages_of(role).items():
+        navigation[group] = []
+        for spec in specs:
+            if spec.path == home:
+                home_spec = spec
+                home_page = st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=ROOT_PAGE_NAME, default=True)
+                navigation[group].append(home_page)
+            else:
+                navigation[group].append(st.Page(spec.path, title=spec.title, icon=spec.icon))
+    hidden = [st.Page(_refused_page(spec), title=spec.title, url_path=url_path(spec), visibility="hidden")
+              for specs in PAGES.values() for spec in specs if not role_may(role, spec.right)]
+    if home_spec is not None:
+        hidden.append(st.Page(home_spec.path, title=home_spec.title, icon=home_spec.icon, url_path=url_path(home_spec),
+                              visibility="hidden"))
+    known = {url_path(spec) for specs in PAGES.values() for spec in specs} | {ROOT_PAGE_NAME}
+    address = requested_address()
+    if address is not None and address not in known and "/" not in address and home_page is not None:
+        hidden.append(_unknown_address_page(address, home_page))
+    # Last, so that a link to a page file (``st.page_link("pages/structures.py")``) finds its menu entry first.
+    navigation[next(reversed(navigation))].extend(hidden)
     return navigation
 
 

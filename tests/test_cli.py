@@ -161,6 +161,60 @@ def test_campaign_commands_refuse_bad_input_in_french(run, args, message):
     assert "Traceback" not in result.output
 
 
+# -- French, from the first word to the last -----------------------------------------------------
+
+HINT = "Essayez « maillage {command}--help » pour obtenir de l'aide."
+
+
+@pytest.mark.parametrize(
+    ("args", "typed", "code", "lines"),
+    [
+        (("restore", "absente.duckdb", "--oui"), None, 1,  # a refusal of the core
+         ["Erreur : Sauvegarde introuvable : absente.duckdb n'est pas un fichier."]),
+        (("init", "--nimporte"), None, 2,
+         ["Utilisation : maillage init [OPTIONS]", HINT.format(command="init "), "",
+          "Erreur : Option inconnue : --nimporte."]),
+        (("init", "--dem"), None, 2,
+         ["Utilisation : maillage init [OPTIONS]", HINT.format(command="init "), "",
+          "Erreur : Option inconnue : --dem. Vouliez-vous dire '--demo' ?"]),
+        (("restore",), None, 2,
+         ["Utilisation : maillage restore [OPTIONS] FICHIER", HINT.format(command="restore "), "",
+          "Erreur : Argument manquant 'FICHIER'."]),
+        (("export", "--format", "xml", "lieux.xml"), None, 2,
+         ["Utilisation : maillage export [OPTIONS] OUT", HINT.format(command="export "), "",
+          "Erreur : Valeur invalide pour '--format' : « xml » n'est pas l'un de 'csv', 'json'."]),
+        (("import", "absent.csv"), None, 2,
+         ["Utilisation : maillage import [OPTIONS] FILE", HINT.format(command="import "), "",
+          "Erreur : Valeur invalide pour 'FILE' : Fichier « absent.csv » introuvable."]),
+        (("synchroniser",), None, 2,
+         ["Utilisation : maillage [OPTIONS] COMMAND [ARGS]...", HINT.format(command=""), "",
+          "Erreur : Commande inconnue : synchroniser."]),
+        (("campaign", "create", "X", "--max-tentatives", "six"), None, 2,
+         ["Utilisation : maillage campaign create [OPTIONS] NOM", HINT.format(command="campaign create "), "",
+          "Erreur : Valeur invalide pour '--max-tentatives' : « six » n'est pas un nombre valide."]),
+        (("user", "add", "alix", "--nom", "Alix", "--role", "admin"), "", 1,  # Ctrl-D at the password prompt
+         ["Mot de passe du compte: ", "", "Interrompu."]),
+    ],
+    ids=["refus", "option-inconnue", "option-proche", "argument-manquant", "choix", "fichier-absent",
+         "commande-inconnue", "nombre", "interrompu"],
+)
+def test_refusals_and_usage_errors_are_in_french(run, args, typed, code, lines):
+    result = run(*args, input=typed)
+    assert result.exit_code == code
+    assert result.output.splitlines() == lines
+    for english in ("Error", "Usage", "Try ", "Aborted", "Missing", "No such", "Invalid value"):
+        assert english not in result.output
+
+
+def test_the_help_is_in_french(run):
+    result = run("--help")
+    assert result.exit_code == 0
+    assert result.output.startswith("Utilisation : maillage [OPTIONS] COMMAND [ARGS]...")
+    assert "Afficher cette aide et quitter." in result.output and "Afficher la version et quitter." in result.output
+    assert "\nCommandes :\n" in result.output and "\nOptions :\n" in result.output
+    assert "Show this message" not in result.output and "Usage" not in result.output
+
+
 # -- relances: shown, mailed through a real local SMTP server, exported --------------------------
 
 

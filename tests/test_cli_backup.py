@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from models.migrations import MIGRATIONS
 from models.store import Store
 
 ADMIN_PASSWORD = "le mot de passe de l'admin"
@@ -54,22 +56,50 @@ def test_restore_asks_first_and_a_no_changes_nothing(run, tmp_path):
     assert _setting(run.db) == '"après"' and not (tmp_path / "backups").exists()
 
 
-def test_restore_of_a_file_that_is_not_a_backup_is_refused_in_french(run, tmp_path):
+def _cut_in_half(path: Path, backup: Path) -> None:
+    path.write_bytes(backup.read_bytes()[: backup.stat().st_size // 2])
+
+
+def _foreign_duckdb(path: Path, backup: Path) -> None:
+    """A DuckDB file with a « _maillage_migrations » table, but none of Maillage's other tables."""
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE _maillage_migrations (name VARCHAR, applied_at TIMESTAMPTZ);"
+                " INSERT INTO _maillage_migrations VALUES ('0001_registry', now()); CREATE TABLE lieux (nom VARCHAR)")
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (_cut_in_half, "est incomplet : le fichier"),
+        (_foreign_duckdb, "est une base DuckDB, mais pas une base Maillage : il lui manque les tables"),
+        (lambda path, backup: path.write_text("nom;commune\nLa Pagaille;Angoulême\n", encoding="utf-8"),
+         "n'est pas une base DuckDB : c'est un fichier texte"),
+    ],
+    ids=["tronquee", "duckdb-etrangere", "csv"],
+)
+@pytest.mark.parametrize("confirmed", [True, False], ids=["--oui", "sans-oui"])
+def test_restore_of_a_file_that_is_not_a_usable_backup_says_why_in_french(run, tmp_path, make, expected, confirmed):
     run("init")
+    _setting(run.db, "avant")
+    run("backup", str(tmp_path / "b.duckdb"))
     _setting(run.db, "actuelle")
-    not_a_backup = tmp_path / "lieux.csv"
-    not_a_backup.write_text("nom;commune\nLa Pagaille;Angoulême\n", encoding="utf-8")
-    refused = run("restore", str(not_a_backup), "--oui")
+    candidate = tmp_path / "a-restaurer.duckdb"
+    make(candidate, tmp_path / "b.duckdb")
+    refused = run("restore", str(candidate), *(["--oui"] if confirmed else []), input="oui\n")
     assert refused.exit_code == 1
-    assert f"{not_a_backup} n'est pas une base DuckDB lisible" in refused.output and "Traceback" not in refused.output
-    assert _setting(run.db) == '"actuelle"'
+    assert refused.output.startswith(f"Erreur : {candidate} ") and expected in refused.output, refused.output
+    assert refused.output.rstrip().endswith("La base actuelle n'a pas changé.")
+    assert "Remplacer la base" not in refused.output  # refused before asking
+    assert "Traceback" not in refused.output and "Error" not in refused.output
+    assert _setting(run.db) == '"actuelle"' and not (tmp_path / "backups").exists()
 
 
 def test_export_all_prints_each_table_and_the_figures(run, tmp_path):
     run("init")
     done = run("export-all", str(tmp_path / "export"))
     assert done.exit_code == 0, done.output
-    assert "  _maillage_migrations : 7 lignes" in done.output and "  users : 0 ligne" in done.output
+    assert f"  _maillage_migrations : {len(MIGRATIONS)} lignes" in done.output and "  users : 0 ligne" in done.output
     assert "Export complet écrit dans" in done.output and "en Parquet et en CSV" in done.output
     assert (tmp_path / "export" / "structures.parquet").exists() and (tmp_path / "export" / "structures.csv").exists()
 

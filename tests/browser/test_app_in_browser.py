@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from models.store import Store
+from tests.browser.conftest import settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -36,6 +37,24 @@ def test_a_search_narrows_the_list_and_a_structure_opens(streamlit_app, page):
     search.fill("Rivière Salée")
     search.press("Enter")
     expect(page.get_by_text(re.compile(r"\b1 structure\b")).first).to_be_visible()
+    _no_exception(page)
+
+
+def test_an_address_typed_by_hand_opens_its_page_or_a_french_page_never_page_not_found(streamlit_app, page):
+    url, _ = streamlit_app
+    page.goto(url)
+    expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)  # first start: the demo
+    page.goto(url + "/structures")  # the laptop's home page, by its own address
+    expect(page.get_by_role("heading", name="Structures")).to_be_visible()
+    settled(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.goto(url + "/nimporte-quoi")
+    expect(page.get_by_role("heading", name="Page introuvable")).to_be_visible()
+    expect(page.get_by_text("L'adresse « /nimporte-quoi » ne correspond à aucune page de Maillage")).to_be_visible()
+    settled(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    page.get_by_role("link", name="Aller à l'accueil (Structures)").click()
+    expect(page.get_by_text("924 structures").first).to_be_visible()
     _no_exception(page)
 
 

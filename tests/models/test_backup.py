@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,12 @@ import pytest
 from models.access import AccessDenied, create_user
 from models.audit import record_audit
 from models.backup import BackupError, backup_store, export_all, inspect_backup, restore_store
+from models.errors import (
+    BackupInUse, CorruptedBackup, NewerMaillageBackup, NotADuckDBFile, NotAMaillageStore, TruncatedBackup,
+    UnusableBackup,
+)
 from models.migrations import MIGRATIONS
+from models.moments import PARIS
 from models.registry import create_structure, update_structure
 from models.store import Store
 
@@ -194,21 +200,81 @@ def _unchanged(store: Store, before: dict[str, int]) -> None:
     assert [p.name for p in store.path.parent.iterdir() if p.name.startswith(".")] == []
 
 
+@pytest.fixture(scope="module")
+def full_backup(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The bytes of a real backup of a store whose history fills most of the file (40 000 rows)."""
+    folder = tmp_path_factory.mktemp("sauvegarde-pleine")
+    source = Store(folder / "source.duckdb", keep_open=0)
+    source.migrate()
+    with source.atomic() as con:
+        con.execute("INSERT INTO audit_log SELECT 'a' || i, now(), 'cli', 'test.historique', 'structures', NULL,"
+                    " json_object('note', md5(i::VARCHAR) || md5((i + 1)::VARCHAR)) FROM range(40000) t(i)")
+    return backup_store(source, folder / "pleine.duckdb", by="cli").path.read_bytes()
+
+
+def _truncated(path: Path, backup: bytes) -> None:
+    """A copy cut in the middle (a download or a copy to a USB key interrupted)."""
+    path.write_bytes(backup[: len(backup) // 2])
+
+
+def _corrupted(path: Path, backup: bytes) -> None:
+    """The middle sixteenth of the file overwritten (a failing disk, a bad transfer)."""
+    start, end = len(backup) * 15 // 32, len(backup) * 17 // 32
+    path.write_bytes(backup[:start] + b"\xab" * (end - start) + backup[end:])
+
+
+def _duckdb(sql: str):
+    def make(path: Path, backup: bytes) -> None:
+        con = duckdb.connect(str(path))
+        con.execute(sql)
+        con.close()
+    return make
+
+
+def _zipped(path: Path, backup: bytes) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("maillage.duckdb", backup[:4096])
+
+
+def _parquet(path: Path, backup: bytes) -> None:
+    duckdb.connect().execute("COPY (SELECT 'CCAS de Cognac' AS nom) TO ? (FORMAT parquet)", [str(path)])
+
+
 @pytest.mark.parametrize(
-    ("make", "expected"),
+    ("make", "refusal", "expected"),
     [
-        (lambda path: path.write_text("nom;commune\nLa Pagaille;Angoulême\n"), "n'est pas une base DuckDB"),
-        (lambda path: duckdb.connect(str(path)).execute("CREATE TABLE t (x INTEGER)").close(), "pas une base Maillage"),
+        (_truncated, TruncatedBackup, "est incomplet"),
+        (_corrupted, CorruptedBackup, "est abîmé"),
+        (_duckdb("CREATE TABLE lieux (nom VARCHAR); INSERT INTO lieux VALUES ('La Pagaille')"), NotAMaillageStore,
+         "est une base DuckDB, mais pas une base Maillage (elle n'a pas de table _maillage_migrations)"),
+        (_duckdb("CREATE TABLE _maillage_migrations (name VARCHAR, applied_at TIMESTAMPTZ);"
+                 " INSERT INTO _maillage_migrations VALUES ('0001_registry', now()); CREATE TABLE lieux (nom VARCHAR)"),
+         NotAMaillageStore, ("il lui manque les tables audit_log, duplicate_candidates, import_runs, settings,"
+                             " structure_versions, structures")),
+        (_duckdb("CREATE TABLE _maillage_migrations (x INTEGER)"), NotAMaillageStore,
+         "est une base DuckDB, mais pas une base Maillage"),
+        (lambda path, backup: path.write_text("nom;commune\nLa Pagaille;Angoulême\n"), NotADuckDBFile,
+         "n'est pas une base DuckDB : c'est un fichier texte"),
+        (lambda path, backup: path.write_bytes(b""), NotADuckDBFile, "est vide (0 octet)"),
+        (_zipped, NotADuckDBFile, "est une archive zip : décompressez-la"),
+        (_parquet, NotADuckDBFile, "est un fichier Parquet"),
     ],
-    ids=["csv", "duckdb-sans-maillage"],
+    ids=["tronquee", "abimee", "duckdb-sans-maillage", "duckdb-avec-une-table-de-migrations",
+         "table-de-migrations-etrangere", "csv", "vide", "zip", "parquet"],
 )
-def test_a_file_that_is_not_a_maillage_store_is_refused_and_the_store_is_unchanged(store, tmp_path, make, expected):
-    candidate = tmp_path / "pas-une-sauvegarde.duckdb"
-    make(candidate)
+def test_a_file_that_cannot_be_restored_is_refused_saying_why_and_the_store_is_unchanged(
+        store, tmp_path, full_backup, make, refusal, expected):
+    candidate = tmp_path / "a-restaurer" / "sauvegarde.duckdb"
+    candidate.parent.mkdir()
+    make(candidate, full_backup)
     before = _store_counts(store)
-    with pytest.raises(BackupError, match=expected) as caught:
+    with pytest.raises(refusal) as caught:
         restore_store(store, candidate, by="cli")
-    assert str(candidate) in str(caught.value)
+    message = str(caught.value)
+    assert isinstance(caught.value, UnusableBackup) and isinstance(caught.value, BackupError)
+    assert message.startswith(f"{candidate} ") and expected in message, message
+    assert message.endswith("La base actuelle n'a pas changé."), message
+    assert "Error" not in message and "ouvert en écriture" not in message  # the old, wrong, explanation
     _unchanged(store, before)
 
 
@@ -218,10 +284,35 @@ def test_a_backup_from_a_newer_maillage_is_refused_saying_which_migration(store,
     con.execute("INSERT INTO _maillage_migrations VALUES ('0099_futur', now())")
     con.close()
     before = _store_counts(store)
-    with pytest.raises(BackupError, match="version plus récente de Maillage") as caught:
+    with pytest.raises(NewerMaillageBackup, match="version plus récente de Maillage") as caught:
         restore_store(store, newer, by="cli")
     assert "0099_futur" in str(caught.value) and str(newer) in str(caught.value)
     _unchanged(store, before)
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect({path!r})  # opened for writing: DuckDB locks the file
+    print("ouvert", flush=True)
+    sys.stdin.read()
+    """
+)
+
+
+def test_a_backup_another_program_is_writing_is_refused_saying_so(store, tmp_path):
+    busy = backup_store(store, tmp_path / "ailleurs" / "ouverte.duckdb", by="cli").path
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER.format(path=str(busy))], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ouvert"
+        before = _store_counts(store)
+        with pytest.raises(BackupInUse) as caught:
+            restore_store(store, busy, by="cli")
+        assert str(caught.value).startswith(f"{busy} est ouvert en écriture par un autre programme")
+        _unchanged(store, before)
+    finally:
+        holder.communicate(input="", timeout=30)
 
 
 def test_inspect_backup_says_what_a_backup_holds(filled, tmp_path):
@@ -250,11 +341,18 @@ def test_export_all_writes_every_table_in_parquet_and_csv_without_password_hashe
     for table, rows in tables.items():
         assert con.execute("SELECT count(*) FROM read_parquet(?)",
                            [str(folder / f"{table}.parquet")]).fetchall() == [(rows,)]
-        assert con.execute("SELECT count(*) FROM read_csv(?, header = true, all_varchar = true)",
+        assert con.execute("SELECT count(*) FROM read_csv(?, header = true, delim = ';', all_varchar = true)",
                            [str(folder / f"{table}.csv")]).fetchall() == [(rows,)]
     users = con.execute("SELECT * FROM read_parquet(?)", [str(folder / "users.parquet")])
     assert "password_hash" not in [d[0] for d in users.description] and len(users.fetchall()) == 3
-    assert (folder / "users.csv").read_text(encoding="utf-8").splitlines()[0].startswith("login,nom,role")
+    # the CSV is for French Excel: BOM, « ; », moments at the time of Paris
+    assert (folder / "users.csv").read_bytes().startswith(b"\xef\xbb\xbflogin;nom;role")
+    created = con.execute("SELECT created_at FROM read_parquet(?) WHERE login = 'alix'",
+                          [str(folder / "users.parquet")]).fetchall()[0][0]
+    lines = (folder / "users.csv").read_text(encoding="utf-8-sig").splitlines()
+    header, alix = lines[0].split(";"), next(line.split(";") for line in lines if line.startswith("alix;"))
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d(:\d\d)?", alix[header.index("created_at")])
+    assert alix[header.index("created_at")][:16] == created.astimezone(PARIS).strftime("%d/%m/%Y %H:%M")
     for file in folder.iterdir():
         assert b"$argon2" not in file.read_bytes()
     assert "Parquet et en CSV" in report.summary()

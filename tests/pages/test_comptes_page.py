@@ -3,11 +3,14 @@ everyone signs in and sees only the pages of their role; the admin manages accou
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.access import get_user
-from pages.shared import ACCOUNT, ENTRY_MARK, pages_of
+from pages.shared import ACCOUNT, ENTRY_MARK, count_text, pages_of
 from tests.pages.conftest import ROOT, TIMEOUT
 from tests.pages.ui import ADMIN_PASSWORD, PASSWORD, find_button, sign_in, texts_of, with_accounts
 
@@ -131,6 +134,23 @@ def test_the_history_page_shows_who_did_what(app, ui_store):
     table = at.dataframe[0].value
     assert {"Date", "Par", "Action", "Enregistrement"} <= set(table.columns)
     assert "connexion" in set(table["Action"]) and "colin" in set(table["Par"])
+
+
+def test_the_history_is_downloaded_for_french_excel_with_formulas_made_harmless(app, ui_store, downloads):
+    from models.audit import record_audit
+
+    with ui_store.atomic() as con:
+        record_audit(con, actor='=HYPERLINK("http://evil.example","x")', action="test.formule", entity="structures",
+                     entity_id="+cmd|' /C calc'!A0")
+    at = app.switch_page("pages/historique.py").run()
+    assert not at.exception
+    (button,) = [b for b in at.get("download_button") if b.proto.label.startswith("CSV")]
+    assert button.proto.label == f"CSV ({count_text(len(at.dataframe[0].value), 'ligne')})"
+    (name,) = [name for name in downloads if name.startswith("historique-")]
+    assert name.endswith(".csv") and downloads[name].startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: French Excel
+    header, *lines = list(csv.reader(io.StringIO(downloads[name].decode("utf-8-sig")), delimiter=";"))
+    assert header == ["Date", "Par", "Action", "Enregistrement", "Détails"]
+    assert '\'=HYPERLINK("http://evil.example","x")' in [line[1] for line in lines]  # shown as text, never run
 
 
 @pytest.mark.parametrize(("auth", "buttons"), [

@@ -24,6 +24,7 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
 import gspread
 import openpyxl
 import pandas as pd
@@ -41,6 +42,7 @@ from collect.xlsform import import_xlsform_bytes
 from dashboards.calls import campaign_report, table_csv
 from dashboards.export import Report, Section, report_html
 from models.access import authenticate, create_user, get_user, list_users
+from models.backup import export_all
 from models.errors import MaillageError
 from models.normalize import clean_text
 from models.registry import count_structures, create_structure, find_structures, get_structure, update_structure
@@ -454,6 +456,20 @@ def test_the_campaign_reports_neutralise_every_formula(formulas_store):
         out = assert_no_formula(table_csv(table, rows).decode("utf-8-sig"), ";")
         seen |= {cell for row in out for cell in row}
     assert "'" + FORMULAS[0] in seen and "'" + FORMULAS[1] in seen
+
+
+def test_every_csv_of_the_export_of_every_table_neutralises_every_formula(formulas_store, tmp_path):
+    store = formulas_store["store"]
+    report = export_all(store, tmp_path / "export", by="coord")
+    seen = set()
+    for table in report.tables:
+        text = table.csv.read_text(encoding="utf-8-sig")
+        seen |= {cell for row in assert_no_formula(text, ";")[1:] for cell in row}
+    # a structure's name, a call note, a surveyor: each with its apostrophe
+    assert {"'" + FORMULAS[0] + " n°0", "'" + FORMULAS[1], "'" + FORMULAS[4]} <= seen
+    # the Parquet twin keeps the values exact
+    exact = duckdb.connect().execute("SELECT nom FROM read_parquet(?)", [str(tmp_path / "export" / "structures.parquet")])
+    assert FORMULAS[0] + " n°0" in {nom for (nom,) in exact.fetchall()}
 
 
 def test_the_html_report_escapes_formulas_and_markup(formulas_store):
