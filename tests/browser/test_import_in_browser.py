@@ -191,3 +191,36 @@ def test_a_hub_export_is_read_by_its_content_corrected_saved_as_a_profile_then_i
     assert store.query("SELECT typologie FROM structures WHERE nom = 'Association Cyber 16'") == [
         {"typologie": ["ASSO", "CS"]}
     ]
+
+
+def _long_csv(lines: int) -> str:
+    """A file long enough that its lines are still being prepared after the page's first second."""
+    rows = [f"Lieu numéro {n};{n} rue de la Paix;16000;Angoulême" for n in range(lines)]
+    return "\n".join(["nom;adresse;code_postal;commune", *rows, ""])
+
+
+def test_a_long_file_shows_its_progress_its_report_and_its_import_can_be_cancelled(demo_app, page, tmp_path: Path):
+    """The simulation and the import run off the page's thread: the page polls them every second
+    (« Lignes préparées : X / Y »), shows the report when done, and « Annuler » stops the import
+    before anything is written."""
+    lines = 8_000
+    url, db = demo_app
+    export = tmp_path / "long.csv"
+    export.write_text(_long_csv(lines), encoding="utf-8")
+    page.goto(url + "/importer")
+    expect(page.get_by_role("heading", name="Import")).to_be_visible()
+    _choose_file(page, export)
+    settled(page)
+    page.get_by_role("button", name="Simuler l'import").click()
+    expect(page.get_by_text(re.compile(r"Simulation — Lignes préparées : \d+ / 8000"))).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("heading", name="Correspondance des colonnes")).to_be_visible(timeout=300_000)
+    expect(_metric(page, "Nouvelles")).to_have_text(str(lines))
+
+    settled(page)
+    page.get_by_role("button", name="Importer", exact=True).click()
+    expect(page.get_by_text(re.compile(r"Import — Lignes préparées : \d+ / 8000"))).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Annuler").click()
+    expect(page.get_by_text("Import annulé : rien n'a été enregistré.")).to_be_visible(timeout=300_000)
+    expect(_metric(page, "Nouvelles")).to_have_text(str(lines))  # the simulation is still there
+    _no_exception(page)
+    assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": DEMO_COUNT}]
