@@ -12,6 +12,14 @@ class MaillageError(Exception):
     """Base of every error whose message is meant for the user (in French)."""
 
 
+class WriteConflict(MaillageError):
+    """Another unit of work kept writing the same rows through every retry (``Store.transaction``)."""
+
+    def __init__(self) -> None:
+        super().__init__("D'autres enregistrements touchaient les mêmes données au même moment : rien n'a été"
+                         " enregistré. Réessayez dans un instant.")
+
+
 class StoreBusy(MaillageError):
     """The store file stayed locked by another process beyond the bounded wait."""
 

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from models.errors import StoreBusy
+from models.errors import StoreBusy, WriteConflict
 
 DEFAULT_DB_PATH = Path("data") / "maillage.duckdb"
 
@@ -412,15 +412,18 @@ class Store:
         update » (or a duplicate key for a row both inserted) and its whole transaction is lost.
         Run again, it sees the first one's write (a field saved by the other tab then comes back
         as a conflict to show, never as an error). A real constraint error fails every attempt and
-        is raised. The waits double from 10 ms (about 1.3 s in all), enough for the other
+        is raised (a conflict lasting through every attempt as a French ``WriteConflict``). The waits
+        double from 10 ms (about 1.3 s in all), enough for the other
         transaction — a submission, at most a few hundred milliseconds — to end.
         """
         for attempt in range(1, attempts + 1):
             try:
                 with self.atomic() as con:
                     return action(con)
-            except (duckdb.TransactionException, duckdb.ConstraintException):
+            except (duckdb.TransactionException, duckdb.ConstraintException) as error:
                 if attempt == attempts:
+                    if isinstance(error, duckdb.TransactionException):
+                        raise WriteConflict() from error  # French, for the page that shows it
                     raise
                 time.sleep(0.01 * 2 ** (attempt - 1) * (0.5 + random.random()))  # let the other one commit
         raise AssertionError("unreachable")

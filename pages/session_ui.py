@@ -34,7 +34,7 @@ from models.access import (
     sign_in,
     sign_in_by_email,
 )
-from models.errors import MaillageError
+from models.errors import MaillageError, WriteConflict
 from models.store import Store
 from pages.shared import ACCOUNT, PAGES, PageSpec, signed_in, url_path
 
@@ -53,6 +53,8 @@ def attempt_outcome(attempt: Callable[[], SignIn]) -> SignIn:
     outlasted the retries, as ``STORE_TROUBLE``, its traceback in the server's log)."""
     try:
         return attempt()
+    except WriteConflict:
+        return SignIn(None, STORE_TROUBLE)
     except MaillageError as error:
         return SignIn(None, str(error))
     except Exception:
@@ -179,6 +181,9 @@ def _own_password_form(store: Store, account: User) -> None:
         return
     try:
         store.transaction(lambda con: set_password(con, account.login, new, by=account.login))
+    except WriteConflict:
+        st.error(PASSWORD_TROUBLE)
+        return
     except MaillageError as error:
         st.error(str(error))
         return
