@@ -14,17 +14,17 @@ cancels itself. A small file is done within ``QUICK_WAIT``: its report shows wit
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import PurePath
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from datetime import date
-
 from collect.column_plan import KEPT_ASIDE, TARGET_FIELDS
+from collect.import_jobs import CANCELLED, WAITING, JobStatus, jobs
+from collect.import_jobs import DONE as JOB_DONE
 from collect.import_profiles import list_profiles, save_profile
-from collect.import_jobs import CANCELLED, DONE as JOB_DONE, WAITING, JobStatus, jobs
 from collect.imports import STEP_PLAN, STEP_PREPARE, STEP_WRITE, ImportReport, profile_from_report
 from collect.translations import parse_targets
 from models.errors import MaillageError

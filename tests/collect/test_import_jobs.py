@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pytest
 
-import collect.import_jobs as import_jobs
+from collect import import_jobs
 from collect.import_jobs import (
     ABANDONED_MESSAGE,
     CANCELLED,

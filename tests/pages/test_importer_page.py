@@ -35,7 +35,7 @@ GOOD_AND_BAD_CSV = (
     "Médiathèque l'Alpha;1 rue Coligny;16000;Angoulême;05 45 94 56 00;Aide aux démarches administratives\n"
     "Espace numérique de Cognac;2 place François 1er;16100;Cognac;05 45 36 00 00;\n"
     ";3 rue sans nom;16000;Angoulême;;\n"
-).encode("utf-8")
+).encode()
 
 
 
@@ -492,7 +492,7 @@ def held_import(monkeypatch: pytest.MonkeyPatch):
     still running when the page is drawn."""
     import threading
 
-    import collect.import_jobs as import_jobs
+    from collect import import_jobs
     from collect.imports import import_table
 
     monkeypatch.setattr(import_jobs, "_JOBS", import_jobs.ImportJobs())
