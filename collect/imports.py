@@ -36,7 +36,6 @@ from typing import Any
 import pyarrow as pa
 
 from collect.column_plan import KEPT_ASIDE, POINT_FIELD, ColumnPlan, ColumnUse, plan_columns
-from collect.legacy import LEGACY_FIELDS
 from collect.columns import load_mapping_file
 from collect.duplicates import Candidate, find_duplicates
 from collect.import_context import FileContext, departement_hint, file_date, header_namespace
@@ -48,6 +47,7 @@ from collect.import_profiles import (
     header_similarity,
     recognise_profile,
 )
+from collect.legacy import LEGACY_FIELDS
 from collect.lines import CellTranslator, PreparedLine, prepare_line
 from collect.readers import Table, read_table, read_table_bytes
 from collect.translations import (
