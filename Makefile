@@ -42,6 +42,8 @@ bench: $(STAMP)
 	$(PY) -m bench.calls
 	$(PY) -m bench.sync
 	$(PY) -m bench.dashboards
+	$(PY) -m bench.duplicates
+	$(PY) -m bench.spreadsheets
 
 clean-venv:
 	rm -rf $(VENV)

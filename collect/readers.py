@@ -15,12 +15,17 @@ import datetime as dt
 import io
 import json
 import math
+import posixpath
 import re
-import warnings
+import struct
 import zipfile
-from dataclasses import dataclass
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 from models.errors import NotATable
 
@@ -536,69 +541,569 @@ def _parse_csv(text: str, name: str, encoding: str) -> Table:
 
 # --------------------------------------------------------------------------------------------
 # XLSX
+#
+# Cells are read by python-calamine (Rust: 20 000 rows × 20 columns in a fraction of a second,
+# where openpyxl took seconds and a 1 000 000-row sheet minutes). Before calamine loads anything,
+# the archive and the chosen sheet are checked here, so that a file beyond the limits is refused
+# at once, in French, instead of filling the memory or keeping a core busy for minutes:
+#
+# 1. the archive's announced uncompressed size (a zip bomb is refused before any inflating);
+# 2. every part calamine will read is inflated here once, with zlib, and must give exactly the
+#    size and CRC it announces (a part that inflates beyond its announced size is refused: zipfile
+#    would silently cut it, calamine would not);
+# 3. the chosen sheet's XML is scanned as it inflates: where its values really are (rows holding a
+#    value, last row, last column). The ``<dimension ref="A1:T1000000">`` a producer writes is only
+#    quoted, never trusted: a file announcing a huge range but holding few values is read, one
+#    really holding 1 000 000 rows is refused when the scan passes row MAX_SHEET_ROWS.
+#
+# The same scan notes what calamine does not give as openpyxl did: the text of error cells
+# (``#N/A``), the cells whose number format is made of digits only (``00000`` keeps a postcode's
+# leading zero) and the numbers under a date format outside Excel's dates (``#VALUE!``, 1899…).
+# When calamine still fails on a cell (a duration of 10^20 days makes it panic), openpyxl reads
+# the sheet as before: slower, but within the limits checked first.
+
+# A lieu is a row. A national registry is ~100 000 lieux (and a bench imports 300 000): beyond, a
+# file is not a list of lieux; split it.
+MAX_SHEET_ROWS = 300_000
+# The national standard has 32 columns, the widest real exports ~100 (a column per service):
+# 500 leaves room, Excel's 16 384 does not matter here.
+MAX_SHEET_COLUMNS = 500
+# calamine holds the sheet's rectangle (first to last row holding a value × columns) in memory,
+# ~32 bytes a cell: 20 000 000 cells ≈ 640 MB, and the table of text read from it as much as the
+# same CSV would take. 300 000 rows × 66 columns fit.
+MAX_SHEET_CELLS = 20_000_000
+# An .xlsx at the cell limit holds ~1 GB of XML (inline texts as openpyxl writes them: ~50 bytes a
+# cell): announcing more than 2 GB once inflated is not a spreadsheet within the limits.
+MAX_XLSX_UNCOMPRESSED = 2_000_000_000
+
+_INFLATE_CHUNK = 1 << 20
+_MAX_ROW_BYTES = 256 << 20  # one <row> element, scanned whole: beyond, the file is not a table
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, …, name length, extra length
+_MAIN_PART = "xl/workbook.xml"
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_SMALL_PART = 64 << 20  # workbook, relationships, styles: parsed whole
 
 
-def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
-    import openpyxl  # imported here: only XLSX needs it
+def _figure(number: int) -> str:
+    """« 12 345 » (French thousands separator: a narrow no-break space)."""
+    return f"{number:,}".replace(",", "\u202f")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+
+def _size_text(size: int) -> str:
+    """« 84,2 ko », « 12,3 Mo », « 2,0 Go »."""
+    for unit, scale in (("Go", 1e9), ("Mo", 1e6), ("ko", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}".replace(".", ",")
+    return f"{size} octets"
+
+
+def _column_letters(index: int) -> str:
+    """1 → A, 27 → AA, 16 384 → XFD."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index
+
+
+_COLUMNS = {_column_letters(index).encode("ascii"): index for index in range(1, 703)}  # A … ZZ
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return f"{_figure(count)} {singular if count <= 1 else plural}"
+
+
+def _damaged(name: str) -> NotATable:
+    return NotATable(name, "classeur Excel (.xlsx) illisible ou endommagé")
+
+
+class _Archive:
+    """The .xlsx zip: its members, announced sizes checked, each part inflated and verified."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data, self.name = data, name
         try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # noqa: BLE001 - any corruption in the zip or its XML parts
-            raise NotATable(name, "classeur Excel (.xlsx) illisible ou endommagé") from None
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                self.members = {info.filename: info for info in archive.infolist()}
+        except Exception:  # noqa: BLE001 - BadZipFile, truncated archives, odd headers…
+            raise NotATable(name, "archive zip endommagée ou fichier .xlsx incomplet") from None
+        announced = sum(info.file_size for info in self.members.values())
+        if announced > MAX_XLSX_UNCOMPRESSED:
+            raise NotATable(
+                name,
+                f"classeur Excel (.xlsx) de {_size_text(announced)} une fois décompressé, plus que les "
+                f"{_size_text(MAX_XLSX_UNCOMPRESSED)} qu'un import accepte (archive anormale, ou classeur bien plus "
+                f"grand que {_figure(MAX_SHEET_ROWS)} lignes) ; enregistrez la feuille utile seule, en .xlsx ou en CSV",
+            )
+
+    def chunks(self, part: str) -> Iterator[bytes]:
+        """The inflated bytes of ``part``, exactly as announced (size and CRC) or NotATable."""
+        info = self.members.get(part)
+        if info is None:
+            raise _damaged(self.name)
+        start = info.header_offset
         try:
-            return _read_workbook(workbook, name, sheet)
-        except NotATable:
+            signature, name_length, extra_length = _LOCAL_HEADER.unpack_from(self.data, start)
+        except struct.error:
+            raise _damaged(self.name) from None
+        if signature != b"PK\x03\x04" or info.flag_bits & 0x1:  # not a local header, or encrypted
+            raise _damaged(self.name)
+        begin = start + _LOCAL_HEADER.size + name_length + extra_length
+        # As zipfile does, a compressed size a little wrong is forgiven: the deflate stream says where it ends.
+        raw = memoryview(self.data)[begin: begin + info.compress_size]
+        produced, crc = 0, 0
+        if info.compress_type == zipfile.ZIP_STORED:
+            raw = raw[: info.file_size]
+            pieces: Iterator[bytes] = (bytes(raw[i: i + _INFLATE_CHUNK]) for i in range(0, len(raw), _INFLATE_CHUNK))
+            finished = lambda: True
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            pieces = self._inflated(raw, inflater)
+            finished = lambda: inflater.eof
+        else:
+            raise NotATable(self.name, "classeur Excel (.xlsx) compressé d'une façon non prise en charge : "
+                                       "enregistrez-le de nouveau depuis Excel ou LibreOffice")
+        for piece in pieces:
+            produced += len(piece)
+            if produced > info.file_size:
+                raise _BeyondAnnounced(self.name, f"classeur Excel (.xlsx) anormal : la partie « {part} » se "
+                                                  f"décompresse au-delà des {_size_text(info.file_size)} annoncés "
+                                                  "(archive piégée ?)")
+            crc = zlib.crc32(piece, crc)
+            yield piece
+        if not finished() or produced != info.file_size or crc != info.CRC:
+            raise _damaged(self.name)
+
+    @staticmethod
+    def _inflated(raw: memoryview, inflater: Any) -> Iterator[bytes]:
+        position = 0
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                pending = inflater.unconsumed_tail
+            else:
+                pending = raw[position: position + _INFLATE_CHUNK]
+                position += len(pending)
+            try:
+                piece = inflater.decompress(pending, _INFLATE_CHUNK)
+            except zlib.error:
+                return
+            if not piece and not pending:
+                return  # the compressed data ended before the stream: the caller sees it unfinished
+            yield piece
+
+    def read(self, part: str) -> bytes:
+        """A small part whole (workbook, relationships, styles), verified."""
+        info = self.members.get(part)
+        if info is None or info.file_size > _SMALL_PART:
+            raise _damaged(self.name)
+        return b"".join(self.chunks(part))
+
+    def verify(self, part: str, *, needed: bool) -> None:
+        """Inflate ``part`` through: refused if it inflates beyond its announced size; if it is damaged,
+        only when the sheet's values need it (zipfile and openpyxl forgave a damaged part they did not read)."""
+        try:
+            for _ in self.chunks(part):
+                pass
+        except _BeyondAnnounced:
             raise
-        except Exception:  # noqa: BLE001
-            raise NotATable(name, "classeur Excel (.xlsx) illisible ou endommagé") from None
-        finally:
-            workbook.close()
+        except NotATable:
+            if needed:
+                raise
 
 
-def _quote_list(names: list[str]) -> str:
-    return ", ".join(f"« {n} »" for n in names) if names else "aucune"
+class _BeyondAnnounced(NotATable):
+    """A part of the archive inflates beyond the size it announces (what a zip bomb does)."""
 
 
-def _read_workbook(workbook, name: str, sheet: str | None) -> Table:
-    sheetnames = list(workbook.sheetnames)
-    worksheets = list(workbook.worksheets)
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml(archive: _Archive, part: str) -> ElementTree.Element:
+    try:
+        return ElementTree.fromstring(archive.read(part))
+    except ElementTree.ParseError:
+        raise _damaged(archive.name) from None
+
+
+@dataclass
+class _SheetEntry:
+    title: str
+    part: str | None  # the sheet's XML in the archive
+    is_worksheet: bool
+
+
+def _sheet_entries(archive: _Archive) -> list[_SheetEntry]:
+    """The workbook's sheets in order, with the part holding each (workbook.xml and its relationships)."""
+    targets: dict[str, tuple[str, str]] = {}
+    if _WORKBOOK_RELS in archive.members:
+        for relation in _xml(archive, _WORKBOOK_RELS):
+            if _local(relation.tag) == "Relationship" and relation.get("Id") and relation.get("Target"):
+                target = relation.get("Target", "")
+                part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+                targets[relation.get("Id", "")] = (part, relation.get("Type", ""))
+    entries = []
+    for element in _xml(archive, _MAIN_PART).iter():
+        if _local(element.tag) != "sheet":
+            continue
+        relation = next((v for k, v in element.attrib.items() if _local(k) == "id" and k.startswith("{")), None)
+        part, kind = targets.get(relation or "", (None, ""))
+        entries.append(_SheetEntry(element.get("name", ""), part, not kind.endswith(("/chartsheet", "/dialogsheet"))))
+    return entries
+
+
+@dataclass
+class _Styles:
+    """What the scan needs of the workbook's cell styles (index in ``cellXfs``)."""
+
+    digits: dict[int, str] = field(default_factory=dict)  # digits-only number format (``00000``)
+    dates: set[int] = field(default_factory=set)  # a date or time format (not a duration)
+    date1904: bool = False
+
+
+def _styles(archive: _Archive) -> _Styles:
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+
+    styles = _Styles()
+    for element in _xml(archive, _MAIN_PART).iter():
+        if _local(element.tag) == "workbookPr":
+            styles.date1904 = element.get("date1904", "").lower() in ("1", "true")
+    part = "xl/styles.xml"
+    if part not in archive.members:
+        return styles
+    root = _xml(archive, part)
+    formats = {str(k): v for k, v in BUILTIN_FORMATS.items()}
+    for element in root.iter():
+        if _local(element.tag) == "numFmt" and element.get("formatCode"):
+            formats[element.get("numFmtId", "")] = element.get("formatCode", "")
+    for element in root:
+        if _local(element.tag) != "cellXfs":
+            continue
+        for index, xf in enumerate(child for child in element if _local(child.tag) == "xf"):
+            code = formats.get(xf.get("numFmtId", "0"))
+            if not code:
+                continue
+            if "0" in code and _DIGIT_FORMAT.fullmatch(code) and code != "0":
+                styles.digits[index] = code
+            elif is_date_format(code) and not is_timedelta_format(code):
+                styles.dates.add(index)
+    return styles
+
+
+def _odd_date_text(serial: float, date1904: bool) -> str | None:
+    """A number under a date format, as openpyxl read it before (``#VALUE!`` beyond the dates)."""
+    from openpyxl.utils.datetime import MAC_EPOCH, WINDOWS_EPOCH, from_excel
+
+    try:
+        return _cell_text(from_excel(serial, MAC_EPOCH if date1904 else WINDOWS_EPOCH))
+    except (OverflowError, ValueError):
+        return "#VALUE!"
+
+
+# Numbers under a date format that calamine does not read as Excel shows them: before 1900 (negative),
+# after 9999 (7 digits), a hair short of one day, or written with an exponent.
+_ODD_DATE_VALUE = re.compile(rb"<(?:\w+:)?v>\s*(?:-|\d{7}|0\.9999999[89]|[0-9.]+[eE])")
+_SAFE_DATES = (0.99999998, 1.0, 2958466.0)
+
+
+@dataclass
+class _SheetScan:
+    """Where the values of a sheet are, from its XML (rows and columns counted from 1)."""
+
+    first_row: int = 0  # 0: no value at all
+    last_row: int = 0
+    last_column: int = 0
+    last_column_row: int = 0
+    filled_rows: int = 0
+    dimension: str | None = None  # the range the file announces (quoted, never trusted)
+    # What calamine does not give, by row then column: ("texte", "#N/A") for an error cell or an odd
+    # date (shown as before), ("format", "00000") for a number shown with a digits-only format.
+    notes: dict[int, dict[int, tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return self.last_row - self.first_row + 1 if self.first_row else 0
+
+
+_SHEET_DATA = re.compile(rb"<(\w+:)?sheetData[\s>/]")
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3}\d+(?::[A-Z]{1,3}\d+)?)"')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_STYLE = re.compile(rb'\bs="(\d+)"')
+
+
+class _SheetScanner:
+    """Feeds on the sheet's XML as it inflates; refuses the sheet as soon as it passes a limit."""
+
+    def __init__(self, name: str, title: str, styles: _Styles) -> None:
+        self.name, self.title, self.styles = name, title, styles
+        self.scan = _SheetScan()
+        self.prefix: bytes | None = None  # the namespace prefix of the sheet's elements (usually none)
+        self.pending = b""
+        self.row_number = 0
+
+    def feed(self, piece: bytes, *, last: bool = False) -> None:
+        buffer = self.pending + piece
+        if self.prefix is None:  # the head of the sheet (views, columns…), then <sheetData>
+            found = _SHEET_DATA.search(buffer)
+            if found is None:
+                self._too_long(buffer)
+                self.pending = b"" if last else buffer
+                return
+            self._dimension(buffer[: found.start()])
+            self.prefix = found.group(1) or b""
+            self._compile()
+            buffer = buffer[found.start():]
+        if last:
+            end = buffer.find(b"</" + self.prefix + b"sheetData>")
+            self._rows(buffer if end < 0 else buffer[:end], final=True)
+            self.pending = b""
+            return
+        cut = max(buffer.rfind(self.row_open + b" "), buffer.rfind(self.row_open + b">"))
+        if cut <= 0:
+            self._too_long(buffer)
+            self.pending = buffer
+            return
+        self._rows(buffer[:cut])
+        self.pending = buffer[cut:]
+
+    def _too_long(self, buffer: bytes) -> None:
+        if len(buffer) > _MAX_ROW_BYTES:
+            raise NotATable(self.name, f"feuille « {self.title} » : une seule ligne de plus de "
+                                       f"{_size_text(_MAX_ROW_BYTES)} en XML, ce n'est pas un tableau de lieux")
+
+    def _dimension(self, head: bytes) -> None:
+        found = _DIMENSION.search(head)
+        if found:
+            self.scan.dimension = found.group(1).decode("ascii")
+
+    def _compile(self) -> None:
+        p = self.prefix or b""
+        self.row_open = b"<" + p + b"row"
+        self.rows_split = re.compile(rb"<" + re.escape(p) + rb"row\b([^>]*)>")
+        self.values = (b"<" + p + b"v>", b"<" + p + b"is>", b"<" + p + b"v ")
+        self.cell_opens = (b"<" + p + b"c ", b"<" + p + b"c>")
+        self.cell_close = b"</" + p + b"c>"
+        self.cell_start = b"<" + p + b"c"
+        self.cell = re.compile(rb"<" + re.escape(p) + rb"c\b([^>]*?)(/?)>")
+        self.cell_at = re.compile(rb"<" + re.escape(p) + rb'c r="([A-Z]{1,3})(\d+)"')
+        self.error_mark = b't="e"'
+        self.digit_marks = tuple(b' s="%d"' % index for index in self.styles.digits)
+        self.date_marks = tuple(b' s="%d"' % index for index in self.styles.dates)
+
+    def _rows(self, block: bytes, *, final: bool = False) -> None:
+        """The complete rows of ``block``: a few C-level searches a row (300 000 rows: well under a second)."""
+        parts = self.rows_split.split(block)
+        value, inline, value_with_attributes = self.values
+        cell_open, cell_start, cell_at = self.cell_opens[0], self.cell_start, self.cell_at
+        scan = self.scan
+        first, last, filled, last_column = scan.first_row, scan.last_row, scan.filled_rows, scan.last_column
+        noting = self.error_mark in block or any(m in block for m in self.digit_marks) or (
+            self.date_marks and _ODD_DATE_VALUE.search(block) is not None)
+        row = self.row_number
+        for position in range(1, len(parts), 2):
+            attributes, content = parts[position], parts[position + 1]
+            row += 1  # a row without r="…" follows the previous one
+            tag = content.rfind(cell_open)
+            if tag >= 0 and (content.find(value, tag) > 0 or content.find(inline, tag) > 0):  # the last cell has a value
+                cell = cell_at.match(content, tag)
+                if cell is not None:
+                    column, row = _COLUMNS.get(cell.group(1)) or _column_index(cell.group(1)), int(cell.group(2))
+                else:  # cells without r="…": the last one's rank
+                    if b"r=" in attributes:
+                        numbered = _ROW_NUMBER.search(attributes)
+                        row = int(numbered.group(1)) if numbered else row
+                    column = content.count(cell_start)  # <c …> and <c>: no other element of a row starts so
+            else:  # no cell, or a last cell without a value (styled, empty): the slow way
+                if b"r=" in attributes:
+                    numbered = _ROW_NUMBER.search(attributes)
+                    row = int(numbered.group(1)) if numbered else row
+                if attributes.endswith(b"/") or (value not in content and inline not in content
+                                                 and value_with_attributes not in content):
+                    continue
+                column = self._last_value_column(content)
+            filled += 1
+            first = first or row
+            last = row
+            if column > last_column:
+                last_column, scan.last_column_row = column, row
+            if noting and (self.error_mark in content or any(m in content for m in self.digit_marks) or (
+                    self.date_marks and _ODD_DATE_VALUE.search(content) and any(m in content for m in self.date_marks))):
+                self._note_cells(row, content)
+        self.row_number = row
+        scan.first_row, scan.last_row, scan.filled_rows, scan.last_column = first, max(last, scan.last_row), filled, \
+            last_column
+        self._check(final=final)
+
+    def _last_value_column(self, content: bytes) -> int:
+        """The column of the row's last cell holding a value (its reference, else its rank in the row)."""
+        end = max(content.rfind(mark) for mark in self.values)
+        tag = max(content.rfind(opening, 0, end) for opening in self.cell_opens)
+        if tag < 0:
+            return 1
+        reference = _CELL_REFERENCE.search(content, tag, content.find(b">", tag) + 1)
+        if reference:
+            return _column_index(reference.group(1))
+        return sum(content.count(opening, 0, tag + len(opening)) for opening in self.cell_opens)
+
+    def _note_cells(self, row: int, content: bytes) -> None:
+        """The cells of a row that calamine does not give as a person sees them: found by their marks
+        (a style, ``t="e"``, an odd number), so the cost is that of these cells, not of the row."""
+        styles = self.styles
+        notes: dict[int, tuple[str, str]] = {}
+        for mark, index in zip(self.digit_marks, styles.digits):
+            at = content.find(mark)
+            while at >= 0:
+                notes[self._column_at(content, at)] = ("format", styles.digits[index])
+                at = content.find(mark, at + len(mark))
+        at = content.find(self.error_mark)
+        while at >= 0:
+            notes[self._column_at(content, at)] = ("texte", self._value_after(content, at).decode("utf-8", "replace"))
+            at = content.find(self.error_mark, at + 1)
+        if self.date_marks:
+            for odd in _ODD_DATE_VALUE.finditer(content):
+                tag = max(content.rfind(opening, 0, odd.start()) for opening in self.cell_opens)
+                attributes = content[tag: content.find(b">", tag)]
+                style = _STYLE.search(attributes)
+                if (tag < 0 or not style or int(style.group(1)) not in styles.dates
+                        or b't="' in attributes.replace(b't="n"', b"")):
+                    continue
+                try:
+                    serial = float(self._value_after(content, tag))
+                except ValueError:
+                    continue
+                low, one, high = _SAFE_DATES
+                if not (0 <= serial <= low or one <= serial < high):
+                    text = _odd_date_text(serial, styles.date1904) or ""
+                    notes[self._column_at(content, odd.start())] = ("texte", text)
+        if notes:
+            self.scan.notes[row] = notes
+
+    def _column_at(self, content: bytes, at: int) -> int:
+        """The column of the cell whose tag holds position ``at`` (its reference, else its rank in the row)."""
+        tag = max(content.rfind(opening, 0, at) for opening in self.cell_opens)
+        reference = _CELL_REFERENCE.search(content, tag, content.find(b">", tag) + 1)
+        if reference:
+            return _column_index(reference.group(1))
+        return sum(content.count(opening, 0, tag + len(opening)) for opening in self.cell_opens)
+
+    def _value_after(self, content: bytes, at: int) -> bytes:
+        """The text of the ``<v>`` of the cell whose tag holds position ``at`` (empty if it has none)."""
+        value = self.values[0]
+        start, close = content.find(value, at), content.find(self.cell_close, at)
+        if not 0 <= start < close:
+            return b""
+        start += len(value)
+        return content[start: content.find(b"<", start)].strip()
+
+    def _check(self, *, final: bool) -> None:
+        scan = self.scan
+        rows, columns = scan.rows, scan.last_column
+        if rows <= MAX_SHEET_ROWS and columns <= MAX_SHEET_COLUMNS and rows * columns <= MAX_SHEET_CELLS:
+            return
+        at_least = "" if final else " au moins"
+        last_cell = f"{_column_letters(columns)}{scan.last_column_row}"
+        if columns > MAX_SHEET_COLUMNS:
+            found = (f"des valeurs jusqu'à la colonne {_column_letters(columns)} ({_figure(columns)}e colonne, cellule "
+                     f"{last_cell}), plus que les {_figure(MAX_SHEET_COLUMNS)} colonnes qu'un import accepte")
+        elif rows > MAX_SHEET_ROWS:
+            found = (f"des valeurs de la ligne {_figure(scan.first_row)} à la ligne {_figure(scan.last_row)}{at_least} "
+                     f"({_plural(scan.filled_rows, 'ligne remplie', 'lignes remplies')}, "
+                     f"{_plural(columns, 'colonne', 'colonnes')}), plus que les {_figure(MAX_SHEET_ROWS)} lignes qu'un "
+                     "import accepte")
+        else:
+            found = (f"{_plural(rows, 'ligne', 'lignes')} × {_plural(columns, 'colonne', 'colonnes')} = "
+                     f"{_figure(rows * columns)} cellules{at_least} (des valeurs jusqu'à la ligne "
+                     f"{_figure(scan.last_row)} et la colonne {_column_letters(columns)}), plus que les "
+                     f"{_figure(MAX_SHEET_CELLS)} cellules qu'un import accepte")
+        announced = f" ; la feuille annonce la plage {scan.dimension}" if scan.dimension else ""
+        raise NotATable(
+            self.name,
+            f"feuille « {self.title} » trop grande pour un import : {found}{announced} ; limites d'un import : "
+            f"{_figure(MAX_SHEET_ROWS)} lignes, {_figure(MAX_SHEET_COLUMNS)} colonnes, {_figure(MAX_SHEET_CELLS)} "
+            "cellules. Découpez le tableau en fichiers plus petits, ou supprimez les lignes et colonnes en trop "
+            "(une valeur isolée loin du tableau suffit à l'étendre).",
+        )
+
+    def finish(self) -> _SheetScan:
+        self.feed(b"", last=True)
+        self._check(final=True)
+        return self.scan
+
+
+def _choose_sheet(entries: list[_SheetEntry], name: str, sheet: str | None) -> _SheetEntry:
+    worksheets = [entry for entry in entries if entry.is_worksheet]
     if sheet is None:
         if not worksheets:
             raise NotATable(name, "le classeur ne contient aucune feuille de calcul")
-        worksheet = worksheets[0]
-    else:
-        wanted = sheet.strip()
-        matches = [ws for ws in worksheets if ws.title == wanted] or [
-            ws for ws in worksheets if ws.title.strip().casefold() == wanted.casefold()
-        ]
-        if not matches:
-            raise NotATable(
-                name, f"la feuille « {sheet} » n'existe pas ; feuilles du classeur : {_quote_list(sheetnames)}"
-            )
-        worksheet = matches[0]
-    title = worksheet.title
-    worksheet.reset_dimensions()  # some producers write a wrong <dimension>: read every row
+        return worksheets[0]
+    wanted = sheet.strip()
+    matches = [e for e in worksheets if e.title == wanted] or [
+        e for e in worksheets if e.title.strip().casefold() == wanted.casefold()
+    ]
+    if not matches:
+        sheetnames = [entry.title for entry in entries]
+        raise NotATable(name, f"la feuille « {sheet} » n'existe pas ; feuilles du classeur : {_quote_list(sheetnames)}")
+    return matches[0]
+
+
+def _read_xlsx(data: bytes, name: str, sheet: str | None) -> Table:
+    archive = _Archive(data, name)
+    entries = _sheet_entries(archive)
+    chosen = _choose_sheet(entries, name, sheet)
+    if chosen.part is None or chosen.part not in archive.members:
+        raise _damaged(name)
+    # Every part calamine may read is inflated once first, bounded (not the other sheets, images…).
+    folder, _, file = chosen.part.rpartition("/")
+    for part in archive.members:
+        if part.endswith((".xml", ".rels")) and (not part.startswith(_NOT_READ) or part == f"{folder}/_rels/{file}.rels"):
+            archive.verify(part, needed=part in _NEEDED)
+    scanner = _SheetScanner(name, chosen.title, _styles(archive))
+    for piece in archive.chunks(chosen.part):
+        scanner.feed(piece)
+    scan = scanner.finish()
+    return _read_sheet(data, name, chosen.title, [entry.title for entry in entries], scan)
+
+
+# The parts the values of a sheet need (besides the sheet): damaged, the file cannot be read.
+_NEEDED = frozenset({_MAIN_PART, _WORKBOOK_RELS, "xl/styles.xml", "xl/sharedStrings.xml"})
+# Parts calamine never reads for the values of one sheet: not inflated (a workbook's other sheets).
+_NOT_READ = ("xl/worksheets/", "xl/chartsheets/", "xl/drawings/", "xl/charts/", "xl/media/", "xl/pivotCache/",
+             "xl/externalLinks/", "docProps/", "customXml/")
+
+
+def _read_sheet(data: bytes, name: str, title: str, sheetnames: list[str], scan: _SheetScan) -> Table:
+    try:
+        lines = _calamine_lines(data, title, scan)
+    except Exception:  # noqa: BLE001 - calamine refuses a few cells openpyxl reads (a duration of 10^20 days)
+        lines = None
+    except BaseException as error:  # a Rust panic in calamine is a BaseException (pyo3's PanicException)
+        if type(error).__name__ != "PanicException":
+            raise
+        lines = None
+    if lines is None:
+        # Within the limits (checked above), so bounded: openpyxl reads them as before, slower.
+        lines = _openpyxl_lines(data, name, title)
 
     header: list[str | None] | None = None
     header_row = 0
     raw_rows: list[list[str | None]] = []
     line_numbers: list[int] = []
     width = 0
-    for row_number, cells in enumerate(worksheet.iter_rows(), start=1):
-        values = [_cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells]
-        while values and values[-1] is None:
-            values.pop()
-        if not values:
-            continue
+    for row_number, values in lines:
         if header is None:
             header, header_row = values, row_number
             continue
         width = max(width, len(values))
         raw_rows.append(values)
         line_numbers.append(row_number)
-
     if header is None:
         others = [n for n in sheetnames if n != title]
         detail = f" ; autres feuilles : {_quote_list(others)} (choisissez-en une)" if others else ""
@@ -614,6 +1119,82 @@ def _read_workbook(workbook, name: str, sheet: str | None) -> Table:
     columns = _drop_empty_unnamed(columns, rows, unnamed)
     return Table(file=name, format="xlsx", columns=columns, rows=rows, line_numbers=line_numbers, sheet=title,
                  header_line=header_row)
+
+
+def _calamine_lines(data: bytes, title: str, scan: _SheetScan) -> list[tuple[int, list[str | None]]]:
+    """The non-empty rows of the sheet (row number, texts without the trailing empty cells), by calamine."""
+    from python_calamine import CalamineWorkbook  # imported here: only XLSX needs it
+
+    lines: list[tuple[int, list[str | None]]] = []
+    with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+        worksheet = workbook.get_sheet_by_name(title)
+        start, end = worksheet.start, worksheet.end
+        if start is None or end is None:
+            return lines
+        yielded = 0
+        skipped: int | None = None  # empty columns left of the first value: calamine starts there
+        for index, cells in enumerate(worksheet.iter_rows()):
+            yielded += 1
+            if skipped is None:
+                skipped = start[1] if len(cells) < end[1] + 1 else 0
+            row_number = index + 1  # calamine gives the rows from the sheet's first one, empty or not
+            values = [None] * skipped + [_cell_text(value) for value in cells]
+            notes = scan.notes.get(row_number)
+            if notes:
+                _apply_notes(values, cells, skipped, notes)
+            while values and values[-1] is None:
+                values.pop()
+            if values:
+                lines.append((row_number, values))
+        if yielded != end[0] + 1:  # not the rows this calamine is known to give: never misnumber a line
+            raise ValueError(f"calamine gave {yielded} rows for a sheet ending on row {end[0] + 1}")
+    return lines
+
+
+def _openpyxl_lines(data: bytes, name: str, title: str) -> list[tuple[int, list[str | None]]]:
+    """The same as :func:`_calamine_lines`, by openpyxl (the reader before calamine)."""
+    import warnings
+
+    import openpyxl
+
+    lines: list[tuple[int, list[str | None]]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about what it drops (data validation, odd dates…)
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - any corruption in the zip or its XML parts
+            raise _damaged(name) from None
+        try:
+            worksheet = workbook[title]
+            worksheet.reset_dimensions()  # some producers write a wrong <dimension>: read every row
+            for row_number, cells in enumerate(worksheet.iter_rows(), start=1):
+                values = [_cell_text(cell.value, getattr(cell, "number_format", None)) for cell in cells]
+                while values and values[-1] is None:
+                    values.pop()
+                if values:
+                    lines.append((row_number, values))
+        except Exception:  # noqa: BLE001
+            raise _damaged(name) from None
+        finally:
+            workbook.close()
+    return lines
+
+
+def _apply_notes(values: list[str | None], cells: list, skipped: int, notes: dict[int, tuple[str, str]]) -> None:
+    """The text of error cells and the digits-only formats of one row, which calamine does not give."""
+    for column, (kind, detail) in notes.items():
+        if not 0 < column <= len(values):
+            continue
+        if kind == "texte":
+            values[column - 1] = detail or None
+            continue
+        value = cells[column - 1 - skipped] if column > skipped else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[column - 1] = _cell_text(value, detail)
+
+
+def _quote_list(names: list[str]) -> str:
+    return ", ".join(f"« {n} »" for n in names) if names else "aucune"
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import io
 import json
 import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -15,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collect.readers import EXTRA_KEY, Table, read_table, read_table_bytes
+from collect.readers import EXTRA_KEY, MAX_SHEET_ROWS, Table, read_table, read_table_bytes
 from models.errors import NotATable
 from models.standard import standard_v0, standard_v1
 
@@ -295,6 +296,173 @@ def test_an_xlsx_named_csv_is_read_as_xlsx(tmp_path):
         workbook.active.append(["A"])
 
     assert read_table(write(tmp_path, "faux.csv", xlsx_bytes(build))).format == "xlsx"
+
+
+def test_an_xlsx_and_a_csv_of_the_same_cells_give_the_same_table(tmp_path):
+    cells = [["nom", "code_postal", "commune", "latitude"], ["Médiathèque", "51100", "Reims", "49.2583"],
+             ["Mairie", "01000", "Bourg-en-Bresse", "46.2052"], ["Agence", None, "Nouméa", "-22.2758"]]
+    sheet = xlsx_bytes(lambda workbook: [workbook.active.append(row) for row in cells])
+    text = "\n".join(";".join(value or "" for value in row) for row in cells).encode()
+    from_xlsx, from_csv = read_table(write(tmp_path, "l.xlsx", sheet)), read_table(write(tmp_path, "l.csv", text))
+    assert (from_xlsx.columns, from_xlsx.rows, from_xlsx.line_numbers) == (
+        from_csv.columns, from_csv.rows, from_csv.line_numbers)
+
+
+def test_a_table_lower_right_in_the_sheet_keeps_its_line_numbers_and_columns(tmp_path):
+    def build(workbook):
+        sheet = workbook.active
+        sheet["C3"], sheet["D3"] = "nom", "commune"
+        sheet["C4"], sheet["D4"] = "Mairie", "Reims"
+        sheet["D6"] = "Épernay"
+
+    table = read_table(write(tmp_path, "decale.xlsx", xlsx_bytes(build)))
+    assert (table.columns, table.header_line, table.line_numbers) == (["nom", "commune"], 3, [4, 6])
+    assert table.rows == [{"nom": "Mairie", "commune": "Reims"}, {"nom": None, "commune": "Épernay"}]
+
+
+def test_error_cells_and_numbers_under_a_date_format_outside_the_dates_read_as_excel_shows_them(tmp_path):
+    def build(workbook):
+        sheet = workbook.active
+        sheet.append(["nom", "calcul", "date"])
+        sheet.append(["Mairie", "#N/A", 45000])
+        sheet.append(["Agence", "#DIV/0!", 1e20])
+        sheet.append(["Espace", "#REF!", -1])
+        for row in (2, 3, 4):
+            sheet.cell(row, 3).number_format = "dd/mm/yyyy"
+
+    table = read_table(write(tmp_path, "erreurs.xlsx", xlsx_bytes(build)))
+    assert table.rows == [{"nom": "Mairie", "calcul": "#N/A", "date": "2023-03-15"},
+                          {"nom": "Agence", "calcul": "#DIV/0!", "date": "#VALUE!"},
+                          {"nom": "Espace", "calcul": "#REF!", "date": "1899-12-29"}]
+
+
+
+def test_a_cell_calamine_cannot_read_does_not_stop_the_file_being_read(tmp_path):
+    def build(workbook):
+        sheet = workbook.active
+        sheet.append(["nom", "durée"])
+        sheet.append(["Mairie", 1e20])  # a duration of 10^20 days: calamine gives up on the sheet
+        sheet.append(["Agence", 1.5])
+        sheet["B2"].number_format = sheet["B3"].number_format = "[h]:mm"
+
+    table = read_table(write(tmp_path, "durees.xlsx", xlsx_bytes(build)))
+    assert table.rows == [{"nom": "Mairie", "durée": "#VALUE!"}, {"nom": "Agence", "durée": "1 day, 12:00:00"}]
+
+# The sheets below are written as XML (fast, and as other producers write them), in an openpyxl workbook.
+
+MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def sheet_xml_xlsx(sheet_data: bytes, *, dimension: str | None = None, prefix: bytes = b"") -> bytes:
+    """An .xlsx whose only sheet, « Lieux », holds ``sheet_data`` (the rows, as XML)."""
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Lieux"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    namespace = b'xmlns:%s="%s"' % (prefix[:-1], MAIN) if prefix else b'xmlns="%s"' % MAIN
+    sheet = (b"<%sworksheet %s>" % (prefix, namespace)
+             + (b'<%sdimension ref="%s"/>' % (prefix, dimension.encode()) if dimension else b"")
+             + b"<%ssheetData>" % prefix + sheet_data + b"</%ssheetData></%sworksheet>" % (prefix, prefix))
+    output = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
+            zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            archive.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else source.read(info))
+    return output.getvalue()
+
+
+def text_row(row: int, cells: dict[str, str]) -> bytes:
+    return b'<row r="%d">' % row + b"".join(
+        b'<c r="%s%d" t="inlineStr"><is><t>%s</t></is></c>' % (column.encode(), row, text.encode())
+        for column, text in cells.items()) + b"</row>"
+
+
+def test_a_sheet_announcing_a_huge_range_but_holding_a_few_rows_is_read(tmp_path):
+    data = sheet_xml_xlsx(text_row(1, {"A": "nom", "B": "commune"}) + text_row(2, {"A": "Mairie", "B": "Reims"})
+                          + b'<row r="999999" s="1" customFormat="1"><c r="T999999" s="1"/></row>',
+                          dimension="A1:T1000000")
+    table = read_table(write(tmp_path, "plage.xlsx", data))
+    assert (table.rows, table.line_numbers) == ([{"nom": "Mairie", "commune": "Reims"}], [2])
+
+
+def test_a_sheet_written_with_a_namespace_prefix_and_without_cell_references_is_read(tmp_path):
+    rows = (b"<x:row><x:c t=\"inlineStr\"><x:is><x:t>nom</x:t></x:is></x:c><x:c t=\"inlineStr\"><x:is><x:t>cp"
+            b"</x:t></x:is></x:c></x:row><x:row><x:c t=\"inlineStr\"><x:is><x:t>Mairie</x:t></x:is></x:c>"
+            b"<x:c><x:v>51100</x:v></x:c></x:row>")
+    table = read_table(write(tmp_path, "prefixe.xlsx", sheet_xml_xlsx(rows, prefix=b"x:")))
+    assert (table.rows, table.line_numbers) == ([{"nom": "Mairie", "cp": "51100"}], [2])
+
+
+BEYOND_LIMITS = [
+    ("colonnes.xlsx", text_row(1, {"A": "nom", "SH": "x"}) + text_row(2, {"A": "Mairie"}),
+     "des valeurs jusqu'à la colonne SH (502e colonne, cellule SH1), plus que les 500 colonnes qu'un import accepte"),
+    ("isolee.xlsx", text_row(1, {"A": "nom"}) + text_row(2, {"A": "Mairie"}) + text_row(900_000, {"A": "x"}),
+     ("des valeurs de la ligne 1 à la ligne 900\u202f000 (3 lignes remplies, 1 colonne), plus que les 300\u202f000 "
+      "lignes qu'un import accepte")),
+    ("cellules.xlsx", text_row(1, {"A": "nom"}) + text_row(2, {"A": "Mairie"}) + text_row(100_000, {"GS": "x"}),
+     ("100\u202f000 lignes × 201 colonnes = 20\u202f100\u202f000 cellules (des valeurs jusqu'à la ligne 100\u202f000 "
+      "et la colonne GS), plus que les 20\u202f000\u202f000 cellules qu'un import accepte")),
+]
+
+
+@pytest.mark.parametrize(("name", "rows", "found"), BEYOND_LIMITS, ids=[case[0] for case in BEYOND_LIMITS])
+def test_a_sheet_beyond_the_limits_is_refused_naming_the_file_the_sheet_what_is_there_and_the_limits(
+        tmp_path, name, rows, found):
+    with pytest.raises(NotATable) as caught:
+        read_table(write(tmp_path, name, sheet_xml_xlsx(rows)))
+    assert str(caught.value) == (
+        f"{name} : feuille « Lieux » trop grande pour un import : {found} ; limites d'un import : 300\u202f000 "
+        "lignes, 500 colonnes, 20\u202f000\u202f000 cellules. Découpez le tableau en fichiers plus petits, ou "
+        "supprimez les lignes et colonnes en trop (une valeur isolée loin du tableau suffit à l'étendre).")
+
+
+def test_a_sheet_really_holding_more_rows_than_the_limit_is_refused_as_soon_as_the_scan_passes_it(tmp_path):
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in range(1, MAX_SHEET_ROWS + 50_001))
+    data = sheet_xml_xlsx(rows, dimension=f"A1:A{MAX_SHEET_ROWS + 50_000}")
+    with pytest.raises(NotATable) as caught:
+        read_table(write(tmp_path, "enorme.xlsx", data))
+    message = str(caught.value)
+    assert message.startswith("enorme.xlsx : feuille « Lieux » trop grande pour un import : des valeurs de la ligne 1 "
+                              "à la ligne ")
+    assert "au moins" in message  # refused before the end of the sheet, not after reading it all
+    assert "plus que les 300\u202f000 lignes qu'un import accepte ; la feuille annonce la plage A1:A350000" in message
+
+
+def patched_central_directory(data: bytes, member: str, *, size: int, crc: int | None = None) -> bytes:
+    """``data`` (a zip) whose central directory announces ``size`` bytes (and ``crc``) for ``member``."""
+    patched, position = bytearray(data), 0
+    while True:
+        position = data.index(b"PK\x01\x02", position)
+        name_length = int.from_bytes(data[position + 28: position + 30], "little")
+        if data[position + 46: position + 46 + name_length].decode() == member:
+            break
+        position += 46
+    patched[position + 24: position + 28] = size.to_bytes(4, "little")
+    if crc is not None:
+        patched[position + 16: position + 20] = crc.to_bytes(4, "little")
+    return bytes(patched)
+
+
+def test_an_xlsx_announcing_gigabytes_once_inflated_is_refused_before_inflating_anything(tmp_path):
+    data = patched_central_directory(sheet_xml_xlsx(text_row(1, {"A": "nom"})), "xl/worksheets/sheet1.xml",
+                                     size=3_000_000_000)
+    with pytest.raises(NotATable) as caught:
+        read_table(write(tmp_path, "bombe.xlsx", data))
+    assert str(caught.value).startswith(
+        "bombe.xlsx : classeur Excel (.xlsx) de 3,0 Go une fois décompressé, plus que les 2,0 Go qu'un import accepte")
+
+
+def test_a_part_inflating_beyond_its_announced_size_is_refused(tmp_path):
+    sheet_data = text_row(1, {"A": "nom"}) + text_row(2, {"A": "Mairie"}) * 2000
+    data = sheet_xml_xlsx(sheet_data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        start = archive.read("xl/worksheets/sheet1.xml")[:1000]
+    # What zipfile would accept: the first 1 000 bytes and their CRC; the rest would be inflated unseen.
+    data = patched_central_directory(data, "xl/worksheets/sheet1.xml", size=1000, crc=zlib.crc32(start))
+    with pytest.raises(NotATable) as caught:
+        read_table(write(tmp_path, "piege.xlsx", data))
+    assert str(caught.value) == ("piege.xlsx : classeur Excel (.xlsx) anormal : la partie « xl/worksheets/sheet1.xml » "
+                                 "se décompresse au-delà des 1,0 ko annoncés (archive piégée ?)")
 
 
 # --------------------------------------------------------------------------------------------
