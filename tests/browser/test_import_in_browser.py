@@ -199,11 +199,12 @@ def _long_csv(lines: int) -> str:
     return "\n".join(["nom;adresse;code_postal;commune", *rows, ""])
 
 
-def test_a_long_file_shows_its_progress_its_report_and_its_import_can_be_cancelled(demo_app, page, tmp_path: Path):
-    """The simulation and the import run off the page's thread: the page polls them every second
-    (« Lignes préparées : X / Y »), shows the report when done, and « Annuler » stops the import
-    before anything is written."""
-    lines = 8_000
+def test_a_long_file_is_simulated_and_imported_off_the_page_s_thread(demo_app, page, tmp_path: Path):
+    """The simulation and the import run on a worker thread of the real server, the page polling them
+    every second (a fragment) until the report is there. Progress and « Annuler » are checked with
+    AppTest (tests/pages/test_importer_page.py), where the job's pace is under the test's control: in
+    a browser, whether a click lands before a job ends depends on the machine's load."""
+    lines = 3_000
     url, db = demo_app
     export = tmp_path / "long.csv"
     export.write_text(_long_csv(lines), encoding="utf-8")
@@ -212,15 +213,13 @@ def test_a_long_file_shows_its_progress_its_report_and_its_import_can_be_cancell
     _choose_file(page, export)
     settled(page)
     page.get_by_role("button", name="Simuler l'import").click()
-    expect(page.get_by_text(re.compile(r"Simulation — Lignes préparées : \d+ / 8000"))).to_be_visible(timeout=60_000)
-    expect(page.get_by_role("heading", name="Correspondance des colonnes")).to_be_visible(timeout=300_000)
+    expect(page.get_by_role("heading", name="Correspondance des colonnes")).to_be_visible(timeout=240_000)
     expect(_metric(page, "Nouvelles")).to_have_text(str(lines))
+    assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": DEMO_COUNT}]
 
     settled(page)
     page.get_by_role("button", name="Importer", exact=True).click()
-    expect(page.get_by_text(re.compile(r"Import — Lignes préparées : \d+ / 8000"))).to_be_visible(timeout=60_000)
-    page.get_by_role("button", name="Annuler").click()
-    expect(page.get_by_text("Import annulé : rien n'a été enregistré.")).to_be_visible(timeout=300_000)
-    expect(_metric(page, "Nouvelles")).to_have_text(str(lines))  # the simulation is still there
+    expect(page.get_by_text(re.compile(rf"^Import — long\.csv : {lines} lignes lues, {lines} nouvelles"))).to_be_visible(
+        timeout=240_000)
     _no_exception(page)
-    assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": DEMO_COUNT}]
+    assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": DEMO_COUNT + lines}]
