@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.import_export import figure, note, synthetic_rows, write_inputs
+from bench.import_export import code_at, figure, note, synthetic_rows, write_inputs
 
 BEFORE_COMMIT = "3675c4b"  # the last commit before issue 17's work
 ADDRESS_SPACE_BYTES = 8 * 1024**3
@@ -80,16 +80,6 @@ def dry_run(code: Path, csv_path: Path, directory: Path, limit: float) -> dict[s
     return figures
 
 
-def _worktree(root: Path, directory: Path) -> Path | None:
-    tree = directory / "avant"
-    added = subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", "-f", str(tree), BEFORE_COMMIT],
-                           capture_output=True, text=True)
-    if added.returncode != 0:
-        note(f"  before: unavailable ({added.stderr.strip()[:200]})")
-        return None
-    return tree
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lignes", type=int, default=300_000)
@@ -105,8 +95,7 @@ def main() -> int:
         similar = near_identical(unique, directory / "noms-proches.csv")
         figure("rows", options.lignes, "rows")
         figure("csv_megabytes", round(unique.stat().st_size / 1e6), "MB")
-        tree = _worktree(root, directory)
-        try:
+        with code_at(BEFORE_COMMIT, directory) as tree:
             for label, path in (("unique_names", unique), ("near_identical_names", similar)):
                 for who, code in (("", root), ("before_", tree)):
                     if code is None:
@@ -117,9 +106,6 @@ def main() -> int:
                     if "peak_mb" in result:
                         figure(f"{who}{label}_dry_run_peak_memory", round(result["peak_mb"]), "MB")
                     figure(f"{who}{label}_dry_run_stopped", int(result["stopped"]), "")
-        finally:
-            if tree is not None:
-                subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
     return 0
 
 

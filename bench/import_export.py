@@ -425,19 +425,34 @@ def frictionless_validate(path: Path) -> tuple[bool, int]:
 # -- the bench -----------------------------------------------------------------------------------
 
 
+@contextmanager
+def code_at(commit: str, directory: Path) -> Iterator[Path | None]:
+    """The project's code at ``commit``, checked out in a git worktree under ``directory`` for the
+    time of the block (None when the repository or that commit is not at hand)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    tree = directory / f"avant-{commit}"
+    added = subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", "-f", str(tree), commit],
+                           capture_output=True, text=True)
+    if added.returncode != 0:
+        note(f"  code of {commit}: unavailable ({added.stderr.strip()[:200]})")
+        yield None
+        return
+    try:
+        yield tree
+    finally:
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
+
+
 def before_this_change(csv_path: Path, directory: Path) -> dict[str, float] | None:
     """Dry run and import of ``csv_path`` with the code of BEFORE_COMMIT (a git worktree, a subprocess);
     None when the repository or that commit is not at hand."""
     import subprocess
 
-    root = Path(__file__).resolve().parents[1]
-    tree = directory / "avant"
-    added = subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", "-f", str(tree), BEFORE_COMMIT],
-                           capture_output=True, text=True)
-    if added.returncode != 0:
-        note(f"  before this change: unavailable ({added.stderr.strip()[:200]})")
-        return None
-    try:
+    with code_at(BEFORE_COMMIT, directory) as tree:
+        if tree is None:
+            return None
         done = subprocess.run(
             [sys.executable, "-c", _BEFORE_SNIPPET, str(tree), str(csv_path), str(directory / "avant-dry.duckdb"),
              str(directory / "avant.duckdb")],
@@ -451,8 +466,6 @@ def before_this_change(csv_path: Path, directory: Path) -> dict[str, float] | No
             note(f"  before this change: failed ({done.stderr.strip()[-300:]})")
             return None
         return figures
-    finally:
-        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
 def _issue_digest(report: Any) -> str:
