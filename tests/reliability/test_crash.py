@@ -569,9 +569,11 @@ STRUCTURES_IN_SHEET = BASE_LINES + SYNC_NEW_LINES + len(HUMAN_LINES)
 SYNC_KILLS = ("ajout-en-cours", "feuille-ecrite", "enregistrement")
 
 
-@pytest.mark.parametrize("point", SYNC_KILLS)
-def test_a_killed_sync_run_again_leaves_sheet_and_store_agreeing(point, sync_template, emulator_url, gc, tmp_path):
-    db = _copy(sync_template, tmp_path / "poste.duckdb")
+def _sync_killed_at(point: str, sync_template: Path, emulator_url: str, gc: gspread.Client,
+                    folder: Path) -> tuple[Store, gspread.Spreadsheet, list[str], dict[str, str]]:
+    """A sync of a copy of the template, killed at ``point``: the store, the sheet, the command, its env."""
+    folder.mkdir()
+    db = _copy(sync_template, folder / "poste.duckdb")
     store = Store(db, keep_open=0)
     spreadsheet = gc.create("Hub Maillage (coupure)")
     with store.connect() as con:
@@ -592,7 +594,7 @@ def test_a_killed_sync_run_again_leaves_sheet_and_store_agreeing(point, sync_tem
             return False
         return size > wal_before[0] + 500_000
 
-    run = Child(command, env=env, cwd=tmp_path)
+    run = Child(command, env=env, cwd=folder)
     ready = {
         # the first values:append of the structures landed, not the last
         "ajout-en-cours": lambda: len(HUMAN_LINES) < _structures_of_sheet(spreadsheet) < STRUCTURES_IN_SHEET,
@@ -604,6 +606,22 @@ def test_a_killed_sync_run_again_leaves_sheet_and_store_agreeing(point, sync_tem
     }[point]
     run.kill_when(ready, every=0.01)
 
+    return store, spreadsheet, command, env
+
+
+@pytest.mark.parametrize("point", SYNC_KILLS)
+def test_a_killed_sync_run_again_leaves_sheet_and_store_agreeing(point, sync_template, emulator_url, gc, tmp_path):
+    # The kill point is a moment of the child's run seen from outside (polled): on a loaded machine the
+    # run may pass it between two looks. Such a run completed normally; the scenario is then played
+    # again on a fresh copy (at most three times) rather than failing the test for the machine's load.
+    for attempt in range(1, 4):
+        try:
+            store, spreadsheet, command, env = _sync_killed_at(point, sync_template, emulator_url, gc,
+                                                               tmp_path / f"essai-{attempt}")
+            break
+        except pytest.fail.Exception as error:
+            if "before its kill point" not in str(error) or attempt == 3:
+                raise
     assert_consistent(store)
     for spec in SYNCED_TABLES:  # even cut, no record on two lines
         ids = [row_id for row_id in _sheet_ids(spreadsheet, spec.tab) if row_id]
