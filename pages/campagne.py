@@ -33,7 +33,16 @@ from models.moments import moment_text
 from models.registry_views import departements_in_use
 from models.saved_filters import list_filters, structure_ids_matching, territory_filters
 from models.typologies import typologies
-from pages.shared import choose_campaign, count_text, current_user, get_store, page_setup, run_action, show_flash
+from pages.shared import (
+    choose_campaign,
+    count_text,
+    current_user,
+    edit_outcome,
+    get_store,
+    page_setup,
+    run_action,
+    show_flash,
+)
 
 # Session-state keys of this page.
 CAMPAIGN = "campagne.choisie"
@@ -102,16 +111,8 @@ def _edit_rules(campaign_id: str, changes: dict[str, tuple[Any, Any]]) -> None:
                                                                               by=current_user())), ""):
         return
     result = outcomes[-1]
-    saved = ", ".join(RULE_LABELS[name] for name in result.saved)
     st.session_state[RULES_CONFLICTS] = (campaign_id, result.conflicts)
-    if result.conflicts:
-        names = ", ".join(RULE_LABELS[c.field] for c in result.conflicts)
-        st.session_state[FLASH] = ("warning", (f"Enregistré : {saved}. " if saved else "")
-                                   + f"Non enregistré, car changé ailleurs pendant que vous modifiiez : {names}"
-                                   " (les deux valeurs sont sous le formulaire).")
-    else:
-        st.session_state[FLASH] = ("success", "Règles d'appel enregistrées." if saved else
-                                   "Aucune modification à enregistrer.")
+    st.session_state[FLASH] = edit_outcome(result, RULE_LABELS, "Règles d'appel enregistrées.")
     for key in (MAX, HOURS, DATES, RULES_SEEN):  # drawn again from the store
         st.session_state.pop(key, None)
 

@@ -57,6 +57,7 @@ from pages.shared import (
     choose_campaign,
     count_text,
     current_user,
+    edit_outcome,
     get_store,
     page_setup,
     run_action,
@@ -142,16 +143,8 @@ def _edit_template(campaign_id: str, changes: dict[str, tuple[Any, Any]]) -> Non
                                                                                 by=current_user())), ""):
         return  # refused: the form stays as typed, to be corrected
     result = outcomes[-1]
-    saved = ", ".join(SETTING_LABELS[name] for name in result.saved)
     st.session_state[f"{TEMPLATE_CONFLICTS}.{campaign_id}"] = result.conflicts
-    if result.conflicts:
-        names = ", ".join(SETTING_LABELS[c.field] for c in result.conflicts)
-        st.session_state[FLASH] = ("warning", (f"Enregistré : {saved}. " if saved else "")
-                                   + f"Non enregistré, car changé ailleurs pendant que vous modifiiez : {names}"
-                                   " (les deux valeurs sont sous le formulaire).")
-    else:
-        st.session_state[FLASH] = ("success", "Modèle et règles de relance enregistrés." if saved else
-                                   "Aucune modification à enregistrer.")
+    st.session_state[FLASH] = edit_outcome(result, SETTING_LABELS, "Modèle et règles de relance enregistrés.")
     for key in (*SETTING_KEYS.values(), TEMPLATE_SEEN):  # drawn again from the store
         st.session_state.pop(f"{key}.{campaign_id}", None)
 

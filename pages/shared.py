@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -323,6 +323,18 @@ def run_action(flash_key: str, action: Callable[[Any], object], success: str) ->
         return False
     st.session_state[flash_key] = ("success", success)
     return True
+
+
+def edit_outcome(result: Any, labels: Mapping[str, str], success: str) -> tuple[str, str]:
+    """The French flash of a settings form's field-level edit (``models.edits.EditResult``): what was
+    saved, and what was not because it changed elsewhere meanwhile (shown under the form)."""
+    saved = ", ".join(labels[name] for name in result.saved)
+    if result.conflicts:
+        names = ", ".join(labels[c.field] for c in result.conflicts)
+        return ("warning", (f"Enregistré : {saved}. " if saved else "")
+                + f"Non enregistré, car changé ailleurs pendant que vous modifiiez : {names}"
+                " (les deux valeurs sont sous le formulaire).")
+    return ("success", success if saved else "Aucune modification à enregistrer.")
 
 
 def show_flash(flash_key: str) -> None:
