@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -57,6 +57,9 @@ _LINKED = {"campaigns": "campagne", "structures": "structure", "questionnaires":
 
 # Date-times outside these years are typing slips (« 01/01/0001 », « 2062 » for 2026): refused.
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+
+
+Required = Annotated[str, Field(min_length=1)]  # a text that must be given
 
 
 @dataclass(frozen=True)
@@ -116,15 +119,15 @@ def _plausible(moment: datetime | None) -> datetime | None:
 class _Record(BaseModel):
     model_config = ConfigDict(extra="allow")  # values kept exactly as given (a note may end with a newline)
 
-    id: str = Field(min_length=1)
+    id: Required
 
 
 class CallAttemptRecord(_Record):
     """One call: who called which structure in which campaign, when, with what outcome."""
 
-    campaign_id: str = Field(min_length=1)
-    structure_id: str = Field(min_length=1)
-    surveyor: str = Field(min_length=1)
+    campaign_id: Required
+    structure_id: Required
+    surveyor: Required
     attempted_at: AwareDatetime
     outcome: Outcome
     callback_at: AwareDatetime | None = None
@@ -146,13 +149,13 @@ class CallAttemptRecord(_Record):
 class RelanceRecord(_Record):
     """One relance message of a campaign to a structure."""
 
-    batch_id: str = Field(min_length=1)
-    campaign_id: str = Field(min_length=1)
-    structure_id: str = Field(min_length=1)
-    destinataire: str = Field(min_length=1)
-    objet: str = Field(min_length=1)
-    corps: str = Field(min_length=1)
-    message_id: str = Field(min_length=1)
+    batch_id: Required
+    campaign_id: Required
+    structure_id: Required
+    destinataire: Required
+    objet: Required
+    corps: Required
+    message_id: Required
     canal: Canal
     statut: RelanceStatus
     tentatives: int = Field(default=0, ge=0, le=1000)
@@ -166,10 +169,10 @@ class RelanceRecord(_Record):
 class ResponseRecord(_Record):
     """One revision of a survey response (written by devices only)."""
 
-    structure_id: str = Field(min_length=1)
-    campaign_id: str = Field(min_length=1)
-    questionnaire_id: str = Field(min_length=1)
-    surveyor: str = Field(min_length=1)
+    structure_id: Required
+    campaign_id: Required
+    questionnaire_id: Required
+    surveyor: Required
     revision: int = Field(ge=1)
     answers: dict[str, Any]
     submitted_at: AwareDatetime

@@ -66,8 +66,13 @@ def _where(tab: str, line: int | None) -> str:
 
 
 def _structure_issues(tab: str, line: int | None, issues: list) -> RowRejected:
-    problems = [RecordProblem(issue.field, issue.value, issue.message) for issue in issues if issue.is_error]
+    problems = issue_problems(issues)
     return RowRejected(f"{_where(tab, line)} : structure refusée — {problems_text(problems)}.", problems)
+
+
+def issue_problems(issues: Sequence[Any]) -> list[RecordProblem]:
+    """The errors of a validation (``models.issues.Issue``) as the problems of a refused row."""
+    return [RecordProblem(issue.field, issue.value, issue.message) for issue in issues if issue.is_error]
 
 
 def problems_text(problems: Sequence[RecordProblem]) -> str:

@@ -51,7 +51,15 @@ from models.ids import new_id
 from models.records import CLOSED_COLUMNS, RecordProblem, closed_column_reason, code_of
 from models.store import Store, fetch_dicts, utc_now
 from models.structure import data_fields, validate_structure
-from sync.apply import RowRejected, check_row, insert_record, problems_text, update_record, values_from_texts
+from sync.apply import (
+    RowRejected,
+    check_row,
+    insert_record,
+    issue_problems,
+    problems_text,
+    update_record,
+    values_from_texts,
+)
 from sync.merge import FieldConflict, merge_row
 from sync.sheet_layout import SheetRow, TabError, TabRead, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
@@ -163,7 +171,6 @@ class _Refusal:
     line: int | None
     problem: RecordProblem
     device_value: str | None  # this device's value of that column (None: the record is not here)
-    on_device: bool  # the record exists on this device (its value can be put back in the sheet)
 
 
 class _Run:
@@ -206,8 +213,8 @@ class _Run:
         else:
             problems = error.problems
         for problem in problems:
-            device = (store_texts or {}).get(problem.column or "") if store_texts is not None else None
-            self.refusals.append(_Refusal(tab.spec.tab, row_id, line, problem, device, store_texts is not None))
+            device = store_texts.get(problem.column or "") if store_texts is not None else None
+            self.refusals.append(_Refusal(tab.spec.tab, row_id, line, problem, device))
 
     # -- journal -----------------------------------------------------------------------------
 
@@ -753,7 +760,7 @@ def _check_structure(spec: SyncedTable, kinds: Mapping[str, Kind], store_row: Ma
     data["id"] = plan.row_id
     structure, issues = validate_structure(data)
     if structure is None:
-        problems = [RecordProblem(i.field, i.value, i.message) for i in issues if i.is_error]
+        problems = issue_problems(issues)
         raise RowRejected(f"Onglet « {spec.tab} », ligne {line} : modification refusée — {problems_text(problems)}.",
                           problems)
 
@@ -779,7 +786,7 @@ def _record_of_line(run: _Run, tab: _Tab, row: SheetRow, columns: Sequence[str],
         if spec.table == "structures":
             structure, issues = validate_structure({name: values.get(name) for name in ("id", *data_fields())})
             if structure is None:
-                problems = [RecordProblem(i.field, i.value, i.message) for i in issues if i.is_error]
+                problems = issue_problems(issues)
                 raise RowRejected(
                     f"Onglet « {spec.tab} », ligne {row.line} : structure refusée — {problems_text(problems)} ;"
                     " corrigez la ligne, elle sera reprise à la prochaine synchronisation.", problems)
