@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from models.store import Store
@@ -74,7 +75,7 @@ def _open_cell(page, grid, row: int, column: int):
         page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
     editor = page.get_by_test_id("portal").locator(".gdg-clip-region")
-    expect(editor).to_be_visible()
+    expect(editor).to_be_visible(timeout=15_000)
     return editor
 
 
@@ -82,14 +83,16 @@ def _until_shown(page, edit, cell, text: str, tries: int = 3) -> None:
     """Make a grid edit and wait for the page to show its effect; an edit the canvas grid dropped while
     the page was redrawing (a busy machine) is made again, as a person would."""
     for attempt in range(tries):
-        edit()
-        settled(page)
         try:
+            edit()
+            settled(page)
             expect(cell()).to_have_text(text, timeout=20_000)
             return
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeout):
+            # A redraw between the click and the keys opened another cell's editor, or none.
             if attempt == tries - 1:
                 raise
+            page.keyboard.press("Escape")
             page.keyboard.press("Escape")
 
 
@@ -139,10 +142,11 @@ def test_a_hub_export_is_read_by_its_content_corrected_saved_as_a_profile_then_i
 
     # « Structure accueillante » holds the names: chosen in the « Champ » list of its row.
     def choose_nom() -> None:
-        _open_cell(page, _grid(page, "Colonne du fichier"), 0, 1).get_by_role("combobox").press_sequentially("nom")
+        editor = _open_cell(page, _grid(page, "Colonne du fichier"), 0, 1)
+        editor.get_by_role("combobox").press_sequentially("nom", timeout=15_000)
         option = page.get_by_role("option", name="nom", exact=True)
         expect(option).to_be_visible()
-        option.click()
+        option.click(timeout=15_000)
 
     _until_shown(page, choose_nom, lambda: _cell(_grid(page, "Colonne du fichier"), 0, 2), "par la personne")
     expect(_metric(page, "Nouvelles")).to_have_text("6")
@@ -154,8 +158,8 @@ def test_a_hub_export_is_read_by_its_content_corrected_saved_as_a_profile_then_i
     expect(_cell(words, 0, 4)).to_have_text("ASSO")
     def type_codes() -> None:
         editor = _open_cell(page, _grid(page, "Traduction"), 0, 4).locator(".gdg-input")
-        editor.fill("ASSO ; CS")
-        editor.press("Enter")
+        editor.fill("ASSO ; CS", timeout=15_000)
+        editor.press("Enter", timeout=15_000)
 
     _until_shown(page, type_codes, lambda: _cell(_grid(page, "Traduction"), 0, 5), "personne")
     words = _grid(page, "Traduction")
