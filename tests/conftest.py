@@ -14,12 +14,25 @@ DEMO = ROOT / "demo"
 SAMPLE_FILES = sorted(DEMO.glob("*.json"))
 
 
+@pytest.fixture(scope="session")
+def migrated_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty store with every migration applied, built once per session; copy it, never write to it
+    (migrating a new file costs ~0.1 s, a copy a few milliseconds: most tests start from one)."""
+    path = tmp_path_factory.mktemp("migrated") / "maillage.duckdb"
+    template = Store(path, device="test")
+    template.migrate()
+    assert template.release()  # the file alone is complete: copies of it hold everything
+    return path
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path, migrated_store_template: Path) -> Store:
     """A fresh store file with every migration applied."""
-    fresh = Store(tmp_path / "maillage.duckdb", device="test")
-    fresh.migrate()
-    return fresh
+    import shutil
+
+    target = tmp_path / "maillage.duckdb"
+    shutil.copy(migrated_store_template, target)
+    return Store(target, device="test")
 
 
 @pytest.fixture(scope="session")
