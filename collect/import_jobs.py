@@ -226,7 +226,7 @@ class ImportJobs:
             job.at_step(STEP_READ)
             table = read_table_bytes(data, name, sheet=sheet)
             job.at_step(STEP_PREPARE)
-            return import_table(store, table, progress=job.progress, step=job.at_step, **options)
+            return import_table(store, table, progress=job.progress, step=job.at_step, in_background=True, **options)
 
         return self.start(work, kind=kind)
 

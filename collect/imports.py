@@ -49,6 +49,7 @@ from collect.import_profiles import (
 )
 from collect.legacy import LEGACY_FIELDS
 from collect.lines import CellTranslator, PreparedLine, prepare_line
+from collect.parallel import map_chunks
 from collect.readers import Table, read_table, read_table_bytes
 from collect.translations import (
     HOW_CONSTANT,
@@ -79,6 +80,10 @@ STEP_PLAN = "Comparaison avec la base"
 STEP_WRITE = "Enregistrement"
 Corrections = Mapping[str, Mapping[str, Any]]
 
+# Lines are prepared in chunks of 1 % of the file, at most this many; from PARALLEL_FROM_LINES lines, worker
+# processes share them with the caller (collect.parallel).
+PREPARE_CHUNK = 500
+PARALLEL_FROM_LINES = 2_000
 # Bump when line preparation changes what it produces, so that lines imported before are prepared again.
 PREPARATION_VERSION = 3  # 3: columns by content, value translations, file date, statut (issue 16)
 
@@ -265,6 +270,7 @@ def import_table(
     progress: Progress | None = None,
     step: Step | None = None,
     today: date | None = None,
+    in_background: bool = False,
 ) -> ImportReport:
     """Prepare, plan and (unless ``dry_run``) write the lieux of ``table`` in one transaction.
 
@@ -277,6 +283,8 @@ def import_table(
     :param progress: called as ``progress(done, total)`` while lines are prepared.
     :param step: called with each step's French name (``STEP_PREPARE``, ``STEP_PLAN``, ``STEP_WRITE``) as it
         begins; raising from it (or from ``progress``) stops the import, and before ``STEP_WRITE`` nothing is written.
+    :param in_background: the caller is a server's thread: worker processes prepare the lines, when
+        the machine has some to spare, and the thread leaves the interpreter to the other visitors.
     Returns an ``ImportReport``; raises ``NotATable`` (readers), ``InvalidMapping`` or ``ProfileError``.
     """
     with store.connect() as con:
@@ -287,7 +295,7 @@ def import_table(
         announce(STEP_PREPARE)
         prepared = prepare_import(store, table, overrides=overrides, profile=profile, use_profile=use_profile,
                                   corrections=translations, date_maj=date_maj, progress=progress,
-                                  today=today or date.today())
+                                  today=today or date.today(), in_background=in_background)
         announce(STEP_PLAN)
         plan = plan_import(store, prepared, dry_run=dry_run)
         if dry_run:
@@ -434,6 +442,7 @@ def prepare_import(
     date_maj: date | None = None,
     progress: Progress | None = None,
     today: date,
+    in_background: bool = False,
 ) -> PreparedImport:
     """Step 1: the columns, the translations, the file's facts, and every line prepared."""
     chosen_profile, recognised = _profile_for(store, table, profile, use_profile)
@@ -448,27 +457,40 @@ def prepare_import(
     file_issues = [ImportIssue(table.file, table.header_line, None, None, m, "avertissement") for m in plan.messages]
     file_issues += _unknown_value_issues(table.file, translations)
 
-    lines: list[tuple[PreparedLine, str]] = []
+    todo: list[tuple[Mapping[str, str | None], int]] = []
+    fingerprints: list[str] = []
     seen: list[tuple[int, str]] = []
     identical: list[tuple[int, int]] = []
     first_of: dict[str, int] = {}
-    total = len(table.rows)
-    step = max(1, total // 100)
-    for position, (raw, line) in enumerate(zip(table.rows, table.line_numbers, strict=True)):
+    for raw, line in zip(table.rows, table.line_numbers, strict=True):
         whole = raw_line_hash(raw, table.columns)
         if whole in first_of:
             identical.append((line, first_of[whole]))
+            continue
+        first_of[whole] = line
+        fingerprint = hashlib.sha1((signature + whole).encode()).hexdigest()
+        if fingerprint in seen_fingerprints:
+            seen.append((line, fingerprint))
         else:
-            first_of[whole] = line
-            fingerprint = hashlib.sha1((signature + whole).encode()).hexdigest()
-            if fingerprint in seen_fingerprints:
-                seen.append((line, fingerprint))
-            else:
-                lines.append((prepare_line(raw, plan, translator, context, line=line, today=today), fingerprint))
-        if progress and (position % step == 0 or position == total - 1):
-            progress(position + 1, total)
+            todo.append((raw, line))
+            fingerprints.append(fingerprint)
+    total, skipped = len(table.rows), len(table.rows) - len(todo)
+    if progress and (skipped or not todo):
+        progress(skipped if todo else total, total)  # lines already imported, or identical to an earlier one
+    chunk = max(1, min(PREPARE_CHUNK, len(todo) // 100))  # progress shown every 1 %
+    prepared_lines = map_chunks(_prepare_chunk, (plan, translator, context, today), todo, chunk_size=chunk,
+                                parallel_from=PARALLEL_FROM_LINES, caller_works=not in_background,
+                                on_chunk=(lambda done: progress(skipped + done, total)) if progress else None)
+    lines = list(zip(prepared_lines, fingerprints, strict=True))
     return PreparedImport(table, plan, translations, context, chosen_profile, recognised, lines, seen, identical,
                           file_issues)
+
+
+def _prepare_chunk(setup: tuple[ColumnPlan, CellTranslator, FileContext, date],
+                   chunk: list[tuple[Mapping[str, str | None], int]]) -> list[PreparedLine]:
+    """Lines of a file prepared (on a worker process or the caller: ``collect.parallel``)."""
+    plan, translator, context, today = setup
+    return [prepare_line(raw, plan, translator, context, line=line, today=today) for raw, line in chunk]
 
 
 def _unknown_value_issues(file: str, translations: list[Translation]) -> list[ImportIssue]:

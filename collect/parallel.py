@@ -1,0 +1,195 @@
+"""Bulk work shared between this process and worker processes, on every core of the machine.
+
+Preparing an import line is pure Python (~0.5 ms: validation, phone numbers, addresses, the COG),
+so one process uses one core whatever the machine has: a 20 000-line file took ~10 s on a laptop
+whose other cores stayed idle. ``map_chunks`` cuts the items into chunks and lets worker processes
+and the calling thread take them from one queue, the caller from its end; the results come back in
+the items' order, exactly what a serial run gives (``tests/collect/test_parallel.py``).
+
+- Workers come from a *fork server* started once per process (``multiprocessing``'s
+  ``forkserver``), never by forking the caller: the app's server has many threads (a fork would
+  copy locks held by them) and a DuckDB instance. The fork server imports the preparation modules
+  and loads the COG once (``collect.parallel_warm``); each pool's workers are forked from it with
+  all of that already in memory, and end with the call, freeing their memory.
+- The pool starts on a background thread while the caller already works: the first call of a
+  process does not wait for the fork server to import and load.
+- ``setup`` (the file's column plan, translations and facts) is pickled once per call and unpickled
+  once per worker, not once per chunk.
+- ``on_chunk`` runs on the calling thread after each chunk: a progress callback that raises (a
+  cancelled import) stops the call, and workers' pending chunks are dropped.
+- A worker that dies (memory exhausted, killed) never loses work: its chunks are done by the caller.
+- Few items, or one core (``MAILLAGE_IMPORT_WORKERS=0``), and nothing is started: the same code runs
+  in the caller alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+MAX_WORKERS = 3  # each worker holds the COG and its caches (~150 MB): more would cost more than it gives
+WORKERS_VARIABLE = "MAILLAGE_IMPORT_WORKERS"
+_PRELOAD = ["collect.parallel_warm"]
+
+_setup_cache: tuple[int, Any] | None = None  # in a worker: the last call's setup, unpickled once
+
+
+@dataclass
+class ChunkCounts:
+    """Who did the chunks of the last ``map_chunks`` call of this process (for tests and benches)."""
+
+    chunks: int = 0
+    by_workers: int = 0
+    workers: int = 0
+    pool_ready_after: float | None = None  # seconds after the call began, when the pool took its first chunk
+
+
+last_counts = ChunkCounts()
+
+
+def worker_count() -> int:
+    """Worker processes to start beside the caller: one less than the cores this process may use,
+    at most ``MAX_WORKERS``; ``$MAILLAGE_IMPORT_WORKERS`` sets it (0: the caller alone)."""
+    if multiprocessing.parent_process() is not None:
+        return 0  # a worker never starts workers (a script without a ``__main__`` guard is run again in each)
+    given = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if given.isdigit():
+        return min(int(given), MAX_WORKERS * 4)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(0, min(MAX_WORKERS, cores - 1))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    return context
+
+
+def _run_chunk(work: Callable[[Any, list[Any]], list[Any]], key: int, setup: bytes, chunk: list[Any]) -> list[Any]:
+    """In a worker: ``work(setup, chunk)``, the setup unpickled once per call."""
+    global _setup_cache
+    if _setup_cache is None or _setup_cache[0] != key:
+        _setup_cache = (key, pickle.loads(setup))
+    return work(_setup_cache[1], chunk)
+
+
+class _PoolStarter:
+    """A process pool started on a background thread; ``pool`` is None until it is ready. Closed
+    before it is ready (the caller was quicker), it shuts itself down once started."""
+
+    def __init__(self, workers: int) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.failed = False
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._start, args=(workers,), name="maillage-pool", daemon=True).start()
+
+    def _start(self, workers: int) -> None:
+        try:
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+            pool.submit(int).result()  # the fork server is up and a worker forked
+        except (OSError, BrokenProcessPool, RuntimeError):
+            self.failed = True  # no processes on this machine: the caller does all the work
+            return
+        with self._lock:
+            if not self._closed:
+                self.pool = pool
+                return
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def map_chunks(
+    work: Callable[[Any, list[Item]], list[Result]],
+    setup: Any,
+    items: Sequence[Item],
+    *,
+    chunk_size: int,
+    parallel_from: int,
+    on_chunk: Callable[[int], None] | None = None,
+    caller_works: bool = True,
+) -> list[Result]:
+    """``work(setup, chunk)`` over ``items`` cut in chunks, on workers and on the calling thread;
+    the results in the items' order. ``work`` must be a module-level function returning one result
+    per item, and ``setup`` picklable. Workers are used for ``parallel_from`` items or more.
+
+    :param on_chunk: called on the calling thread with the number of items done so far, after each
+        chunk; what it raises stops the call (the workers' pending chunks are dropped) and is re-raised.
+    :param caller_works: False leaves the chunks to the workers whenever there are some (a server's
+        thread then keeps the interpreter free for its other visitors); the caller still does them all
+        when no worker can start.
+    """
+    chunks = [list(items[start:start + chunk_size]) for start in range(0, len(items), chunk_size)]
+    results: list[list[Result] | None] = [None] * len(chunks)
+    workers = worker_count() if len(items) >= parallel_from and len(chunks) > 1 else 0
+    starter = _PoolStarter(workers) if workers else None
+    pool_works = starter is not None
+    todo = deque(range(len(chunks)))
+    running: dict[Future, int] = {}
+    done_items = 0
+    counts = ChunkCounts(chunks=len(chunks), workers=workers)
+    began = time.monotonic()
+
+    def finished(index: int, result: list[Result]) -> None:
+        nonlocal done_items
+        results[index] = result
+        done_items += len(chunks[index])
+        if on_chunk:
+            on_chunk(done_items)
+
+    try:
+        payload = pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL) if starter else b""
+        key = uuid.uuid4().int
+        while todo or running:
+            pool = starter.pool if starter and pool_works else None
+            if pool is not None and counts.pool_ready_after is None:
+                counts.pool_ready_after = time.monotonic() - began
+            while pool is not None and todo and len(running) < 2 * workers:
+                index = todo.popleft()
+                running[pool.submit(_run_chunk, work, key, payload, chunks[index])] = index
+            alone = starter is None or not pool_works or starter.failed
+            if todo and (caller_works or alone):  # the caller takes the last chunk left
+                index = todo.pop()
+                finished(index, work(setup, chunks[index]))
+            elif todo and pool is None:
+                time.sleep(0.02)  # the pool is starting
+                continue
+            if running:
+                done, _ = wait(running, timeout=0 if todo and caller_works else None, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = running.pop(future)
+                    try:
+                        result = future.result()
+                    except BrokenProcessPool:
+                        pool_works = False  # a worker died: the caller does its chunks
+                        todo.append(index)
+                        continue
+                    counts.by_workers += 1
+                    finished(index, result)
+    finally:
+        global last_counts
+        last_counts = counts
+        for future in running:
+            future.cancel()
+        if starter is not None:
+            starter.close()
+    return [result for chunk in results for result in (chunk or [])]

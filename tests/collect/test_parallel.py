@@ -1,0 +1,94 @@
+"""Bulk work on every core (``collect.parallel``): an import's lines are prepared by worker processes
+and the caller together, and the result is exactly the serial one — in the file's order, whoever
+prepared each chunk, even when a worker dies or the person cancels."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from datetime import date
+
+import pytest
+
+from collect import imports, parallel
+from collect.readers import read_table
+from tests.conftest import SAMPLE_FILES
+
+
+def squares(offset: int, chunk: list[int]) -> list[tuple[int, int]]:
+    """A chunk's work: each item squared plus the setup, with the process that did it."""
+    return [(item * item + offset, os.getpid()) for item in chunk]
+
+
+def dies_in_a_worker(offset: int, chunk: list[int]) -> list[int]:
+    """A worker killed while it works (memory exhausted, ``kill -9``): only the caller gets through."""
+    if multiprocessing.parent_process() is not None:
+        os._exit(9)
+    return [item + offset for item in chunk]
+
+
+@pytest.mark.parametrize("workers", ["0", "1", "2"])
+def test_results_come_back_in_the_items_order_whoever_did_each_chunk(monkeypatch, workers):
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, workers)
+    results = parallel.map_chunks(squares, 7, list(range(1000)), chunk_size=37, parallel_from=1, caller_works=False)
+    assert [value for value, _ in results] == [item * item + 7 for item in range(1000)]
+    done_elsewhere = {pid for _, pid in results} - {os.getpid()}
+    assert parallel.last_counts.chunks == 28
+    if workers == "0":
+        assert not done_elsewhere and parallel.last_counts.by_workers == 0
+    else:
+        assert done_elsewhere and parallel.last_counts.by_workers == 28  # the caller left every chunk to them
+
+
+def test_a_few_items_are_done_by_the_caller_alone(monkeypatch):
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "2")
+    results = parallel.map_chunks(squares, 0, list(range(50)), chunk_size=10, parallel_from=100)
+    assert {pid for _, pid in results} == {os.getpid()}
+    assert parallel.last_counts.workers == 0
+
+
+def test_a_dead_worker_loses_nothing_the_caller_does_its_chunks(monkeypatch):
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "1")
+    results = parallel.map_chunks(dies_in_a_worker, 1, list(range(300)), chunk_size=20, parallel_from=1,
+                                  caller_works=False)
+    assert results == [item + 1 for item in range(300)]
+
+
+def test_a_progress_callback_that_raises_stops_the_work_and_its_error_comes_back(monkeypatch):
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "1")
+    seen: list[int] = []
+
+    def progress(done: int) -> None:
+        seen.append(done)
+        if done >= 100:
+            raise KeyboardInterrupt("annulé")
+
+    with pytest.raises(KeyboardInterrupt):
+        parallel.map_chunks(squares, 0, list(range(5000)), chunk_size=50, parallel_from=1, on_chunk=progress)
+    assert seen[-1] >= 100 and seen[-1] < 5000
+
+
+@pytest.mark.parametrize("variable, expected", [("0", 0), ("2", 2), ("beaucoup", None), ("", None)])
+def test_the_number_of_workers_is_one_less_than_the_cores_unless_set(monkeypatch, variable, expected):
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, variable)
+    cores = len(os.sched_getaffinity(0))
+    assert parallel.worker_count() == (expected if expected is not None else max(0, min(parallel.MAX_WORKERS, cores - 1)))
+
+
+def _prepared(path, monkeypatch, workers: str) -> list[tuple]:
+    """What preparing the file gives (each new lieu's id aside: a new one is drawn on every run)."""
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, workers)
+    monkeypatch.setattr(imports, "PREPARE_CHUNK", 40)
+    monkeypatch.setattr(imports, "PARALLEL_FROM_LINES", 1)
+    prepared = imports.prepare_import(None, read_table(path), use_profile=False, today=date(2026, 12, 7))
+    return [(line.line, fingerprint, line.structure.model_dump(exclude={"id"}) if line.structure else None,
+             [str(issue) for issue in line.issues], line.import_key, line.donnees_source, line.own_date)
+            for line, fingerprint in prepared.lines]
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES[:1], ids=lambda path: path.stem[:30])
+def test_a_file_prepared_by_workers_gives_exactly_the_lines_of_a_serial_preparation(monkeypatch, sample):
+    serial = _prepared(sample, monkeypatch, "0")
+    shared = _prepared(sample, monkeypatch, "2")
+    assert len(serial) > 500
+    assert shared == serial
