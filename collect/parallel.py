@@ -37,6 +37,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from models.runtime import collector_paused
+
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
@@ -44,6 +46,7 @@ MAX_WORKERS = 3  # each worker holds the COG and its caches (~150 MB): more woul
 WORKERS_VARIABLE = "MAILLAGE_IMPORT_WORKERS"
 _PRELOAD = ["collect.parallel_warm"]
 
+workers_allowed = True  # False in the fork server (collect.parallel_warm)
 _setup_cache: tuple[int, Any] | None = None  # in a worker: the last call's setup, unpickled once
 
 
@@ -63,7 +66,7 @@ last_counts = ChunkCounts()
 def worker_count() -> int:
     """Worker processes to start beside the caller: one less than the cores this process may use,
     at most ``MAX_WORKERS``; ``$MAILLAGE_IMPORT_WORKERS`` sets it (0: the caller alone)."""
-    if multiprocessing.parent_process() is not None:
+    if not workers_allowed or multiprocessing.parent_process() is not None:
         return 0  # a worker never starts workers (a script without a ``__main__`` guard is run again in each)
     given = os.environ.get(WORKERS_VARIABLE, "").strip()
     if given.isdigit():
@@ -81,9 +84,10 @@ def _context() -> multiprocessing.context.BaseContext:
 def _run_chunk(work: Callable[[Any, list[Any]], list[Any]], key: int, setup: bytes, chunk: list[Any]) -> list[Any]:
     """In a worker: ``work(setup, chunk)``, the setup unpickled once per call."""
     global _setup_cache
-    if _setup_cache is None or _setup_cache[0] != key:
-        _setup_cache = (key, pickle.loads(setup))
-    return work(_setup_cache[1], chunk)
+    with collector_paused():  # as in the caller: bulk work, no cyclic collection walking the COG meanwhile
+        if _setup_cache is None or _setup_cache[0] != key:
+            _setup_cache = (key, pickle.loads(setup))
+        return work(_setup_cache[1], chunk)
 
 
 class _PoolStarter:

@@ -1,9 +1,22 @@
-"""Imported by the fork server of ``collect.parallel`` (never by the app itself): the import
-preparation's modules and the COG, loaded once there, are in every worker forked from it."""
+"""Imported by the fork server of ``collect.parallel`` (never by the app itself): what preparing
+import lines loads on first use — modules, the COG and its lazily built indexes (localities, names),
+phone-number metadata, vocabularies — is loaded once there, by preparing the demo files, and is
+then in every worker forked from it. A worker started cold paid ~2 s of it on every import."""
 
 from __future__ import annotations
 
-import collect.imports  # noqa: F401  (the preparation's modules, imported for the workers)
-from models.cog import cog
+import gc
+from datetime import date
 
-cog()
+from collect import parallel
+
+parallel.workers_allowed = False  # the fork server and its workers never start workers of their own
+
+# After the flag: preparing a file asks for workers.
+from collect.demo import demo_files
+from collect.imports import prepare_lines
+from collect.readers import read_table
+
+for path in demo_files():
+    prepare_lines(read_table(path), today=date.today())
+gc.freeze()  # what is loaded stays out of the cyclic collector's walks, and its pages shared with the workers
