@@ -95,6 +95,22 @@ def streamlit_app(tmp_path):
 
 
 @pytest.fixture
+def demo_app(tmp_path: Path, demo_store_template: Path):
+    """The app on a copy of the demo store (the demo already loaded: no first-start import to wait
+    for, only ``test_the_app_starts_on_the_demo_territory`` needs one); yields its URL and store path."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium).")
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_store_template, db)
+    port = free_port()
+    server = start_streamlit(db, port)
+    try:
+        yield f"http://127.0.0.1:{port}", db
+    finally:
+        stop_streamlit(server)
+
+
+@pytest.fixture
 def page():
     from playwright.sync_api import sync_playwright
 

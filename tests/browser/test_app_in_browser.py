@@ -29,8 +29,8 @@ def test_the_app_starts_on_the_demo_territory(streamlit_app, page):
     assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]
 
 
-def test_a_search_narrows_the_list_and_a_structure_opens(streamlit_app, page):
-    url, _ = streamlit_app
+def test_a_search_narrows_the_list_and_a_structure_opens(demo_app, page):
+    url, _ = demo_app
     page.goto(url)
     expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
     search = page.get_by_label(re.compile("Rechercher", re.IGNORECASE)).first
@@ -40,10 +40,10 @@ def test_a_search_narrows_the_list_and_a_structure_opens(streamlit_app, page):
     _no_exception(page)
 
 
-def test_an_address_typed_by_hand_opens_its_page_or_a_french_page_never_page_not_found(streamlit_app, page):
-    url, _ = streamlit_app
+def test_an_address_typed_by_hand_opens_its_page_or_a_french_page_never_page_not_found(demo_app, page):
+    url, _ = demo_app
     page.goto(url)
-    expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)  # first start: the demo
+    expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
     page.goto(url + "/structures")  # the laptop's home page, by its own address
     expect(page.get_by_role("heading", name="Structures")).to_be_visible()
     settled(page)
@@ -58,8 +58,8 @@ def test_an_address_typed_by_hand_opens_its_page_or_a_french_page_never_page_not
     _no_exception(page)
 
 
-def test_a_french_excel_file_is_simulated_then_imported(streamlit_app, page):
-    url, db = streamlit_app
+def test_a_french_excel_file_is_simulated_then_imported(demo_app, page):
+    url, db = demo_app
     page.goto(url)
     expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
     page.goto(url + "/importer")

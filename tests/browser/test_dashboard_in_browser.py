@@ -25,8 +25,8 @@ def _metric(page, label: str):
     return page.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id("stMetricValue")
 
 
-def test_the_main_dashboard_filters_by_territory_and_downloads_a_png(streamlit_app, page, tmp_path: Path):
-    url, _db = streamlit_app
+def test_the_main_dashboard_filters_by_territory_and_downloads_a_png(demo_app, page, tmp_path: Path):
+    url, _db = demo_app
     page.goto(f"{url}/tableau_de_bord")
     # A first start loads the demo (924 lieux and a campaign, ~20 s of CPU) before the page draws:
     # on a busy machine that is more than the usual wait.

@@ -11,8 +11,6 @@ edited as with the keyboard: click the row's first cell, arrow to the column, En
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,9 +18,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from models.store import Store
-from tests.ports import free_port
 
-from .conftest import CHROMIUM, settled, start_streamlit, stop_streamlit
+from .conftest import settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -37,22 +34,6 @@ Médiathèque de Ma Campagne;Rue Pierre Aumaître 16000 Angoulême;05 45 61 20 3
 Mairie de Gond-Pontouvre;Route de Paris 16160 Gond-Pontouvre;05 45 68 31 44;accueil@gond.fr;Mairie;
 Association Cyber 16;3 rue Saint-Roch 16000 Angoulême;05 45 92 11 22;cyber16@example.fr;Association;14/02/2024
 """
-
-
-@pytest.fixture
-def demo_app(tmp_path: Path, demo_store_template: Path) -> Iterator[tuple[str, Path]]:
-    """The app on a copy of the demo store (demo already loaded: no first-start import to wait for);
-    yields its URL and store path."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium).")
-    db = tmp_path / "import.duckdb"
-    shutil.copy(demo_store_template, db)
-    port = free_port()
-    server = start_streamlit(db, port)
-    try:
-        yield f"http://127.0.0.1:{port}", db
-    finally:
-        stop_streamlit(server)
 
 
 def _grid(page, column: str):

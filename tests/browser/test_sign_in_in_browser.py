@@ -25,8 +25,8 @@ def _sign_in(page, login: str, password: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
-def test_a_committee_member_signs_in_and_cannot_open_the_registry_by_its_address(streamlit_app, page):
-    url, db = streamlit_app
+def test_a_committee_member_signs_in_and_cannot_open_the_registry_by_its_address(demo_app, page):
+    url, db = demo_app
     page.goto(url)
     expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)  # demo loaded, laptop mode
     with Store(db).atomic() as con:  # the operator turns the store into a server's (the app holds it briefly)
