@@ -6,9 +6,11 @@ admin's; from then on each core function checks the rights of whoever calls it."
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -43,14 +45,26 @@ from models.store import Store, utc_now
 PASSWORD = "une phrase de passe assez longue"
 
 
-@pytest.fixture
-def team(store):
-    """A server store: an admin, a coordinator, two surveyors, a committee member."""
-    with store.atomic() as con:
+@pytest.fixture(scope="module")
+def team_template(tmp_path_factory, migrated_store_template) -> Path:
+    """A server store: an admin, a coordinator, two surveyors, a committee member — built once (five
+    Argon2 hashes take seconds on a busy machine); copy it, never write to it."""
+    path = tmp_path_factory.mktemp("team") / "team.duckdb"
+    shutil.copy(migrated_store_template, path)
+    template = Store(path, device="test")
+    with template.atomic() as con:
         create_user(con, "admin", nom="Alix Admin", role="admin", password=PASSWORD, by="installation")
         for login, nom, role in [("coord", "Camille Coord", "coordinateur"), ("eve", "Ève Enquête", "enqueteur"),
                                  ("yann", "Yann Enquête", "enqueteur"), ("comite", "Côme Comité", "comite")]:
             create_user(con, login, nom=nom, role=role, password=PASSWORD, by="admin")
+    assert template.release()
+    return path
+
+
+@pytest.fixture
+def team(store, team_template):
+    """A private copy of the team's store."""
+    shutil.copy(team_template, store.path)
     return store
 
 
