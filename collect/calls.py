@@ -17,7 +17,7 @@ structure whose ``horaires`` cannot be read is only held to the campaign's calli
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -29,7 +29,7 @@ from opening_hours import OpeningHours
 
 from collect.surveys import SurveyError, get_campaign
 from models.access import require
-from models.audit import record_audit
+from models.audit import AuditEntry, record_audit, record_audits
 from models.cog import timezone_for_departement
 from models.dispositions import (
     CALLBACK_OUTCOMES,
@@ -60,19 +60,29 @@ class CallError(SurveyError):
 
 
 def add_targets(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Sequence[str], *, by: str) -> int:
-    """Add structures to a campaign's target list (already targeted ones are kept); return how many were added."""
+    """Add structures to a campaign's target list (already targeted ones are kept, removed ones come
+    back); return how many were added."""
     require(con, by, "gerer_campagne")
     get_campaign(con, campaign_id)
-    existing = {row[0] for row in con.execute(
-        "SELECT structure_id FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL", [campaign_id]
-    ).fetchall()}
-    now = utc_now()
-    new = [sid for sid in dict.fromkeys(structure_ids) if sid not in existing]
-    if new:
-        con.executemany(
-            "INSERT INTO campaign_targets (campaign_id, structure_id, created_at, updated_by) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (campaign_id, structure_id) DO UPDATE SET deleted_at = NULL",
-            [(campaign_id, sid, now, by) for sid in new],
+    removed: dict[str, bool] = dict(con.execute(  # every structure ever targeted → whether it was taken out since
+        "SELECT structure_id, deleted_at IS NOT NULL FROM campaign_targets WHERE campaign_id = ?", [campaign_id]
+    ).fetchall())
+    new = [sid for sid in dict.fromkeys(structure_ids) if removed.get(sid, True)]
+    # A plain INSERT of the structures never targeted and an UPDATE of the removed ones (an upsert
+    # is much slower in DuckDB); a target added meanwhile by another session fails on its key.
+    again = [sid for sid in new if sid in removed]
+    if again:
+        con.execute(
+            "UPDATE campaign_targets SET deleted_at = NULL WHERE campaign_id = ?"
+            " AND structure_id IN (SELECT unnest(?::VARCHAR[]))",
+            [campaign_id, again],
+        )
+    first = [sid for sid in new if sid not in removed]
+    if first:
+        con.execute(
+            "INSERT INTO campaign_targets (campaign_id, structure_id, created_at, updated_by)"
+            " SELECT ?, unnest(?::VARCHAR[]), ?, ?",
+            [campaign_id, first, utc_now(), by],
         )
     return len(new)
 
@@ -190,10 +200,10 @@ def assign(
         " AND structure_id IN (SELECT unnest(?::VARCHAR[]))",
         [now, now, by, campaign_id, changed],
     )
-    con.executemany(
+    con.execute(  # one statement for all (an executemany runs one per row)
         "INSERT INTO assignments (id, campaign_id, structure_id, surveyor, assigned_at, created_at, updated_at, updated_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(new_id(), campaign_id, sid, surveyor, now, now, now, by) for sid in changed],
+        " SELECT unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[]), ?, ?, ?, ?, ?",
+        [[new_id() for _ in changed], campaign_id, changed, surveyor, now, now, now, by],
     )
     record_audit(con, actor=by, action="campaign.assign", entity="campaigns", entity_id=campaign_id,
                  details={"enqueteur": surveyor, "structures": len(changed)})
@@ -285,6 +295,19 @@ def assignment_history(con: duckdb.DuckDBPyConnection, campaign_id: str, structu
 # -- attempts -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CallAttempt:
+    """One call to log: the structure called, its outcome, the surveyor who called, when (aware;
+    default now), the call-back or appointment time (aware) and a note."""
+
+    structure_id: str
+    outcome: str
+    surveyor: str
+    at: datetime | None = None
+    callback_at: datetime | None = None
+    note: str | None = None
+
+
 def log_attempt(
     con: duckdb.DuckDBPyConnection,
     campaign_id: str,
@@ -298,33 +321,65 @@ def log_attempt(
     note: str | None = None,
 ) -> str:
     """Record one call and its outcome; a call-back or appointment needs its (aware) time. Returns the id."""
-    require(con, by, "noter_appel", campaign_id=campaign_id, structure_id=structure_id)
-    if outcome not in OUTCOME_RULES:
-        raise CallError(f"Issue d'appel inconnue : « {outcome} ».")
-    at = at or utc_now()
-    if at.tzinfo is None or (callback_at is not None and callback_at.tzinfo is None):
-        raise CallError("Les heures d'appel et de rappel doivent porter leur fuseau horaire.")
-    if outcome in CALLBACK_OUTCOMES:
-        if callback_at is None:
-            raise CallError("Un rappel ou un rendez-vous demande sa date et son heure.")
-        if callback_at <= at:
-            raise CallError("La date de rappel doit être après l'appel.")
-    if outcome == "repondeur_message" and not may_leave_message(attempt_views(con, campaign_id, structure_id)):
-        raise CallError(
-            f"Déjà {MAX_ANSWERING_MACHINE_MESSAGES} messages laissés sur ce répondeur : n'en laissez pas d'autre,"
-            " notez « Répondeur, pas de message »."
-        )
-    attempt_id = new_id()
+    return log_attempts(con, campaign_id, [CallAttempt(structure_id, outcome, surveyor, at, callback_at, note)], by=by)[0]
+
+
+def log_attempts(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, attempts: Sequence[CallAttempt], *, by: str
+) -> list[str]:
+    """Record several calls of a campaign, in order, each checked as ``log_attempt`` does: one
+    right check for all their structures, one read of the messages already left, one write. One
+    refused call refuses them all (nothing written). Returns their ids, in order."""
+    require(con, by, "noter_appel", campaign_id=campaign_id, structure_ids={a.structure_id for a in attempts})
+    return _write_attempts(con, campaign_id, attempts, by=by)
+
+
+def _write_attempts(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, attempts: Sequence[CallAttempt], *, by: str
+) -> list[str]:
+    """Check and write calls whose right was checked, with their audit rows."""
     now = utc_now()
+    rows = []
+    for attempt in attempts:
+        at, callback_at, outcome = attempt.at or now, attempt.callback_at, attempt.outcome
+        if outcome not in OUTCOME_RULES:
+            raise CallError(f"Issue d'appel inconnue : « {outcome} ».")
+        if at.tzinfo is None or (callback_at is not None and callback_at.tzinfo is None):
+            raise CallError("Les heures d'appel et de rappel doivent porter leur fuseau horaire.")
+        if outcome in CALLBACK_OUTCOMES:
+            if callback_at is None:
+                raise CallError("Un rappel ou un rendez-vous demande sa date et son heure.")
+            if callback_at <= at:
+                raise CallError("La date de rappel doit être après l'appel.")
+        rows.append((new_id(), attempt, at))
+    if not rows:
+        return []
+    messages = {a.structure_id for a in attempts if a.outcome == "repondeur_message"}
+    views = _attempt_views_of(con, campaign_id, messages) if messages else {}
+    for _, attempt, at in rows:  # the earlier calls of this batch count too
+        if attempt.outcome == "repondeur_message" and not may_leave_message(views.get(attempt.structure_id, [])):
+            raise CallError(
+                f"Déjà {MAX_ANSWERING_MACHINE_MESSAGES} messages laissés sur ce répondeur : n'en laissez pas d'autre,"
+                " notez « Répondeur, pas de message »."
+            )
+        if attempt.structure_id in messages:
+            views.setdefault(attempt.structure_id, []).append(AttemptView(attempt.outcome, at, attempt.callback_at))
     con.execute(
         "INSERT INTO call_attempts (id, campaign_id, structure_id, surveyor, attempted_at, outcome, callback_at, note,"
-        " created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [attempt_id, campaign_id, structure_id, surveyor, at, outcome, callback_at, note, now, now, by],
+        " created_at, updated_at, updated_by) SELECT unnest(?::VARCHAR[]), ?, unnest(?::VARCHAR[]),"
+        " unnest(?::VARCHAR[]), unnest(?::TIMESTAMPTZ[]), unnest(?::VARCHAR[]), unnest(?::TIMESTAMPTZ[]),"
+        " unnest(?::VARCHAR[]), ?, ?, ?",
+        [[i for i, _, _ in rows], campaign_id, [a.structure_id for _, a, _ in rows], [a.surveyor for _, a, _ in rows],
+         [at for _, _, at in rows], [a.outcome for _, a, _ in rows], [a.callback_at for _, a, _ in rows],
+         [a.note for _, a, _ in rows], now, now, by],
     )
-    record_audit(con, actor=by, action="call.attempt", entity="structures", entity_id=structure_id,
-                 details={"campaign_id": campaign_id, "appel": attempt_id, "issue": outcome, "enqueteur": surveyor,
-                          "rappel": callback_at})
-    return attempt_id
+    record_audits(con, actor=by, entries=[
+        AuditEntry("call.attempt", "structures", attempt.structure_id,
+                   {"campaign_id": campaign_id, "appel": attempt_id, "issue": attempt.outcome,
+                    "enqueteur": attempt.surveyor, "rappel": attempt.callback_at})
+        for attempt_id, attempt, _ in rows
+    ])
+    return [attempt_id for attempt_id, _, _ in rows]
 
 
 def attempts_of(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str) -> list[dict[str, Any]]:
@@ -343,9 +398,22 @@ def attempts_of(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: 
 
 
 def attempt_views(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str) -> list[AttemptView]:
-    """A structure's calls in a campaign as the disposition rules read them."""
-    return [AttemptView(row["outcome"], row["attempted_at"], row["callback_at"])
-            for row in reversed(attempts_of(con, campaign_id, structure_id))]
+    """A structure's calls in a campaign as the disposition rules read them (oldest first)."""
+    return _attempt_views_of(con, campaign_id, [structure_id]).get(structure_id, [])
+
+
+def _attempt_views_of(
+    con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Collection[str]
+) -> dict[str, list[AttemptView]]:
+    """The calls of several structures of a campaign as the rules read them, by structure (oldest first)."""
+    views: dict[str, list[AttemptView]] = defaultdict(list)
+    for structure_id, outcome, attempted_at, callback_at in con.execute(
+        "SELECT structure_id, outcome, attempted_at, callback_at FROM call_attempts WHERE campaign_id = ?"
+        " AND structure_id IN (SELECT unnest(?::VARCHAR[])) AND deleted_at IS NULL ORDER BY attempted_at, id",
+        [campaign_id, list(structure_ids)],
+    ).fetchall():
+        views[structure_id].append(AttemptView(outcome, attempted_at, callback_at))
+    return dict(views)
 
 
 def record_interview(
@@ -362,8 +430,8 @@ def record_interview(
     ).fetchone()
     if done and done[0]:
         return False
-    log_attempt(con, campaign_id, structure_id, "complete", surveyor=surveyor, by=by, at=at,
-                note="Questionnaire soumis")
+    _write_attempts(con, campaign_id, [CallAttempt(structure_id, "complete", surveyor, at, note="Questionnaire soumis")],
+                    by=by)  # its right was checked above
     return True
 
 

@@ -18,7 +18,7 @@ import duckdb
 
 from collect.imports import ImportReport, import_file
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, open_draft, publish_questionnaire, save_answer, submit_in_transaction
+from collect.surveys import create_campaign, open_draft, publish_questionnaire, save_answers, submit_in_transaction
 from models.dispositions import CALLBACK_OUTCOMES, MAX_ANSWERING_MACHINE_MESSAGES, OUTCOME_RULES
 from models.registry import find_structures
 from models.store import Store, fetch_dicts, utc_now
@@ -172,8 +172,7 @@ def load_demo_campaign(store: Store, *, by: str = "demo", seed: int = 2026) -> s
                                    can_redirect=redirect[index])
             if index >= DEMO_RESPONSES:  # a draft in progress: the first sections only
                 answers = {k: v for k, v in list(answers.items())[: rng.randint(3, 8)]}
-            for code, value in answers.items():
-                save_answer(con, draft.id, code, value, base_revision=0, session_id="demo", by=surveyor)
+            save_answers(con, draft.id, answers, session_id="demo", by=surveyor)
             if index < DEMO_RESPONSES:
                 day = today - timedelta(days=rng.randint(0, 41))
                 moment = datetime.combine(day, time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=paris)
@@ -236,7 +235,15 @@ def load_demo_calls(
     """The call side of the demo campaign: targets (the surveyed structures, plus every structure of
     Charente and Nouvelle-Calédonie), surveyors' assignments, a few weeks of call attempts with
     realistic outcomes, call-backs (some late, some to come) and structures never called yet."""
-    from collect.calls import add_targets, assign, configure_campaign, load_cases, log_attempt, plan_balanced_assignment
+    from collect.calls import (
+        CallAttempt,
+        add_targets,
+        assign,
+        configure_campaign,
+        load_cases,
+        log_attempts,
+        plan_balanced_assignment,
+    )
     from models.saved_filters import StructureFilter, structure_ids_matching
 
     now = utc_now()
@@ -260,6 +267,7 @@ def load_demo_calls(
     responses = {row["structure_id"]: row for row in fetch_dicts(
         con, "SELECT structure_id, surveyor, submitted_at FROM responses WHERE campaign_id = ?", [campaign_id])}
     outcomes, weights = list(_DEMO_OUTCOMES), list(_DEMO_OUTCOMES.values())
+    calls: dict[str, list[CallAttempt]] = {surveyor: [] for surveyor in DEMO_SURVEYORS}  # each surveyor logs theirs
     for structure_id, case in cases.items():
         surveyor = case.surveyor or rng.choice(DEMO_SURVEYORS)
         response = responses.get(structure_id)
@@ -268,12 +276,12 @@ def load_demo_calls(
             for n in range(rng.choice([0, 0, 1, 1, 2, 3]), 0, -1):
                 at = done - timedelta(days=n * rng.randint(1, 3), hours=rng.randint(0, 3))
                 machine = "repondeur_message" if n <= MAX_ANSWERING_MACHINE_MESSAGES else "repondeur_sans_message"
-                log_attempt(con, campaign_id, structure_id, rng.choice(["pas_de_reponse", "occupe", machine]),
-                            surveyor=response["surveyor"], by=response["surveyor"], at=at)
+                calls[response["surveyor"]].append(CallAttempt(
+                    structure_id, rng.choice(["pas_de_reponse", "occupe", machine]), response["surveyor"], at))
             continue  # the submission itself logged the interview (collect.calls.record_interview)
         if structure_id in surveyed_ids:  # a draft in progress: the interview was cut short
-            log_attempt(con, campaign_id, structure_id, "partielle", surveyor=surveyor, by=surveyor,
-                        at=_call_time(rng, case.timezone, rng.randint(1, 6), now))
+            calls[surveyor].append(CallAttempt(structure_id, "partielle", surveyor,
+                                               _call_time(rng, case.timezone, rng.randint(1, 6), now)))
             continue
         if case.surveyor is None or rng.random() < 0.3:
             continue  # never called yet
@@ -290,7 +298,7 @@ def load_demo_calls(
                 zone = ZoneInfo(case.timezone)
                 day = at.astimezone(zone).date() + timedelta(days=rng.randint(1, 7))
                 callback = datetime.combine(day, time(rng.choice([9, 10, 14, 16])), tzinfo=zone)
-            log_attempt(con, campaign_id, structure_id, outcome, surveyor=surveyor, by=surveyor, at=at, callback_at=callback)
+            calls[surveyor].append(CallAttempt(structure_id, outcome, surveyor, at, callback))
             if OUTCOME_RULES[outcome].retry_after is None:
                 break
             if callback is not None:
@@ -304,3 +312,5 @@ def load_demo_calls(
                 at = _call_time(rng, case.timezone, max(0, days - rng.randint(1, min(days, 6))), now)
             if at >= now:
                 break
+    for surveyor, attempts in calls.items():
+        log_attempts(con, campaign_id, attempts, by=surveyor)

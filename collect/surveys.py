@@ -11,6 +11,8 @@ The life of a survey (ODK Central's rules: a submission is never lost, never ove
    ONE field at once (``draft_values``), with a revision number: a tab that saves over a value
    another tab changed since it loaded gets a ``conflict`` back instead of overwriting it. For a
    registry answer it also keeps the registry's value the tab showed (``registry_base``).
+   ``save_answers`` saves several answers of a draft in one go (a correction's pre-filled
+   answers, the demo), each by the same rule: ``save_answer`` is it with one answer.
 4. ``submit_draft`` checks every visible answer (``check_answers``), writes an immutable
    response and the registry answers the surveyor changed (a new version of the structure) in one
    transaction. Submitting twice (a double click) returns the same response.
@@ -253,30 +255,39 @@ def _draft_from_row(con: duckdb.DuckDBPyConnection, row: Mapping[str, Any]) -> D
         " WHERE draft_id = ?",
         [draft.id],
     ):
-        draft.values[value_row["question_code"]] = DraftValue(
-            json.loads(value_row["value"]) if value_row["value"] is not None else None,
-            value_row["revision"], value_row["updated_at"], value_row["session_id"], value_row["updated_by"],
-        )
+        draft.values[value_row["question_code"]] = _draft_value(value_row)
         if value_row["registry_base"] is not None:  # SQL NULL: not known; JSON null: the registry had none
             draft.registry_bases[value_row["question_code"]] = json.loads(value_row["registry_base"])
     return draft
 
 
+def _draft_value(row: Mapping[str, Any]) -> DraftValue:
+    return DraftValue(json.loads(row["value"]) if row["value"] is not None else None, row["revision"],
+                      row["updated_at"], row["session_id"], row["updated_by"])
+
+
 def load_draft(con: duckdb.DuckDBPyConnection, draft_id: str) -> Draft:
     """A draft and every saved answer."""
     rows = fetch_dicts(con, "SELECT * FROM drafts WHERE id = ?", [draft_id])
-    if not rows:
+    return _draft_from_row(con, _found(rows[0] if rows else None, draft_id))
+
+
+def _found(row: Mapping[str, Any] | None, draft_id: str) -> Mapping[str, Any]:
+    """The draft's row; the French error of an unknown draft when there is none."""
+    if row is None:
         raise SurveyError(f"Brouillon introuvable : {draft_id}")
-    return _draft_from_row(con, rows[0])
+    return row
 
 
-def _require_on_draft(con: duckdb.DuckDBPyConnection, draft_id: str, by: str) -> None:
-    """The right to fill this draft's survey (a surveyor: on a structure assigned to them)."""
-    found = con.execute("SELECT campaign_id, structure_id FROM drafts WHERE id = ?", [draft_id]).fetchall()
-    if found:
-        require(con, by, "saisir_enquete", campaign_id=found[0][0], structure_id=found[0][1])
-    else:
-        require(con, by, "saisir_enquete")
+def _require_on_draft(con: duckdb.DuckDBPyConnection, draft_id: str, by: str) -> dict[str, Any] | None:
+    """The right to fill this draft's survey (a surveyor: on a structure assigned to them); returns
+    the draft's row once the right is checked (None when there is no such draft)."""
+    rows = fetch_dicts(con, "SELECT * FROM drafts WHERE id = ?", [draft_id])
+    if rows:
+        require(con, by, "saisir_enquete", campaign_id=rows[0]["campaign_id"], structure_id=rows[0]["structure_id"])
+        return rows[0]
+    require(con, by, "saisir_enquete")
+    return None
 
 
 def find_draft(
@@ -311,13 +322,15 @@ def _create_draft(
     *, by: str, supersedes: str | None = None,
 ) -> Draft:
     now = utc_now()
-    draft_id = new_id()
+    draft = Draft(new_id(), structure_id, campaign_id, surveyor, questionnaire_id, section=None, supersedes=supersedes,
+                  submitted_response_id=None, created_at=now, updated_at=now)
     con.execute(
         "INSERT INTO drafts (id, structure_id, campaign_id, surveyor, questionnaire_id, supersedes, created_at,"
         " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [draft_id, structure_id, campaign_id, surveyor, questionnaire_id, supersedes, now, now, by],
+        [draft.id, structure_id, campaign_id, surveyor, questionnaire_id, supersedes, draft.created_at,
+         draft.updated_at, by],
     )
-    return load_draft(con, draft_id)
+    return draft  # as written: a new draft has no answer yet
 
 
 NO_BASE: Any = object()  # ``save_answer`` was given no registry value (not a registry question, or unknown)
@@ -353,34 +366,84 @@ def save_answer(
     Returns ``saved=False`` and the other tab's value in ``conflict`` when saving would overwrite
     a change made elsewhere; saving the value already stored is a no-op that succeeds.
     """
+    return save_answers(
+        con, draft_id, {code: value}, base_revisions={code: base_revision}, session_id=session_id, by=by,
+        registry_bases={} if registry_base is NO_BASE else {code: registry_base},
+    )[code]
+
+
+def _encoded(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def save_answers(
+    con: duckdb.DuckDBPyConnection,
+    draft_id: str,
+    answers: Mapping[str, Any],
+    *,
+    session_id: str,
+    by: str,
+    base_revisions: Mapping[str, int] | None = None,
+    registry_bases: Mapping[str, Any] | None = None,
+) -> dict[str, SaveOutcome]:
+    """Save several answers of one draft at once (question code → value), each as ``save_answer``
+    would: one right check, one read of the stored answers and one write for all of them.
+
+    :param base_revisions: the revision of each answer the tab loaded; an answer not given had
+        none (0).
+    :param registry_bases: for registry questions, the registry's value the tab showed (see
+        ``save_answer``); an answer not given has none.
+    Returns the outcome of each answer by code: an answer another tab changed is refused (its
+    value in ``conflict``) while the others are saved.
+    """
     _require_on_draft(con, draft_id, by)
-    rows = fetch_dicts(
+    if not answers:
+        return {}
+    base_revisions = base_revisions or {}
+    registry_bases = registry_bases or {}
+    codes = list(answers)
+    stored = {row["question_code"]: row for row in fetch_dicts(
         con,
-        "SELECT value, revision, updated_at, session_id, updated_by FROM draft_values"
-        " WHERE draft_id = ? AND question_code = ?",
-        [draft_id, code],
-    )
-    encoded = json.dumps(value, ensure_ascii=False, default=str)
-    if rows:
-        current = rows[0]
-        stored = DraftValue(json.loads(current["value"]) if current["value"] is not None else None, current["revision"],
-                            current["updated_at"], current["session_id"], current["updated_by"])
-        if current["value"] == encoded:
-            return SaveOutcome(True, current["revision"], current["updated_at"])
-        if current["revision"] != base_revision and current["session_id"] != session_id:
-            return SaveOutcome(False, current["revision"], None, conflict=stored)
+        "SELECT question_code, value, revision, updated_at, session_id, updated_by FROM draft_values"
+        f" WHERE draft_id = ? AND question_code IN ({', '.join('?' * len(codes))})",
+        [draft_id, *codes],
+    )}
     now = utc_now()
-    revision = (rows[0]["revision"] + 1) if rows else 1
-    base = None if registry_base is NO_BASE else json.dumps(registry_base, ensure_ascii=False, default=str)
-    con.execute(
-        "INSERT INTO draft_values (draft_id, question_code, value, revision, session_id, updated_at, updated_by,"
-        " registry_base) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (draft_id, question_code) DO UPDATE SET"
-        " value = excluded.value, revision = excluded.revision, session_id = excluded.session_id,"
-        " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
-        " registry_base = coalesce(draft_values.registry_base, excluded.registry_base)",
-        [draft_id, code, encoded, revision, session_id, now, by, base],
-    )
-    return SaveOutcome(True, revision, now)
+    outcomes: dict[str, SaveOutcome] = {}
+    new: list[tuple[str, str, str | None]] = []  # (code, value, registry base): no answer stored yet
+    changed: list[tuple[str, str, int, str | None]] = []  # (code, value, revision, registry base)
+    for code, value in answers.items():
+        encoded = _encoded(value)
+        base = _encoded(registry_bases[code]) if code in registry_bases else None
+        current = stored.get(code)
+        if current is None:
+            new.append((code, encoded, base))
+            outcomes[code] = SaveOutcome(True, 1, now)
+        elif current["value"] == encoded:
+            outcomes[code] = SaveOutcome(True, current["revision"], current["updated_at"])
+        elif current["revision"] != base_revisions.get(code, 0) and current["session_id"] != session_id:
+            outcomes[code] = SaveOutcome(False, current["revision"], None, conflict=_draft_value(current))
+        else:
+            changed.append((code, encoded, current["revision"] + 1, base))
+            outcomes[code] = SaveOutcome(True, current["revision"] + 1, now)
+    # A plain INSERT of the new answers and UPDATE of the others, never an upsert (several times
+    # slower in DuckDB): what is stored was read in this transaction. Another tab saving one of
+    # these answers at once makes one of the two fail (a duplicate key, « Conflict on update »: an
+    # upsert fails the same way); ``Store.transaction`` runs it again, and it then sees the other's.
+    if new:
+        con.execute(
+            "INSERT INTO draft_values (draft_id, question_code, value, revision, session_id, updated_at, updated_by,"
+            " registry_base) SELECT ?, unnest(?::VARCHAR[]), unnest(?::JSON[]), 1, ?, ?, ?, unnest(?::JSON[])",
+            [draft_id, [code for code, _, _ in new], [value for _, value, _ in new], session_id, now, by,
+             [base for _, _, base in new]],
+        )
+    if changed:  # one statement per answer: faster than a join for the single answer a page saves
+        con.executemany(
+            "UPDATE draft_values SET value = ?, revision = ?, session_id = ?, updated_at = ?, updated_by = ?,"
+            " registry_base = coalesce(registry_base, ?::JSON) WHERE draft_id = ? AND question_code = ?",
+            [(value, revision, session_id, now, by, base, draft_id, code) for code, value, revision, base in changed],
+        )
+    return outcomes
 
 
 def set_draft_section(con: duckdb.DuckDBPyConnection, draft_id: str, section: str, *, by: str) -> None:
@@ -659,8 +722,8 @@ def submit_in_transaction(
     :param submitted_at: when the response was given, for responses recorded after the fact;
         default now.
     """
-    _require_on_draft(con, draft_id, by)
-    draft = load_draft(con, draft_id)
+    row = _require_on_draft(con, draft_id, by)  # the draft is read once, with the check of the right
+    draft = _draft_from_row(con, _found(row, draft_id))
     if draft.submitted_response_id:
         return SubmitOutcome(draft.submitted_response_id, already_submitted=True)
     stored = get_questionnaire(con, draft.questionnaire_id)
@@ -743,8 +806,7 @@ def open_correction(con: duckdb.DuckDBPyConnection, response_id: str, *, surveyo
         return load_draft(con, open_corrections[0]["id"])
     draft = _create_draft(con, response["structure_id"], response["campaign_id"], surveyor, response["questionnaire_id"],
                           by=by, supersedes=response_id)
-    for code, value in response["answers"].items():
-        save_answer(con, draft.id, code, value, base_revision=0, session_id="correction", by=by)
+    save_answers(con, draft.id, response["answers"], session_id="correction", by=by)
     return load_draft(con, draft.id)
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,37 +137,45 @@ def may(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: 
 
 
 def require(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
-            structure_id: str | None = None) -> None:
+            structure_id: str | None = None, structure_ids: Collection[str] = ()) -> None:
     """Raise ``AccessDenied`` unless ``login`` has ``right``. For a surveyor, the rights of
-    ``ASSIGNED_ONLY`` also need the structure to be assigned to them in the campaign."""
-    refusal = refusal_of(con, login, right, campaign_id=campaign_id, structure_id=structure_id)
+    ``ASSIGNED_ONLY`` also need the structure (each of ``structure_ids``: one check for all) to be
+    assigned to them in the campaign."""
+    refusal = refusal_of(con, login, right, campaign_id=campaign_id, structure_id=structure_id,
+                         structure_ids=structure_ids)
     if refusal is not None:
         raise AccessDenied(refusal)
 
 
 def refusal_of(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campaign_id: str | None = None,
-               structure_id: str | None = None) -> str | None:
+               structure_id: str | None = None, structure_ids: Collection[str] = ()) -> str | None:
     """The French refusal ``require`` would raise, or None when ``login`` has ``right``."""
     action, roles = RIGHTS[right]
-    (count, role), = con.execute(
-        "SELECT (SELECT count(*) FROM users), (SELECT role FROM users WHERE login = ? AND actif)", [login]).fetchall()
+    (count, role), = con.execute(  # one scan: logins are unique
+        "SELECT count(*), max(role) FILTER (WHERE login = ? AND actif) FROM users", [login]).fetchall()
     if count == 0:
         return None  # laptop mode: the one person has every right
     if role is None:
         return f"Accès refusé : « {login} » n'est pas un compte actif de cette base ; connectez-vous pour {action}."
     if role not in roles:
         return f"Accès refusé : un compte {ROLES[role]} ({login}) ne peut pas {action}."
-    if role == "enqueteur" and right in ASSIGNED_ONLY and structure_id is not None:
-        if campaign_id is None or not _assigned(con, campaign_id, structure_id, login):
-            return (f"Accès refusé : cette structure n'est pas attribuée à {login} dans cette campagne ;"
-                    " demandez à un coordinateur de vous l'attribuer.")
+    structures = {*structure_ids, *([] if structure_id is None else [structure_id])}
+    if role == "enqueteur" and right in ASSIGNED_ONLY and structures:
+        missing = structures - (_assigned(con, campaign_id, structures, login) if campaign_id is not None else set())
+        if missing:
+            which, them = (("cette structure n'est pas attribuée", "l'") if len(structures) == 1
+                           else ("une de ces structures n'est pas attribuée", "l'") if len(missing) == 1
+                           else (f"{len(missing)} de ces structures ne sont pas attribuées", "les "))
+            return (f"Accès refusé : {which} à {login} dans cette campagne ;"
+                    f" demandez à un coordinateur de vous {them}attribuer.")
     return None
 
 
-def _assigned(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_id: str, login: str) -> bool:
-    return bool(con.execute(
-        "SELECT 1 FROM assignments WHERE campaign_id = ? AND structure_id = ? AND surveyor = ?"
-        " AND ended_at IS NULL AND deleted_at IS NULL", [campaign_id, structure_id, login]).fetchall())
+def _assigned(con: duckdb.DuckDBPyConnection, campaign_id: str, structure_ids: Collection[str], login: str) -> set[str]:
+    """Which of ``structure_ids`` are assigned to ``login`` in the campaign now."""
+    return {row[0] for row in con.execute(
+        "SELECT structure_id FROM assignments WHERE campaign_id = ? AND structure_id IN (SELECT unnest(?::VARCHAR[]))"
+        " AND surveyor = ? AND ended_at IS NULL AND deleted_at IS NULL", [campaign_id, list(structure_ids), login]).fetchall()}
 
 
 # -- accounts ----------------------------------------------------------------------------------

@@ -7,7 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collect.calls import CallError, add_targets, assign, assignment_history, load_cases, log_attempt, open_at, surveyor_queue
+from collect.calls import (
+    CallAttempt,
+    CallError,
+    add_targets,
+    assign,
+    assignment_history,
+    load_cases,
+    log_attempt,
+    log_attempts,
+    open_at,
+    surveyor_queue,
+)
 from collect.questionnaire import default_questionnaire
 from collect.surveys import create_campaign, publish_questionnaire
 from models.registry import create_structure
@@ -371,3 +382,100 @@ def test_two_coordinators_changing_different_rules_keep_both_and_the_same_rule_i
         rules = campaign_rules(get_campaign(con, campaign["id"]))
     assert (rules["heures_appel"], rules["max_tentatives"], str(rules["date_fin"])) == (
         "Mo-Sa 08:30-19:00", 5, "2026-12-31")
+
+
+# -- several calls logged at once, targets added again -----------------------------------------------
+
+MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=PARIS)
+
+
+def calls_at_once(store, campaign, planned, *, by="alice"):
+    """Log ``planned`` — (structure, outcome) pairs, an hour apart from Monday 10:00 — at once."""
+    with store.atomic() as con:
+        return log_attempts(con, campaign["id"], [
+            CallAttempt(campaign[who], outcome, "alice", MONDAY + timedelta(hours=n)) for n, (who, outcome) in enumerate(planned)
+        ], by=by)
+
+
+@pytest.mark.parametrize(
+    ("before", "planned", "refusal"),
+    [
+        pytest.param([], [("paris", "pas_de_reponse"), ("paris", "repondeur_message"), ("gwada", "occupe"),
+                          ("paris", "repondeur_message")], None, id="two messages: allowed"),
+        pytest.param([], [("paris", "repondeur_message"), ("gwada", "repondeur_message"),
+                          ("gwada", "repondeur_message"), ("paris", "repondeur_message")], None,
+                     id="two messages on each of two structures"),
+        pytest.param([], [("paris", "repondeur_message")] * 3, "Déjà 2 messages", id="a third message in the batch"),
+        pytest.param(["repondeur_message"], [("paris", "occupe"), ("paris", "repondeur_message"),
+                                             ("paris", "repondeur_message")], "Déjà 2 messages",
+                     id="a third message counting the one logged before"),
+        pytest.param([], [("paris", "occupe"), ("gwada", "decroche")], "inconnue", id="an unknown outcome last"),
+        pytest.param([], [("paris", "rappel")], "date et son heure", id="a call-back without its time"),
+    ],
+)
+def test_calls_logged_at_once_are_each_checked_and_all_refused_together(store, campaign, before, planned, refusal):
+    """A batch of calls follows the rules of one call, its own earlier calls counted; one refused
+    call writes none of them."""
+    for outcome in before:
+        call(store, campaign, "paris", outcome, MONDAY - timedelta(days=1))
+    if refusal:
+        with pytest.raises(CallError, match=refusal):
+            calls_at_once(store, campaign, planned)
+        assert store.query("SELECT count(*) AS n FROM call_attempts") == [{"n": len(before)}]
+        return
+    ids = calls_at_once(store, campaign, planned)
+    rows = store.query("SELECT id, structure_id, outcome, attempted_at FROM call_attempts ORDER BY attempted_at")
+    assert [(r["id"], r["structure_id"], r["outcome"]) for r in rows] == [
+        (i, campaign[who], outcome) for i, (who, outcome) in zip(ids, planned, strict=True)]
+    audit = store.query("SELECT entity_id, details->>'appel' AS appel, details->>'issue' AS issue FROM audit_log"
+                        " WHERE action = 'call.attempt'")
+    assert sorted((a["appel"], a["entity_id"], a["issue"]) for a in audit) == sorted(
+        (i, campaign[who], outcome) for i, (who, outcome) in zip(ids, planned, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("structures", "refusal"),
+    [
+        (["paris", "paris"], None),
+        (["paris", "gwada"], ("une de ces structures n'est pas attribuée à alice dans cette campagne ;"
+                              " demandez à un coordinateur de vous l'attribuer")),
+        (["gwada", "matin"], ("2 de ces structures ne sont pas attribuées à alice dans cette campagne ;"
+                              " demandez à un coordinateur de vous les attribuer")),
+        (["gwada"], "cette structure n'est pas attribuée à alice"),
+    ],
+)
+def test_a_surveyor_logs_calls_at_once_only_on_the_structures_assigned_to_them(store, campaign, structures, refusal):
+    from models.access import AccessDenied, create_user
+
+    with store.atomic() as con:  # the store becomes a server: rights now count
+        create_user(con, "admin", nom="Alix Admin", role="admin", password="une phrase de passe assez longue",
+                    by="installation")
+        for login in ("alice", "bob"):
+            create_user(con, login, nom=login.title(), role="enqueteur", password="une phrase de passe assez longue",
+                        by="admin")
+        assign(con, campaign["id"], [campaign["gwada"], campaign["matin"]], "bob", by="admin")
+    planned = [(who, "pas_de_reponse") for who in structures]
+    if refusal:
+        with pytest.raises(AccessDenied, match=refusal):
+            calls_at_once(store, campaign, planned)
+    else:
+        assert len(calls_at_once(store, campaign, planned)) == len(structures)
+    assert store.query("SELECT count(*) AS n FROM call_attempts") == [{"n": 0 if refusal else len(structures)}]
+
+
+@pytest.mark.parametrize(
+    ("taken_out", "added", "count"),
+    [
+        ([], ["paris"], 0),  # already a target: kept as it is
+        (["paris"], ["paris", "gwada"], 1),  # taken out, then added again
+        (["paris", "gwada"], ["paris", "gwada", "paris"], 2),
+    ],
+)
+def test_a_structure_taken_out_of_the_targets_comes_back_when_added_again(store, campaign, taken_out, added, count):
+    from collect.calls import remove_targets
+
+    with store.atomic() as con:
+        remove_targets(con, campaign["id"], [campaign[who] for who in taken_out], by="coord")
+        assert add_targets(con, campaign["id"], [campaign[who] for who in added], by="coord") == count
+    targets = store.query("SELECT structure_id FROM campaign_targets WHERE deleted_at IS NULL ORDER BY structure_id")
+    assert [t["structure_id"] for t in targets] == sorted(campaign[who] for who in LIEUX)

@@ -21,6 +21,7 @@ from collect.surveys import (
     open_draft,
     publish_questionnaire,
     save_answer,
+    save_answers,
     set_campaign_questionnaire,
     set_draft_section,
     submit_draft,
@@ -383,3 +384,134 @@ def test_a_registry_answer_is_based_on_the_registry_value_the_surveyor_saw(
         conflicts = open_conflicts(con, "structures", survey["structure_id"])
     assert row["horaires"] == registry_after and row["nom"] == fiche_edit.get("nom", "Médiathèque de Cognac")
     assert [(c["champ"], c["origine"]) for c in conflicts] == ([("horaires", "enquete")] if conflict else [])
+
+
+# -- several answers of a draft saved at once ------------------------------------------------------
+
+
+def save_several(store, draft_id, answers, *, bases=None, session="onglet-B", registry_bases=None):
+    with store.atomic() as con:
+        return save_answers(con, draft_id, answers, base_revisions=bases, session_id=session, by="alice",
+                            registry_bases=registry_bases)
+
+
+@pytest.mark.parametrize(
+    ("answers", "bases", "outcomes", "stored"),
+    [
+        pytest.param({"interesse": True, "equipements": ["wifi"]}, {},
+                     {"interesse": (True, 1), "equipements": (True, 1)},
+                     {"salaries": "3", "cnfs": "1", "interesse": True, "equipements": ["wifi"]},
+                     id="new answers"),
+        pytest.param({"salaries": "4", "cnfs": "1", "interesse": True}, {},
+                     {"salaries": (False, 1), "cnfs": (True, 1), "interesse": (True, 1)},
+                     {"salaries": "3", "cnfs": "1", "interesse": True},
+                     id="one changed in the other tab meanwhile: that one alone is refused"),
+        pytest.param({"salaries": "4", "cnfs": "2"}, {"salaries": 1, "cnfs": 1},
+                     {"salaries": (True, 2), "cnfs": (True, 2)},
+                     {"salaries": "4", "cnfs": "2"},
+                     id="changes of the values the tab loaded"),
+        pytest.param({}, {}, {}, {"salaries": "3", "cnfs": "1"}, id="nothing to save"),
+    ],
+)
+def test_several_answers_saved_at_once_follow_the_rule_of_one(store, survey, answers, bases, outcomes, stored):
+    """A tab saving several answers at once: each is saved, kept (same value) or refused as a
+    conflict exactly as if saved alone; a conflict on one never stops the others."""
+    save(store, survey["draft_id"], "salaries", "3", session="onglet-A")
+    save(store, survey["draft_id"], "cnfs", "1", session="onglet-A")
+
+    saved = save_several(store, survey["draft_id"], answers, bases=bases)
+
+    assert {code: (o.saved, o.revision) for code, o in saved.items()} == outcomes
+    assert all(o.conflict.value == "3" for o in saved.values() if not o.saved)
+    with store.connect() as con:
+        assert load_draft(con, survey["draft_id"]).answers() == stored
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["one at a time", "at once"])
+def test_saving_answers_at_once_stores_what_saving_them_one_at_a_time_stores(store, survey, together):
+    answers = {"services": ["Aide aux démarches administratives"], "interesse": True, "salaries": "2",
+               "equipements": ["postes", "salle"]}
+    if together:
+        save_several(store, survey["draft_id"], answers, session="onglet-A")
+    else:
+        for code, value in answers.items():
+            save(store, survey["draft_id"], code, value, session="onglet-A")
+    with store.connect() as con:
+        draft = load_draft(con, survey["draft_id"])
+    assert draft.answers() == answers
+    assert {(v.revision, v.session_id, v.updated_by) for v in draft.values.values()} == {(1, "onglet-A", "alice")}
+    assert submit_draft(store, survey["draft_id"], by="alice", today=TODAY).response_id
+
+
+@pytest.mark.parametrize(
+    ("first_base", "second_base", "kept"),
+    [
+        (None, "Mo-Fr 09:00-12:00", None),  # the fiche had no hours when the tab first showed them
+        ("Mo-Fr 09:00-12:00", "Tu-Fr 14:00-18:00", "Mo-Fr 09:00-12:00"),
+    ],
+)
+def test_a_registry_answer_saved_with_others_keeps_the_first_registry_value_shown(
+    store, survey, first_base, second_base, kept,
+):
+    save_several(store, survey["draft_id"], {"horaires": "Mo-Sa 09:00-12:00", "interesse": True},
+                 registry_bases={"horaires": first_base})
+    save_several(store, survey["draft_id"], {"horaires": "Mo-Su 09:00-12:00"}, bases={"horaires": 1},
+                 registry_bases={"horaires": second_base})
+    with store.connect() as con:
+        draft = load_draft(con, survey["draft_id"])
+    assert draft.registry_bases == {"horaires": kept}
+    assert draft.answers() == {"horaires": "Mo-Su 09:00-12:00", "interesse": True}
+
+
+def test_a_correction_starts_from_every_answer_of_the_response(store, survey):
+    save_several(store, survey["draft_id"], {"interesse": False, "pourquoi": "Pas le temps", "salaries": "2"})
+    first = submit_draft(store, survey["draft_id"], by="alice", today=TODAY).response_id
+    with store.atomic() as con:
+        correction = open_correction(con, first, surveyor="bob", by="bob")
+    assert correction.answers() == {"services": ["Aide aux démarches administratives"],  # the registry's, confirmed
+                                    "interesse": False, "pourquoi": "Pas le temps", "salaries": 2}
+    assert {(v.revision, v.session_id) for v in correction.values.values()} == {(1, "correction")}
+
+
+@pytest.mark.parametrize("already_saved", [False, True], ids=["a new answer", "an answer saved before"])
+def test_two_tabs_saving_the_same_answer_at_the_same_moment_never_lose_one_silently(store, survey, already_saved):
+    """Tab A has written the answer but not committed yet when tab B writes it too: DuckDB refuses
+    one of the two (a duplicate key, « Conflict on update »), ``Store.transaction`` runs it again
+    and it then sees the other's value, as a conflict to show."""
+    import threading
+
+    base = 0
+    if already_saved:
+        base = save(store, survey["draft_id"], "salaries", "1", session="onglet-0").revision
+    a_wrote, b_tried = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def tab_a(con):
+        outcome = save_answers(con, survey["draft_id"], {"salaries": "3"}, base_revisions={"salaries": base},
+                               session_id="onglet-A", by="alice")["salaries"]
+        a_wrote.set()
+        b_tried.wait(5)  # not committed until tab B has tried its own write
+        return outcome
+
+    def tab_b(con):
+        try:
+            return save_answers(con, survey["draft_id"], {"salaries": "9"}, base_revisions={"salaries": base},
+                                session_id="onglet-B", by="alice")["salaries"]
+        finally:
+            b_tried.set()
+
+    def run(name, action):
+        outcomes[name] = store.transaction(action)
+
+    first = threading.Thread(target=run, args=("A", tab_a))
+    first.start()
+    assert a_wrote.wait(5)
+    run("B", tab_b)
+    first.join(10)
+
+    winner, loser = sorted(outcomes.values(), key=lambda o: not o.saved)
+    assert (winner.saved, loser.saved) == (True, False)
+    assert winner.revision == base + 1 and loser.conflict.revision == base + 1
+    with store.connect() as con:
+        stored = load_draft(con, survey["draft_id"]).values["salaries"]
+    assert stored.value == loser.conflict.value and stored.revision == base + 1
