@@ -49,7 +49,7 @@ from collect.import_profiles import (
 )
 from collect.legacy import LEGACY_FIELDS
 from collect.lines import CellTranslator, PreparedLine, prepare_line
-from collect.parallel import map_chunks
+from collect.parallel import map_chunks, warm_up
 from collect.readers import Table, read_table, read_table_bytes
 from collect.translations import (
     HOW_CONSTANT,
@@ -445,6 +445,7 @@ def prepare_import(
     in_background: bool = False,
 ) -> PreparedImport:
     """Step 1: the columns, the translations, the file's facts, and every line prepared."""
+    warm_up(len(table.rows), PARALLEL_FROM_LINES)  # the workers get ready while the columns are studied
     chosen_profile, recognised = _profile_for(store, table, profile, use_profile)
     plan = plan_columns(table, overrides=overrides, profile=chosen_profile.correspondance if chosen_profile else None)
     translations = _translations(table, plan, chosen_profile, corrections)

@@ -44,6 +44,9 @@ Result = TypeVar("Result")
 
 MAX_WORKERS = 3  # each worker holds the COG and its caches (~150 MB): more would cost more than it gives
 WORKERS_VARIABLE = "MAILLAGE_IMPORT_WORKERS"
+# Chunks queued per worker: results come back through the executor's threads, which wait for the busy caller to
+# hand over the interpreter; a short queue left the workers idle meanwhile.
+IN_FLIGHT_PER_WORKER = 6
 _PRELOAD = ["collect.parallel_warm"]
 
 workers_allowed = True  # False in the fork server (collect.parallel_warm)
@@ -79,6 +82,20 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     return context
+
+
+def warm_up(items: int, parallel_from: int) -> None:
+    """Start the fork server now if ``items`` will be shared with workers: its imports and loads
+    (~4 s the first time in a process) then overlap the caller's own work before ``map_chunks``."""
+    if items < parallel_from or worker_count() == 0:
+        return
+    from multiprocessing import forkserver
+
+    _context()
+    try:
+        forkserver.ensure_running()
+    except OSError:
+        pass  # no processes here: map_chunks will find out and work alone
 
 
 def _run_chunk(work: Callable[[Any, list[Any]], list[Any]], key: int, setup: bytes, chunk: list[Any]) -> list[Any]:
@@ -167,7 +184,7 @@ def map_chunks(
             pool = starter.pool if starter and pool_works else None
             if pool is not None and counts.pool_ready_after is None:
                 counts.pool_ready_after = time.monotonic() - began
-            while pool is not None and todo and len(running) < 2 * workers:
+            while pool is not None and todo and len(running) < IN_FLIGHT_PER_WORKER * workers:
                 index = todo.popleft()
                 running[pool.submit(_run_chunk, work, key, payload, chunks[index])] = index
             alone = starter is None or not pool_works or starter.failed
