@@ -50,6 +50,7 @@ IN_FLIGHT_PER_WORKER = 6
 _PRELOAD = ["collect.parallel_warm"]
 
 workers_allowed = True  # False in the fork server (collect.parallel_warm)
+_server_started = False  # the fork server was started by this process
 _setup_cache: tuple[int, Any] | None = None  # in a worker: the last call's setup, unpickled once
 
 
@@ -84,10 +85,18 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def warm_up(items: int, parallel_from: int) -> None:
+def _shared(items: int, parallel_from: int, cold_from: int | None) -> bool:
+    """Whether ``items`` are worth workers: ``parallel_from`` once the fork server runs in this
+    process, ``cold_from`` while it has yet to start (its ~4 s of loading must be repaid)."""
+    threshold = parallel_from if _server_started or cold_from is None else max(parallel_from, cold_from)
+    return items >= threshold and worker_count() > 0
+
+
+def warm_up(items: int, parallel_from: int, cold_from: int | None = None) -> None:
     """Start the fork server now if ``items`` will be shared with workers: its imports and loads
     (~4 s the first time in a process) then overlap the caller's own work before ``map_chunks``."""
-    if items < parallel_from or worker_count() == 0:
+    global _server_started
+    if not _shared(items, parallel_from, cold_from):
         return
     from multiprocessing import forkserver
 
@@ -95,7 +104,8 @@ def warm_up(items: int, parallel_from: int) -> None:
     try:
         forkserver.ensure_running()
     except OSError:
-        pass  # no processes here: map_chunks will find out and work alone
+        return  # no processes here: map_chunks will find out and work alone
+    _server_started = True
 
 
 def _run_chunk(work: Callable[[Any, list[Any]], list[Any]], key: int, setup: bytes, chunk: list[Any]) -> list[Any]:
@@ -146,12 +156,14 @@ def map_chunks(
     *,
     chunk_size: int,
     parallel_from: int,
+    cold_from: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
     caller_works: bool = True,
 ) -> list[Result]:
     """``work(setup, chunk)`` over ``items`` cut in chunks, on workers and on the calling thread;
     the results in the items' order. ``work`` must be a module-level function returning one result
-    per item, and ``setup`` picklable. Workers are used for ``parallel_from`` items or more.
+    per item, and ``setup`` picklable. Workers are used for ``parallel_from`` items or more, or
+    ``cold_from`` while this process has not started its fork server yet (see ``warm_up``).
 
     :param on_chunk: called on the calling thread with the number of items done so far, after each
         chunk; what it raises stops the call (the workers' pending chunks are dropped) and is re-raised.
@@ -161,7 +173,9 @@ def map_chunks(
     """
     chunks = [list(items[start:start + chunk_size]) for start in range(0, len(items), chunk_size)]
     results: list[list[Result] | None] = [None] * len(chunks)
-    workers = worker_count() if len(items) >= parallel_from and len(chunks) > 1 else 0
+    global _server_started
+    workers = worker_count() if len(chunks) > 1 and _shared(len(items), parallel_from, cold_from) else 0
+    _server_started = _server_started or workers > 0
     starter = _PoolStarter(workers) if workers else None
     pool_works = starter is not None
     todo = deque(range(len(chunks)))

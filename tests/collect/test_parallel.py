@@ -40,11 +40,16 @@ def test_results_come_back_in_the_items_order_whoever_did_each_chunk(monkeypatch
         assert done_elsewhere and parallel.last_counts.by_workers == 28  # the caller left every chunk to them
 
 
-def test_a_few_items_are_done_by_the_caller_alone(monkeypatch):
+@pytest.mark.parametrize("started, items, shared", [
+    (False, 50, False), (False, 500, False), (False, 5000, True),  # starting the workers must be repaid
+    (True, 50, False), (True, 500, True),  # once started, they are worth it sooner
+])
+def test_a_few_items_are_done_by_the_caller_alone(monkeypatch, started, items, shared):
     monkeypatch.setenv(parallel.WORKERS_VARIABLE, "2")
-    results = parallel.map_chunks(squares, 0, list(range(50)), chunk_size=10, parallel_from=100)
-    assert {pid for _, pid in results} == {os.getpid()}
-    assert parallel.last_counts.workers == 0
+    monkeypatch.setattr(parallel, "_server_started", started)
+    results = parallel.map_chunks(squares, 0, list(range(items)), chunk_size=50, parallel_from=100, cold_from=1000)
+    assert [value for value, _ in results] == [item * item for item in range(items)]
+    assert (parallel.last_counts.workers > 0) is shared
 
 
 def test_a_dead_worker_loses_nothing_the_caller_does_its_chunks(monkeypatch):
@@ -80,6 +85,7 @@ def _prepared(path, monkeypatch, workers: str) -> list[tuple]:
     monkeypatch.setenv(parallel.WORKERS_VARIABLE, workers)
     monkeypatch.setattr(imports, "PREPARE_CHUNK", 40)
     monkeypatch.setattr(imports, "PARALLEL_FROM_LINES", 1)
+    monkeypatch.setattr(imports, "COLD_PARALLEL_FROM_LINES", 1)
     prepared = imports.prepare_import(None, read_table(path), use_profile=False, today=date(2026, 12, 7))
     return [(line.line, fingerprint, line.structure.model_dump(exclude={"id"}) if line.structure else None,
              [str(issue) for issue in line.issues], line.import_key, line.donnees_source, line.own_date)
