@@ -16,7 +16,8 @@ the département). It is written as a French Excel CSV (``;``, cp1252) with ~10 
 (national phone numbers, postcodes that lost their leading zero, dates as dd/mm/yyyy), and as a
 JSON array of the same rows.
 
-The comparisons run in the same process on the same data: ``pandas.read_csv`` against our
+The same dry run and import also run on one core (``MAILLAGE_IMPORT_WORKERS=0``) and with the code of
+before issue 16, each in a fresh process. The comparisons run in the same process on the same data: ``pandas.read_csv`` against our
 reader, one INSERT per row (``executemany``) against the import's Arrow batch, and frictionless
 called directly against ``validate_file``. Correctness is checked on the way (20 000 new, 0
 rejected; 20 000 unchanged on re-import; 20 000 exported rows valid against the standard): a
@@ -445,27 +446,39 @@ def code_at(commit: str, directory: Path) -> Iterator[Path | None]:
         subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
+def _in_a_fresh_process(tree: Path, csv_path: Path, directory: Path, label: str,
+                        env: dict[str, str] | None = None) -> dict[str, float] | None:
+    """Dry run then import of ``csv_path`` with the code of ``tree``, in a subprocess of its own."""
+    import os
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _BEFORE_SNIPPET, str(tree), str(csv_path), str(directory / f"{label}-dry.duckdb"),
+         str(directory / f"{label}.duckdb")],
+        capture_output=True, text=True, cwd=directory, timeout=1800, env={**os.environ, **(env or {})},
+    )
+    figures = {}
+    for line in done.stdout.splitlines():
+        name, value, _ = line.split()
+        figures[name] = float(value)
+    if not figures:
+        note(f"  {label}: failed ({done.stderr.strip()[-300:]})")
+        return None
+    return figures
+
+
 def before_this_change(csv_path: Path, directory: Path) -> dict[str, float] | None:
     """Dry run and import of ``csv_path`` with the code of BEFORE_COMMIT (a git worktree, a subprocess);
     None when the repository or that commit is not at hand."""
-    import subprocess
-
     with code_at(BEFORE_COMMIT, directory) as tree:
-        if tree is None:
-            return None
-        done = subprocess.run(
-            [sys.executable, "-c", _BEFORE_SNIPPET, str(tree), str(csv_path), str(directory / "avant-dry.duckdb"),
-             str(directory / "avant.duckdb")],
-            capture_output=True, text=True, cwd=directory, timeout=1800,
-        )
-        figures = {}
-        for line in done.stdout.splitlines():
-            name, value, _ = line.split()
-            figures[name] = float(value)
-        if not figures:
-            note(f"  before this change: failed ({done.stderr.strip()[-300:]})")
-            return None
-        return figures
+        return None if tree is None else _in_a_fresh_process(tree, csv_path, directory, "avant")
+
+
+def on_one_core(csv_path: Path, directory: Path) -> dict[str, float] | None:
+    """Dry run and import of ``csv_path`` with today's code preparing the lines on one core
+    (``MAILLAGE_IMPORT_WORKERS=0``), in a fresh process like the code of before."""
+    root = Path(__file__).resolve().parents[1]
+    return _in_a_fresh_process(root, csv_path, directory, "un-coeur", {"MAILLAGE_IMPORT_WORKERS": "0"})
 
 
 def _issue_digest(report: Any) -> str:
@@ -532,6 +545,12 @@ def main() -> int:
         check(report.new == ROWS and report.written, f"import wrote {report.new} new rows (written={report.written})")
         seconds("import_seconds", imported[0])
         rate("import_rows_per_second", ROWS, imported[0])
+
+        with timed("dry run and import on one core (MAILLAGE_IMPORT_WORKERS=0), fresh process, same file"):
+            alone = on_one_core(csv_path, directory)
+        if alone:
+            seconds("one_core_dry_run_seconds", alone["dry"])
+            seconds("one_core_import_seconds", alone["import"])
 
         with timed(f"dry run and import with the code of {BEFORE_COMMIT} (before issue 16), same file"):
             before = before_this_change(csv_path, directory)
