@@ -36,6 +36,7 @@ from typing import Any
 
 from collect.imports import STEP_PREPARE, STEP_WRITE, ImportReport, import_table
 from collect.readers import read_table_bytes
+from collect.uploads import SpooledUpload
 from models.errors import MaillageError
 from models.store import Store
 
@@ -218,13 +219,14 @@ class ImportJobs:
         job.thread.start()
         return job
 
-    def start_import(self, store: Store, data: bytes, name: str, *, sheet: str | None = None,
+    def start_import(self, store: Store, data: bytes | SpooledUpload, name: str, *, sheet: str | None = None,
                      kind: str = "import", **options: Any) -> ImportJob:
-        """Read an uploaded file's bytes and ``import_table`` them (its options; ``dry_run=True`` to simulate)."""
+        """Read an uploaded file's bytes (or the file an upload was spooled to, read by the job) and
+        ``import_table`` them (its options; ``dry_run=True`` to simulate)."""
 
         def work(job: ImportJob) -> ImportReport:
             job.at_step(STEP_READ)
-            table = read_table_bytes(data, name, sheet=sheet)
+            table = read_table_bytes(data.read() if isinstance(data, SpooledUpload) else data, name, sheet=sheet)
             job.at_step(STEP_PREPARE)
             return import_table(store, table, progress=job.progress, step=job.at_step, in_background=True, **options)
 

@@ -27,6 +27,7 @@ from collect.import_jobs import DONE as JOB_DONE
 from collect.import_profiles import list_profiles, save_profile
 from collect.imports import STEP_PLAN, STEP_PREPARE, STEP_WRITE, ImportReport, profile_from_report
 from collect.translations import parse_targets
+from collect.uploads import spool_upload
 from models.errors import MaillageError
 from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup, run_action, show_flash
 
@@ -39,7 +40,7 @@ AUTOMATIC = "Reconnu d'après l'en-tête"  # profile choice: the one the file's 
 NO_PROFILE = "Aucun profil"
 
 # Session-state keys of this page.
-FILE = "import.fichier_recu"  # {"name", "data", "file_id"}
+FILE = "import.fichier_recu"  # {"name", "spool": SpooledUpload (the bytes on disk), "size", "file_id"}
 SIMULATION = "import.simulation"  # {"report", "sheet", "mapping"}
 MAPPING = "import.correspondance"  # column → field (None: ignored), the person's overrides
 ERROR = "import.erreur"  # French message of the last failure (file not a table, rejected import…)
@@ -76,13 +77,20 @@ def _reset(*, keep_file: bool = True) -> None:
     for key in (SIMULATION, MAPPING, ERROR, IMPORT_ERROR, DONE, CORRECTIONS, CANCEL_NOTE):
         st.session_state.pop(key, None)
     if not keep_file:
-        st.session_state.pop(FILE, None)
+        _discard(st.session_state.pop(FILE, None))
+
+
+def _discard(upload: dict[str, Any] | None) -> None:
+    if upload is not None:
+        upload["spool"].discard()
 
 
 def _remember(uploaded: Any) -> None:
-    """Keep an uploaded file's bytes, forgetting what was found about the previous file."""
+    """Keep an uploaded file (on disk: ``collect.uploads``), forgetting the previous file and what was found about it."""
     _reset()
-    st.session_state[FILE] = {"name": uploaded.name, "data": uploaded.getvalue(), "file_id": uploaded.file_id}
+    _discard(st.session_state.pop(FILE, None))
+    spool = spool_upload(uploaded, uploaded.name)
+    st.session_state[FILE] = {"name": uploaded.name, "spool": spool, "size": spool.size, "file_id": uploaded.file_id}
 
 
 def _upload_changed() -> None:
@@ -126,7 +134,7 @@ def _start(kind: str, upload: dict[str, Any], *, sheet: str | None, mapping: dic
     _drop_job()
     st.session_state.pop(CANCEL_NOTE, None)
     try:
-        job = jobs().start_import(get_store(), upload["data"], upload["name"], sheet=sheet, mapping=mapping or None,
+        job = jobs().start_import(get_store(), upload["spool"], upload["name"], sheet=sheet, mapping=mapping or None,
                                   by=current_user(), kind=kind, **_options(), **options)
     except MaillageError as error:
         st.session_state[ERROR if kind == SIMULATION_KIND else IMPORT_ERROR] = str(error)
@@ -442,7 +450,7 @@ if upload is None:
 
 if uploaded is None:
     left, right = st.columns([4, 1])
-    left.markdown(f"Fichier en cours : **{upload['name']}** ({_size_text(len(upload['data']))})")
+    left.markdown(f"Fichier en cours : **{upload['name']}** ({_size_text(upload['size'])})")
     right.button("Retirer ce fichier", on_click=_forget_file, key="import.retirer")
 
 sheet = None
