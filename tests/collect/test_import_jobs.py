@@ -130,6 +130,23 @@ def test_an_import_runs_on_its_own_thread_reports_its_lines_and_hands_its_report
     assert job.id not in registry and len(registry) == 0
 
 
+def test_a_job_leaves_the_lines_to_worker_processes_and_imports_exactly_what_it_would_alone(store, registry,
+                                                                                           monkeypatch):
+    from collect import imports, parallel
+
+    lines = "".join(f"Espace numérique {n};{n} rue Coligny;16000;Angoulême\n" for n in range(1, 301))
+    data = ("nom;adresse;code_postal;commune\n" + lines).encode()
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "1")
+    monkeypatch.setattr(imports, "PARALLEL_FROM_LINES", 1)
+    monkeypatch.setattr(imports, "COLD_PARALLEL_FROM_LINES", 1)
+    job = registry.start_import(store, data, "lieux.csv", by="test")
+    assert job.wait(DEADLINE)
+    status = registry.finish(job.id)
+    assert (status.state, status.report.new, status.report.rejected) == (DONE, 300, 0)
+    assert parallel.last_counts.by_workers == parallel.last_counts.chunks  # the job's thread prepared none
+    assert structure_count(store) == 300
+
+
 def test_a_simulation_is_a_dry_run_job_that_writes_nothing(store, registry):
     job = registry.start_import(store, CSV, "lieux.csv", by="test", dry_run=True, kind="simulation")
     assert job.wait(DEADLINE)
