@@ -47,6 +47,7 @@ WORKERS_VARIABLE = "MAILLAGE_IMPORT_WORKERS"
 # Chunks queued per worker: results come back through the executor's threads, which wait for the busy caller to
 # hand over the interpreter; a short queue left the workers idle meanwhile.
 IN_FLIGHT_PER_WORKER = 6
+POOL_START_SECONDS = 60.0  # a pool not ready by then (a stuck machine) is not waited for: the caller works
 _PRELOAD = ["collect.parallel_warm"]
 
 workers_allowed = True  # False in the fork server (collect.parallel_warm)
@@ -198,10 +199,15 @@ def map_chunks(
             pool = starter.pool if starter and pool_works else None
             if pool is not None and counts.pool_ready_after is None:
                 counts.pool_ready_after = time.monotonic() - began
-            while pool is not None and todo and len(running) < IN_FLIGHT_PER_WORKER * workers:
+            while pool is not None and pool_works and todo and len(running) < IN_FLIGHT_PER_WORKER * workers:
                 index = todo.popleft()
-                running[pool.submit(_run_chunk, work, key, payload, chunks[index])] = index
-            alone = starter is None or not pool_works or starter.failed
+                try:
+                    running[pool.submit(_run_chunk, work, key, payload, chunks[index])] = index
+                except (BrokenProcessPool, RuntimeError):
+                    todo.appendleft(index)  # the pool broke meanwhile: the caller does the rest
+                    pool_works = False
+            starting_too_long = pool is None and time.monotonic() - began > POOL_START_SECONDS
+            alone = starter is None or not pool_works or starter.failed or starting_too_long
             if todo and (caller_works or alone):  # the caller takes the last chunk left
                 index = todo.pop()
                 finished(index, work(setup, chunks[index]))
