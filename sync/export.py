@@ -29,6 +29,7 @@ from frictionless import validate as frictionless_validate
 
 from models.errors import MaillageError, NotATable
 from models.registry import find_structures, structures_as_of
+from models.runtime import bulk
 from models.standard import SCHEMA_V1_PATH, standard_v1
 from models.store import Store
 from sync.excel_csv import neutralise
@@ -135,6 +136,7 @@ def json_record(record: Mapping[str, str]) -> dict[str, Any]:
     return result
 
 
+@bulk  # tens of thousands of rows, records and checks built at once
 def export_structures(
     store: Store, out: str | Path, *, format: ExportFormat = "csv", as_of: date | datetime | None = None
 ) -> ExportResult:
