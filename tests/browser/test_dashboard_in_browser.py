@@ -51,11 +51,10 @@ def _choose_territory(page, option: str, tries: int = 3) -> None:
 def test_the_main_dashboard_filters_by_territory_and_downloads_a_png(demo_app, page, tmp_path: Path):
     url, _db = demo_app
     page.goto(f"{url}/tableau_de_bord")
-    # A first start loads the demo (924 lieux and a campaign, ~20 s of CPU) before the page draws:
-    # on a busy machine that is more than the usual wait.
+    # The demo store's first page run builds the campaign's tables: on a busy machine, more than the usual wait.
     expect(page.get_by_role("heading", name="Tableau de bord du comité de pilotage")).to_be_visible(
         timeout=FIRST_START_MS)
-    expect(_metric(page, "Structures enquêtées")).to_have_text("60")  # the demo campaign, on a first start
+    expect(_metric(page, "Structures enquêtées")).to_have_text("60")  # the demo campaign
     expect(_metric(page, "Lieux")).to_have_text("924")
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible()
 
