@@ -98,3 +98,58 @@ def test_a_file_prepared_by_workers_gives_exactly_the_lines_of_a_serial_preparat
     shared = _prepared(sample, monkeypatch, "2")
     assert len(serial) > 500
     assert shared == serial
+
+
+def writes_its_pid_then_waits(folder: str, chunk: list[int]) -> list[int]:
+    """A chunk's work that takes long: the worker says who it is, then works for a minute."""
+    import time
+    from pathlib import Path
+
+    (Path(folder) / f"travailleur-{os.getpid()}").touch()
+    time.sleep(60)
+    return chunk
+
+
+_KILLED_CALLER = """
+import os
+os.environ["MAILLAGE_IMPORT_WORKERS"] = "1"
+from collect import parallel
+from tests.collect.test_parallel import writes_its_pid_then_waits
+if __name__ == "__main__":
+    parallel.map_chunks(writes_its_pid_then_waits, {folder!r}, list(range(40)), chunk_size=10, parallel_from=1,
+                        caller_works=False)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_workers_and_their_fork_server_end_when_the_caller_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = tmp_path / "appelant.py"
+    script.write_text(_KILLED_CALLER.format(folder=str(tmp_path)))
+    root = Path(__file__).resolve().parents[2]
+    caller = subprocess.Popen([sys.executable, str(script)], cwd=root, env={**os.environ, "PYTHONPATH": str(root)})
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob("travailleur-*")):
+        assert caller.poll() is None and time.monotonic() < deadline, "no worker started"
+        time.sleep(0.05)
+    worker = int(next(tmp_path.glob("travailleur-*")).name.split("-")[1])
+    with open(f"/proc/{worker}/stat") as stat:
+        fork_server = int(stat.read().split()[3])
+    caller.send_signal(signal.SIGKILL)
+    caller.wait()
+    deadline = time.monotonic() + 60
+    while _alive(worker) or _alive(fork_server):
+        assert time.monotonic() < deadline, "a worker or the fork server outlived its killed caller"
+        time.sleep(0.1)
