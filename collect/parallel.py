@@ -8,9 +8,10 @@ the items' order, exactly what a serial run gives (``tests/collect/test_parallel
 
 - Workers come from a *fork server* started once per process (``multiprocessing``'s
   ``forkserver``), never by forking the caller: the app's server has many threads (a fork would
-  copy locks held by them) and a DuckDB instance. The fork server imports the preparation modules
-  and loads the COG once (``collect.parallel_warm``); each pool's workers are forked from it with
-  all of that already in memory, and end with the call, freeing their memory.
+  copy locks held by them) and a DuckDB instance. The fork server imports the preparation modules,
+  loads the COG and prepares the demo files once (``collect.parallel_warm``: every lazily built
+  index is then loaded); each pool's workers are forked from it with all of that already in
+  memory, end with the call (or with their caller, even killed), freeing their memory.
 - The pool starts on a background thread while the caller already works: the first call of a
   process does not wait for the fork server to import and load.
 - ``setup`` (the file's column plan, translations and facts) is pickled once per call and unpickled
@@ -62,7 +63,6 @@ class ChunkCounts:
     chunks: int = 0
     by_workers: int = 0
     workers: int = 0
-    pool_ready_after: float | None = None  # seconds after the call began, when the pool took its first chunk
 
 
 last_counts = ChunkCounts()
@@ -86,18 +86,18 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _shared(items: int, parallel_from: int, cold_from: int | None) -> bool:
-    """Whether ``items`` are worth workers: ``parallel_from`` once the fork server runs in this
-    process, ``cold_from`` while it has yet to start (its ~4 s of loading must be repaid)."""
+def _workers_for(items: int, parallel_from: int, cold_from: int | None) -> int:
+    """The workers ``items`` are worth (0: none): from ``parallel_from`` items once the fork server
+    runs in this process, from ``cold_from`` while it has yet to start (its ~4 s of loading must be repaid)."""
     threshold = parallel_from if _server_started or cold_from is None else max(parallel_from, cold_from)
-    return items >= threshold and worker_count() > 0
+    return worker_count() if items >= threshold else 0
 
 
 def warm_up(items: int, parallel_from: int, cold_from: int | None = None) -> None:
     """Start the fork server now if ``items`` will be shared with workers: its imports and loads
     (~4 s the first time in a process) then overlap the caller's own work before ``map_chunks``."""
     global _server_started
-    if not _shared(items, parallel_from, cold_from):
+    if not _workers_for(items, parallel_from, cold_from):
         return
     from multiprocessing import forkserver
 
@@ -190,7 +190,7 @@ def map_chunks(
     chunks = [list(items[start:start + chunk_size]) for start in range(0, len(items), chunk_size)]
     results: list[list[Result] | None] = [None] * len(chunks)
     global _server_started
-    workers = worker_count() if len(chunks) > 1 and _shared(len(items), parallel_from, cold_from) else 0
+    workers = _workers_for(len(items), parallel_from, cold_from) if len(chunks) > 1 else 0
     _server_started = _server_started or workers > 0
     starter = _PoolStarter(workers) if workers else None
     pool_works = starter is not None
@@ -212,8 +212,6 @@ def map_chunks(
         key = uuid.uuid4().int
         while todo or running:
             pool = starter.pool if starter and pool_works else None
-            if pool is not None and counts.pool_ready_after is None:
-                counts.pool_ready_after = time.monotonic() - began
             while pool is not None and pool_works and todo and len(running) < IN_FLIGHT_PER_WORKER * workers:
                 index = todo.popleft()
                 try:
