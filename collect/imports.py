@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -49,7 +49,7 @@ from collect.import_profiles import (
 )
 from collect.legacy import LEGACY_FIELDS
 from collect.lines import CellTranslator, PreparedLine, prepare_line
-from collect.parallel import map_chunks, warm_up
+from collect.parallel import iter_chunks, warm_up
 from collect.readers import Table, read_table, read_table_bytes
 from collect.translations import (
     HOW_CONSTANT,
@@ -72,6 +72,7 @@ from models.store import Store, fetch_dicts, utc_now
 from models.structure import Structure, changed_fields, data_fields, enumerated_fields, structure_values
 
 Progress = Callable[[int, int], None]
+PreparedItem = tuple[PreparedLine, str]  # a prepared line and the fingerprint of the line as read
 Step = Callable[[str], None]
 
 # The steps of an import, as ``import_table(step=…)`` announces them (French: shown on the Import page).
@@ -227,7 +228,9 @@ class PreparedImport:
     context: FileContext
     profile: ImportProfile | None
     profile_recognised: bool
-    lines: list[tuple[PreparedLine, str]]  # lines to compare, with their fingerprint
+    # The lines to compare, with their fingerprint, prepared as they are read (once, by ``plan_import``): only a
+    # few chunks are in memory at a time, whatever the size of the file.
+    lines: Iterator[PreparedItem]
     seen: list[tuple[int, str]]  # lines imported before exactly as they are: (line, fingerprint)
     identical: list[tuple[int, int]]  # (line, the earlier line it repeats)
     file_issues: list[ImportIssue]
@@ -239,7 +242,7 @@ class ImportPlan:
 
     prepared: PreparedImport
     report: ImportReport
-    new_writes: list[StructureWrite]
+    new_writes: list[StructureWrite]  # the writes: none in a dry run's plan (its report has the counts)
     updated_writes: list[StructureWrite]
     refreshed: list[tuple[str, str, str]]  # unchanged lines: (id, fingerprint, source values)
 
@@ -298,7 +301,7 @@ def import_table(
         prepared = prepare_import(store, table, overrides=overrides, profile=profile, use_profile=use_profile,
                                   corrections=translations, date_maj=date_maj, progress=progress,
                                   today=today or date.today(), in_background=in_background)
-        announce(STEP_PLAN)
+        prepared.lines = _then(prepared.lines, lambda: announce(STEP_PLAN))
         plan = plan_import(store, prepared, dry_run=dry_run)
         if dry_run:
             return plan.report
@@ -306,6 +309,12 @@ def import_table(
             raise ImportRejected(table.file, plan.report.rejected)
         announce(STEP_WRITE)
         return write_import(store, plan, by=by)
+
+
+def _then(lines: Iterator[PreparedItem], done: Callable[[], None]) -> Iterator[PreparedItem]:
+    """The lines, then ``done()`` once the last one is prepared (the comparison goes on meanwhile)."""
+    yield from lines
+    done()
 
 
 def profile_from_report(report: ImportReport, name: str) -> ImportProfile:
@@ -446,7 +455,8 @@ def prepare_import(
     today: date,
     in_background: bool = False,
 ) -> PreparedImport:
-    """Step 1: the columns, the translations, the file's facts, and every line prepared."""
+    """Step 1: the columns, the translations, the file's facts, and every line prepared (lazily: as
+    ``plan_import`` reads them, on every core — ``collect.parallel.iter_chunks``)."""
     warm_up(len(table.rows), PARALLEL_FROM_LINES, COLD_PARALLEL_FROM_LINES)  # ready while the columns are studied
     chosen_profile, recognised = _profile_for(store, table, profile, use_profile)
     plan = plan_columns(table, overrides=overrides, profile=chosen_profile.correspondance if chosen_profile else None)
@@ -481,13 +491,20 @@ def prepare_import(
     if progress and (skipped or not todo):
         progress(skipped if todo else total, total)  # lines already imported, or identical to an earlier one
     chunk = max(1, min(PREPARE_CHUNK, len(todo) // 100))  # progress shown every 1 %
-    prepared_lines = map_chunks(_prepare_chunk, (plan, translator, context, today), todo, chunk_size=chunk,
-                                parallel_from=PARALLEL_FROM_LINES, cold_from=COLD_PARALLEL_FROM_LINES,
-                                caller_works=not in_background,
-                                on_chunk=(lambda done: progress(skipped + done, total)) if progress else None)
-    lines = list(zip(prepared_lines, fingerprints, strict=True))
-    return PreparedImport(table, plan, translations, context, chosen_profile, recognised, lines, seen, identical,
-                          file_issues)
+    chunks = iter_chunks(_prepare_chunk, (plan, translator, context, today), todo, chunk_size=chunk,
+                         parallel_from=PARALLEL_FROM_LINES, cold_from=COLD_PARALLEL_FROM_LINES,
+                         caller_works=not in_background,
+                         on_chunk=(lambda done: progress(skipped + done, total)) if progress else None)
+    return PreparedImport(table, plan, translations, context, chosen_profile, recognised,
+                          _with_fingerprints(chunks, fingerprints), seen, identical, file_issues)
+
+
+def _with_fingerprints(chunks: Iterator[list[PreparedLine]], fingerprints: list[str]) -> Iterator[PreparedItem]:
+    position = 0
+    for chunk in chunks:
+        for line in chunk:
+            yield line, fingerprints[position]
+            position += 1
 
 
 def _prepare_chunk(setup: tuple[ColumnPlan, CellTranslator, FileContext, date],
@@ -554,7 +571,10 @@ def _date_note(prepared: PreparedImport, report: ImportReport, lines_without_dat
 
 
 def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True) -> ImportPlan:
-    """Step 2: compare every prepared line with the store; nothing is written."""
+    """Step 2: compare every prepared line with the store; nothing is written.
+
+    A dry run keeps only what its report needs (counts, messages, what the duplicate search compares),
+    not the lieux: its memory does not grow with the file's lines."""
     report = _report(prepared, dry_run)
     existing = fetch_existing(store)
     by_key = {row["import_key"]: row for row in existing.values() if row["import_key"]}
@@ -565,7 +585,8 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
     new_writes: list[StructureWrite] = []
     updated_writes: list[StructureWrite] = []
     refreshed: list[tuple[str, str, str]] = []
-    without_date = 0
+    candidates: list[Candidate] = []  # the new lieux, for the duplicate search
+    updated = without_date = 0
     fed = fed_fields(prepared.plan)
     for line, fingerprint in prepared.lines:
         _report_issues(report, prepared.table.file, line)
@@ -587,8 +608,10 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
             if source_uuid and source_uuid not in claimed and source_uuid not in existing:
                 structure = structure.model_copy(update={"id": source_uuid})
             written_id = structure.id
-            new_writes.append(StructureWrite(structure, line.source_id, key, line.set_aside, line.donnees_source,
-                                             import_base=base, import_fingerprint=fingerprint))
+            candidates.append(_candidate(structure))
+            if not dry_run:
+                new_writes.append(StructureWrite(structure, line.source_id, key, line.set_aside,
+                                                 line.donnees_source, import_base=base, import_fingerprint=fingerprint))
         else:
             written_id = match["id"]
         if earlier is not None and earlier != written_id:
@@ -612,13 +635,14 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
                 refreshed.append((match["id"], fingerprint, import_base_json(
                     {**_previous_base(match), **{name: base.get(name) for name in _BASE_FIELDS}})))
             continue
-        updated_writes.append(write)
+        updated += 1
+        if not dry_run:
+            updated_writes.append(write)
     _date_note(prepared, report, without_date)
-    report.new, report.updated = len(new_writes), len(updated_writes)
+    report.new, report.updated = len(candidates), updated
     pairs = find_duplicates(
-        [_candidate(w.structure) for w in new_writes],
-        [_candidate_of_row(row) for row in existing.values() if row["deleted_at"] is None],
-    ) if new_writes else []
+        candidates, [_candidate_of_row(row) for row in existing.values() if row["deleted_at"] is None],
+    ) if candidates else []
     known = {frozenset((p.structure_id, p.other_id)) for p in pairs}
     pairs += [p for p in same_identity if frozenset((p.structure_id, p.other_id)) not in known]
     report.duplicate_pairs = pairs

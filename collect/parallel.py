@@ -2,9 +2,11 @@
 
 Preparing an import line is pure Python (~0.5 ms: validation, phone numbers, addresses, the COG),
 so one process uses one core whatever the machine has: a 20 000-line file took ~10 s on a laptop
-whose other cores stayed idle. ``map_chunks`` cuts the items into chunks and lets worker processes
-and the calling thread take them from one queue, the caller from its end; the results come back in
-the items' order, exactly what a serial run gives (``tests/collect/test_parallel.py``).
+whose other cores stayed idle. ``iter_chunks`` cuts the items into chunks and lets worker processes
+and the calling thread take them in turn; each chunk's results come back in the items' order,
+exactly what a serial run gives (``tests/collect/test_parallel.py``), as soon as the chunks before
+it are done: the consumer works on them while the workers go on, and only a few chunks are ever
+held at once (an import of 300 000 lines streams). ``map_chunks`` gives them as one list.
 
 - Workers come from a *fork server* started once per process (``multiprocessing``'s
   ``forkserver``), never by forking the caller: the app's server has many threads (a fork would
@@ -25,14 +27,14 @@ the items' order, exactly what a serial run gives (``tests/collect/test_parallel
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import pickle
 import threading
 import time
 import uuid
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -165,7 +167,7 @@ class _PoolStarter:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def map_chunks(
+def iter_chunks(
     work: Callable[[Any, list[Item]], list[Result]],
     setup: Any,
     items: Sequence[Item],
@@ -175,34 +177,41 @@ def map_chunks(
     cold_from: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
     caller_works: bool = True,
-) -> list[Result]:
+) -> Iterator[list[Result]]:
     """``work(setup, chunk)`` over ``items`` cut in chunks, on workers and on the calling thread;
-    the results in the items' order. ``work`` must be a module-level function returning one result
-    per item, and ``setup`` picklable. Workers are used for ``parallel_from`` items or more, or
-    ``cold_from`` while this process has not started its fork server yet (see ``warm_up``).
+    yields each chunk's results in the items' order, as soon as that chunk and those before it are
+    done. ``work`` must be a module-level function returning one result per item, and ``setup``
+    picklable. Workers are used for ``parallel_from`` items or more, or ``cold_from`` while this
+    process has not started its fork server yet (see ``warm_up``).
+
+    Streaming: at most twice ``IN_FLIGHT_PER_WORKER`` chunks per worker are pending (running, or
+    done and waiting for an earlier one) at any time, whatever the number of items; what the consumer does between two chunks
+    (an import's comparison with the store) overlaps the workers' preparation of the next ones.
+    Closing the generator early (the consumer failed) drops the workers' pending chunks.
 
     :param on_chunk: called on the calling thread with the number of items done so far, after each
-        chunk; what it raises stops the call (the workers' pending chunks are dropped) and is re-raised.
+        chunk; what it raises stops the work (the workers' pending chunks are dropped) and is re-raised.
     :param caller_works: False leaves the chunks to the workers whenever there are some (a server's
         thread then keeps the interpreter free for its other visitors); the caller still does them all
         when no worker can start.
     """
     chunks = [list(items[start:start + chunk_size]) for start in range(0, len(items), chunk_size)]
-    results: list[list[Result] | None] = [None] * len(chunks)
     global _server_started
     workers = _workers_for(len(items), parallel_from, cold_from) if len(chunks) > 1 else 0
     _server_started = _server_started or workers > 0
     starter = _PoolStarter(workers) if workers else None
     pool_works = starter is not None
-    todo = deque(range(len(chunks)))
+    in_flight = IN_FLIGHT_PER_WORKER * workers
+    done: dict[int, list[Result]] = {}  # finished chunks waiting for an earlier one
+    redo: list[int] = []  # chunks a dead worker held, sorted: the caller does them
     running: dict[Future, int] = {}
-    done_items = 0
+    next_chunk = next_out = done_items = 0
     counts = ChunkCounts(chunks=len(chunks), workers=workers)
     began = time.monotonic()
 
     def finished(index: int, result: list[Result]) -> None:
         nonlocal done_items
-        results[index] = result
+        done[index] = result
         done_items += len(chunks[index])
         if on_chunk:
             on_chunk(done_items)
@@ -210,35 +219,49 @@ def map_chunks(
     try:
         payload = pickle.dumps(setup, protocol=pickle.HIGHEST_PROTOCOL) if starter else b""
         key = uuid.uuid4().int
-        while todo or running:
+        while next_out < len(chunks):
+            if next_out in done:
+                result = done.pop(next_out)
+                next_out += 1
+                yield result
+                continue
             pool = starter.pool if starter and pool_works else None
-            while pool is not None and pool_works and todo and len(running) < IN_FLIGHT_PER_WORKER * workers:
-                index = todo.popleft()
+            while pool is not None and pool_works and next_chunk < len(chunks) and len(running) < in_flight:
                 try:
-                    running[pool.submit(_run_chunk, work, key, payload, chunks[index])] = index
+                    running[pool.submit(_run_chunk, work, key, payload, chunks[next_chunk])] = next_chunk
                 except (BrokenProcessPool, RuntimeError):
-                    todo.appendleft(index)  # the pool broke meanwhile: the caller does the rest
-                    pool_works = False
+                    pool_works = False  # the pool broke meanwhile: the caller does the rest
+                    break
+                next_chunk += 1
             starting_too_long = pool is None and time.monotonic() - began > POOL_START_SECONDS
             alone = starter is None or not pool_works or starter.failed or starting_too_long
-            if todo and (caller_works or alone):  # the caller takes the last chunk left
-                index = todo.pop()
-                finished(index, work(setup, chunks[index]))
-            elif todo and pool is None:
-                time.sleep(0.02)  # the pool is starting
-                continue
+            left = bool(redo) or next_chunk < len(chunks)
+            # The caller works too, on what holds the output back first, and never far ahead of it.
+            blocking = redo[0] == next_out if redo else next_chunk == next_out
+            room = len(done) + len(running) < 2 * in_flight
+            caller_turn = left and (alone or (caller_works and (blocking or room)))
             if running:
-                done, _ = wait(running, timeout=0 if todo and caller_works else None, return_when=FIRST_COMPLETED)
-                for future in done:
+                ready, _ = wait(running, timeout=0 if caller_turn else None, return_when=FIRST_COMPLETED)
+                for future in ready:
                     index = running.pop(future)
                     try:
                         result = future.result()
                     except BrokenProcessPool:
                         pool_works = False  # a worker died: the caller does its chunks
-                        todo.append(index)
+                        bisect.insort(redo, index)
                         continue
                     counts.by_workers += 1
                     finished(index, result)
+                if ready and next_out in done:
+                    continue
+            if caller_turn:
+                if redo:
+                    index = redo.pop(0)
+                else:
+                    index, next_chunk = next_chunk, next_chunk + 1
+                finished(index, work(setup, chunks[index]))
+            elif not running:
+                time.sleep(0.02)  # the pool is starting
     finally:
         global last_counts
         last_counts = counts
@@ -246,4 +269,9 @@ def map_chunks(
             future.cancel()
         if starter is not None:
             starter.close()
-    return [result for chunk in results for result in (chunk or [])]
+
+
+def map_chunks(work: Callable[[Any, list[Item]], list[Result]], setup: Any, items: Sequence[Item],
+               **options: Any) -> list[Result]:
+    """``iter_chunks``' results as one list, in the items' order (same options)."""
+    return [result for chunk in iter_chunks(work, setup, items, **options) for result in chunk]
