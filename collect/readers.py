@@ -72,7 +72,7 @@ def read_table(path: str | Path, *, sheet: str | None = None, name: str | None =
 def read_table_bytes(data: bytes, name: str, *, sheet: str | None = None) -> Table:
     """Read a table from the bytes of a file called ``name`` (``sheet``: XLSX sheet by name)."""
     try:
-        return _read(bytes(data), name, sheet)
+        return _read(data if type(data) is bytes else bytes(data), name, sheet)  # no copy of a big file
     except NotATable:
         raise
     except Exception as error:  # noqa: BLE001 - the promise: only NotATable leaves this function
@@ -403,12 +403,36 @@ class _RecordError(Exception):
         self.line = line
 
 
+_LINES_BLOCK = 1 << 20  # characters
+
+
+def _line_end(text: str, at: int) -> int:
+    """Where the line holding ``text[at]`` ends (just after its \\n, \\r\\n or \\r), or the text's length."""
+    ends = [end for end in (text.find("\n", at), text.find("\r", at)) if end >= 0]
+    if not ends:
+        return len(text)
+    end = min(ends)
+    return end + 2 if text.startswith("\r\n", end) else end + 1
+
+
+def _lines_of(text: str, block: int = _LINES_BLOCK) -> Iterator[str]:
+    """The lines of ``text`` with their ends, as ``io.StringIO(text, newline="")`` gives them, read a
+    block at a time: a StringIO of a whole file holds 4 bytes per character (450 MB for a 100 MB CSV)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = size
+        if start + block < size:
+            cut = text.rfind("\n", start, start + block)  # a \r\n is never split
+            end = cut + 1 if cut >= start else _line_end(text, start + block)
+        yield from io.StringIO(text[start:end], newline="")
+        start = end
+
+
 def _records(text: str, delimiter: str):
     """csv records with the physical line where each starts; ends with the sentinel record."""
-    lines = io.StringIO(text, newline="")
 
     def source():
-        yield from lines
+        yield from _lines_of(text)
         yield _SENTINEL
 
     reader = csv.reader(source(), delimiter=delimiter, quotechar='"', skipinitialspace=True, strict=False)
@@ -475,6 +499,29 @@ def _read_csv(text: str, name: str, encoding: str) -> Table:
         csv.field_size_limit(previous_limit)
 
 
+SHARED_CELLS_PER_COLUMN = 4096
+
+
+class _SharedCells:
+    """Each column's repeated cells kept as one string (a commune, a date, a list of services written on
+    thousands of lines): a big file's rows hold far less. A column of mostly different cells (names,
+    ids, phones) stops being shared past ``SHARED_CELLS_PER_COLUMN`` of them: no table grows further."""
+
+    def __init__(self, width: int) -> None:
+        self._seen: list[dict[str, str]] = [{} for _ in range(width)]
+        self._shared = tuple(range(width))
+
+    def share(self, cells: list[str | None]) -> None:
+        """Replace, in place, each cell already met in its column by the string kept for it."""
+        for index in self._shared:
+            if index < len(cells) and (cell := cells[index]):
+                seen = self._seen[index]
+                kept = cells[index] = seen.setdefault(cell, cell)
+                if kept is cell and len(seen) > SHARED_CELLS_PER_COLUMN:
+                    self._shared = tuple(i for i in self._shared if i != index)
+                    self._seen[index] = {}
+
+
 def _parse_csv(text: str, name: str, encoding: str) -> Table:
     try:
         delimiter = _detect_delimiter(text)
@@ -504,7 +551,9 @@ def _parse_csv(text: str, name: str, encoding: str) -> Table:
             if columns is None:
                 columns, unnamed = _header_names(cells)
                 width = len(columns)
+                shared = _SharedCells(width)
                 continue
+            shared.share(cells)
             if len(cells) == width:
                 row = dict(zip(columns, [cell or None for cell in cells]))
             elif len(cells) < width:
@@ -1113,8 +1162,10 @@ def _read_sheet(data: bytes, name: str, title: str, sheetnames: list[str], scan:
     width = max(width, len(header))
     columns, unnamed = _header_names(header + [None] * (width - len(header)))
     rows = []
+    shared = _SharedCells(width)
     for values in raw_rows:
         values = values + [None] * (width - len(values))
+        shared.share(values)
         rows.append(dict(zip(columns, values)))
     columns = _drop_empty_unnamed(columns, rows, unnamed)
     return Table(file=name, format="xlsx", columns=columns, rows=rows, line_numbers=line_numbers, sheet=title,

@@ -665,3 +665,13 @@ def test_any_csv_written_by_python_reads_back_to_the_same_stripped_values(rows, 
     else:
         assert table.columns == columns
         assert table.rows == expected
+
+
+@settings(max_examples=300)
+@given(text=st.text(alphabet=st.sampled_from("ab;\"\r\n"), max_size=60), block=st.integers(1, 8))
+def test_a_big_text_is_cut_into_the_same_lines_a_block_at_a_time(text, block):
+    """A 100 MB CSV is read a block at a time (a StringIO of it all would hold 450 MB): the lines, with
+    their \\n, \\r\\n or \\r ends, are exactly those of the whole text, wherever a block ends."""
+    from collect.readers import _lines_of
+
+    assert list(_lines_of(text, block)) == list(io.StringIO(text, newline=""))
