@@ -141,6 +141,8 @@ def find_duplicates(new: Sequence[Candidate], existing: Iterable[Candidate]) -> 
     # Name pairs: each (later, earlier) of one commune is met once, so only a SIRET pair can repeat one.
     for commune_key, newcomers in new_by_commune.items():
         pool = by_commune[commune_key] + newcomers
+        reasons: dict[tuple[int, str], str] = {}
+
         first_new = len(pool) - len(newcomers)
         keys = [sorted_words(c.nom) for c in pool]
         exact = len(pool) <= EXACT_BLOCK
@@ -159,10 +161,18 @@ def find_duplicates(new: Sequence[Candidate], existing: Iterable[Candidate]) -> 
             for i, score in sorted(matches):
                 other = pool[i]
                 if other.id != candidate.id:
-                    pairs.append(DuplicatePair(candidate.id, other.id,
-                                               f"nom proche dans la même commune : « {other.nom} »{note}",
+                    pairs.append(DuplicatePair(candidate.id, other.id, _close_name_reason(reasons, pool, i, note),
                                                round(score, 1)))
     return pairs
+
+
+def _close_name_reason(reasons: dict[tuple[int, str], str], pool: list[Candidate], i: int, note: str) -> str:
+    """The reason of a pair with ``pool[i]``: one text per earlier lieu and note, however many later lieux are
+    close to it (300 000 near-identical names give ~5 pairs a lieu: their own texts held 300 MB)."""
+    text = reasons.get((i, note))
+    if text is None:
+        text = reasons[(i, note)] = f"nom proche dans la même commune : « {pool[i].nom} »{note}"
+    return text
 
 
 def _key(a: str, b: str) -> tuple[str, str]:
