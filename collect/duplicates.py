@@ -141,8 +141,7 @@ def find_duplicates(new: Sequence[Candidate], existing: Iterable[Candidate]) -> 
     # Name pairs: each (later, earlier) of one commune is met once, so only a SIRET pair can repeat one.
     for commune_key, newcomers in new_by_commune.items():
         pool = by_commune[commune_key] + newcomers
-        reasons: dict[tuple[int, str], str] = {}
-
+        reasons: dict[tuple[int, str], str] = {}  # shared texts of this commune's pairs
         first_new = len(pool) - len(newcomers)
         keys = [sorted_words(c.nom) for c in pool]
         exact = len(pool) <= EXACT_BLOCK

@@ -30,6 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -495,16 +496,9 @@ def prepare_import(
                          parallel_from=PARALLEL_FROM_LINES, cold_from=COLD_PARALLEL_FROM_LINES,
                          caller_works=not in_background,
                          on_chunk=(lambda done: progress(skipped + done, total)) if progress else None)
-    return PreparedImport(table, plan, translations, context, chosen_profile, recognised,
-                          _with_fingerprints(chunks, fingerprints), seen, identical, file_issues)
-
-
-def _with_fingerprints(chunks: Iterator[list[PreparedLine]], fingerprints: list[str]) -> Iterator[PreparedItem]:
-    position = 0
-    for chunk in chunks:
-        for line in chunk:
-            yield line, fingerprints[position]
-            position += 1
+    lines = zip(chain.from_iterable(chunks), fingerprints, strict=True)
+    return PreparedImport(table, plan, translations, context, chosen_profile, recognised, lines, seen, identical,
+                          file_issues)
 
 
 def _prepare_chunk(setup: tuple[ColumnPlan, CellTranslator, FileContext, date],

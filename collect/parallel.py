@@ -6,7 +6,7 @@ whose other cores stayed idle. ``iter_chunks`` cuts the items into chunks and le
 and the calling thread take them in turn; each chunk's results come back in the items' order,
 exactly what a serial run gives (``tests/collect/test_parallel.py``), as soon as the chunks before
 it are done: the consumer works on them while the workers go on, and only a few chunks are ever
-held at once (an import of 300 000 lines streams). ``map_chunks`` gives them as one list.
+held at once (an import of 300 000 lines streams).
 
 - Workers come from a *fork server* started once per process (``multiprocessing``'s
   ``forkserver``), never by forking the caller: the app's server has many threads (a fork would
@@ -60,7 +60,7 @@ _setup_cache: tuple[int, Any] | None = None  # in a worker: the last call's setu
 
 @dataclass
 class ChunkCounts:
-    """Who did the chunks of the last ``map_chunks`` call of this process (for tests and benches)."""
+    """Who did the chunks of the last ``iter_chunks`` call of this process (for tests and benches)."""
 
     chunks: int = 0
     by_workers: int = 0
@@ -97,7 +97,7 @@ def _workers_for(items: int, parallel_from: int, cold_from: int | None) -> int:
 
 def warm_up(items: int, parallel_from: int, cold_from: int | None = None) -> None:
     """Start the fork server now if ``items`` will be shared with workers: its imports and loads
-    (~4 s the first time in a process) then overlap the caller's own work before ``map_chunks``."""
+    (~4 s the first time in a process) then overlap the caller's own work before ``iter_chunks``."""
     global _server_started
     if not _workers_for(items, parallel_from, cold_from):
         return
@@ -107,7 +107,7 @@ def warm_up(items: int, parallel_from: int, cold_from: int | None = None) -> Non
     try:
         forkserver.ensure_running()
     except OSError:
-        return  # no processes here: map_chunks will find out and work alone
+        return  # no processes here: iter_chunks will find out and work alone
     _server_started = True
 
 
@@ -270,8 +270,3 @@ def iter_chunks(
         if starter is not None:
             starter.close()
 
-
-def map_chunks(work: Callable[[Any, list[Item]], list[Result]], setup: Any, items: Sequence[Item],
-               **options: Any) -> list[Result]:
-    """``iter_chunks``' results as one list, in the items' order (same options)."""
-    return [result for chunk in iter_chunks(work, setup, items, **options) for result in chunk]

@@ -163,9 +163,12 @@ def refusal_of(con: duckdb.DuckDBPyConnection, login: str, right: str, *, campai
     if role == "enqueteur" and right in ASSIGNED_ONLY and structures:
         missing = structures - (_assigned(con, campaign_id, structures, login) if campaign_id is not None else set())
         if missing:
-            which, them = (("cette structure n'est pas attribuée", "l'") if len(structures) == 1
-                           else ("une de ces structures n'est pas attribuée", "l'") if len(missing) == 1
-                           else (f"{len(missing)} de ces structures ne sont pas attribuées", "les "))
+            if len(structures) == 1:
+                which, them = "cette structure n'est pas attribuée", "l'"
+            elif len(missing) == 1:
+                which, them = "une de ces structures n'est pas attribuée", "l'"
+            else:
+                which, them = f"{len(missing)} de ces structures ne sont pas attribuées", "les "
             return (f"Accès refusé : {which} à {login} dans cette campagne ;"
                     f" demandez à un coordinateur de vous {them}attribuer.")
     return None

@@ -40,7 +40,7 @@ AUTOMATIC = "Reconnu d'après l'en-tête"  # profile choice: the one the file's 
 NO_PROFILE = "Aucun profil"
 
 # Session-state keys of this page.
-FILE = "import.fichier_recu"  # {"name", "spool": SpooledUpload (the bytes on disk), "size", "file_id"}
+FILE = "import.fichier_recu"  # {"name", "spool": SpooledUpload (the bytes on disk), "file_id"}
 SIMULATION = "import.simulation"  # {"report", "sheet", "mapping"}
 MAPPING = "import.correspondance"  # column → field (None: ignored), the person's overrides
 ERROR = "import.erreur"  # French message of the last failure (file not a table, rejected import…)
@@ -87,10 +87,9 @@ def _discard(upload: dict[str, Any] | None) -> None:
 
 def _remember(uploaded: Any) -> None:
     """Keep an uploaded file (on disk: ``collect.uploads``), forgetting the previous file and what was found about it."""
-    _reset()
-    _discard(st.session_state.pop(FILE, None))
-    spool = spool_upload(uploaded, uploaded.name)
-    st.session_state[FILE] = {"name": uploaded.name, "spool": spool, "size": spool.size, "file_id": uploaded.file_id}
+    _reset(keep_file=False)
+    st.session_state[FILE] = {"name": uploaded.name, "spool": spool_upload(uploaded, uploaded.name),
+                              "file_id": uploaded.file_id}
 
 
 def _upload_changed() -> None:
@@ -450,7 +449,7 @@ if upload is None:
 
 if uploaded is None:
     left, right = st.columns([4, 1])
-    left.markdown(f"Fichier en cours : **{upload['name']}** ({_size_text(upload['size'])})")
+    left.markdown(f"Fichier en cours : **{upload['name']}** ({_size_text(upload['spool'].size)})")
     right.button("Retirer ce fichier", on_click=_forget_file, key="import.retirer")
 
 sheet = None

@@ -15,6 +15,11 @@ from collect.readers import read_table
 from tests.conftest import SAMPLE_FILES
 
 
+def all_results(work, setup, items, **options) -> list:
+    """``parallel.iter_chunks``' results as one list, in the items' order."""
+    return [result for chunk in parallel.iter_chunks(work, setup, items, **options) for result in chunk]
+
+
 def squares(offset: int, chunk: list[int]) -> list[tuple[int, int]]:
     """A chunk's work: each item squared plus the setup, with the process that did it."""
     return [(item * item + offset, os.getpid()) for item in chunk]
@@ -30,7 +35,7 @@ def dies_in_a_worker(offset: int, chunk: list[int]) -> list[int]:
 @pytest.mark.parametrize("workers", ["0", "1", "2"])
 def test_results_come_back_in_the_items_order_whoever_did_each_chunk(monkeypatch, workers):
     monkeypatch.setenv(parallel.WORKERS_VARIABLE, workers)
-    results = parallel.map_chunks(squares, 7, list(range(1000)), chunk_size=37, parallel_from=1, caller_works=False)
+    results = all_results(squares, 7, list(range(1000)), chunk_size=37, parallel_from=1, caller_works=False)
     assert [value for value, _ in results] == [item * item + 7 for item in range(1000)]
     done_elsewhere = {pid for _, pid in results} - {os.getpid()}
     assert parallel.last_counts.chunks == 28
@@ -47,14 +52,14 @@ def test_results_come_back_in_the_items_order_whoever_did_each_chunk(monkeypatch
 def test_a_few_items_are_done_by_the_caller_alone(monkeypatch, started, items, shared):
     monkeypatch.setenv(parallel.WORKERS_VARIABLE, "2")
     monkeypatch.setattr(parallel, "_server_started", started)
-    results = parallel.map_chunks(squares, 0, list(range(items)), chunk_size=50, parallel_from=100, cold_from=1000)
+    results = all_results(squares, 0, list(range(items)), chunk_size=50, parallel_from=100, cold_from=1000)
     assert [value for value, _ in results] == [item * item for item in range(items)]
     assert (parallel.last_counts.workers > 0) is shared
 
 
 def test_a_dead_worker_loses_nothing_the_caller_does_its_chunks(monkeypatch):
     monkeypatch.setenv(parallel.WORKERS_VARIABLE, "1")
-    results = parallel.map_chunks(dies_in_a_worker, 1, list(range(300)), chunk_size=20, parallel_from=1,
+    results = all_results(dies_in_a_worker, 1, list(range(300)), chunk_size=20, parallel_from=1,
                                   caller_works=False)
     assert results == [item + 1 for item in range(300)]
 
@@ -69,7 +74,7 @@ def test_a_progress_callback_that_raises_stops_the_work_and_its_error_comes_back
             raise KeyboardInterrupt("annulé")
 
     with pytest.raises(KeyboardInterrupt):
-        parallel.map_chunks(squares, 0, list(range(5000)), chunk_size=50, parallel_from=1, on_chunk=progress)
+        all_results(squares, 0, list(range(5000)), chunk_size=50, parallel_from=1, on_chunk=progress)
     assert seen[-1] >= 100 and seen[-1] < 5000
 
 
@@ -114,10 +119,10 @@ _KILLED_CALLER = """
 import os
 os.environ["MAILLAGE_IMPORT_WORKERS"] = "1"
 from collect import parallel
-from tests.collect.test_parallel import writes_its_pid_then_waits
+from tests.collect.test_parallel import all_results, writes_its_pid_then_waits
 if __name__ == "__main__":
-    parallel.map_chunks(writes_its_pid_then_waits, {folder!r}, list(range(40)), chunk_size=10, parallel_from=1,
-                        caller_works=False)
+    all_results(writes_its_pid_then_waits, {folder!r}, list(range(40)), chunk_size=10, parallel_from=1,
+                caller_works=False)
 """
 
 

@@ -572,7 +572,7 @@ def test_cancelling_a_long_import_writes_nothing_and_the_simulation_is_still_the
 def test_the_uploaded_file_waits_on_disk_not_in_the_server_s_memory_and_is_deleted_when_dropped(app):
     at = _upload(_on_import_page(app), "lieux.csv", GOOD_AND_BAD_CSV)
     kept = at.session_state["import.fichier_recu"]
-    assert "data" not in kept and kept["size"] == len(GOOD_AND_BAD_CSV)  # the session holds a path, not the bytes
+    assert "data" not in kept and kept["spool"].size == len(GOOD_AND_BAD_CSV)  # the session holds a path, not the bytes
     assert kept["spool"].read() == GOOD_AND_BAD_CSV
     at.file_uploader[0].set_value(None).run()
     assert not at.exception
