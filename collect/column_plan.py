@@ -369,9 +369,9 @@ def plan_columns(
     profile: Mapping[str, str | None] | None = None,
 ) -> ColumnPlan:
     """Decide the fate of every column of ``table`` (see the module docstring)."""
-    from collect.profiling import profile_column
+    from collect.profiling import column_values, profile_column
 
-    values_of = {c: [row.get(c) for row in table.rows] for c in table.columns}
+    values_of = column_values(table)
     person = _decided(table, overrides, HOW_PERSON)
     saved = _decided(table, profile, HOW_PROFILE)
     chosen: dict[str, ColumnUse] = {}

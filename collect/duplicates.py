@@ -63,7 +63,7 @@ _KEPT = 2 * MAX_NAME_PAIRS_PER_LIEU
 _INDEX_SPAN = 1 << 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """What duplicate detection needs to know of a structure."""
 

@@ -403,7 +403,7 @@ def _without_constant_withholding(translations: list[Translation]) -> list[Trans
 
 
 def _known_people(table: Table, plan: ColumnPlan) -> KnownPeople:
-    values = [row.get(c) for c in plan.columns_for("contact_nom") for row in table.rows]
+    values = [value for c in plan.columns_for("contact_nom") for value in table.column(c)]
     return KnownPeople(known_people_from(v for v in values if v))
 
 
@@ -637,8 +637,10 @@ def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True)
     pairs = find_duplicates(
         candidates, [_candidate_of_row(row) for row in existing.values() if row["deleted_at"] is None],
     ) if candidates else []
-    known = {frozenset((p.structure_id, p.other_id)) for p in pairs}
-    pairs += [p for p in same_identity if frozenset((p.structure_id, p.other_id)) not in known]
+    if same_identity:  # those the search did not already propose (a set of the few pairs concerned, not of all)
+        wanted = {frozenset((p.structure_id, p.other_id)) for p in same_identity}
+        known = {key for p in pairs if (key := frozenset((p.structure_id, p.other_id))) in wanted}
+        pairs += [p for p in same_identity if frozenset((p.structure_id, p.other_id)) not in known]
     report.duplicate_pairs = pairs
     report.duplicates = len({p.structure_id for p in pairs})
     return ImportPlan(prepared, report, new_writes, updated_writes, refreshed)

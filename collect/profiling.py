@@ -755,8 +755,8 @@ def _column_kinds(rows: int, non_empty: int, distinct: int, codes: int, sampled:
 
 
 def column_values(table: Table) -> dict[str, list[str | None]]:
-    """The table's cells column by column (``row.get``: a row may lack a key)."""
-    return {name: [row.get(name) for row in table.rows] for name in table.columns}
+    """The table's cells column by column."""
+    return {name: table.column(name) for name in table.columns}
 
 
 def profile_table(table: Table, *, sample_size: int = DEFAULT_SAMPLE_SIZE) -> list[ColumnProfile]:

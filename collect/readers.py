@@ -20,7 +20,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -35,6 +35,70 @@ EXTRA_KEY = "__extra__"
 CSV_DELIMITERS = (";", ",", "\t", "|")  # order = preference when the evidence is even
 
 
+class Row(Mapping[str, "str | None"]):
+    """One line's cells by column name: a tuple, behind column positions that every line of its table shares.
+
+    A dict a line costs ~830 bytes for 30 columns, this ~320: 150 MB less for 300 000 lines. Read-only;
+    a column taken out of the table (:meth:`RowLayout.drop`) is gone from every line at once."""
+
+    __slots__ = ("_cells", "_positions")
+
+    def __init__(self, positions: dict[str, int], cells: tuple[str | None, ...]) -> None:
+        self._positions = positions
+        self._cells = cells
+
+    def __getitem__(self, column: str) -> str | None:
+        return self._cells[self._positions[column]]
+
+    def get(self, column: str, default: Any = None) -> Any:  # type: ignore[override]
+        position = self._positions.get(column)
+        return default if position is None else self._cells[position]
+
+    def __contains__(self, column: object) -> bool:
+        return column in self._positions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    def __reduce__(self) -> tuple[type[Row], tuple[dict[str, int], tuple[str | None, ...]]]:
+        return Row, (self._positions, self._cells)  # a chunk of lines pickles its shared positions once
+
+    def __repr__(self) -> str:
+        return f"Row({dict(self)!r})"
+
+    @staticmethod
+    def column(rows: list[Row], name: str) -> list[str | None]:
+        """The cell of column ``name`` of each of ``rows``, rows of one table (their columns share their positions)."""
+        position = rows[0]._positions.get(name) if rows else None
+        if position is None:
+            return [None] * len(rows)
+        return [row._cells[position] for row in rows]
+
+
+class RowLayout:
+    """The column positions a table's rows share: one for plain lines, one for lines with cells beyond the
+    header (:data:`EXTRA_KEY`, the last cell)."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self._plain = {column: position for position, column in enumerate(columns)}
+        self._with_extra = {**self._plain, EXTRA_KEY: len(columns)}
+
+    def row(self, cells: list[str | None], extra: str | None = None) -> Row:
+        """A line of ``cells``, one per column, and the text of the cells beyond the header, if any."""
+        if extra is None:
+            return Row(self._plain, tuple(cells))
+        return Row(self._with_extra, (*cells, extra))
+
+    def drop(self, columns: list[str]) -> None:
+        """Take ``columns`` out of every row."""
+        for positions in (self._plain, self._with_extra):
+            for column in columns:
+                positions.pop(column, None)
+
+
 @dataclass
 class Table:
     """A table read from a file: header, rows of text, and where each row is in the file."""
@@ -42,12 +106,18 @@ class Table:
     file: str
     format: str  # "csv", "xlsx" or "json"
     columns: list[str]
-    rows: list[dict[str, str | None]]
+    rows: list[Mapping[str, str | None]]  # Row for CSV and XLSX, dict for JSON
     line_numbers: list[int]
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
     header_line: int = 1  # where the column names are (a workbook may start lower down)
+
+    def column(self, name: str) -> list[str | None]:
+        """Every line's cell in column ``name`` (None where a line lacks it)."""
+        if self.rows and isinstance(self.rows[0], Row):
+            return Row.column(self.rows, name)  # type: ignore[arg-type]
+        return [row.get(name) for row in self.rows]
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,14 +444,18 @@ def _header_names(raw: list[str | None]) -> tuple[list[str], set[str]]:
     return names, unnamed
 
 
-def _drop_empty_unnamed(columns: list[str], rows: list[dict[str, str | None]], unnamed: set[str]) -> list[str]:
+def _drop_empty_unnamed(columns: list[str], rows: list[Mapping[str, str | None]], unnamed: set[str],
+                        layout: RowLayout | None = None) -> list[str]:
     """Remove the columns without a header name that are empty on every row (Excel leftovers)."""
     empty = [c for c in columns if c in unnamed and all(row.get(c) is None for row in rows)]
     if not empty:
         return columns
-    for row in rows:
-        for column in empty:
-            row.pop(column, None)
+    if layout is not None:
+        layout.drop(empty)
+    else:
+        for row in rows:
+            for column in empty:
+                row.pop(column, None)  # type: ignore[attr-defined]
     dropped = set(empty)  # a set: a header of 100 000 empty cells must not cost 100 000² comparisons
     return [c for c in columns if c not in dropped]
 
@@ -533,7 +607,7 @@ def _parse_csv(text: str, name: str, encoding: str) -> Table:
     columns: list[str] | None = None
     unnamed: set[str] = set()
     width = 0
-    rows: list[dict[str, str | None]] = []
+    rows: list[Mapping[str, str | None]] = []
     line_numbers: list[int] = []
     try:
         for start, record in _records(text, parse_with):
@@ -552,22 +626,19 @@ def _parse_csv(text: str, name: str, encoding: str) -> Table:
                 columns, unnamed = _header_names(cells)
                 width = len(columns)
                 shared = _SharedCells(width)
+                layout = RowLayout(columns)
                 continue
             shared.share(cells)
-            if len(cells) == width:
-                row = dict(zip(columns, [cell or None for cell in cells]))
-            elif len(cells) < width:
-                row = dict(zip(columns, [cell or None for cell in cells]))
-                for column in columns[len(cells) :]:
-                    row[column] = None
-            else:
-                row = dict(zip(columns, [cell or None for cell in cells[:width]]))
-                extra = cells[width:]
-                while extra and not extra[-1]:
-                    extra.pop()
-                if extra:
-                    row[EXTRA_KEY] = join_with.join(extra)
-            rows.append(row)
+            extra = None
+            if len(cells) < width:
+                cells += [""] * (width - len(cells))
+            elif len(cells) > width:
+                beyond = cells[width:]
+                while beyond and not beyond[-1]:
+                    beyond.pop()
+                extra = join_with.join(beyond) if beyond else None
+                del cells[width:]
+            rows.append(layout.row([cell or None for cell in cells], extra))
             line_numbers.append(start)
     except _RecordError as error:
         raise NotATable(name, _record_problem(error)) from None
@@ -576,7 +647,7 @@ def _parse_csv(text: str, name: str, encoding: str) -> Table:
         raise NotATable(name, "le fichier est vide")
     if not rows:
         raise NotATable(name, "aucune ligne de données (seulement la ligne d'en-tête)")
-    columns = _drop_empty_unnamed(columns, rows, unnamed)
+    columns = _drop_empty_unnamed(columns, rows, unnamed, layout)
     return Table(
         file=name,
         format="csv",
@@ -1161,13 +1232,14 @@ def _read_sheet(data: bytes, name: str, title: str, sheetnames: list[str], scan:
         raise NotATable(name, f"feuille « {title} » : aucune ligne de données (seulement l'en-tête, ligne {header_row})")
     width = max(width, len(header))
     columns, unnamed = _header_names(header + [None] * (width - len(header)))
-    rows = []
+    rows: list[Mapping[str, str | None]] = []
     shared = _SharedCells(width)
+    layout = RowLayout(columns)
     for values in raw_rows:
         values = values + [None] * (width - len(values))
         shared.share(values)
-        rows.append(dict(zip(columns, values)))
-    columns = _drop_empty_unnamed(columns, rows, unnamed)
+        rows.append(layout.row(values))
+    columns = _drop_empty_unnamed(columns, rows, unnamed, layout)
     return Table(file=name, format="xlsx", columns=columns, rows=rows, line_numbers=line_numbers, sheet=title,
                  header_line=header_row)
 
@@ -1333,7 +1405,7 @@ def _read_json(text: str, name: str, encoding: str) -> Table:
     columns, unnamed = _header_names(raw_keys)
     key_names = dict(zip(raw_keys, columns))
 
-    rows: list[dict[str, str | None]] = []
+    rows: list[Mapping[str, str | None]] = []
     line_numbers: list[int] = []
     for position, item in enumerate(items, start=1):
         row: dict[str, str | None] = dict.fromkeys(columns)

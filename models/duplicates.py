@@ -31,7 +31,7 @@ _PAIR_SCHEMA = pa.schema(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DuplicatePair:
     """Two structures that look alike, why (in French) and how close (0–100)."""
 

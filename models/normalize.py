@@ -68,9 +68,6 @@ _SPACE_LIKE = str.maketrans(
 _SPACE_RUN = re.compile(r"[ \t\f\v]+")
 _SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
 
-
-# Anything clean_text would change inside a string: odd spaces, tabs, runs of spaces, CR, newlines.
-_NEEDS_CLEANING = re.compile("[\u00a0\u202f\u2007\u2009\u200a\u3000\u200b\ufeff\r\n\t\f\v]|  ")
 _PLACEHOLDER_MAX = max(len(p) for p in _PLACEHOLDERS)
 
 
@@ -86,7 +83,10 @@ def clean_text(value: object) -> str | None:
         text = str(int(value)) if value.is_integer() else str(value)
     else:
         text = str(value)
-    if _NEEDS_CLEANING.search(text):  # the common case, a plain string, skips the rewriting below
+    # The common case, a plain string, skips the rewriting below: every character it changes (odd spaces,
+    # tabs, CR, newlines) is unprintable for str.isprintable, a C loop 4 times faster than a regex search;
+    # other unprintable characters go through a rewriting that leaves them as they are.
+    if not text.isprintable() or "  " in text:
         text = _SPACE_RUN.sub(" ", text.translate(_SPACE_LIKE))
         if "\n" in text:
             text = _SPACE_AROUND_NEWLINE.sub("\n", text)
@@ -169,6 +169,7 @@ _OVERSEAS_PREFIX = {
 }
 _PHONE_LABEL = re.compile(r"^[^\d+(]*")
 _PHONE_SEPARATORS = re.compile(r"[ .\-()/]")
+_COMPACT_NUMBER = re.compile(r"\+?\d+")
 _TRUNK_ZERO = re.compile(r"((?:\+|00)\d{1,3}) ?\(0\)")
 
 
@@ -208,7 +209,7 @@ def _phone_digits(value: object) -> tuple[str, str]:
     compact = _PHONE_SEPARATORS.sub("", body)
     if compact.startswith("00"):
         compact = "+" + compact[2:]
-    if not re.fullmatch(r"\+?\d+", compact):
+    if not _COMPACT_NUMBER.fullmatch(compact):
         raise InvalidValue(
             f"« {text} » n'est pas un numéro de téléphone : il contient autre chose que des chiffres."
         )
@@ -254,7 +255,16 @@ def _parse_national(raw: str, digits: str, region: str) -> tuple[phonenumbers.Ph
     if digits.startswith("0508"):
         return phonenumbers.parse(digits[4:], "PM"), "PM"
     number_region = overseas or "FR"
-    return phonenumbers.parse(digits, number_region), number_region
+    return _national_number(digits, number_region), number_region
+
+
+def _national_number(digits: str, region: str) -> phonenumbers.PhoneNumber:
+    """``phonenumbers.parse(digits, region)`` for ten digits starting with one 0, built directly: the text is
+    already checked to be digits, so parse's reading of it (three quarters of a number's time) is not needed."""
+    if digits[1] == "0":  # "00…": parse knows what to make of it
+        return phonenumbers.parse(digits, region)
+    return phonenumbers.PhoneNumber(country_code=phonenumbers.country_code_for_region(region),
+                                    national_number=int(digits[1:]))
 
 
 _FRENCH_ZONE_CODES = ("33", "590", "594", "596", "262", "508", "687", "689", "681")

@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import io
 import json
+import pickle
+import sys
 import time
 import zipfile
 import zlib
@@ -142,6 +144,21 @@ def test_duplicate_and_empty_header_names_get_a_name_and_empty_unnamed_columns_a
         {"nom": "A", "nom_2": "B", "colonne_3": "C", "tel": "0102"},
         {"nom": "D", "nom_2": "E", "colonne_3": None, "tel": "0304"},
     ]
+
+
+def test_rows_share_their_column_names_so_a_big_file_holds_its_cells_not_one_dict_a_line(tmp_path):
+    lines = "".join(f"Lieu {n};Reims;5110{n % 10};;\n" for n in range(1000))
+    table = read_table(write(tmp_path, "lieux.csv", ("nom;commune;code_postal;;\n" + lines).encode()))
+    row = table.rows[7]
+    assert dict(row) == {"nom": "Lieu 7", "commune": "Reims", "code_postal": "51107"}  # the empty unnamed: gone
+    assert (row.get("colonne_4"), "colonne_4" in row, row.get("absente", "?")) == (None, False, "?")
+    with pytest.raises(KeyError):
+        row["colonne_4"]
+    assert table.column("code_postal")[:3] == ["51100", "51101", "51102"]
+    assert sys.getsizeof(row) + sys.getsizeof(row._cells) < sys.getsizeof(dict(row))
+    # Sent to a worker process a chunk at a time: the column names travel once, not once a line.
+    assert pickle.loads(pickle.dumps(table.rows)) == table.rows
+    assert len(pickle.dumps(table.rows)) < 30 * len(table.rows)
 
 
 def test_the_delimiter_is_the_one_consistent_with_the_first_lines_not_the_one_in_quotes(tmp_path):

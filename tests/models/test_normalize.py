@@ -7,11 +7,20 @@ import re
 import sys
 import types
 
+import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.errors import InvalidValue
 from models.normalize import (
+    _PLACEHOLDERS,
+    _SPACE_AROUND_NEWLINE,
+    _SPACE_LIKE,
+    _SPACE_RUN,
+    _TEN_DIGIT_TERRITORIES,
     ShortPhoneNumber,
+    _national_number,
     clean_text,
     extract_postcode,
     is_short_number,
@@ -68,6 +77,22 @@ def test_clean_text_tidies_spaces_and_excel_floats(raw, expected):
     assert clean_text(raw) == expected
 
 
+_ODD_CHARACTERS = "\u00a0\u202f\u2007\u2009\u200a\u3000\u200b\ufeff\r\n\t\f\v\x01\u2028 éA-"
+
+
+def tidied_the_long_way(text: str) -> str | None:
+    """clean_text of a string as if every string needed rewriting (no shortcut for plain ones)."""
+    text = _SPACE_RUN.sub(" ", text.translate(_SPACE_LIKE))
+    text = _SPACE_AROUND_NEWLINE.sub("\n", text).strip()
+    return None if text.lower() in _PLACEHOLDERS else text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ODD_CHARACTERS) | st.characters(), max_size=30))
+def test_clean_text_gives_a_plain_string_as_the_long_way_does(text):
+    assert clean_text(text) == tidied_the_long_way(text)
+
+
 @pytest.mark.parametrize(
     "placeholder", [None, "", "   ", "nan", "NaN", "NULL", "null", "None", "-", "N/A", "n/a", "#N/A", float("nan")]
 )
@@ -78,6 +103,12 @@ def test_clean_text_turns_placeholders_into_none(placeholder):
 # --------------------------------------------------------------------------------------------
 # Territories and phones
 # --------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(region=st.sampled_from(sorted(_TEN_DIGIT_TERRITORIES)), digits=st.from_regex(r"0[1-9][0-9]{8}", fullmatch=True))
+def test_a_ten_digit_number_is_the_one_phonenumbers_parse_reads(region, digits):
+    assert _national_number(digits, region) == phonenumbers.parse(digits, region)
 
 
 @pytest.mark.parametrize(
