@@ -23,7 +23,9 @@ near-linear in the number of lieux whatever the names:
 A lieu gets at most :data:`MAX_NAME_PAIRS_PER_LIEU` pairs for its name (the closest) and
 :data:`MAX_PIVOT_PAIRS_PER_LIEU` for its SIRET (the first structures that share it), so 10 000
 lieux that all look alike give at most 50 000 pairs to review, not 50 million; the reason of a
-capped lieu's pairs says so (how many were found, how many are proposed).
+capped lieu's pairs says so. A name pair's reason is one text per earlier lieu (and cap), shared
+by all the pairs that name it: 300 000 near-identical names give 1.5 million pairs, whose texts
+would otherwise hold ~400 MB.
 """
 
 from __future__ import annotations
@@ -139,13 +141,14 @@ def find_duplicates(new: Sequence[Candidate], existing: Iterable[Candidate]) -> 
             new_by_commune[candidate.commune_key].append(candidate)
 
     # Name pairs: each (later, earlier) of one commune is met once, so only a SIRET pair can repeat one.
+    shared_scores: dict[float, float] = {}  # one float object per score (90.0 to 100.0): 1.5 M pairs share ~100
     for commune_key, newcomers in new_by_commune.items():
         pool = by_commune[commune_key] + newcomers
         reasons: dict[tuple[int, str], str] = {}  # shared texts of this commune's pairs
         first_new = len(pool) - len(newcomers)
         keys = [sorted_words(c.nom) for c in pool]
         exact = len(pool) <= EXACT_BLOCK
-        for j, others, scores, found in _close_names(keys, first_new, exact=exact):
+        for j, others, scores in _close_names(keys, first_new, exact=exact):
             candidate = pool[j]
             matches = list(zip(others, scores))
             if candidate.id in paired:
@@ -153,21 +156,24 @@ def find_duplicates(new: Sequence[Candidate], existing: Iterable[Candidate]) -> 
             note = ""
             if len(matches) > MAX_NAME_PAIRS_PER_LIEU:
                 matches = matches[:MAX_NAME_PAIRS_PER_LIEU]  # already the closest first
-                among = _figure(found) if exact else f"au moins {_figure(found)}"
-                note = (f" (sur {among} noms proches dans la commune, seuls les {MAX_NAME_PAIRS_PER_LIEU} "
-                        "plus proches sont proposés)")
+                note = _CAPPED
             # In the order of the earlier lieux, as a reader of the file meets them.
             for i, score in sorted(matches):
                 other = pool[i]
                 if other.id != candidate.id:
+                    rounded = round(score, 1)
                     pairs.append(DuplicatePair(candidate.id, other.id, _close_name_reason(reasons, pool, i, note),
-                                               round(score, 1)))
+                                               shared_scores.setdefault(rounded, rounded)))
     return pairs
+
+
+_CAPPED = (f" (plus de {MAX_NAME_PAIRS_PER_LIEU} noms proches dans la commune : seuls les {MAX_NAME_PAIRS_PER_LIEU} "
+           "plus proches sont proposés)")
 
 
 def _close_name_reason(reasons: dict[tuple[int, str], str], pool: list[Candidate], i: int, note: str) -> str:
     """The reason of a pair with ``pool[i]``: one text per earlier lieu and note, however many later lieux are
-    close to it (300 000 near-identical names give ~5 pairs a lieu: their own texts held 300 MB)."""
+    close to it."""
     text = reasons.get((i, note))
     if text is None:
         text = reasons[(i, note)] = f"nom proche dans la même commune : « {pool[i].nom} »{note}"
@@ -179,23 +185,21 @@ def _key(a: str, b: str) -> tuple[str, str]:
 
 
 # A batch of new names: their indices, and for each its best earlier names (indices, ranks, scores,
-# best first; rank 0 = no match) and how many close names were found.
-_Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+# best first; rank 0 = no match).
+_Batch = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _close_names(keys: list[str], first_new: int, *,
-                 exact: bool) -> Iterator[tuple[int, list[int], list[float], int]]:
-    """For each new name ``j`` (index in ``keys``) with close earlier names: ``(j, others, scores, found)``.
+def _close_names(keys: list[str], first_new: int, *, exact: bool) -> Iterator[tuple[int, list[int], list[float]]]:
+    """For each new name ``j`` (index in ``keys``) with close earlier names: ``(j, others, scores)``.
 
     ``others`` are indices of earlier names (< ``j``), the closest first (then the earliest), at
-    most :data:`_KEPT`; ``found`` counts the close names seen (all of them when ``exact``).
+    most :data:`_KEPT`.
     """
     batches = _all_with_all(keys, first_new) if exact else _neighbourhood(keys, first_new)
-    for rows, others, ranks, scores, found in batches:
-        for row in np.flatnonzero(found):
+    for rows, others, ranks, scores in batches:
+        for row in np.flatnonzero(ranks[:, 0] > 0):
             kept = ranks[row] > 0
-            indices = others[row][kept].tolist()
-            yield int(rows[row]), indices, scores[row][kept].tolist(), max(int(found[row]), len(indices))
+            yield int(rows[row]), others[row][kept].tolist(), scores[row][kept].tolist()
 
 
 def _rank(scores: np.ndarray, indices: np.ndarray) -> np.ndarray:
@@ -233,10 +237,8 @@ def _all_with_all(keys: list[str], first_new: int) -> Iterator[_Batch]:
         if not len(matched):
             continue
         scores, columns, rows = scores[matched], columns[matched], rows[matched]
-        ranks = _rank(scores, columns)
-        found = np.count_nonzero(ranks, axis=1)
-        others, best, kept = _best(ranks, columns, scores, _KEPT)
-        yield rows, others, best, kept, found
+        others, best, kept = _best(_rank(scores, columns), columns, scores, _KEPT)
+        yield rows, others, best, kept
 
 
 def _neighbourhood(keys: list[str], first_new: int) -> Iterator[_Batch]:
@@ -246,7 +248,6 @@ def _neighbourhood(keys: list[str], first_new: int) -> Iterator[_Batch]:
     kept_others = np.zeros((newcomers, _KEPT), dtype=np.int64)
     kept_ranks = np.zeros((newcomers, _KEPT), dtype=np.int64)
     kept_scores = np.zeros((newcomers, _KEPT), dtype=np.float32)
-    kept_found = np.zeros(newcomers, dtype=np.int64)
     chunk = 4 * NEIGHBOURS
     for mirrored in (False, True):
         order = np.array(sorted(range(total), key=(lambda i: keys[i][::-1]) if mirrored else keys.__getitem__),
@@ -269,7 +270,6 @@ def _neighbourhood(keys: list[str], first_new: int) -> Iterator[_Batch]:
             scores, columns, rows = scores[matched], columns[matched], rows[matched]
             ranks = _rank(scores, columns)
             slots = rows - first_new
-            kept_found[slots] = np.maximum(kept_found[slots], np.count_nonzero(ranks, axis=1))
             # Merged with what the other order found: a pair found twice has one rank, kept once.
             others, ranks, scores = _best(np.concatenate([kept_ranks[slots], ranks], axis=1),
                                           np.concatenate([kept_others[slots], columns], axis=1),
@@ -278,4 +278,4 @@ def _neighbourhood(keys: list[str], first_new: int) -> Iterator[_Batch]:
             twice[:, 1:] = ranks[:, 1:] == ranks[:, :-1]
             ranks[twice] = 0
             kept_others[slots], kept_ranks[slots], kept_scores[slots] = _best(ranks, others, scores, _KEPT)
-    yield np.arange(first_new, total), kept_others, kept_ranks, kept_scores, kept_found
+    yield np.arange(first_new, total), kept_others, kept_ranks, kept_scores

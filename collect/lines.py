@@ -341,8 +341,9 @@ def referential_postcodes(commune: Commune | None) -> list[str]:
 
 def _prepare_phones(values: dict[str, Any], departement: str | None, prepared: PreparedLine) -> None:
     cell = values.get("telephone")
+    parts = normalize.split_phones(cell) if cell else []
     phones: list[str] = []
-    for part in normalize.split_phones(cell) if cell else []:
+    for part in parts:
         if normalize.is_short_number(part):
             values["numero_court"] = re.sub(r"\D", "", part)
             prepared.warn("telephone", part, "Numéro court de service : le standard ne peut pas le contenir, il est conservé à part (numero_court).", keep=False)
@@ -354,7 +355,7 @@ def _prepare_phones(values: dict[str, Any], departement: str | None, prepared: P
             continue
         if phone not in phones:
             phones.append(phone)
-    if cell and not normalize.split_phones(cell):
+    if cell and not parts:
         prepared.warn("telephone", cell, "Aucun numéro de téléphone reconnu : valeur mise de côté.")
     values["telephone"] = phones[0] if phones else None
     if len(phones) > 1:

@@ -205,7 +205,7 @@ def test_near_identical_names_in_one_commune_give_at_most_a_few_pairs_each_and_t
     assert all(p.score >= NAME_SIMILARITY_THRESHOLD for p in pairs)
 
 
-def test_a_capped_lieu_keeps_its_closest_names_and_says_how_many_were_found():
+def test_a_capped_lieu_keeps_its_closest_names_and_says_it_has_more():
     stored = [lieu(f"s{i}", f"Antenne {i} Espace numérique de la mairie") for i in range(12)]
     stored.append(lieu("same", "Antenne 3 Espace numérique de la Mairie"))
     pairs = find_duplicates([lieu("new", "Antenne 3 Espace numérique de la mairie")], stored)
@@ -214,8 +214,8 @@ def test_a_capped_lieu_keeps_its_closest_names_and_says_how_many_were_found():
     assert [(p.other_id, p.score) for p in pairs] == [("s0", 97.0), ("s1", 97.0), ("s2", 97.0), ("s3", 100.0),
                                                       ("same", 100.0)]
     assert pairs[0].reason == (
-        "nom proche dans la même commune : « Antenne 0 Espace numérique de la mairie » (sur 13 noms proches dans "
-        f"la commune, seuls les {MAX_NAME_PAIRS_PER_LIEU} plus proches sont proposés)")
+        f"nom proche dans la même commune : « Antenne 0 Espace numérique de la mairie » (plus de {MAX_NAME_PAIRS_PER_LIEU} "
+        f"noms proches dans la commune : seuls les {MAX_NAME_PAIRS_PER_LIEU} plus proches sont proposés)")
 
 
 def test_a_siret_shared_by_a_whole_network_gives_each_lieu_a_bounded_number_of_pairs_and_says_so():
