@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from collect import columns as column_names
@@ -109,8 +110,15 @@ class ColumnPlan:
         """The columns feeding ``target``, most authoritative first."""
         return [u.column for u in self.uses if u.field == target and not u.ignored]
 
+    @cached_property
     def day_columns(self) -> list[ColumnUse]:
+        """The opening-hours columns of one day (or half-day). Read on every line: computed once a plan."""
         return [u for u in self.uses if u.field == "horaires" and u.day and not u.ignored]
+
+    @cached_property
+    def read_columns(self) -> tuple[str, ...]:
+        """The columns a line's cells are read from (``collect.lines``), in the order of ``uses``."""
+        return tuple(u.column for u in self.uses)
 
     def signature(self) -> list[Any]:
         """What the line preparation depends on (for the seen-line fingerprints)."""

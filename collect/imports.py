@@ -51,7 +51,7 @@ from collect.import_profiles import (
 from collect.legacy import LEGACY_FIELDS
 from collect.lines import CellTranslator, PreparedLine, prepare_line
 from collect.parallel import iter_chunks, warm_up
-from collect.readers import Table, read_table, read_table_bytes
+from collect.readers import Table, cells_of, read_table, read_table_bytes
 from collect.translations import (
     HOW_CONSTANT,
     HOW_PERSON,
@@ -436,7 +436,7 @@ def _context(store: Store | None, table: Table, plan: ColumnPlan, profile: Impor
 
 def raw_line_hash(raw: Mapping[str, str | None], columns: list[str]) -> str:
     """A hash of a line as read, every column in the file's order (for lines identical in every column)."""
-    cells = [raw.get(column) for column in columns]
+    cells = cells_of(raw, columns)
     if "__extra__" in raw:
         cells.append(raw["__extra__"])
     text = "\x1f".join("\x00" if cell is None else cell for cell in cells)

@@ -24,6 +24,7 @@ from typing import Any
 from collect.column_plan import POINT_FIELD, ColumnPlan
 from collect.import_context import FileContext
 from collect.legacy import fold
+from collect.readers import cells_of
 from collect.translations import TRANSLATED_FIELDS, TranslationIndex, split_cell
 from models import normalize
 from models.cog import Commune, cog, departement_of_insee
@@ -172,7 +173,7 @@ def _prepare_hours(values: dict[str, Any], plan: ColumnPlan, raw: Mapping[str, s
     from collect.hours import days_from_text, hours_from_day_parts, hours_from_days, hours_from_text
 
     values["horaires"] = None
-    days = plan.day_columns()
+    days = plan.day_columns
     reading = None
     if days:
         whole = {u.day: normalize.clean_text(raw.get(u.column)) for u in days if u.part is None}
@@ -571,8 +572,7 @@ def _read_cells(raw: Mapping[str, str | None], plan: ColumnPlan, prepared: Prepa
     fields: dict[str, str] = {}
     translated: list[tuple[str, str, str]] = []
     hours: list[tuple[str, str]] = []
-    for use in plan.uses:
-        cell = raw.get(use.column)
+    for use, cell in zip(plan.uses, cells_of(raw, plan.read_columns), strict=True):
         if cell is None or use.ignored:
             continue
         value = _cleaned(cell)

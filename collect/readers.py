@@ -20,7 +20,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -69,6 +69,11 @@ class Row(Mapping[str, "str | None"]):
     def __repr__(self) -> str:
         return f"Row({dict(self)!r})"
 
+    def cells_of(self, columns: Sequence[str]) -> list[str | None]:
+        """The cells of ``columns``, in that order (None for a column the row lacks)."""
+        positions, cells = self._positions, self._cells
+        return [cells[positions[column]] if column in positions else None for column in columns]
+
     @staticmethod
     def column(rows: list[Row], name: str) -> list[str | None]:
         """The cell of column ``name`` of each of ``rows``, rows of one table (their columns share their positions)."""
@@ -97,6 +102,14 @@ class RowLayout:
         for positions in (self._plain, self._with_extra):
             for column in columns:
                 positions.pop(column, None)
+
+
+def cells_of(row: Mapping[str, str | None], columns: Sequence[str]) -> list[str | None]:
+    """The cells of ``columns`` of a row of any table, in that order (None for a column the row lacks): one call
+    a line, not one a cell."""
+    if isinstance(row, Row):
+        return row.cells_of(columns)
+    return [row.get(column) for column in columns]
 
 
 @dataclass

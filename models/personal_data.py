@@ -574,7 +574,10 @@ def _split_address(email: str) -> tuple[str | None, str]:
 
 
 def _is_webmail(domain: str) -> bool:
-    return domain in WEBMAIL_DOMAINS or any(domain.endswith("." + d) for d in WEBMAIL_DOMAINS)
+    """A webmail's domain or one under it (« orange.fr », « wanadoo.orange.fr »): each ending of the domain at a
+    dot looked up, not each webmail compared."""
+    labels = domain.split(".")
+    return any(".".join(labels[start:]) in WEBMAIL_DOMAINS for start in range(len(labels)))
 
 
 def _is_conseiller_numerique(domain: str) -> bool:

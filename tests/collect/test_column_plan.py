@@ -121,7 +121,7 @@ def test_a_column_is_recognised_by_its_name(column, values, field, reason):
 def test_a_day_column_feeds_the_opening_hours_of_that_day():
     plan = plan_columns(places_with({"Horaires lundi": ["9h-12h", "9h-17h", None, "14h-18h"],
                                      "Mardi": ["9h-12h", None, None, "14h-18h"]}))
-    assert [(u.column, u.day, u.part) for u in plan.day_columns()] == [("Horaires lundi", "Mo", None),
+    assert [(u.column, u.day, u.part) for u in plan.day_columns] == [("Horaires lundi", "Mo", None),
                                                                        ("Mardi", "Tu", None)]
     assert plan.columns_for("horaires") == ["Horaires lundi", "Mardi"]
 
