@@ -110,8 +110,12 @@ class StructureWrite:
     import_fingerprint: str | None = None  # hash of the source line as read (see collect.imports)
 
 
+# One encoder for every row of a batch: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, sort_keys=True)
+
+
 def _json_or_none(value: Any) -> str | None:
-    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True) if value else None
+    return _ENCODER.encode(value) if value else None
 
 
 def import_base_json(base: Mapping[str, Any] | None) -> str | None:

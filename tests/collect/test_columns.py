@@ -328,7 +328,7 @@ def test_the_readers_names_for_duplicate_and_unnamed_columns_are_not_guessed():
 
 
 @pytest.mark.slow
-def test_a_header_of_200_000_distinct_columns_is_matched_in_linear_time():
+def test_a_header_of_50_000_distinct_columns_is_matched_in_linear_time():
     def header(size: int, tag: str) -> list[str]:
         patterns = ("Question {} : nom du référent", "c_champ_{}_adresse", "Tag {}", "{} - Horaires d'ouverture",
                     "Colonne{}Nomdelastructure")
@@ -339,5 +339,5 @@ def test_a_header_of_200_000_distinct_columns_is_matched_in_linear_time():
         match_columns(columns)
         return time.perf_counter() - start
 
-    small, large = seconds(header(20_000, "a")), seconds(header(200_000, "b"))
+    small, large = seconds(header(5_000, "a")), seconds(header(50_000, "b"))
     assert large < 25 * small + 1.0  # 10× the columns: about 10× the time, never 100×
