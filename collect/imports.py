@@ -476,13 +476,16 @@ def prepare_import(
     seen: list[tuple[int, str]] = []
     identical: list[tuple[int, int]] = []
     first_of: dict[str, int] = {}
+    signed = hashlib.sha1(signature.encode())  # the signature (a few KB) hashed once, each line's hash added after it
     for raw, line in zip(table.rows, table.line_numbers, strict=True):
         whole = raw_line_hash(raw, table.columns)
         if whole in first_of:
             identical.append((line, first_of[whole]))
             continue
         first_of[whole] = line
-        fingerprint = hashlib.sha1((signature + whole).encode()).hexdigest()
+        with_line = signed.copy()
+        with_line.update(whole.encode())
+        fingerprint = with_line.hexdigest()  # = sha1(signature + whole): the fingerprints stored stay valid
         if fingerprint in seen_fingerprints:
             seen.append((line, fingerprint))
         else:

@@ -75,7 +75,7 @@ class Row(Mapping[str, "str | None"]):
         return [cells[positions[column]] if column in positions else None for column in columns]
 
     @staticmethod
-    def column(rows: list[Row], name: str) -> list[str | None]:
+    def column(rows: Sequence[Row], name: str) -> list[str | None]:
         """The cell of column ``name`` of each of ``rows``, rows of one table (their columns share their positions)."""
         position = rows[0]._positions.get(name) if rows else None
         if position is None:
@@ -104,6 +104,13 @@ class RowLayout:
                 positions.pop(column, None)
 
 
+def column_cells(rows: Sequence[Mapping[str, str | None]], name: str) -> list[str | None]:
+    """The cell of column ``name`` of each row of a table (None where a row lacks it), in one pass."""
+    if rows and isinstance(rows[0], Row):
+        return Row.column(rows, name)  # type: ignore[arg-type]
+    return [row.get(name) for row in rows]
+
+
 def cells_of(row: Mapping[str, str | None], columns: Sequence[str]) -> list[str | None]:
     """The cells of ``columns`` of a row of any table, in that order (None for a column the row lacks): one call
     a line, not one a cell."""
@@ -128,9 +135,7 @@ class Table:
 
     def column(self, name: str) -> list[str | None]:
         """Every line's cell in column ``name`` (None where a line lacks it)."""
-        if self.rows and isinstance(self.rows[0], Row):
-            return Row.column(self.rows, name)  # type: ignore[arg-type]
-        return [row.get(name) for row in self.rows]
+        return column_cells(self.rows, name)
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,11 +23,12 @@ saved with the import profile.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from collect.legacy import LEGACY_FIELDS, fold, translate_legacy
+from collect.readers import column_cells
 from models import vocabulary
 from models.standard import standard_v1
 from models.structure import enumerated_fields
@@ -173,13 +174,14 @@ _LEGACY_TARGET = {
 _FREE_LABELS = "autres_formations_labels"
 
 
-def column_items(rows: Iterable[Mapping[str, str | None]], column: str, field: str) -> Counter[str]:
-    """Each distinct item of a column with the number of lines where it appears."""
+def column_items(rows: Sequence[Mapping[str, str | None]], column: str, field: str) -> Counter[str]:
+    """Each distinct item of a column with the number of lines where it appears (each distinct cell split once:
+    a column of 300 000 lines holds a few hundred different cells)."""
     counts: Counter[str] = Counter()
-    for row in rows:
-        cell = row.get(column)
+    for cell, lines in Counter(column_cells(rows, column)).items():
         if cell:
-            counts.update(set(split_cell(field, cell)))
+            for item in set(split_cell(field, cell)):
+                counts[item] += lines
     return counts
 
 
