@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from models.cog import cog, normalize_name
 from models.errors import InvalidValue
 from models.geo import departement_bbox
-from models.normalize import luhn_ok, normalize_coordinates, normalize_siret, split_phones
+from models.normalize import normalize_coordinates, normalize_siren, normalize_siret, split_phones
 from models.standard import standard_v1
 
 if TYPE_CHECKING:
@@ -349,7 +349,11 @@ def _company_number(text: str) -> str | None:
             except InvalidValue:
                 return None
             return "siret"
-        if len(compact) == 9 and compact.strip("0") and luhn_ok(compact):
+        if len(compact) == 9 and compact.strip("0"):
+            try:
+                normalize_siren(compact)
+            except InvalidValue:
+                return None
             return "siren"
         return None
     return "rna" if _RNA.fullmatch(compact) else None

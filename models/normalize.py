@@ -16,6 +16,8 @@ from functools import cache, lru_cache
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from opening_hours import OpeningHours, ParserError
+from stdnum.fr import siren as siren_number
+from stdnum.fr import siret as siret_number
 
 from models.errors import InvalidValue
 from models.standard import standard_v1
@@ -29,7 +31,6 @@ __all__ = [
     "split_phones",
     "split_emails",
     "is_short_number",
-    "luhn_ok",
     "normalize_siret",
     "normalize_siren",
     "normalize_pivot",
@@ -477,23 +478,7 @@ def split_emails(value: object) -> list[str]:
 # SIRET, SIREN, pivot
 # --------------------------------------------------------------------------------------------
 
-_LA_POSTE_SIREN = "356000000"
 _ID_SEPARATORS = re.compile(r"[ .\-]")
-
-
-def luhn_ok(digits: str) -> bool:
-    """True when ``digits`` passes the Luhn check used by SIREN and SIRET numbers."""
-    if not digits or not digits.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
 
 
 def _compact_id(value: object, label: str) -> str:
@@ -503,7 +488,7 @@ def _compact_id(value: object, label: str) -> str:
 
 
 def normalize_siret(value: object) -> str:
-    """Return a checked 14-digit SIRET (Luhn, or La Poste's digit-sum rule)."""
+    """Return a checked 14-digit SIRET (python-stdnum: Luhn or La Poste's digit-sum rule, and its SIREN's key)."""
     raw = clean_text(value) or ""
     siret = _compact_id(value, "SIRET")
     if not siret.isdigit():
@@ -515,22 +500,23 @@ def normalize_siret(value: object) -> str:
         )
     if len(siret) != 14:
         raise InvalidValue(f"SIRET « {raw} » invalide : {len(siret)} chiffres au lieu de 14.")
-    if luhn_ok(siret):
+    if siret_number.is_valid(siret):  # Luhn, or La Poste's digit-sum rule, and the SIREN's own key
         return siret
-    if siret.startswith(_LA_POSTE_SIREN) and sum(int(c) for c in siret) % 5 == 0:
-        return siret  # La Poste's establishments are numbered beyond what Luhn allows
+    if not siren_number.is_valid(siret[:9]):
+        raise InvalidValue(f"SIRET « {raw} » invalide : la clé de contrôle de son SIREN ({siret[:9]}) ne correspond "
+                           "pas (faute de frappe ?).")
     raise InvalidValue(f"SIRET « {raw} » invalide : la clé de contrôle ne correspond pas (faute de frappe ?).")
 
 
 def normalize_siren(value: object) -> str:
-    """Return a checked 9-digit SIREN (Luhn)."""
+    """Return a checked 9-digit SIREN (python-stdnum: Luhn)."""
     raw = clean_text(value) or ""
     siren = _compact_id(value, "SIREN")
     if not siren.isdigit():
         raise InvalidValue(f"SIREN « {raw} » invalide : il ne doit contenir que des chiffres.")
     if len(siren) != 9:
         raise InvalidValue(f"SIREN « {raw} » invalide : {len(siren)} chiffres au lieu de 9.")
-    if not luhn_ok(siren):
+    if not siren_number.is_valid(siren):
         raise InvalidValue(f"SIREN « {raw} » invalide : la clé de contrôle ne correspond pas (faute de frappe ?).")
     return siren
 

@@ -169,7 +169,7 @@ def test_duplicates_are_proposed_never_merged(store, tmp_path):
     other.write_text(
         "nom,adresse,code_postal,commune,pivot\n"
         "Mediatheque Albert-Camus,1 pl. de la Mairie,01000,Bourg-en-Bresse,\n"
-        "Mairie de Bourg,Place de l'Hôtel de Ville,01000,Bourg-en-Bresse,21010053500017\n",
+        "Mairie de Bourg,Place de l'Hôtel de Ville,01000,Bourg-en-Bresse,21010053300004\n",
         encoding="utf-8",
     )
     report = import_file(store, other)

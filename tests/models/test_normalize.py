@@ -24,7 +24,6 @@ from models.normalize import (
     clean_text,
     extract_postcode,
     is_short_number,
-    luhn_ok,
     normalize_bool,
     normalize_coordinates,
     normalize_date,
@@ -449,15 +448,6 @@ def test_split_multi_splits_at_the_given_separators(raw, separators, expected):
 
 
 @pytest.mark.parametrize(
-    ("digits", "ok"),
-    [("43493312300029", True), ("21160052300016", True), ("434933123", True), ("356000000", True),
-     ("43493312300028", False), ("", False), ("12a", False)],
-)
-def test_luhn_check(digits, ok):
-    assert luhn_ok(digits) is ok
-
-
-@pytest.mark.parametrize(
     ("raw", "expected"),
     [
         ("43493312300029", "43493312300029"),
@@ -481,6 +471,7 @@ def test_valid_siret_is_returned_as_14_digits(raw, expected):
     [
         ("4349331230002", "13 chiffres"),
         ("43493312300028", "clé de contrôle"),
+        ("12345678000006", "clé de contrôle de son SIREN (123456780)"),  # passes Luhn, its SIREN does not
         ("35600000000049", "clé de contrôle"),
         ("434933123", "9 chiffres au lieu de 14"),
         ("4349331230002A", "que des chiffres"),
@@ -543,6 +534,7 @@ def test_pivot_placeholders_identify_nothing(raw):
         ("1234567", "RIDET"),
         ("4349331230002", "13 chiffres"),
         ("43493312300028", "clé de contrôle"),
+        ("12345678000006", "clé de contrôle de son SIREN (123456780)"),  # passes Luhn, its SIREN does not
     ],
 )
 def test_pivot_that_identifies_nothing_known_is_rejected(raw, fragment):

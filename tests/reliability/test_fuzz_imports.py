@@ -234,7 +234,7 @@ def list_cell(choices: tuple[str, ...] | list[str]) -> st.SearchStrategy[str]:
 FIELD_VALUES: dict[str, st.SearchStrategy[str]] = {
     "id": texts("L1", "L2", "L9", KNOWN_UUID, KNOWN_UUID.upper(), KNOWN_UUID.replace("-", ""), NEW_UUID,
                 NEW_UUID.upper(), "dora-3d647b3a", regex=r"[A-Za-z0-9\-]{0,12}"),
-    "pivot": texts("21010053500017", "434 933 123 00029", "00000000000000", "W123456789", "1234567.001",
+    "pivot": texts("21010053300004", "434 933 123 00029", "00000000000000", "W123456789", "1234567.001",
                    "12345678901234", "434933123", "0", regex=r"[0-9 .]{0,17}"),
     "nom": texts("Médiathèque", "CCAS de Cognac", "Espace France Services", "L'« atelier »"),
     "commune": st.one_of(st.sampled_from([c[0] for c in COMMUNES]), texts("COGNAC", "St Pierre", "Paris 15e")),

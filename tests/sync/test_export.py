@@ -94,7 +94,7 @@ def test_the_export_as_of_a_date_uses_the_history(store, tmp_path):
 def test_validation_reports_each_error_with_its_line_and_column_in_french(tmp_path):
     bad = tmp_path / "lieux.csv"
     header = ",".join(standard_v1().field_names)
-    good = ["a1", "21010053500017", "Lieu", "Cognac", "16100", "16102", "1 rue", "", "", "", "", "", "", "", "", "", "", "",
+    good = ["a1", "21010053300004", "Lieu", "Cognac", "16100", "16102", "1 rue", "", "", "", "", "", "", "", "", "", "", "",
             "", "", "2024-01-01"] + [""] * 11
     wrong = list(good)
     wrong[0], wrong[4], wrong[18] = "a2", "1610", "Mobile"
