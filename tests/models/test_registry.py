@@ -152,7 +152,7 @@ def test_a_siret_typed_with_spaces_finds_its_structure(store):
         create_structure(con, {**LIEU, "pivot": "21010053300004"}, by="alice")
     with store.connect() as con:
         assert count_structures(con, text="210 100 533 00004") == 1
-        assert count_structures(con, text="210.100.535.00017") == 1
+        assert count_structures(con, text="210.100.533.00004") == 1
 
 
 def test_the_sql_departement_of_a_postcode_agrees_with_the_cog(tmp_path):
