@@ -269,4 +269,3 @@ def iter_chunks(
             future.cancel()
         if starter is not None:
             starter.close()
-

@@ -74,14 +74,6 @@ class Row(Mapping[str, "str | None"]):
         positions, cells = self._positions, self._cells
         return [cells[positions[column]] if column in positions else None for column in columns]
 
-    @staticmethod
-    def column(rows: Sequence[Row], name: str) -> list[str | None]:
-        """The cell of column ``name`` of each of ``rows``, rows of one table (their columns share their positions)."""
-        position = rows[0]._positions.get(name) if rows else None
-        if position is None:
-            return [None] * len(rows)
-        return [row._cells[position] for row in rows]
-
 
 class RowLayout:
     """The column positions a table's rows share: one for plain lines, one for lines with cells beyond the
@@ -105,10 +97,14 @@ class RowLayout:
 
 
 def column_cells(rows: Sequence[Mapping[str, str | None]], name: str) -> list[str | None]:
-    """The cell of column ``name`` of each row of a table (None where a row lacks it), in one pass."""
-    if rows and isinstance(rows[0], Row):
-        return Row.column(rows, name)  # type: ignore[arg-type]
-    return [row.get(name) for row in rows]
+    """The cell of column ``name`` of each row of a table (None where a row lacks it), in one pass. The ``Row``s of
+    one table share their column positions: the position is looked up once, not once a row."""
+    if not rows or not isinstance(rows[0], Row):
+        return [row.get(name) for row in rows]
+    position = rows[0]._positions.get(name)
+    if position is None:
+        return [None] * len(rows)
+    return [row._cells[position] for row in rows]  # type: ignore[attr-defined]
 
 
 def cells_of(row: Mapping[str, str | None], columns: Sequence[str]) -> list[str | None]:
