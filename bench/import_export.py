@@ -212,17 +212,11 @@ def _demo_lieux() -> tuple[list[Template], list[Place], list[str]]:
     return templates, places, list(columns)
 
 
-def _luhn_completed(prefix: str) -> str:
-    """``prefix`` (13 digits) plus the check digit that makes it a valid SIRET."""
-    for last in "0123456789":
-        digits = prefix + last
-        total = 0
-        for position, char in enumerate(reversed(digits)):
-            value = int(char) * (2 if position % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable: one check digit always fits")
+def _siret_of(siren: str, nic: str) -> str:
+    """The SIRET of ``siren`` and ``nic`` (the establishment's first 4 digits), its check digit added (python-stdnum)."""
+    from stdnum import luhn
+
+    return siren + nic + luhn.calc_check_digit(siren + nic)
 
 
 def _jittered(place: Place, rng: random.Random) -> tuple[float | None, float | None]:
@@ -317,7 +311,7 @@ def synthetic_rows(rows: int = ROWS, seed: int = SEED) -> tuple[list[str], list[
         if template.siret:  # an antenna is another establishment of the same SIREN: its own SIRET
             siret = template.siret
             while siret in sirets:
-                siret = _luhn_completed(template.siret[:9] + f"{rng.randrange(10_000):04d}")
+                siret = _siret_of(template.siret[:9], f"{rng.randrange(10_000):04d}")
             sirets.add(siret)
             row["pivot"] = siret
         else:

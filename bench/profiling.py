@@ -95,17 +95,14 @@ SHORT_TEXTS = ("Tout public", "Seniors", "Jeunes de 16 à 25 ans", "Demandeurs d
 DOMAINS = ("mairie-exemple", "asso-numerique", "mediatheque-ville", "tiers-lieu", "france-services")
 
 
-def _luhn_completed(prefix: str) -> str:
-    """``prefix`` (13 digits) plus the check digit that makes it a valid SIRET."""
-    for last in "0123456789":
-        digits = prefix + last
-        total = 0
-        for position, char in enumerate(reversed(digits)):
-            value = int(char) * (2 if position % 2 else 1)
-            total += value - 9 if value > 9 else value
-        if total % 10 == 0:
-            return digits
-    raise AssertionError("unreachable: one check digit always fits")
+def _valid_siret(rng: random.Random) -> str:
+    """A random SIRET valid the way the importer checks it: its SIREN's key, then the SIRET's own."""
+    from stdnum import luhn
+
+    siren = f"{rng.randrange(10**7, 10**8):08d}"
+    siren += luhn.calc_check_digit(siren)
+    siret = siren + f"{rng.randrange(10_000):04d}"
+    return siret + luhn.calc_check_digit(siret)
 
 
 def _places(rng: random.Random, count: int) -> list[tuple[str, str, str, float, float]]:
@@ -136,7 +133,7 @@ def synthetic_columns(rows: int = ROWS, seed: int = SEED) -> tuple[dict[str, lis
     lon = [round(places[i][4] + rng.uniform(-0.01, 0.01), 6) for i in where]
     phones = [_phone(rng, rng.choice(("01", "02", "03", "04", "05", "09"))) for _ in range(5_000)]
     mobiles = [_phone(rng, rng.choice(("06", "07"))) for _ in range(5_000)]
-    sirets = [_luhn_completed(f"{rng.randrange(10**12, 10**13):013d}") for _ in range(5_000)]
+    sirets = [_valid_siret(rng) for _ in range(5_000)]
     people = [f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}" for _ in range(500)]
     dates = [f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(2019, 2025)}" for _ in range(2_000)]
     stamps = [f"{rng.randint(2019, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} "
