@@ -485,8 +485,8 @@ def main() -> int:
 
     from collect.imports import import_file
     from collect.readers import read_table
-    from sync.export import export_structures, validate_file
     from models.store import Store
+    from sync.export import export_structures, validate_file
 
     with tempfile.TemporaryDirectory(prefix="maillage-bench-") as tmp:
         directory = Path(tmp)
