@@ -31,7 +31,11 @@ serveur: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
+# The rules first (a few seconds): ruff's lint rules and import-linter's layers and no-cycle contracts
+# (pyproject.toml), then the whole suite.
 test: $(STAMP) chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)

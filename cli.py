@@ -312,7 +312,7 @@ def import_command(
     if len(report.issues) > max_messages:
         click.echo(f"… et {len(report.issues) - max_messages} autre(s) message(s) (option --rapport pour tout voir).")
     if rapport:  # for Excel: « ; », BOM, and a value from the file never runs as a formula
-        from sync.excel_csv import write_excel_csv
+        from models.excel_csv import write_excel_csv
 
         write_excel_csv(rapport, ["fichier", "ligne", "champ", "valeur", "gravité", "message"], report.issue_rows())
     click.echo(report.summary())
@@ -586,7 +586,8 @@ def questionnaire_check(file: str) -> None:
 @pass_context
 def questionnaire_publish(context: Context, file: str, campaign: str | None) -> None:
     """Publier un questionnaire (YAML ou XLSForm) comme nouvelle version dans la base."""
-    from collect.surveys import create_campaign, publish_questionnaire
+    from collect.campaigns import create_campaign
+    from collect.surveys import publish_questionnaire
 
     checked = _read_questionnaire(file)
     if checked is None:
@@ -616,8 +617,8 @@ def reponses() -> None:
 @pass_context
 def reponses_export(context: Context, out: str, campaign: str | None, revisions: bool) -> None:
     """Écrire les réponses en CSV pour Excel (« ; », UTF-8 avec BOM, une colonne par question)."""
+    from collect.campaigns import find_campaign
     from collect.response_export import export_responses_csv
-    from collect.surveys import find_campaign
 
     try:
         store = context.store()
@@ -641,7 +642,7 @@ def campaign() -> None:
 
 
 def _campaign(con, name: str) -> dict:
-    from collect.surveys import find_campaign
+    from collect.campaigns import find_campaign
 
     return find_campaign(con, name)
 
@@ -651,7 +652,7 @@ def _campaign(con, name: str) -> dict:
 def campaign_list(context: Context) -> None:
     """Lister les campagnes, avec leurs structures ciblées et complètes."""
     from collect.calls import load_cases
-    from collect.surveys import list_campaigns
+    from collect.campaigns import list_campaigns
 
     store = context.store()
     with store.connect() as con:
@@ -678,8 +679,9 @@ def campaign_list(context: Context) -> None:
 def campaign_create(context: Context, nom: str, code: str, debut, fin, max_tentatives: int, heures: str) -> None:
     """Créer une campagne d'appels sous la dernière version d'un questionnaire."""
     from collect.calls import configure_campaign
+    from collect.campaigns import create_campaign
     from collect.questionnaire import default_questionnaire
-    from collect.surveys import create_campaign, latest_questionnaire, publish_questionnaire
+    from collect.surveys import latest_questionnaire, publish_questionnaire
 
     try:
         store = context.store()
@@ -790,12 +792,26 @@ def campaign_report(context: Context, nom: str, folder: str | None) -> None:
         click.echo(f"{len(tables)} tableaux écrits dans {target}.")
 
 
+def _exclusion_codes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """The exclusion codes typed after --ecartees, each given by its code or its French title."""
+    from models.errors import InvalidValue
+    from models.records import relance_exclusion
+
+    try:
+        return tuple(relance_exclusion(value) for value in values)
+    except InvalidValue as error:
+        raise click.BadParameter(str(error)) from None
+
+
 @campaign.command(name="relances")
 @click.argument("nom")
 @click.option("--regle", "rules", multiple=True, type=click.Choice(["sans_contact", "partielle", "promesse"]),
               default=("sans_contact", "partielle", "promesse"), show_default=True,
               help="Qui relancer (répétable) : jamais jointe après N tentatives, questionnaire partiel, promesse de répondre.")
 @click.option("--tentatives", type=int, default=3, show_default=True, help="N, pour la règle sans_contact.")
+@click.option("--ecartees", "left_out", multiple=True, metavar="RAISON", callback=_exclusion_codes,
+              help="Lister aussi les structures écartées pour cette raison (répétable) : son code (delai)"
+                   " ou son intitulé (« Relancée trop récemment »).")
 @click.option("--envoyer", "send", is_flag=True, help="Envoyer par SMTP (réglages [smtp] de --secrets).")
 @click.option("--exporter", "export_to", type=click.Path(),
               help="Écrire le lot en fichiers .eml + relances.csv dans ce dossier (ou ce .zip).")
@@ -803,28 +819,26 @@ def campaign_report(context: Context, nom: str, folder: str | None) -> None:
 @click.option("--secrets", type=click.Path(dir_okay=False), default=".streamlit/secrets.toml", show_default=True,
               help="Fichier TOML contenant la table [smtp].")
 @pass_context
-def campaign_relances(context: Context, nom: str, rules, tentatives: int, send: bool, export_to: str | None,
-                      batch: str | None, secrets: str) -> None:
+def campaign_relances(context: Context, nom: str, rules, tentatives: int, left_out: tuple[str, ...], send: bool,
+                      export_to: str | None, batch: str | None, secrets: str) -> None:
     """Relancer les non-répondants par courriel : sans option, montre qui serait relancé et pourquoi
     les autres ne le sont pas ; --envoyer envoie, --exporter écrit les messages pour votre messagerie.
     Un message n'est jamais envoyé deux fois."""
     from collections import Counter
 
-    from collect.relances import (
-        export_batch,
-        prepare_batch,
-        read_secrets_file,
-        relance_candidates,
-        send_batch,
-        smtp_settings_from_secrets,
-    )
+    from collect.relances.batches import prepare_batch
+    from collect.relances.export import export_batch
+    from collect.relances.selection import relance_candidates
+    from collect.relances.transport import send_batch, smtp_settings_from_secrets
+    from models.records import RELANCE_EXCLUSION_LABELS
+    from models.secrets import read_secrets
 
     if send and export_to:
         raise click.ClickException("Choisissez --envoyer ou --exporter, pas les deux.")
     try:
         store = context.store()
         by = context.actor(store)
-        settings = smtp_settings_from_secrets(read_secrets_file(secrets)) if (send or batch) else None
+        settings = smtp_settings_from_secrets(read_secrets(secrets), Path(secrets)) if (send or batch) else None
         if batch:
             report = send_batch(store, batch, settings, by=by)
             click.echo(report.message)
@@ -834,10 +848,13 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, send: 
             selection = relance_candidates(con, campaign_id, list(rules), min_attempts=tentatives)
         for candidate in selection.candidates:
             click.echo(f"  {candidate.nom} <{candidate.destinataire}> : {candidate.motif}")
-        reasons = Counter(exclusion.motif.split(" :")[0].split(" (")[0] for exclusion in selection.excluded)
+        for exclusion in selection.excluded:
+            if exclusion.code in left_out:
+                click.echo(f"  {exclusion.nom} (écartée) : {exclusion.motif}")
+        reasons = Counter(exclusion.code for exclusion in selection.excluded)
+        counted = ", ".join(f"{RELANCE_EXCLUSION_LABELS[code]} : {n}" for code, n in reasons.most_common())
         click.echo(f"{_count(len(selection.candidates), 'structure à relancer', 'structures à relancer')} ;"
-                   f" écartées : {len(selection.excluded)}"
-                   + (" (" + ", ".join(f"{reason} : {n}" for reason, n in reasons.most_common()) + ")" if reasons else ""))
+                   f" écartées : {len(selection.excluded)}" + (f" ({counted})" if counted else ""))
         if not (send or export_to) or not selection.candidates:
             return
         ids = [candidate.structure_id for candidate in selection.candidates]

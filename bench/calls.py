@@ -42,8 +42,9 @@ OUTCOME_SHARES = {
 
 def build(directory: Path):
     from collect.calls import add_targets, assign
+    from collect.campaigns import create_campaign
     from collect.questionnaire import default_questionnaire
-    from collect.surveys import create_campaign, publish_questionnaire
+    from collect.surveys import publish_questionnaire
 
 
     store = imported_store(directory / "calls.duckdb", STRUCTURES)

@@ -105,10 +105,9 @@ def run_sessions(store: Any, drafts: list[Any], questions: list[Any], seconds: f
             base = draft.values.get(question.code, (None, 0))[1]
             begin = time.perf_counter()
             try:
-                outcome = store.transaction(lambda con: save_answer(
-                    con, draft.id, question.code, value, base_revision=base, session_id=draft.session_id,
-                    by=draft.surveyor))
-            except Exception as error:  # counted and shown: a save that fails is a finding
+                outcome = store.transaction(lambda con, draft=draft, code=question.code, value=value, base=base: save_answer(
+                    con, draft.id, code, value, base_revision=base, session_id=draft.session_id, by=draft.surveyor))
+            except Exception as error:  # noqa: BLE001 - counted and shown: a save that fails is a finding
                 with result.lock:
                     result.errors.append(f"{type(error).__name__}: {error}")
             else:

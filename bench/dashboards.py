@@ -179,8 +179,9 @@ ATTEMPT_SCHEMA = pa.schema([
 def build(path: Path) -> Built:
     from bench.sync import _answers_pool
     from collect.calls import add_targets, assign
+    from collect.campaigns import create_campaign
     from collect.questionnaire import default_questionnaire
-    from collect.surveys import create_campaign, publish_questionnaire
+    from collect.surveys import publish_questionnaire
     from models.store import fetch_dicts
 
     begin = time.perf_counter()
@@ -298,7 +299,7 @@ def build(path: Path) -> Built:
 
 
 def _silence_bare_mode_warnings() -> None:
-    """``pages.shared.viewer_zone`` reads ``st.context`` outside a script run: Streamlit logs a
+    """``ui.shared.viewer_zone`` reads ``st.context`` outside a script run: Streamlit logs a
     warning each time in bare mode (the zone is then Paris, as the pages fall back to)."""
     import streamlit.runtime.scriptrunner_utils.script_run_context  # noqa: F401 (creates the logger, at its level)
 
@@ -328,7 +329,7 @@ def table_csv(rows: Any) -> int:
     """What ``DashboardPage.table`` computes at once: the DataFrame and its CSV download."""
     import pandas as pd
 
-    from pages.shared import csv_bytes
+    from ui.shared import csv_bytes
 
     table = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     return len(csv_bytes(table))
@@ -336,7 +337,7 @@ def table_csv(rows: Any) -> int:
 
 @dataclass
 class Opened:
-    """What ``pages.dashboard_ui.open_dashboard`` gives a page: the campaign, the disclosure threshold."""
+    """What ``ui.dashboard.open_dashboard`` gives a page: the campaign, the disclosure threshold."""
 
     campaign: dict[str, Any] | None
     threshold: int
@@ -348,7 +349,7 @@ def open_dashboard(store: Any, filters: Any) -> Opened:
     page's own function), the campaign it selects (the newest), the report's header."""
     from dashboards.filters import describe
     from dashboards.rates import disclosure_threshold
-    from pages.dashboard_ui import _filter_choices
+    from ui.dashboard import _filter_choices
 
     _departements, _kinds, campaigns, _first = _filter_choices(store)
     by_id = {campaign["id"]: campaign for campaign in campaigns}
@@ -729,7 +730,7 @@ def apptest(source: Path, directory: Path) -> None:
 
 
 def main() -> int:
-    from models.registry import DEPARTEMENT_SQL
+    from models.cog import departement_sql
 
     _silence_bare_mode_warnings()
     began = time.perf_counter()
@@ -744,7 +745,7 @@ def main() -> int:
             " (SELECT count(*) FROM call_attempts) AS attempts,"
             " (SELECT count(*) FROM campaign_targets WHERE campaign_id = ?) AS targets", [campaign_id, campaign_id])[0]
         by_departement = store.query(
-            "SELECT " + DEPARTEMENT_SQL + " AS d, count(*) AS n FROM structures WHERE deleted_at IS NULL"
+            "SELECT " + departement_sql() + " AS d, count(*) AS n FROM structures WHERE deleted_at IS NULL"
             " GROUP BY d ORDER BY n DESC")
         note("  structures by département: " + ", ".join(f"{row['d']} {row['n']}" for row in by_departement))
         figure("structures", counts["structures"], "structures")

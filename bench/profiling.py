@@ -256,7 +256,6 @@ def naive_parsers() -> dict[str, Callable[[str], Any]]:
     """Every parser of models.normalize that says what a value is, and the COG's commune finder."""
     from models.cog import cog
     from models.normalize import (
-        normalize_bool,
         normalize_date,
         normalize_decimal,
         normalize_email,
@@ -269,6 +268,7 @@ def naive_parsers() -> dict[str, Callable[[str], Any]]:
         normalize_siret,
         normalize_url,
     )
+    from models.vocabulary import normalize_bool
 
     def commune(value: str) -> Any:
         found = cog().find_commune(value)

@@ -479,7 +479,7 @@ def fill(questionnaire: Any, rng: random.Random, ctx: Context) -> tuple[dict[str
 
 def check_generated(questionnaire: Any, samples: list[tuple[dict[str, Any], dict[str, Any], Context]]) -> None:
     """Generated answers go through ``check_answers`` without an error and come back identical."""
-    from collect.surveys import check_answers, effective_answers, Draft, DraftValue
+    from collect.surveys import Draft, DraftValue, check_answers, effective_answers
 
     now = datetime.now(UTC)
     for raw_answers, stored, ctx in samples:
@@ -616,8 +616,9 @@ def _add_draft(
 
 
 def build_store(directory: Path) -> Built:
+    from collect.campaigns import create_campaign
     from collect.imports import import_file
-    from collect.surveys import create_campaign, publish_questionnaire
+    from collect.surveys import publish_questionnaire
     from models.cog import departement_of_insee
     from models.store import Store
 

@@ -47,7 +47,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-
 from gspread.utils import rowcol_to_a1
 
 from bench.import_export import check, figure, imported_store, note
@@ -91,8 +90,9 @@ def _answers_pool(questionnaire, structures: list[dict[str, Any]], rng: random.R
 
 
 def build(directory: Path):
+    from collect.campaigns import create_campaign
     from collect.questionnaire import default_questionnaire
-    from collect.surveys import create_campaign, publish_questionnaire
+    from collect.surveys import publish_questionnaire
     from models.store import fetch_dicts
 
     store = imported_store(directory / "sync.duckdb", STRUCTURES)

@@ -20,17 +20,18 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
-from opening_hours import OpeningHours
+from opening_hours import OpeningHours, ParserError
 
-from collect.surveys import SurveyError, get_campaign
+from collect.campaigns import CampaignError, get_campaign
 from models.access import require
 from models.audit import AuditEntry, record_audit, record_audits
-from models.cog import timezone_for_departement
+from models.campaign_rules import RULE_FIELDS, CampaignRules
+from models.cog import departement_sql, timezone_for_departement
 from models.dispositions import (
     CALLBACK_OUTCOMES,
     MAX_ANSWERING_MACHINE_MESSAGES,
@@ -46,13 +47,12 @@ from models.dispositions import (
 )
 from models.edits import EditResult, plan_edit, planned_result
 from models.ids import new_id
-from models.registry import DEPARTEMENT_SQL
 from models.runtime import collector_paused
 from models.saved_filters import StructureFilter, structure_ids_matching
 from models.store import fetch_dicts, utc_now
 
 
-class CallError(SurveyError):
+class CallError(CampaignError):
     """A call action is impossible (unknown outcome, call-back in the past…); message in French."""
 
 
@@ -120,18 +120,9 @@ def configure_campaign(
                  details={"max_tentatives": max_tentatives, "heures_appel": heures_appel})
 
 
-DEFAULT_MAX_TENTATIVES = 6  # the column's default (migration 0003)
-CAMPAIGN_RULES = ("max_tentatives", "heures_appel", "date_debut", "date_fin")
-
-
 def campaign_rules(campaign: Mapping[str, Any]) -> dict[str, Any]:
     """A campaign's calling rules as the rules form shows them (argument names of ``configure_campaign``)."""
-    return {
-        "max_tentatives": int(campaign.get("max_tentatives") or DEFAULT_MAX_TENTATIVES),
-        "heures_appel": campaign.get("heures_appel") or "",
-        "date_debut": campaign.get("date_debut"),
-        "date_fin": campaign.get("date_fin"),
-    }
+    return CampaignRules.of(campaign).model_dump()
 
 
 def edit_campaign_rules(
@@ -142,7 +133,7 @@ def edit_campaign_rules(
     someone else changed meanwhile is left as it is and comes back as a conflict (the campaign's
     last writer and time), audited; the others are written by ``configure_campaign`` (same checks)."""
     require(con, by, "gerer_campagne")
-    unknown = sorted(set(changes) - set(CAMPAIGN_RULES))
+    unknown = sorted(set(changes) - set(RULE_FIELDS))
     if unknown:
         raise CallError(f"Règle d'appel inconnue : {', '.join(unknown)}.")
     campaign = get_campaign(con, campaign_id)
@@ -481,9 +472,11 @@ _SUMMARY_SQL = (
 # call time has passed. That pre-filter is ``next_call_at`` and ``disposition_of(...).final``
 # written in SQL with the same rule parameters, so that Python builds only the cases it needs;
 # tests/collect/test_calls.py checks that it keeps exactly the cases the Python rules keep.
-_CASES_SQL = (
+@cache
+def _cases_sql() -> str:
+    return (
     "WITH summary AS (" + _SUMMARY_SQL + "),"
-    " cases AS (SELECT s.id, s.nom, s.commune, s.telephone, s.horaires, " + DEPARTEMENT_SQL + " AS dep,"
+    " cases AS (SELECT s.id, s.nom, s.commune, s.telephone, s.horaires, " + departement_sql() + " AS dep,"
     "  a.surveyor, m.n, m.has_complete, m.has_partial, m.last_closing, m.reached, m.best, m.last_outcome,"
     "  m.last_at, m.last_callback"
     "  FROM campaign_targets t JOIN structures s ON s.id = t.structure_id"
@@ -497,7 +490,7 @@ _CASES_SQL = (
     "   ELSE last_at + to_microseconds((coalesce(list_extract($retry, list_position($names, last_outcome)), "
     + str(int(outcome_rule("").retry_after.total_seconds())) + ")"
     "    * 1000000 * (1 + $growth * (n - 1)))::BIGINT) END <= $due_at::TIMESTAMP)))"
-)
+    )
 
 
 def _summary(row: Sequence[Any]) -> CaseSummary:
@@ -526,7 +519,7 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str, *, due_at: date
     called or due), the others being left out by DuckDB before any Python object is built.
     """
     campaign = get_campaign(con, campaign_id)
-    max_attempts = campaign["max_tentatives"] or 6
+    max_attempts = CampaignRules.of(campaign).max_tentatives
     parameters = _rule_parameters(campaign_id) | {
         "due_at": due_at.astimezone(UTC).replace(tzinfo=None) if due_at else None,
         "max_attempts": max_attempts, "retry": _RETRY_SECONDS, "growth": SPACING_GROWTH,
@@ -535,7 +528,7 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str, *, due_at: date
     zones: dict[str | None, str] = {}
     cases = []
     with collector_paused():
-        rows = con.execute(_CASES_SQL, parameters).fetchall()
+        rows = con.execute(_cases_sql(), parameters).fetchall()
         for structure_id, nom, commune, telephone, horaires, dep, surveyor, *summary_row in rows:
             summary = _NEVER_CALLED if summary_row[0] is None else _summary(summary_row)
             if dep not in zones:
@@ -552,7 +545,7 @@ def load_cases(con: duckdb.DuckDBPyConnection, campaign_id: str, *, due_at: date
 def _hours(text: str) -> OpeningHours | None:
     try:
         return OpeningHours(text)
-    except Exception:  # unreadable opening hours: the structure is not held to them
+    except ParserError:  # unreadable opening hours: the structure is not held to them
         return None
 
 
@@ -590,7 +583,7 @@ def campaign_queues(
 
 def _campaign_queues(con: duckdb.DuckDBPyConnection, campaign_id: str, now: datetime) -> dict[str, list[QueueItem]]:
     campaign = get_campaign(con, campaign_id)
-    calling_hours = campaign["heures_appel"] or "Mo-Fr 09:00-18:00"
+    calling_hours = CampaignRules.of(campaign).heures_appel
     ranked: dict[str, list[tuple[int, str, QueueItem]]] = defaultdict(list)
     open_zones: dict[str, bool] = {}
     local_times: dict[str, str] = {}

@@ -135,10 +135,14 @@ def _samples(values: Sequence[str | None]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+EXACT_NAME = "nom exact du champ"  # the reason of a column named as its field
+
+
 def _checked_target(column: str, value: Any) -> str | None:
-    if value is None:
+    """The field a decision names; None (the column left out) for no field or a blank one, as in a mapping file."""
+    text = "" if value is None else str(value).strip()
+    if not text:
         return None
-    text = str(value).strip()
     if text in TARGET_FIELDS:
         return text
     found = column_names._field_name(text)
@@ -183,7 +187,7 @@ def _by_name(column: str, values: Sequence[str | None]) -> ColumnUse | None:
     """The field a column's name means (exact, synonym, header rules, day column, yes/no meaning)."""
     key = column_names.normalize_header(column)
     if key in column_names._EXACT:
-        return ColumnUse(column, column_names._EXACT[key], HOW_NAME, "nom exact du champ", 1.0)
+        return ColumnUse(column, column_names._EXACT[key], HOW_NAME, EXACT_NAME, 1.0)
     if key in column_names._SYNONYM:
         return ColumnUse(column, column_names._SYNONYM[key], HOW_NAME, "synonyme connu", 1.0)
     day = _day(column)
@@ -438,13 +442,15 @@ def _resolve(table: Table, chosen: dict[str, ColumnUse], values_of: dict[str, li
              profiles: dict[str, Any]) -> ColumnPlan:
     """One column per single-valued field (the others kept aside, said once); samples added.
 
-    Among columns equally good by name, the one with more values wins (« latitude » full beside an
-    empty « Latitude »), then the leftmost."""
+    Among columns equally good by name, a column with values wins over an empty one, the field's own name
+    over a synonym (« Nom » beside « Raison sociale »), then the one with more values (« latitude » full
+    beside a sparse « Latitude »), then the leftmost."""
     position = {c: i for i, c in enumerate(table.columns)}
     winners: dict[str, str] = {}
     for column in sorted(
         (c for c, u in chosen.items() if u.field and not u.ignored),
-        key=lambda c: (_AUTHORITY.get(chosen[c].how, 9), -chosen[c].confidence, -profiles[c].non_empty, position[c]),
+        key=lambda c: (_AUTHORITY.get(chosen[c].how, 9), -chosen[c].confidence, not profiles[c].non_empty,
+                       chosen[c].reason != EXACT_NAME, -profiles[c].non_empty, position[c]),
     ):
         winners.setdefault(chosen[column].field, column)
     uses: list[ColumnUse] = []

@@ -1,11 +1,10 @@
-"""Match the column names of a territory's file to the fields of the standard.
+"""The names a territory's file may give its columns, and the person's mapping files.
 
-``match_columns`` compares names after :func:`normalize_header` (no case, no accents, no
-punctuation): the standard's own field name first, then the spellings people use
-(:data:`SYNONYMS`), then the words of the name (:func:`collect.headers.field_for_header`: prefixes,
-abbreviations, glued words, questions), used only when sure enough. A mapping file
-(:func:`load_mapping_file`) overrides all of them. Columns that match nothing are kept aside in
-``ColumnMapping.unmatched``, never dropped.
+:data:`TARGET_FIELDS` are the fields a column can feed; :data:`SYNONYMS` the spellings people use
+for each, compared after :func:`normalize_header` (no case, no accents, no punctuation). A mapping
+file (:func:`load_mapping_file`) says the field of some columns, or to ignore them. The import
+decides each column's fate with :func:`collect.column_plan.plan_columns`, which builds on these
+names and on the words of the name (:mod:`collect.headers`).
 """
 
 from __future__ import annotations
@@ -15,17 +14,12 @@ import difflib
 import io
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 
 from models.errors import InvalidMapping
 from models.standard import standard_v1
-
-if TYPE_CHECKING:  # collect.headers builds on this module's names: imported where used
-    from collect.headers import HeaderMatch
 
 # Fields Maillage keeps besides the standard: the person to contact (not published).
 EXTRA_FIELDS: tuple[str, ...] = ("contact_nom", "contact_telephone", "contact_courriel")
@@ -158,17 +152,6 @@ def _build_lookup() -> tuple[dict[str, str], dict[str, str]]:
 _EXACT, _SYNONYM = _build_lookup()
 
 
-@dataclass
-class ColumnMapping:
-    """How the file's columns map to fields; nothing from the file is lost."""
-
-    fields: dict[str, str]  # file column → target field
-    unmatched: list[str]  # file columns kept aside (no field, or a field already taken)
-    conflicts: list[str]  # French messages: two columns for one field
-    ignored: list[str] = field(default_factory=list)  # columns a mapping file says to ignore (→ None)
-    guessed: dict[str, HeaderMatch] = field(default_factory=dict)  # columns of ``fields`` placed by their words
-
-
 def _field_name(value: str) -> str | None:
     """The target field ``value`` names (exactly, or once normalized), else None."""
     if value in TARGET_FIELDS:
@@ -180,79 +163,6 @@ def _unknown_field_message(value: str) -> str:
     close = difflib.get_close_matches(normalize_header(value), TARGET_FIELDS, n=1, cutoff=0.7)
     hint = f" (vouliez-vous dire « {close[0]} » ?)" if close else ""
     return f"champ inconnu « {value} »{hint}. Champs possibles : {', '.join(TARGET_FIELDS)}"
-
-
-def match_columns(columns: list[str], *, overrides: dict[str, str | None] | None = None) -> ColumnMapping:
-    """Map each file column to a target field: overrides, then exact field names, then synonyms, then
-    the words of the name when the guess is sure enough (``AUTO_MATCH_CONFIDENCE``)."""
-    from collect.headers import AUTO_MATCH_CONFIDENCE, field_for_header
-
-    chosen: dict[str, str] = {}  # column → field, before conflicts are resolved
-    rank: dict[str, int] = {}  # column → 0 override, 1 exact name, 2 synonym, 3 guessed from its words
-    guesses: dict[str, HeaderMatch] = {}
-    ignored: list[str] = []
-
-    if overrides:
-        by_normalized: dict[str, str] = {}
-        for column in columns:
-            by_normalized.setdefault(normalize_header(column), column)
-        for key, value in overrides.items():
-            column = key if key in columns else by_normalized.get(normalize_header(str(key)))
-            if value is not None and not str(value).strip():
-                value = None
-            if value is not None:
-                target = _field_name(str(value).strip())
-                if target is None:
-                    raise InvalidMapping(
-                        f"Correspondance des colonnes, colonne « {key} » : {_unknown_field_message(str(value))}"
-                    )
-            else:
-                target = None
-            if column is None or column in rank:
-                continue  # a column absent from this file, or already given by an earlier override
-            rank[column] = 0
-            if target is None:
-                ignored.append(column)
-            else:
-                chosen[column] = target
-
-    for column in columns:
-        if column in rank:
-            continue
-        key = normalize_header(column)
-        if key in _EXACT:
-            chosen[column], rank[column] = _EXACT[key], 1
-        elif key in _SYNONYM:
-            chosen[column], rank[column] = _SYNONYM[key], 2
-        else:
-            guess = field_for_header(column)
-            if guess is not None and guess.confidence >= AUTO_MATCH_CONFIDENCE:
-                chosen[column], rank[column], guesses[column] = guess.field, 3, guess
-
-    position = {column: index for index, column in enumerate(columns)}
-    winners: dict[str, str] = {}  # field → column; among guesses, the surest first
-    for column in sorted(chosen, key=lambda c: (rank[c], -guesses[c].confidence if c in guesses else 0, position[c])):
-        winners.setdefault(chosen[column], column)
-
-    fields: dict[str, str] = {}
-    unmatched: list[str] = []
-    conflicts: list[str] = []
-    for column in columns:
-        if column in ignored:
-            continue
-        target = chosen.get(column)
-        if target is None:
-            unmatched.append(column)
-        elif winners[target] == column:
-            fields[column] = target
-        else:
-            unmatched.append(column)
-            conflicts.append(
-                f"Les colonnes « {winners[target]} » et « {column} » correspondent toutes deux au champ "
-                f"« {target} » : « {winners[target]} » est utilisée, « {column} » est mise de côté."
-            )
-    guessed = {column: guesses[column] for column in fields if column in guesses}
-    return ColumnMapping(fields=fields, unmatched=unmatched, conflicts=conflicts, ignored=ignored, guessed=guessed)
 
 
 # --------------------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from collect.campaigns import create_campaign
 from collect.imports import ImportReport, import_file
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, open_draft, publish_questionnaire, save_answers, submit_in_transaction
+from collect.surveys import open_draft, publish_questionnaire, save_answers, submit_in_transaction
 from models.dispositions import CALLBACK_OUTCOMES, MAX_ANSWERING_MACHINE_MESSAGES, OUTCOME_RULES
 from models.registry import find_structures
 from models.store import Store, fetch_dicts, utc_now
@@ -193,7 +194,9 @@ def load_demo_relances(store: Store, campaign_id: str, *, by: str) -> int:
     many. Their next relance is possible since two days (7 days apart, 2 at most)."""
     import tempfile
 
-    from collect.relances import export_batch, prepare_batch, relance_candidates
+    from collect.relances.batches import prepare_batch
+    from collect.relances.export import export_batch
+    from collect.relances.selection import relance_candidates
 
     sent_at = utc_now() - timedelta(days=DEMO_RELANCE_DAYS_AGO)
     with store.connect() as con:
@@ -229,6 +232,7 @@ def _call_time(rng: random.Random, zone: str, days_ago: int, now: datetime) -> d
     return min(moment, now - timedelta(minutes=rng.randint(5, 90)))
 
 
+# Long: a scripted demo scenario (targets, assignments, weeks of calls), read top to bottom like a story.
 def load_demo_calls(
     con: duckdb.DuckDBPyConnection, campaign_id: str, surveyed: list[dict[str, Any]], rng: random.Random, *, by: str
 ) -> None:
@@ -244,12 +248,13 @@ def load_demo_calls(
         log_attempts,
         plan_balanced_assignment,
     )
+    from collect.campaigns import get_campaign
+    from models.campaign_rules import CampaignRules
     from models.saved_filters import StructureFilter, structure_ids_matching
 
     now = utc_now()
-    campaign = fetch_dicts(con, "SELECT date_debut, date_fin FROM campaigns WHERE id = ?", [campaign_id])[0]
-    configure_campaign(con, campaign_id, max_tentatives=6, heures_appel="Mo-Fr 09:00-12:30,13:30-18:00",
-                       date_debut=campaign["date_debut"], date_fin=campaign["date_fin"], by=by)
+    campaign = get_campaign(con, campaign_id)
+    configure_campaign(con, campaign_id, **CampaignRules.of(campaign).model_dump(), by=by)
     surveyed_ids = [structure["id"] for structure in surveyed]
     add_targets(con, campaign_id, surveyed_ids, by=by)
     add_targets(con, campaign_id, structure_ids_matching(

@@ -99,6 +99,8 @@ def _figure(number: int) -> str:
     return f"{number:,}".replace(",", "\u202f")
 
 
+# Long: the blocking (by commune, by postcode) and the pairing share the pool of lieux and the pairs
+# already found; each block's loop is short, the function holds them in order.
 def find_duplicates(new: Sequence[Candidate], existing: Iterable[Candidate]) -> list[DuplicatePair]:
     """Pairs (new, other) where ``other`` is an existing structure or an earlier new one."""
     pairs: list[DuplicatePair] = []
@@ -150,7 +152,7 @@ def find_duplicates(new: Sequence[Candidate], existing: Iterable[Candidate]) -> 
         exact = len(pool) <= EXACT_BLOCK
         for j, others, scores in _close_names(keys, first_new, exact=exact):
             candidate = pool[j]
-            matches = list(zip(others, scores))
+            matches = list(zip(others, scores, strict=True))
             if candidate.id in paired:
                 matches = [(i, s) for i, s in matches if _key(candidate.id, pool[i].id) not in seen]
             note = ""

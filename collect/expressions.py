@@ -600,6 +600,7 @@ _HINTS = {
 _TYPOGRAPHIC_QUOTES = "‘’‚‛“”„«»‹›"
 
 
+# Long: one tokenizer loop over the characters; its branches share the position and read together.
 def _tokenize(text: str) -> list[_Token]:
     """The tokens of the text, ending with ``eof`` — or with an ``error`` token at the first
     character that cannot start a token (the parser reports it when it reaches it)."""

@@ -13,8 +13,10 @@ stopwords (« de », « votre », « quel »…) kept apart from the content wor
 :func:`field_for_header` then matches the content words against one rule per field (the words
 that must be there, those that may be there, those that rule the field out) and returns the best
 :class:`HeaderMatch` with a confidence and a short French reason. Exact field names and the
-synonyms of :mod:`collect.columns` keep confidence 1.0. ``match_columns`` uses a guess only from
-:data:`AUTO_MATCH_CONFIDENCE` up; lower ones are hints to propose, never applied silently.
+synonyms of :mod:`collect.columns` keep confidence 1.0. The column plan
+(:func:`collect.column_plan.plan_columns`) applies a guess from :data:`AUTO_MATCH_CONFIDENCE` up;
+lower ones are hints, applied only when confirmed (contact columns, a geocoder's place columns when
+the file has none, list values that translate).
 
 Pure and fast: no I/O, each name is analysed once (LRU cache) in time bounded by its length
 (the analysis reads at most :data:`MAX_NAME_LENGTH` characters).
@@ -30,7 +32,7 @@ from typing import NamedTuple
 
 from collect.columns import SYNONYMS, TARGET_FIELDS, normalize_header
 
-# A guess at or above this confidence is applied by ``match_columns``; below, it is only a hint.
+# A guess at or above this confidence is applied by the column plan; below, it is only a hint.
 AUTO_MATCH_CONFIDENCE = 0.6
 
 # Longer names are questions or pasted text: the first characters say what the column is.

@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
-from models.personal_data import KnownPeople
-
 from collect.columns import normalize_header
+from models.personal_data import KnownPeople
 
 DATE_GIVEN = "donnée par la personne"
 DATE_IN_FILE_NAME = "nom du fichier"

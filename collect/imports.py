@@ -71,6 +71,7 @@ from models.registry import StructureWrite, import_base_json, insert_structures,
 from models.runtime import collector_paused
 from models.store import Store, fetch_dicts, utc_now
 from models.structure import Structure, changed_fields, data_fields, enumerated_fields, structure_values
+from models.text import counted
 
 Progress = Callable[[int, int], None]
 PreparedItem = tuple[PreparedLine, str]  # a prepared line and the fingerprint of the line as read
@@ -110,11 +111,6 @@ class ImportIssue:
         if self.value not in (None, ""):
             where += f" (« {self.value} »)"
         return f"{where} : {self.message}"
-
-
-def _counted(count: int, singular: str, plural: str) -> str:
-    """``1 ligne lue`` / ``0 ligne lue`` / ``3 lignes lues``: French agreement (0 and 1 are singular)."""
-    return f"{count} {singular if count <= 1 else plural}"
 
 
 @dataclass
@@ -179,17 +175,17 @@ class ImportReport:
         """One French sentence with the counts (« 1 ligne lue, 2 nouvelles… »)."""
         head = "Simulation (rien n'a été enregistré)" if self.dry_run else "Import"
         parts = [
-            _counted(self.rows_read, "ligne lue", "lignes lues"),
-            _counted(self.new, "nouvelle", "nouvelles"),
-            _counted(self.updated, "mise à jour", "mises à jour"),
-            _counted(self.unchanged, "inchangée", "inchangées"),
+            counted(self.rows_read, "ligne lue", "lignes lues"),
+            counted(self.new, "nouvelle", "nouvelles"),
+            counted(self.updated, "mise à jour", "mises à jour"),
+            counted(self.unchanged, "inchangée", "inchangées"),
         ]
         if self.identical:
-            parts.append(_counted(self.identical, "identique à une autre", "identiques à d'autres"))
+            parts.append(counted(self.identical, "identique à une autre", "identiques à d'autres"))
         parts += [
-            _counted(self.duplicates, "doublon possible", "doublons possibles"),
-            _counted(self.rejected, "rejetée", "rejetées"),
-            _counted(len(self.warnings), "avertissement", "avertissements"),
+            counted(self.duplicates, "doublon possible", "doublons possibles"),
+            counted(self.rejected, "rejetée", "rejetées"),
+            counted(len(self.warnings), "avertissement", "avertissements"),
         ]
         return f"{head} — {self.file} : " + ", ".join(parts) + "."
 
@@ -515,7 +511,7 @@ def _unknown_value_issues(file: str, translations: list[Translation]) -> list[Im
     """ONE message per value nothing translates (with its count), not one per line."""
     return [
         ImportIssue(file, None, t.field, t.value,
-                    f"Colonne « {t.column} » : « {t.value} » ({_counted(t.count, 'ligne', 'lignes')}) ne correspond à "
+                    f"Colonne « {t.column} » : « {t.value} » ({counted(t.count, 'ligne', 'lignes')}) ne correspond à "
                     f"aucune valeur du champ {t.field} ; valeur conservée à part sur chaque fiche. Indiquez sa "
                     "traduction sur la page Import si elle en a une.", "avertissement")
         for t in unknown_items(translations).values()
@@ -557,7 +553,7 @@ def _date_note(prepared: PreparedImport, report: ImportReport, lines_without_dat
     if not lines_without_date:
         return
     context = prepared.context
-    count = _counted(lines_without_date, "lieu", "lieux")
+    count = counted(lines_without_date, "lieu", "lieux")
     if context.file_date is not None:
         report.date_note = (f"{count} sans date de mise à jour dans le fichier : date {context.file_date:%d/%m/%Y} "
                             f"({context.file_date_source}).")
@@ -567,6 +563,8 @@ def _date_note(prepared: PreparedImport, report: ImportReport, lines_without_dat
     report.issues.append(ImportIssue(report.file, None, "date_maj", None, report.date_note, "avertissement"))
 
 
+# Long: one pass over the prepared lines (streamed chunk by chunk), comparing each with the store and
+# counting it; the counters and the chunk's lookups are shared by every kind of line.
 def plan_import(store: Store, prepared: PreparedImport, *, dry_run: bool = True) -> ImportPlan:
     """Step 2: compare every prepared line with the store; nothing is written.
 

@@ -13,9 +13,10 @@ accents and case ignored, so short and long spellings both map.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from models.text import fold_accents
 
 # v0 field → list of (v0 value, v1 field, v1 value). v1 value None: no equivalent in v1.
 LEGACY_VALUE_MAP: dict[str, tuple[tuple[str, str, str | None], ...]] = {
@@ -85,9 +86,7 @@ LEGACY_FIELDS = ("publics_accueillis", "conditions_acces", "labels_nationaux")
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lowercase, without accents, apostrophes unified and spaces collapsed: the key to compare labels."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.casefold().split())
+    return " ".join(fold_accents(text.replace("’", "'")).split())
 
 
 def _head(value: str) -> str:

@@ -27,7 +27,7 @@ from collect.legacy import fold
 from collect.readers import cells_of
 from collect.translations import TRANSLATED_FIELDS, TranslationIndex, split_cell
 from models import normalize
-from models.cog import Commune, cog, departement_of_insee
+from models.cog import Commune, cog, departement_of_place
 from models.errors import InvalidValue
 from models.issues import Issue
 from models.standard import standard_v1
@@ -189,7 +189,7 @@ def _prepare_hours(values: dict[str, Any], plan: ColumnPlan, raw: Mapping[str, s
     if reading is None:
         day_lists = [days_from_text(text) for _, text in texts]
         days = next((d for d, (_, text) in zip(day_lists, texts, strict=True) if d and not _has_digit(text)), None)
-        for column, text in texts:
+        for _column, text in texts:
             if days is not None and days_from_text(text) == days and not _has_digit(text):
                 continue  # the column of days itself (« {Lundi,Mardi} »)
             reading = hours_from_text(text, days=days)
@@ -230,6 +230,8 @@ def _resolve_place(values: dict[str, Any], context: FileContext, prepared: Prepa
     return commune
 
 
+# Long: the precedence of a lieu's place (INSEE code, postcode, commune name, address, coordinates),
+# each rule falling back on the next; read in one piece, the order is the rule.
 def _compute_place(values: dict[str, Any], prepared: Any) -> Commune | None:
     referential = cog()
     commune: Commune | None = None
@@ -549,7 +551,7 @@ def _prepare_date(values: dict[str, Any], context: FileContext, today: date, pre
 
 def _without_export_apostrophe(text: str | None) -> str | None:
     """« '=SOMME(A1) » → « =SOMME(A1) »: the apostrophe CSV exports put before a text a spreadsheet
-    would run as a formula (``sync.excel_csv``, ``sync.export``) is not part of the value."""
+    would run as a formula (``models.excel_csv``, ``sync.export``) is not part of the value."""
     if text and len(text) > 1 and text[0] == "'" and text[1] in "=+-@":
         return text[1:]
     return text
@@ -684,9 +686,7 @@ def prepare_line(
     _commune_from_point(values, context, prepared)
     commune = _resolve_place(values, context, prepared)
     _check_postcode(values, raw_postcode, commune, prepared)
-    departement = departement_of_insee(commune.code) if commune else (
-        cog().departement_of_postcode(values["code_postal"]) if values.get("code_postal") else None
-    )
+    departement = departement_of_place(commune.code if commune else None, values.get("code_postal"))
     _prepare_phones(values, departement, prepared)
     _contact_emails_out_of_name(values)
     _prepare_emails(values, prepared)

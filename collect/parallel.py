@@ -167,6 +167,8 @@ class _PoolStarter:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+# Long: one scheduling loop (submit, wait, run a chunk here, yield in order); its state (running, done,
+# redo, the pool) is shared by every branch and reads best in one place.
 def iter_chunks(
     work: Callable[[Any, list[Item]], list[Result]],
     setup: Any,

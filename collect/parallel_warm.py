@@ -13,9 +13,9 @@ from collect import parallel
 parallel.workers_allowed = False  # the fork server and its workers never start workers of their own
 
 # After the flag: preparing a file asks for workers.
-from collect.demo import demo_files
-from collect.imports import prepare_lines
-from collect.readers import read_table
+from collect.demo import demo_files  # noqa: E402
+from collect.imports import prepare_lines  # noqa: E402
+from collect.readers import read_table  # noqa: E402
 
 for path in demo_files():
     prepare_lines(read_table(path), today=date.today())

@@ -28,6 +28,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from models.errors import NotATable
+from models.text import counted, figure
 
 # Key under which a CSV row keeps the cells beyond the header's width (joined with the delimiter).
 EXTRA_KEY = "__extra__"
@@ -610,6 +611,8 @@ class _SharedCells:
                     self._seen[index] = {}
 
 
+# Long: one reading loop (an unclosed quote, the header, short and long lines kept whole, line numbers of
+# multi-line records) whose state (columns, width, shared cells) its checks share.
 def _parse_csv(text: str, name: str, encoding: str) -> Table:
     try:
         delimiter = _detect_delimiter(text)
@@ -718,11 +721,6 @@ _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _SMALL_PART = 64 << 20  # workbook, relationships, styles: parsed whole
 
 
-def _figure(number: int) -> str:
-    """« 12 345 » (French thousands separator: a narrow no-break space)."""
-    return f"{number:,}".replace(",", "\u202f")
-
-
 def _size_text(size: int) -> str:
     """« 84,2 ko », « 12,3 Mo », « 2,0 Go »."""
     for unit, scale in (("Go", 1e9), ("Mo", 1e6), ("ko", 1e3)):
@@ -750,10 +748,6 @@ def _column_index(letters: bytes) -> int:
 _COLUMNS = {_column_letters(index).encode("ascii"): index for index in range(1, 703)}  # A … ZZ
 
 
-def _plural(count: int, singular: str, plural: str) -> str:
-    return f"{_figure(count)} {singular if count <= 1 else plural}"
-
-
 def _damaged(name: str) -> NotATable:
     return NotATable(name, "classeur Excel (.xlsx) illisible ou endommagé")
 
@@ -774,7 +768,7 @@ class _Archive:
                 name,
                 f"classeur Excel (.xlsx) de {_size_text(announced)} une fois décompressé, plus que les "
                 f"{_size_text(MAX_XLSX_UNCOMPRESSED)} qu'un import accepte (archive anormale, ou classeur bien plus "
-                f"grand que {_figure(MAX_SHEET_ROWS)} lignes) ; enregistrez la feuille utile seule, en .xlsx ou en CSV",
+                f"grand que {figure(MAX_SHEET_ROWS)} lignes) ; enregistrez la feuille utile seule, en .xlsx ou en CSV",
             )
 
     def chunks(self, part: str) -> Iterator[bytes]:
@@ -796,11 +790,13 @@ class _Archive:
         if info.compress_type == zipfile.ZIP_STORED:
             raw = raw[: info.file_size]
             pieces: Iterator[bytes] = (bytes(raw[i: i + _INFLATE_CHUNK]) for i in range(0, len(raw), _INFLATE_CHUNK))
-            finished = lambda: True
+            def finished() -> bool:
+                return True
         elif info.compress_type == zipfile.ZIP_DEFLATED:
             inflater = zlib.decompressobj(-zlib.MAX_WBITS)
             pieces = self._inflated(raw, inflater)
-            finished = lambda: inflater.eof
+            def finished() -> bool:
+                return inflater.eof
         else:
             raise NotATable(self.name, "classeur Excel (.xlsx) compressé d'une façon non prise en charge : "
                                        "enregistrez-le de nouveau depuis Excel ou LibreOffice")
@@ -1092,7 +1088,7 @@ class _SheetScanner:
         (a style, ``t="e"``, an odd number), so the cost is that of these cells, not of the row."""
         styles = self.styles
         notes: dict[int, tuple[str, str]] = {}
-        for mark, index in zip(self.digit_marks, styles.digits):
+        for mark, index in zip(self.digit_marks, styles.digits, strict=True):
             at = content.find(mark)
             while at >= 0:
                 notes[self._column_at(content, at)] = ("format", styles.digits[index])
@@ -1145,23 +1141,23 @@ class _SheetScanner:
         at_least = "" if final else " au moins"
         last_cell = f"{_column_letters(columns)}{scan.last_column_row}"
         if columns > MAX_SHEET_COLUMNS:
-            found = (f"des valeurs jusqu'à la colonne {_column_letters(columns)} ({_figure(columns)}e colonne, cellule "
-                     f"{last_cell}), plus que les {_figure(MAX_SHEET_COLUMNS)} colonnes qu'un import accepte")
+            found = (f"des valeurs jusqu'à la colonne {_column_letters(columns)} ({figure(columns)}e colonne, cellule "
+                     f"{last_cell}), plus que les {figure(MAX_SHEET_COLUMNS)} colonnes qu'un import accepte")
         elif rows > MAX_SHEET_ROWS:
-            found = (f"des valeurs de la ligne {_figure(scan.first_row)} à la ligne {_figure(scan.last_row)}{at_least} "
-                     f"({_plural(scan.filled_rows, 'ligne remplie', 'lignes remplies')}, "
-                     f"{_plural(columns, 'colonne', 'colonnes')}), plus que les {_figure(MAX_SHEET_ROWS)} lignes qu'un "
+            found = (f"des valeurs de la ligne {figure(scan.first_row)} à la ligne {figure(scan.last_row)}{at_least} "
+                     f"({counted(scan.filled_rows, 'ligne remplie', 'lignes remplies')}, "
+                     f"{counted(columns, 'colonne', 'colonnes')}), plus que les {figure(MAX_SHEET_ROWS)} lignes qu'un "
                      "import accepte")
         else:
-            found = (f"{_plural(rows, 'ligne', 'lignes')} × {_plural(columns, 'colonne', 'colonnes')} = "
-                     f"{_figure(rows * columns)} cellules{at_least} (des valeurs jusqu'à la ligne "
-                     f"{_figure(scan.last_row)} et la colonne {_column_letters(columns)}), plus que les "
-                     f"{_figure(MAX_SHEET_CELLS)} cellules qu'un import accepte")
+            found = (f"{counted(rows, 'ligne', 'lignes')} × {counted(columns, 'colonne', 'colonnes')} = "
+                     f"{figure(rows * columns)} cellules{at_least} (des valeurs jusqu'à la ligne "
+                     f"{figure(scan.last_row)} et la colonne {_column_letters(columns)}), plus que les "
+                     f"{figure(MAX_SHEET_CELLS)} cellules qu'un import accepte")
         announced = f" ; la feuille annonce la plage {scan.dimension}" if scan.dimension else ""
         raise NotATable(
             self.name,
             f"feuille « {self.title} » trop grande pour un import : {found}{announced} ; limites d'un import : "
-            f"{_figure(MAX_SHEET_ROWS)} lignes, {_figure(MAX_SHEET_COLUMNS)} colonnes, {_figure(MAX_SHEET_CELLS)} "
+            f"{figure(MAX_SHEET_ROWS)} lignes, {figure(MAX_SHEET_COLUMNS)} colonnes, {figure(MAX_SHEET_CELLS)} "
             "cellules. Découpez le tableau en fichiers plus petits, ou supprimez les lignes et colonnes en trop "
             "(une valeur isolée loin du tableau suffit à l'étendre).",
         )
@@ -1417,7 +1413,7 @@ def _read_json(text: str, name: str, encoding: str) -> Table:
                 key_names[key] = ""
                 raw_keys.append(key)
     columns, unnamed = _header_names(raw_keys)
-    key_names = dict(zip(raw_keys, columns))
+    key_names = dict(zip(raw_keys, columns, strict=True))
 
     rows: list[Mapping[str, str | None]] = []
     line_numbers: list[int] = []

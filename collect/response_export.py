@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from collect.campaigns import list_campaigns
 from collect.questionnaire import Question
-from collect.surveys import answer_codes, answer_text, get_questionnaire, list_campaigns, list_responses
+from collect.surveys import answer_codes, answer_text, get_questionnaire, list_responses
 from models.access import require
+from models.excel_csv import write_excel_csv
 from models.store import Store
-from sync.excel_csv import write_excel_csv
 
 PARIS = ZoneInfo("Europe/Paris")
 META_COLUMNS = (

@@ -4,9 +4,8 @@ The life of a survey (ODK Central's rules: a submission is never lost, never ove
 
 1. ``publish_questionnaire`` stores a questionnaire as a new *version* (its definition is kept
    whole, so a response made under v1 still reads after v2 is published).
-2. ``create_campaign`` ties a campaign to a questionnaire version; ``set_campaign_questionnaire``
-   moves it to a newer version mid-campaign. Drafts and responses keep the version they started
-   with.
+2. A campaign (``collect.campaigns``) is surveyed with one questionnaire version at a time; drafts
+   and responses keep the version they started with.
 3. ``open_draft`` gives the draft of one structure × campaign × surveyor. ``save_answer`` stores
    ONE field at once (``draft_values``), with a revision number: a tab that saves over a value
    another tab changed since it loaded gets a ``conflict`` back instead of overwriting it. For a
@@ -38,18 +37,21 @@ from typing import Any
 
 import duckdb
 
+from collect.campaigns import get_campaign
 from collect.expressions import parse_expression
+from collect.follow_ups import ResponseSubmitted, follow_up
 from collect.questionnaire import Question, Questionnaire, questionnaire_from_dict
 from models import normalize
 from models.access import require
 from models.audit import record_audit
-from models.cog import departement_of_insee
+from models.cog import departement_of_place
 from models.edits import FieldConflict, same_value
 from models.errors import InvalidValue, MaillageError
 from models.ids import new_id
 from models.registry import edit_structure, get_structure
 from models.store import Store, fetch_dicts, utc_now
 from models.structure import list_fields
+from models.vocabulary import normalize_bool
 
 
 class SurveyError(MaillageError):
@@ -135,74 +137,6 @@ def list_questionnaires(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         con,
         "SELECT id, code, version, titre, published_at FROM questionnaires WHERE deleted_at IS NULL"
         " ORDER BY code, version DESC",
-    )
-
-
-# -- campaigns ----------------------------------------------------------------------------------
-
-
-def create_campaign(
-    con: duckdb.DuckDBPyConnection,
-    *,
-    nom: str,
-    questionnaire_id: str,
-    date_debut: date | None = None,
-    date_fin: date | None = None,
-    by: str,
-) -> str:
-    """Add a campaign surveyed with a questionnaire version; return its id."""
-    require(con, by, "gerer_campagne")
-    if not (nom or "").strip():
-        raise SurveyError("Donnez un nom à la campagne (par exemple « Diagnostic 2027 »).")
-    get_questionnaire(con, questionnaire_id)
-    campaign_id = new_id()
-    now = utc_now()
-    con.execute(
-        "INSERT INTO campaigns (id, nom, questionnaire_id, date_debut, date_fin, created_at, updated_at, updated_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [campaign_id, nom, questionnaire_id, date_debut, date_fin, now, now, by],
-    )
-    record_audit(con, actor=by, action="campaign.create", entity="campaigns", entity_id=campaign_id, details={"nom": nom})
-    return campaign_id
-
-
-def set_campaign_questionnaire(con: duckdb.DuckDBPyConnection, campaign_id: str, questionnaire_id: str, *, by: str) -> None:
-    """Move a campaign to another questionnaire version; open drafts and responses keep theirs."""
-    require(con, by, "gerer_campagne")
-    get_questionnaire(con, questionnaire_id)
-    con.execute(
-        "UPDATE campaigns SET questionnaire_id = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-        [questionnaire_id, utc_now(), by, campaign_id],
-    )
-    record_audit(con, actor=by, action="campaign.questionnaire", entity="campaigns", entity_id=campaign_id,
-                 details={"questionnaire_id": questionnaire_id})
-
-
-def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, Any]:
-    rows = fetch_dicts(con, "SELECT * FROM campaigns WHERE id = ?", [campaign_id])
-    if not rows:
-        raise SurveyError(f"Campagne introuvable : {campaign_id}")
-    return rows[0]
-
-
-def find_campaign(con: duckdb.DuckDBPyConnection, id_or_name: str) -> dict[str, Any]:
-    """A campaign by id or exact name (the newest of that name); a French error when none."""
-    rows = fetch_dicts(
-        con, "SELECT * FROM campaigns WHERE (id = ? OR nom = ?) AND deleted_at IS NULL ORDER BY created_at DESC",
-        [id_or_name, id_or_name],
-    )
-    if not rows:
-        raise SurveyError(f"Campagne « {id_or_name} » introuvable.")
-    return rows[0]
-
-
-def list_campaigns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """Campaigns with their questionnaire's title and version, newest first."""
-    return fetch_dicts(
-        con,
-        "SELECT c.*, q.titre AS questionnaire_titre, q.version AS questionnaire_version"
-        " FROM campaigns c JOIN questionnaires q ON q.id = c.questionnaire_id"
-        " WHERE c.deleted_at IS NULL ORDER BY c.created_at DESC",
     )
 
 
@@ -376,6 +310,8 @@ def _encoded(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+# Long: one right check, one read and one write for every answer, each answer ruled as ``save_answer``
+# rules it; the three steps share the draft's stored answers.
 def save_answers(
     con: duckdb.DuckDBPyConnection,
     draft_id: str,
@@ -528,7 +464,7 @@ def parse_answer(question: Question, raw: Any, *, departement: str | None = None
     if kind == "oui_non":
         if isinstance(raw, bool):
             return raw
-        return normalize.normalize_bool(raw)
+        return normalize_bool(raw)
     if kind == "choix_unique":
         codes = {c.code for c in question.choix}
         if str(raw) not in codes:
@@ -713,6 +649,8 @@ def submit_draft(
     )
 
 
+# Long: the submission in its order (checks, registry edits, the response, the draft closed, the audit,
+# the follow-ups), all inside the caller's one transaction.
 def submit_in_transaction(
     con: duckdb.DuckDBPyConnection, draft_id: str, *, by: str, today: date | None = None,
     submitted_at: datetime | None = None,
@@ -730,7 +668,7 @@ def submit_in_transaction(
     structure = get_structure(con, draft.structure_id)
     if structure is None:
         raise SurveyError(f"Structure introuvable : {draft.structure_id}")
-    departement = departement_of_insee(structure["code_insee"]) if structure.get("code_insee") else None
+    departement = departement_of_place(structure.get("code_insee"), structure.get("code_postal"))
     raw = effective_answers(stored.questionnaire, draft, structure)
     checked = check_answers(stored.questionnaire, raw, departement=departement, today=today)
     if checked.errors:
@@ -774,9 +712,7 @@ def submit_in_transaction(
     record_audit(con, actor=by, action="response.submit", entity="responses", entity_id=response_id,
                  details={"structure_id": draft.structure_id, "revision": revision, "registre": sorted(changes),
                           "conflits_registre": sorted(c.field for c in conflicts)})
-    from collect.calls import record_interview  # calls builds on surveys: imported here, not at the top
-
-    record_interview(con, draft.campaign_id, draft.structure_id, surveyor=draft.surveyor, by=by, at=submitted_at)
+    follow_up(con, ResponseSubmitted(draft.campaign_id, draft.structure_id, draft.surveyor, by, submitted_at))
     return SubmitOutcome(response_id, registry_changes=changes, registry_conflicts=conflicts)
 
 

@@ -32,7 +32,7 @@ from collect.readers import column_cells
 from models import vocabulary
 from models.standard import standard_v1
 from models.structure import enumerated_fields
-from models.typologies import typology_code
+from models.vocabulary import typology_code
 
 # Fields whose values are translated to codes (the legacy v0.1 fields feed v1 fields).
 TRANSLATED_FIELDS: tuple[str, ...] = ("typologie", *enumerated_fields(), "statut", *LEGACY_FIELDS)

@@ -63,7 +63,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import unicodedata
 import warnings
 import zipfile
 from collections.abc import Collection, Iterable
@@ -73,6 +72,7 @@ from typing import Any
 
 from collect.expressions import ExpressionError, parse_expression
 from collect.questionnaire import Questionnaire, QuestionnaireInvalid, questionnaire_from_dict
+from models.text import fold_accents
 
 # --------------------------------------------------------------------------------------------
 # Results
@@ -270,7 +270,7 @@ def _read_sheet(worksheet: Any) -> _Sheet:
     rows: list[tuple[int, dict[str, str]]] = []
     for number, cells in enumerate(rows_iter, start=2):
         values: dict[str, str] = {}
-        for key, value in zip(columns, cells):
+        for key, value in zip(columns, cells, strict=False):  # a row may be shorter or longer than the header
             if key is None:
                 continue
             text = _cell_text(value)
@@ -425,9 +425,7 @@ _REFERENCE = re.compile(r"""'[^']*'|"[^"]*"|\$\{\s*([^}]*?)\s*\}""")
 
 def code_of_name(name: str) -> str:
     """A valid Maillage code for an XLSForm name: lowercase, without accents, ``[a-z0-9_]``, a letter first."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    code = re.sub(r"[^a-z0-9_]", "_", bare).lstrip("_")
+    code = re.sub(r"[^a-z0-9_]", "_", fold_accents(name)).lstrip("_")
     if not code:
         code = "q"
     elif not code[0].isalpha():

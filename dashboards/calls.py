@@ -2,12 +2,16 @@
 
 Pure computations (no Streamlit): each report takes a DuckDB connection and a campaign id and
 returns a table as a list of dicts keyed by French column labels, ready to display; the order of
-those columns, for display and for the CSV export (``sync.excel_csv``), is in ``TABLES``, and
+those columns, for display and for the CSV export (``models.excel_csv``), is in ``TABLES``, and
 ``table_csv`` gives the bytes of the download.
 
 Every report reads the campaign's cases through ``collect.calls.load_cases`` (one query), so
 dispositions are never re-derived here; a page showing several reports loads the cases once and
-passes them as ``cases=``.
+passes them as ``cases=``. The rules the call pages read from those cases are here too, written
+once: the cases a surveyor holds (``assigned_to``), those still to treat (``open_cases``), the
+call-backs still to come (``upcoming_callbacks``), late (``late_callbacks``), the cases to take
+over from a surveyor who leaves (``cases_to_take_over``) and the structures a campaign does not
+target yet (``new_targets``).
 
 Times are shown as people read them: in Europe/Paris (the coordinator's time) as « 05/03/2026
 14:30 », and a call-back also in the structure's own zone (Guadeloupe, Réunion…). Weekday names
@@ -28,9 +32,9 @@ import duckdb
 from collect.calls import Case, load_cases
 from models.access import require
 from models.dispositions import AAPOR_GROUPS, CALLBACK_OUTCOMES, CODE_LABELS, outcome_rule
+from models.excel_csv import excel_csv_bytes
 from models.moments import PARIS, moment_text
 from models.normalize import phone_display
-from sync.excel_csv import excel_csv_bytes
 
 _WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")  # datetime.weekday() order
 
@@ -162,18 +166,64 @@ def disposition_breakdown(
     ]
 
 
-# -- surveyors ----------------------------------------------------------------------------------
+# -- cases of a surveyor, call-backs --------------------------------------------------------------
+
+
+def assigned_to(cases: Iterable[Case], surveyor: str | None) -> list[Case]:
+    """The cases ``surveyor`` holds now (``None``: those nobody holds), in the given order."""
+    return [case for case in cases if case.surveyor == surveyor]
+
+
+def open_cases(cases: Iterable[Case]) -> list[Case]:
+    """The cases still to treat (« Restant à traiter », « en cours »): those whose disposition is not
+    final (a complete interview, a hard refusal, a structure out of scope and the attempts run out
+    close a case), in the given order."""
+    return [case for case in cases if not case.disposition.final]
+
+
+def cases_to_take_over(cases: Iterable[Case], surveyor: str) -> list[str]:
+    """The structures to share among the others when ``surveyor`` leaves: the open cases they hold
+    (a closed case stays with whoever holds it, its history with it), in the given order."""
+    return [case.structure_id for case in open_cases(assigned_to(cases, surveyor))]
+
+
+def new_targets(cases: Iterable[Case], structure_ids: Iterable[str]) -> list[str]:
+    """The structures of ``structure_ids`` that are no target of the campaign whose ``cases`` these
+    are (never targeted, or taken out since), each once, in the given order: what adding them to the
+    campaign adds (``collect.calls.add_targets``)."""
+    targeted = {case.structure_id for case in cases}
+    return [structure_id for structure_id in dict.fromkeys(structure_ids) if structure_id not in targeted]
+
+
+def _asked_callback(case: Case) -> datetime | None:
+    """The time an open case's last call asked to be called back at (a call-back or an appointment),
+    else None: a closed case, or a last call that asked nothing (a call made since the request
+    replaces it)."""
+    if case.disposition.final or case.summary.last_outcome not in CALLBACK_OUTCOMES:
+        return None
+    return case.summary.last_callback
 
 
 def _is_late(case: Case, now: datetime, grace: timedelta) -> bool:
     """An open case whose last call asked a call-back (or set an appointment) now past by more than
     ``grace``; the last outcome being the call-back, no call was made since."""
-    return (
-        not case.disposition.final
-        and case.summary.last_outcome in CALLBACK_OUTCOMES
-        and case.summary.last_callback is not None
-        and case.summary.last_callback < now - grace
-    )
+    asked = _asked_callback(case)
+    return asked is not None and asked < now - grace
+
+
+def upcoming_callbacks(cases: Iterable[Case], *, now: datetime) -> list[Case]:
+    """The call-backs and appointments still to come: open cases whose last call asked to be called
+    back at a time after ``now``, soonest first (then by structure name).
+
+    At that time the case joins its surveyor's queue (``collect.calls.surveyor_queue``, « Rappel
+    prévu »); if no call is made within the grace that follows, it is a late call-back
+    (``late_callbacks``)."""
+    coming = [(asked, case) for case in cases if (asked := _asked_callback(case)) is not None and asked > now]
+    coming.sort(key=lambda pair: (pair[0], (pair[1].nom or "").casefold(), pair[1].structure_id))
+    return [case for _, case in coming]
+
+
+# -- surveyors ----------------------------------------------------------------------------------
 
 
 def surveyor_table(
@@ -216,7 +266,7 @@ def surveyor_table(
         rows.append({
             "Enquêteur": name if name is not None else UNASSIGNED,
             "Structures attribuées": len(assigned),
-            "Restant à traiter": sum(1 for c in assigned if not c.disposition.final),
+            "Restant à traiter": len(open_cases(assigned)),
             "Appels passés": total,
             f"Appels ({RECENT_DAYS} derniers jours)": recent,
             "Complets": sum(1 for c in assigned if c.disposition.code == "1.1"),

@@ -24,11 +24,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from models.cog import cog
+from models.cog import cog, departement_sql
 from models.moments import PARIS
-from models.registry import DEPARTEMENT_SQL, structures_as_of
+from models.registry import structures_as_of
 from models.saved_filters import structure_ids_matching, territory_filters
-from models.typologies import typologies, typology_code
+from models.typologies import typologies
+from models.vocabulary import typology_code
 
 QUERY_KEYS: tuple[str, ...] = ("territoire", "typologie", "campagne", "du", "au")
 
@@ -173,7 +174,7 @@ def registry_in_scope(
 def filter_options(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
     """The départements and the typologies of the live registry (the filter bar's choices)."""
     departements = [row[0] for row in con.execute(
-        "SELECT DISTINCT " + DEPARTEMENT_SQL + " AS d FROM structures WHERE deleted_at IS NULL AND d IS NOT NULL"
+        "SELECT DISTINCT " + departement_sql() + " AS d FROM structures WHERE deleted_at IS NULL AND d IS NOT NULL"
         " ORDER BY d").fetchall()]
     kinds = [row[0] for row in con.execute(
         "SELECT DISTINCT unnest(typologie) AS t FROM structures WHERE deleted_at IS NULL ORDER BY t").fetchall()]

@@ -17,8 +17,9 @@ from typing import Any
 
 import duckdb
 
+from collect.campaigns import get_campaign
 from collect.questionnaire import Question, Questionnaire
-from collect.surveys import get_campaign, get_questionnaire, list_responses
+from collect.surveys import get_questionnaire, list_responses
 
 CLOSED_TYPES: tuple[str, ...] = ("oui_non", "choix_unique", "choix_multiple")
 TEXT_TYPES: tuple[str, ...] = ("texte", "texte_long")
@@ -72,7 +73,7 @@ def responses_in_scope(
             answers = json.loads(whole)
         else:
             # one JSON array per row, its values in ``codes`` order (null: missing or unanswered)
-            answers = {code: value for code, value in zip(codes, json.loads(picked)) if value is not None}
+            answers = {code: value for code, value in zip(codes, json.loads(picked), strict=True) if value is not None}
         out.append({"id": response_id, "structure_id": structure_id, "revision": revision,
                     "submitted_at": submitted_at, "answers": answers})
     return out

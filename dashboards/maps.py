@@ -34,8 +34,13 @@ import altair as alt
 
 from dashboards.offer import Coverage, commune_of
 from models.cog import Commune, cog
-from models.geo import DROM_WITH_COMMUNE_SHAPES, communes_geojson, departement_bbox, departements_geojson
-from models.geo import point_in_departement
+from models.geo import (
+    DROM_WITH_COMMUNE_SHAPES,
+    communes_geojson,
+    departement_bbox,
+    departements_geojson,
+    point_in_departement,
+)
 from models.runtime import bulk
 
 METROPOLE = "France métropolitaine"

@@ -3,6 +3,8 @@
 Pure functions over registry rows (``models.registry.structures_as_of`` gives the registry as it
 stood on any date, so every figure here can be shown « as of » a date and compared between two).
 
+- ``offer_totals(rows)``: the headline figures (lieux, lieux offering a service, services offered),
+  as ``offer_over_time`` counts them at each date.
 - ``offer_counts(rows, field)``: lieux per value of a list field of the national standard
   (``services``, ``publics_specifiquement_adresses``, ``modalites_acces``, ``frais_a_charge``…).
 - ``coverage(rows, communes, level=…)``: for each commune (or EPCI) of a territory, the service
@@ -21,10 +23,19 @@ from typing import Any
 import duckdb
 
 from models.cog import Commune, cog
-from models.registry import SCOPE_SQL, as_of_instant, scope_params
+from models.registry import as_of_instant, scope_params, scope_sql
 from models.standard import standard_v1
 
 LEVELS: dict[str, str] = {"commune": "Commune", "epci": "EPCI"}
+
+
+def offer_totals(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """The offer's headline figures: « Lieux », « Lieux avec services » (lieux declaring at least one
+    service) and « Services proposés » (each lieu's services, summed: a service offered by two
+    lieux counts twice), the figures of ``offer_over_time`` for one date."""
+    rows = list(rows)
+    return {"Lieux": len(rows), "Lieux avec services": sum(1 for row in rows if row.get("services")),
+            "Services proposés": sum(len(row.get("services") or []) for row in rows)}
 
 
 def offer_counts(rows: Iterable[Mapping[str, Any]], field_name: str) -> list[dict[str, Any]]:
@@ -230,10 +241,10 @@ def offer_over_time(
         "SELECT d.moment, count(v.structure_id), count(v.structure_id) FILTER (WHERE len(v.services) > 0),"
         " coalesce(sum(len(v.services)), 0)"
         " FROM (SELECT DISTINCT unnest(?::TIMESTAMPTZ[]) AS moment) d LEFT JOIN (SELECT * FROM structure_versions"
-        " WHERE NOT deleted AND " + SCOPE_SQL + ") v ON v.valid_from < d.moment AND (v.valid_to IS NULL OR v.valid_to >= d.moment)"
+        " WHERE NOT deleted AND " + scope_sql() + ") v ON v.valid_from < d.moment AND (v.valid_to IS NULL OR v.valid_to >= d.moment)"
         " GROUP BY d.moment", [instants, *scope_params(departements, typologies)]).fetchall()}
     return [{"Date": day, "Lieux": counted[moment][0], "Lieux avec services": counted[moment][1],
-             "Services proposés": int(counted[moment][2])} for day, moment in zip(dates, instants)]
+             "Services proposés": int(counted[moment][2])} for day, moment in zip(dates, instants, strict=True)]
 
 
 def departements_of(rows: Iterable[Mapping[str, Any]]) -> list[str]:

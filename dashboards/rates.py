@@ -37,13 +37,15 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 
 from collect.calls import Case, load_cases
+from collect.campaigns import get_campaign
+from models.campaign_rules import CampaignRules
 from models.cog import cog
 from models.dispositions import AAPOR_GROUPS, CaseSummary, DispositionReplay, disposition_of
 from models.errors import MaillageError
@@ -280,8 +282,8 @@ def rates_over_time(
     current: dict[str, str] = {}
     index = 0
     completed_before = 0
-    for start, end in _periods(events[0][0].replace(tzinfo=timezone.utc), until, period, zone):
-        naive_end = end.astimezone(timezone.utc).replace(tzinfo=None)  # events are naive UTC
+    for start, end in _periods(events[0][0].replace(tzinfo=UTC), until, period, zone):
+        naive_end = end.astimezone(UTC).replace(tzinfo=None)  # events are naive UTC
         while index < len(events) and events[index][0] < naive_end:
             _moment, structure_id, code = events[index]
             current[structure_id] = code
@@ -303,8 +305,7 @@ def _disposition_events(
     (``models.dispositions.DispositionReplay``). Moments are naive UTC datetimes (DuckDB gives them
     without pytz, ten times faster on 100 000 calls); ``rates_over_time`` compares them with naive
     UTC period ends."""
-    (max_attempts,) = con.execute(
-        "SELECT coalesce(max_tentatives, 6) FROM campaigns WHERE id = ?", [campaign_id]).fetchall()[0]
+    max_attempts = CampaignRules.of(get_campaign(con, campaign_id)).max_tentatives
     wanted = None if structure_ids is None else list(structure_ids)
     targets = dict(con.execute(
         "SELECT structure_id, created_at::TIMESTAMP FROM campaign_targets WHERE campaign_id = ? AND deleted_at IS NULL"

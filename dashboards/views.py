@@ -19,11 +19,22 @@ import duckdb
 from collect.calls import Case, load_cases
 from dashboards.filters import DashboardFilters, history_start, registry_in_scope, structure_ids_in_scope
 from dashboards.indicators import (
-    HEADLINE_CODES, QuestionCounts, closed_questions, committee_codes, headline_indicators, publishable_answers,
+    HEADLINE_CODES,
+    QuestionCounts,
+    closed_questions,
+    committee_codes,
+    headline_indicators,
+    publishable_answers,
     responses_in_scope,
 )
 from dashboards.offer import (
-    OFFER_COLUMNS, Coverage, coverage, departements_of, offer_over_time, territory_communes, timeline_dates,
+    OFFER_COLUMNS,
+    Coverage,
+    coverage,
+    departements_of,
+    offer_over_time,
+    territory_communes,
+    timeline_dates,
 )
 from dashboards.rates import MIN_CASES, aapor_rates, group_counts, rates_by, rates_over_time
 from models.runtime import bulk

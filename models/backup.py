@@ -19,7 +19,7 @@
   the file is swapped with ``os.replace``. ``Store``'s shared instance notices the new file
   (device, inode) and reopens it.
 - ``export_all``: every table of the catalog (``_maillage_migrations`` included) as Parquet (exact
-  values, for programs) and CSV (for people: Maillage's one CSV writer, ``sync.excel_csv``: French
+  values, for programs) and CSV (for people: Maillage's one CSV writer, ``models.excel_csv``: French
   Excel's ``;`` and BOM, moments at the time of Paris, a text that would run as a formula made
   harmless), read in one transaction, written in a temporary folder renamed at the end.
   Password hashes (``SECRET_COLUMNS``) are never exported.
@@ -46,12 +46,18 @@ import duckdb
 from models.access import require
 from models.audit import record_audit
 from models.errors import (
-    BackupError, BackupInUse, CorruptedBackup, NewerMaillageBackup, NotADuckDBFile, NotAMaillageStore,
-    TruncatedBackup, UnusableBackup,
+    BackupError,
+    BackupInUse,
+    CorruptedBackup,
+    NewerMaillageBackup,
+    NotADuckDBFile,
+    NotAMaillageStore,
+    TruncatedBackup,
+    UnusableBackup,
 )
+from models.excel_csv import write_excel_csv  # imports nothing of Maillage
 from models.moments import PARIS, moment_text
-from models.store import Store, applied_migrations, utc_now
-from sync.excel_csv import write_excel_csv  # imports nothing of Maillage
+from models.store import Store, applied_migrations, sql_identifier, utc_now
 
 RIGHT = "exporter_tout"
 BACKUP_FOLDER = "backups"  # beside the store
@@ -176,11 +182,6 @@ class ExportReport:
 # -- DuckDB's catalog ----------------------------------------------------------------------------
 
 
-def quoted(identifier: str) -> str:
-    """An identifier read from DuckDB's catalog, quoted for SQL (a ``"`` doubled)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _current_catalog(con: duckdb.DuckDBPyConnection) -> str:
     return con.execute("SELECT current_database()").fetchall()[0][0]
 
@@ -197,7 +198,7 @@ def _table_name(schema: str, table: str) -> str:
 
 
 def _qualified(catalog: str, schema: str, table: str) -> str:
-    return ".".join(quoted(part) for part in (catalog, schema, table))
+    return ".".join(sql_identifier(part) for part in (catalog, schema, table))
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, int]:
@@ -452,11 +453,11 @@ def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
     """``path`` attached to ``con``'s DuckDB instance under a name of our own, detached after
     (detaching checkpoints it: the file alone is then complete)."""
     alias = f"maillage_copie_{uuid.uuid4().hex[:12]}"
-    con.execute("ATTACH ? AS " + quoted(alias), [str(path)])
+    con.execute("ATTACH ? AS " + sql_identifier(alias), [str(path)])
     try:
         yield alias
     finally:
-        con.execute("DETACH " + quoted(alias))
+        con.execute("DETACH " + sql_identifier(alias))
 
 
 def _copy_store(con: duckdb.DuckDBPyConnection, store: Store, target: Path, *, by: str) -> BackupReport:
@@ -471,7 +472,7 @@ def _copy_store(con: duckdb.DuckDBPyConnection, store: Store, target: Path, *, b
             con.execute("BEGIN TRANSACTION")
             try:
                 counts = _row_counts(con, source)  # the transaction's first read of the store: its snapshot
-                con.execute("COPY FROM DATABASE " + quoted(source) + " TO " + quoted(alias))
+                con.execute("COPY FROM DATABASE " + sql_identifier(source) + " TO " + sql_identifier(alias))
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
@@ -569,7 +570,7 @@ def _export_table(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, tab
     name = _table_name(schema, table)
     if Path(name).name != name or name.startswith("."):
         raise BackupError(f"Table « {name} » : nom impropre à un nom de fichier, export abandonné.")
-    select = "SELECT " + ", ".join(quoted(column) for column in columns) + " FROM " + _qualified(catalog, schema, table)
+    select = "SELECT " + ", ".join(sql_identifier(column) for column in columns) + " FROM " + _qualified(catalog, schema, table)
     parquet, csv = folder / f"{name}.parquet", folder / f"{name}.csv"
     rows = con.execute("COPY (" + select + ") TO ? (FORMAT parquet)", [str(parquet)]).fetchall()[0][0]
     written = write_excel_csv(csv, columns, _rows_for_people(con.execute(select), columns))

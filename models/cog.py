@@ -25,12 +25,13 @@ from __future__ import annotations
 import csv
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
 from pathlib import Path
+
+from models.text import fold_accents
 
 DATA_DIR = Path(__file__).parent / "data"
 COG_DIR = DATA_DIR / "cog"
@@ -153,6 +154,60 @@ def departement_of_insee(code_insee: str) -> str:
     return code[:2]
 
 
+def departement_of_place(code_insee: str | None, code_postal: str | None) -> str | None:
+    """The département (or COM) of a lieu: from its INSEE code, else from its postcode
+    (``Cog.departement_of_postcode``), else None. The one rule: ``Structure.departement``, the import,
+    the surveys and the SQL of ``departement_sql`` all give what it gives."""
+    if code_insee and code_insee.strip():
+        return departement_of_insee(code_insee)
+    if code_postal and code_postal.strip():
+        return cog().departement_of_postcode(code_postal.strip())
+    return None
+
+
+@cache
+def departement_sql() -> str:
+    """``departement_of_place`` as a SQL expression over a row's ``code_insee`` and ``code_postal`` columns
+    (the filters, the dashboards and the call queues group rows by it in DuckDB).
+
+    It is written from the Python rule itself: Corsica's postcodes (20xxx) by hundreds, each hundred
+    given the département most of its postcodes get; then every postcode the COG knows whose
+    département is not what its digits (or its hundred) say (97133 Saint-Barthélemy, the few shared by
+    two départements) listed with its own. So SQL and Python agree on every five-digit postcode; one
+    that is not five digits has no département, as in Python."""
+    referential = cog()
+    corsica = [f"{n:05d}" for n in range(20000, 21000)]
+    answers = {p: referential.departement_of_postcode(p) for p in {*referential._by_postcode, *corsica}
+               if re.fullmatch(r"\d{5}", p)}
+    hundreds = {}
+    for hundred in sorted({p[:3] for p in corsica}):
+        counts = Counter(answers[p] for p in corsica if p.startswith(hundred))
+        hundreds[hundred] = counts.most_common(1)[0][0]
+
+    def by_digits(postcode: str) -> str | None:
+        if postcode[:3] in hundreds:
+            return hundreds[postcode[:3]]
+        return postcode[:3] if postcode[:2] in ("97", "98") else postcode[:2]
+
+    special: dict[str, list[str]] = defaultdict(list)
+    for postcode, departement in sorted(answers.items()):
+        if departement != by_digits(postcode):
+            special[departement].append(postcode)
+    listed = "".join(
+        f" WHEN code_postal IN ({', '.join(repr(p) for p in postcodes)}) THEN '{departement}'"
+        for departement, postcodes in sorted(special.items())
+    )
+    corsica_sql = "".join(f" WHEN code_postal LIKE '{h}%' THEN '{d}'" for h, d in hundreds.items())
+    insee = "upper(trim(code_insee))"
+    return (
+        f"(CASE WHEN nullif(trim(code_insee), '') IS NOT NULL THEN (CASE WHEN {insee} LIKE '97%' OR {insee} LIKE '98%'"
+        f" THEN left({insee}, 3) ELSE left({insee}, 2) END)"
+        " WHEN NOT regexp_full_match(coalesce(code_postal, ''), '[0-9]{5}') THEN NULL" + listed + corsica_sql +
+        " WHEN code_postal LIKE '97%' OR code_postal LIKE '98%' THEN left(code_postal, 3)"
+        " ELSE left(code_postal, 2) END)"
+    )
+
+
 _ARTICLES = frozenset({"le", "la", "les", "l"})
 _TOKEN_ALIASES = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -165,8 +220,8 @@ def _build_fold_table() -> dict[int, str]:
     table: dict[int, str] = {}
     for cp in range(0xC0, 0x250):
         ch = chr(cp)
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        if base != ch and base.isascii():
+        base = fold_accents(ch)
+        if base != ch.casefold() and base.isascii():
             table[cp] = base
     table.update({ord("œ"): "oe", ord("Œ"): "OE", ord("æ"): "ae", ord("Æ"): "AE", ord("ß"): "ss"})
     table.update({ord(c): " " for c in "'’‘`´-–—"})
@@ -179,7 +234,7 @@ _FOLD = _build_fold_table()
 def _tokens(name: str) -> list[str]:
     text = name.translate(_FOLD)
     if not text.isascii():
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+        text = fold_accents(text)
     tokens = [_TOKEN_ALIASES.get(t, t) for t in _NON_ALNUM.split(text.lower()) if t]
     if "cedex" in tokens:  # "COGNAC CEDEX", "PARIS CEDEX 15"
         tokens = tokens[: tokens.index("cedex")]
@@ -372,8 +427,8 @@ class Cog:
         departement = departement.strip().upper() if departement else None
         code_postal = code_postal.strip() if code_postal else None
         tried: set[str] = set()
-        key, bare_key = _keys(name)
-        for index, key in ((self._names_full, key), (self._names_bare, bare_key)):
+        full_key, bare_key = _keys(name)
+        for index, key in ((self._names_full, full_key), (self._names_bare, bare_key)):
             candidates = [c for c in index.get(key, ()) if c.code + c.nom not in tried]
             if not candidates:
                 continue
@@ -561,6 +616,8 @@ def _load_localities() -> dict[str, list[Locality]]:
     return dict(index)
 
 
+# Long: the loader reads five reference files whose rows refer to one another (a commune's former codes,
+# its La Poste rows and its EPCI are resolved against the current communes): its steps share those tables.
 @cache
 def cog() -> Cog:
     """The COG, loaded once."""

@@ -9,9 +9,19 @@ Conventions of every table (DESIGN.md): a text ``id`` (UUIDv7), ``created_at``/`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import duckdb
 
-from models.store import Migration
+
+@dataclass(frozen=True)
+class Migration:
+    """One named, ordered step of the schema; applied once, recorded in ``_maillage_migrations``."""
+
+    name: str
+    apply: Callable[[duckdb.DuckDBPyConnection], None]
+
 
 # The data columns of a structure, shared by the current table and its history (v1 of the schema).
 _STRUCTURE_DATA_COLUMNS_V1 = """
@@ -56,6 +66,7 @@ _STRUCTURE_DATA_COLUMNS_V1 = """
 """
 
 
+# Long: one schema step, its DDL as one reviewed block (a released migration is never edited).
 def _registry(con: duckdb.DuckDBPyConnection) -> None:
     """Structures (current state), their history, imports, duplicate candidates, settings, audit."""
     con.execute(
@@ -133,6 +144,7 @@ def _registry(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# Long: one schema step, its DDL as one reviewed block (a released migration is never edited).
 def _surveys(con: duckdb.DuckDBPyConnection) -> None:
     """Questionnaires (versioned), campaigns, drafts saved field by field, immutable responses."""
     con.execute(
@@ -296,6 +308,7 @@ def _relances(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# Long: one schema step, its DDL as one reviewed block (a released migration is never edited).
 def _sync(con: duckdb.DuckDBPyConnection) -> None:
     """The Google Sheets hub: last synced values, conflicts, deletions seen in the sheet, runs and their steps."""
     con.execute(
@@ -471,6 +484,14 @@ def _field_level_edits(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE draft_values ADD COLUMN registry_base JSON")
 
 
+def _sync_row_format(con: duckdb.DuckDBPyConnection) -> None:
+    """Issue 18: the version of the sync's stored state (``sync.store_side.ROW_FORMAT_VERSION``) and the
+    DuckDB version that computed its store hashes, once per spreadsheet; NULL (a state written before):
+    upgraded once by the next sync."""
+    con.execute("ALTER TABLE sync_state ADD COLUMN row_format INTEGER")
+    con.execute("ALTER TABLE sync_state ADD COLUMN row_format_duckdb VARCHAR")
+
+
 MIGRATIONS: list[Migration] = [
     Migration("0001_registry", _registry),
     Migration("0002_surveys", _surveys),
@@ -481,4 +502,5 @@ MIGRATIONS: list[Migration] = [
     Migration("0007_import_understanding", _import_understanding),
     Migration("0008_sheet_refusals", _sheet_refusals),
     Migration("0009_field_level_edits", _field_level_edits),
+    Migration("0010_sync_row_format", _sync_row_format),
 ]

@@ -41,7 +41,6 @@ __all__ = [
     "normalize_url",
     "normalize_horaires",
     "normalize_date",
-    "normalize_bool",
     "normalize_decimal",
     "normalize_coordinates",
 ]
@@ -790,23 +789,6 @@ def normalize_date(value: object) -> dt.date:
         if _EXCEL_SERIAL_MIN <= serial <= _EXCEL_SERIAL_MAX:
             return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
     raise InvalidValue(f"Date « {raw} » illisible : écrivez-la jj/mm/aaaa (ex. 02/04/2024) ou aaaa-mm-jj.")
-
-
-def normalize_bool(value: object) -> bool:
-    """Return True/False from Oui/Non, O/N, Vrai/Faux, true/false, 1/0, x, ✓, Souvent/Jamais…
-
-    The words are those of ``models.vocabulary.yes_no`` (the ``oui_non`` table), the one definition."""
-    from models.vocabulary import yes_no  # imported here: models.vocabulary imports this module
-
-    if isinstance(value, bool):
-        return value
-    raw = clean_text(value)
-    if raw is None:
-        raise InvalidValue("Valeur vide : attendu Oui ou Non.")
-    answer = yes_no(raw)
-    if answer is None:
-        raise InvalidValue(f"« {raw} » n'est ni Oui ni Non.")
-    return answer
 
 
 _DECIMAL = re.compile(r"^[+\-]?(?:\d+(?:\.\d*)?|\.\d+)$")

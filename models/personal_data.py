@@ -94,13 +94,13 @@ Limits (what is not detected)
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
 from models import normalize
+from models.text import fold_accents
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -240,7 +240,6 @@ _TITLE_WORDS = _word_set("""
 _EMAIL_IN_TEXT = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*\.?$")
 _CONTACT_SEPARATORS = re.compile(r"[,;/&|+\n]|\s[-–—]\s|\s(?:et|ou|and)\s", re.IGNORECASE)
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -276,8 +275,7 @@ class PublicationProblem:
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case without accents or ligatures: « Leïla MARÉCHAL » → « leila marechal »."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return fold_accents(text)
 
 
 def _words(text: str) -> list[str]:
@@ -348,10 +346,10 @@ def _order_name(words: list[str]) -> tuple[list[str], list[str], bool]:
 
     upper = [is_upper(w) for w in words]
     if any(upper) and not all(upper):
-        return [w for w, u in zip(words, upper) if not u], [w for w, u in zip(words, upper) if u], True
+        return [w for w, u in zip(words, upper, strict=True) if not u], [w for w, u in zip(words, upper, strict=True) if u], True
     initials = [_is_initial(w) for w in words]
     if any(initials) and not all(initials):
-        return [w for w, i in zip(words, initials) if i], [w for w, i in zip(words, initials) if not i], True
+        return [w for w, i in zip(words, initials, strict=True) if i], [w for w, i in zip(words, initials, strict=True) if not i], True
     if len(words) >= 2:
         first_given = fold(words[0]).split("-")[0] in GIVEN_NAMES
         last_given = fold(words[-1]).split("-")[0] in GIVEN_NAMES

@@ -11,6 +11,10 @@ code it names, when it names exactly one.
 ``check_record(table, values, known)`` returns the values to store and the problems found, each
 naming its column, the value and the French reason; the caller (``sync.hub``) refuses the row
 and keeps it for a coordinator.
+
+The relances' other closed lists live here too, beside their statuses: the statuses that count as
+sent or as pending, and why a target is left out of a relance (``RelanceExclusion``, read from
+its code or French title by ``relance_exclusion``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from models.dispositions import CALLBACK_OUTCOMES, OUTCOME_RULES, Outcome
+from models.errors import InvalidValue
 from models.vocabulary import fold
 
 RelanceStatus = Literal["a_envoyer", "en_cours", "envoyee", "echec", "exportee", "annulee"]
@@ -35,6 +40,29 @@ RELANCE_STATUS_LABELS: dict[str, str] = {
     "echec": "Échec",
     "exportee": "Exportée",
     "annulee": "Annulée",
+}
+# Relances that count as sent for a campaign's delay and maximum (``en_cours`` may have been delivered).
+RELANCE_SENT_STATUSES: tuple[RelanceStatus, ...] = ("envoyee", "exportee", "en_cours")
+# Relances still waiting to go out: a send takes them; a structure with one is not prepared again.
+RELANCE_PENDING_STATUSES: tuple[RelanceStatus, ...] = ("a_envoyer", "echec")
+# Why a campaign target is left out of a relance (``collect.relances.selection.Exclusion``), with
+# its short French title; the French reason of each structure says more.
+RelanceExclusion = Literal[
+    "complete", "refus", "non_eligible", "desinscrite", "hors_regles", "sans_courriel", "maximum", "delai",
+    "en_attente", "hors_cible",
+]
+RELANCE_EXCLUSIONS: tuple[str, ...] = get_args(RelanceExclusion)
+RELANCE_EXCLUSION_LABELS: dict[str, str] = {
+    "complete": "Questionnaire complet",
+    "refus": "A refusé de répondre",
+    "non_eligible": "Non éligible",
+    "desinscrite": "Désinscrite des courriels",
+    "hors_regles": "Hors des règles choisies",
+    "sans_courriel": "Aucune adresse e-mail",
+    "maximum": "Nombre maximum de relances atteint",
+    "delai": "Relancée trop récemment",
+    "en_attente": "Relance déjà préparée, pas encore envoyée",
+    "hors_cible": "Hors des cibles de la campagne",
 }
 Canal = Literal["smtp", "export"]
 CANAUX: tuple[str, ...] = get_args(Canal)
@@ -76,15 +104,35 @@ class RecordProblem:
         return f"{where}{shown}{self.reason}"
 
 
-@cache
-def _codes_by_folded_text(table: str, column: str) -> dict[str, str | None]:
+def _folded_index(labels: Mapping[str, str]) -> dict[str, str | None]:
     """Folded code or label → code (None when a text names several codes)."""
     index: dict[str, str | None] = {}
-    for code, label in CLOSED_COLUMNS[table][column].items():
+    for code, label in labels.items():
         for text in (code, label):
             key = fold(text)
             index[key] = code if index.get(key, code) == code else None
     return index
+
+
+@cache
+def _codes_by_folded_text(table: str, column: str) -> dict[str, str | None]:
+    return _folded_index(CLOSED_COLUMNS[table][column])
+
+
+@cache
+def _exclusions_by_folded_text() -> dict[str, str | None]:
+    return _folded_index(RELANCE_EXCLUSION_LABELS)
+
+
+def relance_exclusion(text: str) -> RelanceExclusion:
+    """The exclusion code ``text`` names: its code or its French title, any case or accents
+    (« relancée trop récemment » → ``delai``); anything else → ``InvalidValue`` in French, listing
+    the accepted values."""
+    code = _exclusions_by_folded_text().get(fold(text)) if text and text.strip() else None
+    if code is None:
+        listed = ", ".join(f"{known} ({label})" for known, label in RELANCE_EXCLUSION_LABELS.items())
+        raise InvalidValue(f"« {text} » n'est pas une raison d'écart connue (attendu : {listed}).")
+    return code  # type: ignore[return-value]  # a key of RELANCE_EXCLUSION_LABELS
 
 
 def code_of(table: str, column: str, text: str) -> str | None:

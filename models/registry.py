@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from models.access import require
 from models.audit import record_audit
+from models.cog import departement_sql
 from models.edits import (
     Choice,
     EditConflictError,
@@ -40,27 +41,12 @@ from models.edits import (
 )
 from models.errors import MaillageError, StructureNotFound
 from models.issues import Issue
-from models.store import fetch_dicts, utc_now
+from models.store import fetch_dicts, sql_identifier, utc_now
 from models.structure import Structure, changed_fields, data_fields, list_fields, validate_structure
 
 # Columns kept beside the structure's own fields: set-aside values and unmatched source columns.
 IMPORT_DATA_COLUMNS = ("valeurs_ecartees", "donnees_source")
 REGISTRY_TIMEZONE = ZoneInfo("Europe/Paris")
-
-# The département (or COM) of a structure row, in SQL: from the INSEE code (3 characters overseas,
-# else 2, 2A/2B included), else from the postcode: overseas 3 digits (97133 Saint-Barthélemy and
-# 97150 Saint-Martin are COM 977 and 978), Corsica 200xx-201xx 2A and the rest 2B, else 2 digits.
-# It agrees with ``Cog.departement_of_postcode`` on every postcode of the COG but three shared by two
-# départements (01590, 42620, 94390), counted here in the département of their first two digits.
-DEPARTEMENT_SQL = (
-    "(CASE WHEN code_insee LIKE '97%' OR code_insee LIKE '98%' THEN left(code_insee, 3)"
-    " WHEN code_insee IS NOT NULL THEN left(code_insee, 2)"
-    " WHEN code_postal = '97133' THEN '977' WHEN code_postal = '97150' THEN '978'"
-    " WHEN code_postal LIKE '97%' OR code_postal LIKE '98%' THEN left(code_postal, 3)"
-    " WHEN code_postal LIKE '20%' THEN (CASE WHEN code_postal < '20200' THEN '2A' ELSE '2B' END)"
-    " ELSE left(code_postal, 2) END)"
-)
-
 
 @cache
 def structure_columns() -> tuple[str, ...]:
@@ -69,7 +55,7 @@ def structure_columns() -> tuple[str, ...]:
 
 
 def _quoted(names: Iterable[str]) -> str:
-    return ", ".join(f'"{name}"' for name in names)
+    return ", ".join(sql_identifier(name) for name in names)
 
 
 @cache
@@ -238,7 +224,7 @@ def replace_structures(
     ids = [write.structure.id for write in writes]
     _close_current_versions(con, ids, now)
     _register_batch(con, writes, now=now, by=by)
-    assignments = ", ".join(f'"{name}" = b."{name}"' for name in structure_columns())
+    assignments = ", ".join(f"{sql_identifier(name)} = b.{sql_identifier(name)}" for name in structure_columns())
     try:
         sql = (
             "UPDATE structures SET " + assignments + ", updated_at = b.updated_at, updated_by = b.updated_by,"
@@ -336,7 +322,7 @@ def _filter_sql(text, code_insee, departement, typologie, service, include_delet
         clauses.append("code_insee = ?")
         params.append(code_insee)
     if departement:
-        clauses.append(DEPARTEMENT_SQL + " = ?")
+        clauses.append(departement_sql() + " = ?")
         params.append(departement)
     if typologie:
         clauses.append("list_contains(typologie, ?)")
@@ -374,22 +360,23 @@ def structures_as_of(
     return fetch_dicts(
         con,
         "SELECT structure_id AS id, " + selected + " FROM structure_versions"
-        " WHERE valid_from < ? AND (valid_to IS NULL OR valid_to >= ?) AND NOT deleted AND " + SCOPE_SQL
+        " WHERE valid_from < ? AND (valid_to IS NULL OR valid_to >= ?) AND NOT deleted AND " + scope_sql()
         + " ORDER BY nom, structure_id",
         [instant, instant, *scope_params(departements, typologies)],
     )
 
 
-# The condition « in these départements (none: any) and of one of these typologies (none: any) »
-# on a structure or structure_versions row; its parameters come from ``scope_params``.
-SCOPE_SQL = (
-    "(len(?::VARCHAR[]) = 0 OR " + DEPARTEMENT_SQL + " IN (SELECT unnest(?::VARCHAR[])))"
-    " AND (len(?::VARCHAR[]) = 0 OR list_has_any(coalesce(typologie, []), ?::VARCHAR[]))"
-)
+def scope_sql() -> str:
+    """The condition « in these départements (none: any) and of one of these typologies (none: any) » on a
+    structure or structure_versions row; its parameters come from ``scope_params``."""
+    return (
+        "(len(?::VARCHAR[]) = 0 OR " + departement_sql() + " IN (SELECT unnest(?::VARCHAR[])))"
+        " AND (len(?::VARCHAR[]) = 0 OR list_has_any(coalesce(typologie, []), ?::VARCHAR[]))"
+    )
 
 
 def scope_params(departements: Sequence[str] = (), typologies: Sequence[str] = ()) -> list[list[str]]:
-    """The parameters of ``SCOPE_SQL``."""
+    """The parameters of ``scope_sql()``."""
     return [list(departements), list(departements), list(typologies), list(typologies)]
 
 

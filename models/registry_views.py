@@ -21,8 +21,8 @@ from typing import Any
 
 import duckdb
 
+from models.cog import departement_sql
 from models.standard import SCHEMA_V1_PATH
-from models.registry import DEPARTEMENT_SQL as _DEPARTEMENT_SQL
 from models.store import fetch_dicts
 from models.structure import data_fields
 
@@ -43,7 +43,7 @@ def departements_in_use(con: duckdb.DuckDBPyConnection, *, include_deleted: bool
     where = "" if include_deleted else " WHERE deleted_at IS NULL"
     rows = fetch_dicts(
         con,
-        "SELECT DISTINCT " + _DEPARTEMENT_SQL + " AS departement FROM structures" + where + " ORDER BY departement",
+        "SELECT DISTINCT " + departement_sql() + " AS departement FROM structures" + where + " ORDER BY departement",
     )
     return [row["departement"] for row in rows if row["departement"]]
 
@@ -61,7 +61,7 @@ def communes_in_use(
     if not include_deleted:
         clauses.append("deleted_at IS NULL")
     if departement:
-        clauses.append(_DEPARTEMENT_SQL + " = ?")
+        clauses.append(departement_sql() + " = ?")
         params.append(departement)
     return fetch_dicts(
         con,

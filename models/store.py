@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from models.errors import StoreBusy, WriteConflict
+from models.migrations import MIGRATIONS
 
 DEFAULT_DB_PATH = Path("data") / "maillage.duckdb"
 
@@ -124,14 +125,6 @@ def _turn_requested(path: Path) -> bool:
     except OSError:  # the folder unreadable: nobody can ask
         pass
     return asked
-
-
-@dataclass
-class Migration:
-    """One named, ordered step of the schema; applied once, recorded in ``_maillage_migrations``."""
-
-    name: str
-    apply: Callable[[duckdb.DuckDBPyConnection], None]
 
 
 class _SharedDatabase:
@@ -444,15 +437,11 @@ class Store:
 
     def pending_migrations(self) -> list[str]:
         """Names of the migrations not yet applied (reads only)."""
-        from models.migrations import MIGRATIONS
-
         done = set(self.applied_migrations())
         return [m.name for m in MIGRATIONS if m.name not in done]
 
     def migrate(self) -> list[str]:
         """Apply every pending migration, each in its own transaction; return their names."""
-        from models.migrations import MIGRATIONS
-
         applied_now = []
         with self.connect() as con:
             con.execute(
@@ -485,6 +474,12 @@ def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not exists or not exists[0]:
         return []
     return [row[0] for row in con.execute("SELECT name FROM _maillage_migrations ORDER BY applied_at, name").fetchall()]
+
+
+def sql_identifier(name: str) -> str:
+    """A table or column name quoted for SQL, a ``"`` inside doubled: the one quoter (names come from the
+    store's schema or DuckDB's catalog, never from users; values always go as parameters)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def fetch_dicts(

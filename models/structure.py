@@ -29,7 +29,8 @@ from models.errors import InvalidValue
 from models.ids import new_id
 from models.issues import Issue
 from models.standard import FREE_MULTI_FIELDS_V1, standard_v1
-from models.typologies import typologies, typology_code
+from models.typologies import typologies
+from models.vocabulary import normalize_bool, typology_code
 
 # Maillage's own fields, kept beside the standard's. The contact person is personal data: kept
 # for the campaign, never exported nor shown to the committee.
@@ -81,13 +82,9 @@ def _as_list(value: Any, separator: str = "|") -> list[str]:
 
 
 def _departement(data: Mapping[str, Any]) -> str | None:
-    from models.cog import cog, departement_of_insee
+    from models.cog import departement_of_place
 
-    if data.get("code_insee"):
-        return departement_of_insee(data["code_insee"])
-    if data.get("code_postal"):
-        return cog().departement_of_postcode(data["code_postal"])
-    return None
+    return departement_of_place(data.get("code_insee"), data.get("code_postal"))
 
 
 def _check_pattern(field: str, text: str) -> None:
@@ -413,7 +410,7 @@ class Structure(BaseModel):
         if isinstance(value, bool):
             return value or None
         try:
-            return normalize.normalize_bool(value) or None
+            return normalize_bool(value) or None
         except InvalidValue as error:
             raise _fail(str(error)) from None
 

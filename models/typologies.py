@@ -8,7 +8,6 @@ RELAIS_LECTURE) are accepted too, so files produced by the national map import c
 from __future__ import annotations
 
 import json
-import unicodedata
 from functools import cache
 
 from models.standard import DATA_DIR
@@ -33,32 +32,3 @@ def typologies() -> dict[str, str]:
     for code, label in NATIONAL_MAP_EXTRA_TYPOLOGIES.items():
         found.setdefault(code, label)
     return found
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
-
-
-@cache
-def _by_folded_code_or_label() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for code, label in typologies().items():
-        index[_fold(label)] = code
-    for code in typologies():
-        index[_fold(code)] = code
-    return index
-
-
-def typology_code(value: str) -> str | None:
-    """The code for a code, a label or a usual wording (``ccas``, ``Associations``, ``Médiathèque``), else None.
-
-    Beyond codes and labels, the keyword table ``data/vocabulaire/typologie.csv`` is read through
-    ``models.vocabulary.translate``; a wording that means several codes (« EPN, Mairie ») gives None."""
-    code = _by_folded_code_or_label().get(_fold(value))
-    if code is not None:
-        return code
-    from models.vocabulary import translate  # imported here: models.vocabulary imports this module
-
-    codes = translate("typologie", value)
-    return codes[0] if len(codes) == 1 else None

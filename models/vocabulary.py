@@ -30,8 +30,10 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
+from models.errors import InvalidValue
 from models.normalize import clean_text
 from models.standard import DATA_DIR, standard_v1
+from models.text import fold_accents
 from models.typologies import typologies
 
 __all__ = [
@@ -44,12 +46,14 @@ __all__ = [
     "fold",
     "keyword_rows",
     "meanings",
+    "normalize_bool",
     "means_nothing",
     "split_items",
     "status_of",
     "table_fields",
     "translate",
     "translate_cell",
+    "typology_code",
     "valid_codes",
     "yes_no",
 ]
@@ -121,9 +125,7 @@ _DIGIT_LETTER = re.compile(r"(?<=[0-9])(?=[a-z])|(?<=[a-z])(?=[0-9])")
 @lru_cache(maxsize=131072)
 def _plain(text: str) -> str:
     """Lower case, no accents, every run of punctuation a space, digits apart from letters."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    spaced = _NOT_ALPHANUMERIC.sub(" ", bare)
+    spaced = _NOT_ALPHANUMERIC.sub(" ", fold_accents(text.translate(_SPECIAL)))
     return _DIGIT_LETTER.sub(" ", spaced).strip()
 
 
@@ -676,9 +678,7 @@ _LEADING_CLAUSE = re.compile(r"^([a-z]{2,}(?: [a-z]+)*?)\s*[,;:.!(]")
 
 
 def _answer_key(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join(bare.split()).strip(" .!\"'«»")
+    return " ".join(fold_accents(text).split()).strip(" .!\"'«»")
 
 
 @cache
@@ -701,6 +701,42 @@ def yes_no(value: object) -> bool | None:
     if answer is None:
         head = _LEADING_CLAUSE.match(key)  # « Oui, cf questionnaire… »
         answer = _answers().get(head[1]) if head else None
+    return answer
+
+
+@cache
+def _typology_by_folded_code_or_label() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for code, label in typologies().items():
+        index[fold_accents(label).strip()] = code
+    for code in typologies():
+        index[fold_accents(code).strip()] = code
+    return index
+
+
+def typology_code(value: str) -> str | None:
+    """The code for a code, a label or a usual wording (``ccas``, ``Associations``, ``Médiathèque``), else None.
+
+    Beyond codes and labels, the keyword table ``data/vocabulaire/typologie.csv`` is read (``translate``);
+    a wording that means several codes (« EPN, Mairie ») gives None."""
+    code = _typology_by_folded_code_or_label().get(fold_accents(value).strip())
+    if code is not None:
+        return code
+    codes = translate(TYPOLOGY_FIELD, value)
+    return codes[0] if len(codes) == 1 else None
+
+
+def normalize_bool(value: object) -> bool:
+    """True/False from Oui/Non, O/N, Vrai/Faux, true/false, 1/0, x, ✓, Souvent/Jamais… (``yes_no``'s words,
+    the ``oui_non`` table, the one list); anything else is refused in French (``InvalidValue``)."""
+    if isinstance(value, bool):
+        return value
+    raw = clean_text(value)
+    if raw is None:
+        raise InvalidValue("Valeur vide : attendu Oui ou Non.")
+    answer = yes_no(raw)
+    if answer is None:
+        raise InvalidValue(f"« {raw} » n'est ni Oui ni Non.")
     return answer
 
 

@@ -24,12 +24,12 @@ from collect.calls import (
     log_attempt,
     surveyor_queue,
 )
-from collect.surveys import get_campaign
-from dashboards.calls import callback_times
+from collect.campaigns import get_campaign
+from dashboards.calls import assigned_to, callback_times, open_cases, upcoming_callbacks
 from models.dispositions import CALLBACK_OUTCOMES, OUTCOMES_ALL, may_leave_message, outcome_rule
 from models.normalize import phone_display
 from models.store import utc_now
-from pages.shared import (
+from ui.shared import (
     choose_campaign,
     count_text,
     current_user,
@@ -184,12 +184,9 @@ now = utc_now()
 with store.connect() as con:
     campaign = get_campaign(con, campaign_id)
     queue = surveyor_queue(con, campaign_id, surveyor, now=now)
-    mine = [c for c in load_cases(con, campaign_id) if c.surveyor == surveyor]
-open_cases = [c for c in mine if not c.disposition.final]
-coming = sorted(
-    (c for c in open_cases if c.summary.last_outcome in CALLBACK_OUTCOMES and c.next_at and c.next_at > now),
-    key=lambda c: c.next_at,
-)
+    mine = assigned_to(load_cases(con, campaign_id), surveyor)
+still_open = open_cases(mine)
+coming = upcoming_callbacks(mine, now=now)
 st.caption(
     f"Il est {now.astimezone(viewer).strftime('%H:%M')} pour vous ({viewer.key}). Heures d'appel de la campagne,"
     f" dans l'heure de chaque structure : {campaign['heures_appel']} · au plus {campaign['max_tentatives']} tentatives."
@@ -197,7 +194,7 @@ st.caption(
 first, second, third = st.columns(3)
 first.metric("À appeler maintenant", len(queue))
 second.metric("Rappels à venir", len(coming))
-third.metric("Structures en cours", len(open_cases), help=f"{count_text(len(mine), 'structure attribuée', 'structures attribuées')}")
+third.metric("Structures en cours", len(still_open), help=f"{count_text(len(mine), 'structure attribuée', 'structures attribuées')}")
 
 if st.session_state.get(LAST_CALL):
     st.caption(st.session_state[LAST_CALL])
@@ -218,7 +215,7 @@ if queue:
 else:
     if not mine:
         st.info("Aucune structure ne vous est attribuée dans cette campagne : voyez la page Coordination.")
-    elif not open_cases:
+    elif not still_open:
         st.success("Toutes vos structures sont traitées.")
     else:
         st.info("Personne à appeler maintenant : hors des heures d'appel ou d'ouverture des structures,"
@@ -227,7 +224,7 @@ else:
 st.subheader("Rappels et rendez-vous à venir")
 if coming:
     st.dataframe(pd.DataFrame([
-        {"Rappel": _when(c.next_at, c.timezone, viewer), "Structure": c.nom, "Commune": c.commune,
+        {"Rappel": _when(c.summary.last_callback, c.timezone, viewer), "Structure": c.nom, "Commune": c.commune,
          "Téléphone": phone_display(c.telephone), "Issue": outcome_rule(c.summary.last_outcome).label}
         for c in coming
     ]), hide_index=True)

@@ -27,13 +27,16 @@ from collect.calls import (
     target_by_filters,
     unassign,
 )
-from collect.surveys import create_campaign, get_campaign, list_campaigns, list_questionnaires
+from collect.campaigns import create_campaign, get_campaign, list_campaigns
+from collect.surveys import list_questionnaires
+from dashboards.calls import UNASSIGNED, cases_to_take_over, new_targets, surveyor_table
 from models.cog import cog
 from models.moments import moment_text
 from models.registry_views import departements_in_use
 from models.saved_filters import list_filters, structure_ids_matching, territory_filters
+from models.store import utc_now
 from models.typologies import typologies
-from pages.shared import (
+from ui.shared import (
     choose_campaign,
     count_text,
     current_user,
@@ -164,9 +167,7 @@ def _surveyor_names(chosen: list[str]) -> list[str]:
 
 def _plan(campaign_id: str, surveyors: list[str], leaving: str | None) -> None:
     def action(con) -> None:
-        ids = None
-        if leaving:
-            ids = [c.structure_id for c in load_cases(con, campaign_id) if c.surveyor == leaving and not c.disposition.final]
+        ids = cases_to_take_over(load_cases(con, campaign_id), leaving) if leaving else None
         plan = plan_balanced_assignment(con, campaign_id, [s for s in surveyors if s != leaving], structure_ids=ids)
         st.session_state[PLAN] = (campaign_id, plan)
 
@@ -286,25 +287,22 @@ chosen = _chosen_filters()
 if chosen:
     with store.connect() as con:
         matching = structure_ids_matching(con, chosen)
-    targeted = {c.structure_id for c in cases}
-    new = sum(1 for structure_id in matching if structure_id not in targeted)
+    new = len(new_targets(cases, matching))
     st.caption(f"{count_text(len(matching), 'structure correspond', 'structures correspondent')},"
                f" dont {count_text(new, 'nouvelle')} pour la campagne.")
     st.button(f"Ajouter {count_text(new, 'structure')} à la campagne", disabled=new == 0, on_click=_add_targets,
               args=(campaign_id,), key="campagne.ajouter", type="primary")
 
 st.subheader("Attribution aux enquêteurs")
-holders = sorted({c.surveyor for c in cases if c.surveyor})
-workload = pd.DataFrame([
-    {"Enquêteur": surveyor,
-     "Structures attribuées": sum(1 for c in cases if c.surveyor == surveyor),
-     "Restant à traiter": sum(1 for c in cases if c.surveyor == surveyor and not c.disposition.final)}
-    for surveyor in holders
-], columns=["Enquêteur", "Structures attribuées", "Restant à traiter"])
-unassigned = [c for c in cases if c.surveyor is None and not c.disposition.final]
-if holders:
-    st.dataframe(workload, hide_index=True)
-st.caption(f"{count_text(len(unassigned), 'structure à traiter non attribuée', 'structures à traiter non attribuées')}.")
+with store.connect() as con:
+    loads = surveyor_table(con, campaign_id, now=utc_now(), cases=cases)  # the Suivi de campagne's workloads
+held = [row for row in loads if row["Enquêteur"] != UNASSIGNED and row["Structures attribuées"]]
+holders = [row["Enquêteur"] for row in held]
+unassigned = sum(row["Restant à traiter"] for row in loads if row["Enquêteur"] == UNASSIGNED)
+if held:
+    st.dataframe(pd.DataFrame(held, columns=["Enquêteur", "Structures attribuées", "Restant à traiter"]),
+                 hide_index=True)
+st.caption(f"{count_text(unassigned, 'structure à traiter non attribuée', 'structures à traiter non attribuées')}.")
 
 left, right = st.columns(2)
 # Widgets whose options depend on the campaign are keyed by it: a choice never outlives its options.

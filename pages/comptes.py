@@ -22,7 +22,7 @@ from models.access import (
     set_role,
 )
 from models.moments import moment_text
-from pages.shared import ACCOUNT, count_text, current_user, get_store, page_setup, run_action, show_flash, signed_in
+from ui.shared import ACCOUNT, count_text, current_user, get_store, page_setup, run_action, show_flash, signed_in
 
 FLASH = "comptes.message"
 CHOSEN = "comptes.choisi"

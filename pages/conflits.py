@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from models.moments import moment_text
-from pages.shared import count_text, current_user, get_store, page_setup, run_action, show_flash, viewer_zone
 from sync.conflicts import decide_deletion, resolve_conflict
 from sync.status import conflict_rows, deletion_rows
+from ui.shared import count_text, current_user, get_store, page_setup, run_action, show_flash, viewer_zone
 
 FLASH = "conflits.message"
 SELECTED = "conflits.choisi"

@@ -11,11 +11,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from collect.surveys import get_campaign
+from collect.campaigns import get_campaign
 from dashboards.calls import TABLES, campaign_report, table_columns, table_csv
 from models.moments import moment_text
 from models.store import utc_now
-from pages.shared import blank_missing, choose_campaign, count_text, current_user, get_store, page_setup
+from ui.shared import blank_missing, choose_campaign, count_text, current_user, get_store, page_setup
 
 CAMPAIGN = "coordination.campagne"
 
@@ -56,7 +56,7 @@ if not funnel[0]["Structures"]:  # no target yet
 counts = {row["Étape"]: row["Structures"] for row in funnel}
 steps = list(counts)
 columns = st.columns(len(steps))
-for column, step in zip(columns, steps):
+for column, step in zip(columns, steps, strict=True):
     column.metric(step, counts[step])
 
 st.subheader("Avancement")

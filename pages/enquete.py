@@ -9,7 +9,7 @@ field meanwhile, nothing is overwritten and both values are shown. A registry an
 the registry's value this tab showed: submitting writes to the fiche only the registry answers the
 surveyor changed from it, and a fiche field changed meanwhile is kept there as a conflict to resolve
 (said once the response is submitted). Typed answers use
-``pages.saisie.saisie_texte``, which sends keystrokes (not only on blur) and keeps unsent ones in
+``ui.saisie.saisie_texte``, which sends keystrokes (not only on blur) and keeps unsent ones in
 the browser.
 """
 
@@ -21,14 +21,15 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from collect.campaigns import list_campaigns
 from collect.questionnaire import Question
 from collect.surveys import (
     SaveOutcome,
+    answer_text,
     check_answers,
     effective_answers,
     find_draft,
     get_questionnaire,
-    list_campaigns,
     list_drafts,
     list_responses,
     load_draft,
@@ -38,15 +39,14 @@ from collect.surveys import (
     save_answer,
     set_draft_section,
     submit_draft,
-    answer_text,
 )
 from models.errors import MaillageError
 from models.ids import new_id
 from models.moments import moment_text
 from models.registry import find_structures, get_structure, structure_from_row
 from models.store import utc_now
-from pages.saisie import saisie_texte
-from pages.shared import current_user, get_store, label, page_setup, viewer_zone
+from ui.saisie import saisie_texte
+from ui.shared import current_user, get_store, label, page_setup, viewer_zone
 
 YES, NO = "Oui", "Non"
 SYNC = "enquete.synchro"  # per draft and question: the value and revision this tab last agreed with the store

@@ -13,7 +13,7 @@ import streamlit as st
 
 from models.history import ENTITY_LABELS, HistoryEntry, actors, recent_activity, record_history
 from models.moments import moment_text
-from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup, viewer_zone
+from ui.shared import count_text, csv_bytes, current_user, get_store, page_setup, viewer_zone
 
 KIND = "historique.type"
 ACTOR = "historique.personne"

@@ -29,7 +29,7 @@ from collect.imports import STEP_PLAN, STEP_PREPARE, STEP_WRITE, ImportReport, p
 from collect.translations import parse_targets
 from collect.uploads import spool_upload
 from models.errors import MaillageError
-from pages.shared import count_text, csv_bytes, current_user, get_store, page_setup, run_action, show_flash
+from ui.shared import count_text, csv_bytes, current_user, get_store, page_setup, run_action, show_flash
 
 ACCEPTED_TYPES = ["csv", "tsv", "txt", "xlsx", "json"]
 NO_FIELD = "(aucun champ)"  # a column matching no field: its values are kept aside on each structure

@@ -12,8 +12,8 @@ import streamlit as st
 
 from dashboards.charts import question_chart
 from dashboards.views import indicators_view
-from pages.dashboard_ui import open_dashboard, percent, percent_columns
-from pages.shared import viewer_zone
+from ui.dashboard import open_dashboard, percent, percent_columns
+from ui.shared import viewer_zone
 
 store, page = open_dashboard(
     "Indicateurs de l'enquête",

@@ -9,16 +9,15 @@ is shown.
 
 from __future__ import annotations
 
-
 import streamlit as st
 
 from dashboards.charts import coverage_chart, offer_changes_chart, offer_chart, offer_over_time_chart
 from dashboards.maps import coverage_map, lieux_map
-from dashboards.offer import LEVELS, OFFER_FIELDS, coverage_changes, offer_changes, offer_counts
+from dashboards.offer import LEVELS, OFFER_FIELDS, coverage_changes, offer_changes, offer_counts, offer_totals
 from dashboards.views import offer_view
 from models.standard import standard_v1
-from pages.dashboard_ui import open_dashboard, percent_columns
-from pages.shared import count_text, viewer_zone
+from ui.dashboard import open_dashboard, percent_columns
+from ui.shared import count_text, viewer_zone
 
 store, page = open_dashboard("Offre cartographiée")
 filters, campaign = page.filters, page.campaign
@@ -31,9 +30,10 @@ on_text = "aujourd'hui" if shown_on == today else f"au {shown_on:%d/%m/%Y}"
 
 page.section(f"L'offre {on_text}", "Déplacez la fin de la période (barre latérale) pour voir la carte à une autre"
              " date ; son début sert de point de comparaison.")
-page.metrics([("Lieux", str(len(lieux))),
-              ("Lieux proposant un service", str(sum(1 for row in lieux if row.get("services")))),
-              ("Services proposés", str(sum(len(row.get("services") or []) for row in lieux))),
+totals = offer_totals(lieux)
+page.metrics([("Lieux", str(totals["Lieux"])),
+              ("Lieux proposant un service", str(totals["Lieux avec services"])),
+              ("Services proposés", str(totals["Services proposés"])),
               ("Départements", str(len(departements)))])
 page.chart(offer_over_time_chart(view.timeline), key="offre.temps")
 if not lieux:
@@ -44,7 +44,7 @@ if not lieux:
 page.section("Ce que proposent les lieux", "Un lieu compte une fois pour chaque valeur qu'il déclare (standard"
              " national des lieux de médiation numérique).")
 tabs = st.tabs(list(OFFER_FIELDS.values()))
-for tab, (field_name, title) in zip(tabs, OFFER_FIELDS.items()):
+for tab, (field_name, title) in zip(tabs, OFFER_FIELDS.items(), strict=True):
     with tab:
         counts = offer_counts(lieux, field_name)
         page.chart(offer_chart(counts, f"Lieux par {title.lower()}"), key=f"offre.{field_name}")

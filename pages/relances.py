@@ -9,7 +9,7 @@ organisation's own mailer. Everything is done by ``collect.relances``: each mess
 once, a retry sends only what was not sent, and completed, refused and opted-out structures are
 never mailed. The history shows every relance; an « envoi incertain » is settled by hand.
 The template form keeps the settings it was drawn with and sends only those changed, each with the
-value it was based on (``collect.relances.edit_relance_settings``): a setting someone else changed
+value it was based on (``collect.relances.templates.edit_relance_settings``): a setting someone else changed
 meanwhile is not overwritten but shown with both values, to keep one.
 """
 
@@ -23,36 +23,20 @@ import pandas as pd
 import streamlit as st
 
 from collect.calls import load_cases
-from collect.relances import (
-    PLACEHOLDERS,
-    RULE_LABELS,
-    SECRETS_PATH,
-    RelanceError,
-    SendReport,
-    SmtpSettings,
-    add_opt_out,
-    batch_rows,
-    batch_zip_bytes,
-    campaign_limits,
-    cancel_batch,
-    edit_relance_settings,
-    list_opt_outs,
-    prepare_batch,
-    preview_message,
-    relance_candidates,
-    relance_history,
-    relance_settings_shown,
-    remove_opt_out,
-    resolve_uncertain,
-    send_batch,
-    smtp_settings_from_secrets,
-)
-from collect.surveys import get_campaign
+from collect.campaigns import get_campaign
+from collect.relances.batches import batch_rows, cancel_batch, prepare_batch, relance_history, resolve_uncertain
+from collect.relances.errors import RelanceError
+from collect.relances.export import batch_zip_bytes
+from collect.relances.opt_outs import add_opt_out, list_opt_outs, remove_opt_out
+from collect.relances.selection import RULE_LABELS, campaign_limits, relance_candidates
+from collect.relances.templates import PLACEHOLDERS, edit_relance_settings, preview_message, relance_settings_shown
+from collect.relances.transport import SendReport, SmtpSettings, send_batch, smtp_settings_from_secrets
 from models.errors import MaillageError
 from models.moments import moment_text
-from models.records import CANAL_LABELS
+from models.records import CANAL_LABELS, RELANCE_EXCLUSION_LABELS
+from models.secrets import SECRETS_PATH
 from models.store import utc_now
-from pages.shared import (
+from ui.shared import (
     PARIS,
     choose_campaign,
     count_text,
@@ -87,19 +71,6 @@ OPT_OUT_REASON = "relances.desinscrire.motif"
 OPT_IN = "relances.reinscrire"
 
 PENDING = ("a_envoyer", "echec")  # what « Renvoyer les échecs » sends (see collect.relances)
-# Short French titles of the exclusion codes of ``collect.relances.Exclusion``, to count them.
-EXCLUSION_TITLES = {
-    "complete": "Questionnaire complet",
-    "refus": "A refusé de répondre",
-    "non_eligible": "Non éligible",
-    "desinscrite": "Désinscrite des courriels",
-    "hors_regles": "Hors des règles choisies",
-    "sans_courriel": "Aucune adresse e-mail",
-    "maximum": "Nombre maximum de relances atteint",
-    "delai": "Relancée trop récemment",
-    "en_attente": "Relance déjà préparée, pas encore envoyée",
-    "hors_cible": "Hors des cibles de la campagne",
-}
 SMTP_EXAMPLE = f"""# {SECRETS_PATH.as_posix()} (à côté de app.py ; ne le partagez pas, ne le versionnez pas)
 [smtp]
 host = "smtp.example.fr"
@@ -344,7 +315,7 @@ if excluded:
     with st.expander(f"Structures écartées et pourquoi ({count_text(len(excluded), 'structure')})"):
         counts = Counter(e.code for e in excluded)
         st.dataframe(pd.DataFrame(
-            [{"Raison": EXCLUSION_TITLES.get(code, code), "Structures": n} for code, n in counts.most_common()]
+            [{"Raison": RELANCE_EXCLUSION_LABELS[code], "Structures": n} for code, n in counts.most_common()]
         ), hide_index=True)
         st.dataframe(pd.DataFrame([{"Structure": e.nom, "Raison de l'exclusion": e.motif} for e in excluded]),
                      hide_index=True)

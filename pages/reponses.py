@@ -31,8 +31,9 @@ from collect.surveys import (
     open_correction,
 )
 from models.errors import MaillageError
+from models.excel_csv import excel_csv_bytes
 from models.moments import moment_text
-from pages.shared import (
+from ui.shared import (
     PARIS,
     choose_campaign,
     count_text,
@@ -44,7 +45,6 @@ from pages.shared import (
     show_flash,
     table_key,
 )
-from sync.excel_csv import excel_csv_bytes
 
 SURVEY_PAGE = "pages/enquete.py"
 PERSONAL_EXPANDER = "Personne contact (données personnelles)"

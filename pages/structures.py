@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -46,7 +46,7 @@ from models.store import Store
 from models.structure import PERSONAL_FIELDS, data_fields, enumerated_fields, list_fields
 from models.typologies import typologies
 from models.vocabulary import STATUT_LABELS, STATUTS
-from pages.shared import (
+from ui.shared import (
     count_text,
     current_user,
     get_store,

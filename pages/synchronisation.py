@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from models.errors import MaillageError
-from pages.shared import count_text, current_user, get_store, page_setup, viewer_zone
+from models.moments import moment_text
 from sync.credentials import (
     ENV_CREDENTIALS,
     ENV_EMULATOR,
@@ -29,8 +29,8 @@ from sync.credentials import (
     open_hub_client,
 )
 from sync.hub import sync_hub
-from models.moments import moment_text
 from sync.status import hub_overview, recent_runs, run_journal
+from ui.shared import count_text, current_user, get_store, page_setup, viewer_zone
 
 REPORT = "synchronisation.rapport"  # the last report of a sync run from this page, by spreadsheet id
 CONFLICTS_PAGE = "pages/conflits.py"
@@ -77,7 +77,7 @@ def _run(settings: HubSettings) -> None:
         outcome.update(asdict(report), kind="success")
     except MaillageError as error:
         outcome.update(kind="error", message=str(error))
-    except Exception as error:  # never a crash: the journal keeps the run, the person sees what happened
+    except Exception as error:  # noqa: BLE001 - never a crash: the journal keeps the run, the person sees what happened
         outcome.update(kind="error", message=f"Erreur inattendue pendant la synchronisation ({type(error).__name__} :"
                                              f" {error}) ; rien n'est perdu, la prochaine synchronisation reprendra.")
     finally:

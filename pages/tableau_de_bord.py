@@ -11,10 +11,10 @@ import streamlit as st
 
 from dashboards.charts import offer_chart, rates_over_time_chart
 from dashboards.maps import lieux_map
-from dashboards.offer import departements_of, offer_counts
+from dashboards.offer import departements_of, offer_counts, offer_totals
 from dashboards.views import main_view
-from pages.dashboard_ui import open_dashboard, percent
-from pages.shared import count_text, viewer_zone
+from ui.dashboard import open_dashboard, percent
+from ui.shared import count_text, viewer_zone
 
 store, page = open_dashboard("Tableau de bord du comité de pilotage")
 filters, campaign = page.filters, page.campaign
@@ -58,9 +58,10 @@ else:
 page.section("L'offre cartographiée", f"{count_text(len(lieux), 'lieu')} de médiation numérique"
              + (f" au {filters.au:%d/%m/%Y}" if filters.au else " aujourd'hui") + ". Le détail (couverture, zones"
              " blanches, évolution) est sur la page « Offre cartographiée ».")
-page.metrics([("Lieux", str(len(lieux))),
-              ("Lieux proposant un service", str(sum(1 for row in lieux if row.get("services")))),
-              ("Services proposés", str(sum(len(row.get("services") or []) for row in lieux)))])
+totals = offer_totals(lieux)
+page.metrics([("Lieux", str(totals["Lieux"])),
+              ("Lieux proposant un service", str(totals["Lieux avec services"])),
+              ("Services proposés", str(totals["Services proposés"]))])
 if lieux:
     page.chart(offer_chart(offer_counts(lieux, "services"), "Lieux par catégorie de service"), key="tdb.services")
     page.chart(lieux_map(lieux, filters.territoire or departements_of(lieux)), key="tdb.carte",

@@ -12,8 +12,8 @@ import streamlit as st
 from dashboards.charts import interviews_chart, rates_by_chart, rates_over_time_chart
 from dashboards.rates import DIMENSIONS, GROUPS, PERIODS, RATE_LABELS, RATE_NAMES
 from dashboards.views import rates_view
-from pages.dashboard_ui import open_dashboard, percent, percent_columns
-from pages.shared import viewer_zone
+from ui.dashboard import open_dashboard, percent, percent_columns
+from ui.shared import viewer_zone
 
 GROUP_LABELS = {
     "I": "Entretiens complets (I)", "P": "Entretiens partiels (P)", "R": "Refus et abandons (R)",

@@ -48,14 +48,14 @@ from google.oauth2.service_account import Credentials
 from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
 
 from models.errors import MaillageError
-from sync.sheets_emulator import emulator_session
+from models.secrets import SECRETS_PATH, SecretsError, read_secrets, shown_path, toml_error
+from sync.emulator_client import emulator_session
 from sync.transport import SyncTransport, TransportError
 
 ENV_SPREADSHEET = "MAILLAGE_GSHEETS_SPREADSHEET"
 ENV_CREDENTIALS = "MAILLAGE_GSHEETS_CREDENTIALS"
 ENV_GOOGLE_CREDENTIALS = "GOOGLE_APPLICATION_CREDENTIALS"
 ENV_EMULATOR = "MAILLAGE_GSHEETS_EMULATOR"
-SECRETS_PATH = Path(".streamlit") / "secrets.toml"
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets", "https://www.googleapis.com/auth/drive.metadata.readonly")
 REQUIRED_KEY_FIELDS = ("client_email", "private_key", "token_uri")
 
@@ -65,7 +65,6 @@ _CONNECTION_KEYS = frozenset({"spreadsheet", "worksheet", "service_account_file"
 _INLINE_KEY_FIELDS = ("type", "project_id", "private_key_id", "private_key", "client_email", "client_id")
 _URL_ID = re.compile(r"/spreadsheets/(?:u/\d+/)?d/([A-Za-z0-9_-]+)")  # …/u/1/d/…: a second account
 _BARE_ID = re.compile(r"[A-Za-z0-9_-]{10,}")
-_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 _TABLE = "[connections.gsheets]"
 
 
@@ -126,12 +125,15 @@ def hub_settings(
     """
     environ = os.environ if environ is None else environ
     path = Path(secrets_path) if secrets_path is not None else Path.cwd() / SECRETS_PATH
-    shown = _shown(path)
+    shown = shown_path(path)
     where = f"{shown} {_TABLE}"
     folder = path.absolute().parent
     project_dir = folder.parent if folder.name == ".streamlit" else folder  # service_account_file's base
     if secrets is None:
-        secrets = _read_secrets_file(path)
+        try:
+            secrets = read_secrets(path)
+        except SecretsError as error:
+            raise HubConfigError(str(error)) from None
     table = _gsheets_table(secrets, shown)
 
     spreadsheet_id, spreadsheet_origin = _spreadsheet(table, environ, where, shown)
@@ -186,14 +188,6 @@ def parse_spreadsheet_id(value: str, origin: str) -> str:
     )
 
 
-def _shown(path: Path) -> str:
-    """A path as the user knows it: relative to the current directory when it is under it."""
-    try:
-        return path.absolute().relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _env(environ: Mapping[str, str], name: str) -> str | None:
     value = environ.get(name)
     return value if value and value.strip() else None
@@ -201,39 +195,6 @@ def _env(environ: Mapping[str, str], name: str) -> str | None:
 
 def _filled(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
-
-
-def _toml_error(shown: str, error: tomllib.TOMLDecodeError) -> HubConfigError:
-    message = str(error)
-    position = _TOML_POSITION.search(message)
-    where = f", ligne {position.group(1)} (colonne {position.group(2)})" if position else ""
-    reason = _TOML_POSITION.sub("", message)
-    return HubConfigError(
-        f"Le fichier {shown} n'est pas un TOML valide{where} : {reason}. Corrigez cette ligne : un texte"
-        ' s\'écrit entre guillemets (spreadsheet = "https://…"), une clé privée sur plusieurs lignes entre'
-        ' triples guillemets ("""…""") ou sur une ligne avec des \\n.'
-    )
-
-
-def _read_secrets_file(path: Path) -> Mapping[str, Any]:
-    """The secrets file read with tomllib; a missing file is no secret at all."""
-    shown = _shown(path)
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        return {}
-    except tomllib.TOMLDecodeError as error:
-        raise _toml_error(shown, error) from None
-    except UnicodeDecodeError:
-        raise HubConfigError(
-            f"Le fichier {shown} n'est pas un texte UTF-8 : enregistrez-le en UTF-8 depuis votre éditeur."
-        ) from None
-    except OSError as error:
-        raise HubConfigError(
-            f"Le fichier {shown} ne peut pas être lu ({error.strerror or error}) : vérifiez qu'il s'agit bien"
-            " d'un fichier et que vous avez le droit de le lire."
-        ) from None
 
 
 def _gsheets_table(secrets: Mapping[str, Any], shown: str) -> dict[str, Any]:
@@ -244,7 +205,7 @@ def _gsheets_table(secrets: Mapping[str, Any], shown: str) -> dict[str, Any]:
         cause = error.__cause__
         if isinstance(cause, tomllib.TOMLDecodeError):  # Streamlit says « Error parsing secrets file at <path>: … »
             named = re.search(r"secrets file at (.+?): ", str(error))
-            raise _toml_error(named.group(1) if named else shown, cause) from None
+            raise HubConfigError(str(toml_error(named.group(1) if named else shown, cause))) from None
         return {}
     if connections is None:
         return {}

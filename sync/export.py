@@ -8,7 +8,7 @@ the schema file shipped in ``models/data/standard/``), which is also ``maillage 
 Values are written as the standard wants them (``+33…`` phones, ``|``-joined lists, coordinates
 as numbers). The CSV is also opened in spreadsheets, so a text that a spreadsheet would run as a
 formula (``=…``, ``+…``, ``-…``, ``@…``: a name or an e-mail typed by anyone) gets the leading
-apostrophe of ``sync.excel_csv``; phones and coordinates, whose form the standard fixes, never
+apostrophe of ``models.excel_csv``; phones and coordinates, whose form the standard fixes, never
 need it and stay exact. The import removes that apostrophe, so an export re-imported gives back
 the same values. The JSON is not opened by spreadsheets and stays exact.
 """
@@ -28,11 +28,11 @@ from frictionless import Resource, Schema, system
 from frictionless import validate as frictionless_validate
 
 from models.errors import MaillageError, NotATable
+from models.excel_csv import neutralise
 from models.registry import find_structures, structures_as_of
 from models.runtime import bulk
 from models.standard import SCHEMA_V1_PATH, standard_v1
 from models.store import Store
-from sync.excel_csv import neutralise
 
 ExportFormat = Literal["csv", "json"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)

@@ -5,7 +5,10 @@ then never takes the one-request shortcut and completes the work):
 
 1. **Anything to do?** Local changes are found in SQL (a hash per row against ``sync_base``).
    With none, and a previous run that ended clean, the Drive file's ``modifiedTime`` alone decides:
-   unchanged → the run stops after **one request**.
+   unchanged → the run stops after **one request**. Before that, a ``sync_base`` stored by an older
+   Maillage (or under another DuckDB) is upgraded once to the current format, so that an upgrade
+   is never « every record changed »; one a newer Maillage stored stops the run, nothing changed
+   (``sync.store_side``, « the stored state carries a version »).
 2. **Read** every tab in **one** ``values:batchGet`` (``FORMATTED_VALUE``). Tabs are created
    first when missing (their ``sheetId`` is remembered in ``sync_state``).
 3. **Merge** each record by ``id`` (``sync.merge``): only records whose store hash or sheet hash
@@ -64,14 +67,21 @@ from sync.merge import FieldConflict, merge_row
 from sync.sheet_layout import SheetRow, TabError, TabRead, line_range, quoted_tab, read_tab
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
 from sync.store_side import (
+    DUCKDB_VERSION,
+    ROW_FORMAT_VERSION,
+    RowFormatTooNew,
     base_cells,
     base_index,
+    check_row_format,
     local_changes,
+    record_row_format,
+    row_format_outdated,
     store_columns,
     store_hashes,
     store_texts,
     table_sql,
     texts_hash,
+    upgrade_tab_bases,
 )
 from sync.tables import METADATA_COLUMNS, PROTECTED_COLUMNS, SYNCED_TABLES, SyncedTable, synced_columns
 from sync.transport import TransportError, TransportStats
@@ -424,6 +434,10 @@ def sync_hub(
     """
     with store.connect() as con:
         require(con, by or store.device, "synchroniser")
+        try:  # before the run exists: a state a newer Maillage wrote is left exactly as it is
+            check_row_format(con, spreadsheet_id)
+        except RowFormatTooNew as error:
+            raise SyncError(str(error)) from error
     run = _Run(store, client, spreadsheet_id, by=by or store.device, stats=stats, progress=progress)
     try:
         _run(run)
@@ -451,13 +465,35 @@ def _abort(run: _Run, error: BaseException, status: str) -> None:
             )
             con.execute("UPDATE sync_state SET clean = FALSE WHERE spreadsheet_id = ?", [run.sid])
         run.journal("echec", erreur=str(error))
-    except Exception:  # the store itself failing: the original error matters more
+    except Exception:  # noqa: BLE001 - the store itself failing: the original error matters more
         pass
 
 
+def _upgrade_state(run: _Run) -> None:
+    """The stored state of an older format (or of another DuckDB) written in the current one, once,
+    before anything compares it (``sync.store_side``: from the stored bases, so edits stay edits).
+    Tab by tab, each in its own short transaction; the format is recorded last, so a run cut
+    meanwhile leaves it to the next, which does it again (the upgrade is idempotent)."""
+    with run.store.connect() as con:
+        stored = check_row_format(con, run.sid)
+        if not row_format_outdated(con, run.sid):
+            return
+    rewritten: dict[str, int] = {}
+    for spec in SYNCED_TABLES:
+        with run.store.atomic() as con:
+            rewritten[spec.tab] = upgrade_tab_bases(con, run.sid, spec, synced_columns(con, spec))
+    with run.store.atomic() as con:
+        record_row_format(con, run.sid, now=utc_now(), by=run.by)
+    run.journal("etat_mis_a_jour", format=f"{stored.version} → {ROW_FORMAT_VERSION}",
+                duckdb=f"{stored.duckdb or 'inconnu'} → {DUCKDB_VERSION}", bases=rewritten)
+
+
+# Long: the run's steps in order (local changes, « nothing to do », tabs, read, plan, write, verify, record),
+# each a call or two with its progress and journal line; the order is the protocol.
 def _run(run: _Run) -> None:
     run.progress("Préparation", 0.0)
     state = run.begin()
+    _upgrade_state(run)
     with run.store.connect() as con:
         changes = local_changes(con, run.sid)
         kinds_by_tab = {spec.tab: synced_columns(con, spec) for spec in SYNCED_TABLES}
@@ -538,6 +574,8 @@ def _canonical(raw: object, kind: Kind, *, table: str, tab: str, line: int, colu
     return to_cell(value, kind)
 
 
+# Long: the tab's plan in three steps that hand each other the sheet's rows, the stored bases and the
+# store's rows; cut apart, each would take and return all of them.
 def _plan_tab(run: _Run, tab: _Tab) -> None:
     """What to do with each record of a tab: the sheet's side first, then the store's in one short
     unit of work (SQL reads only), then the merges, without the store."""
@@ -673,6 +711,8 @@ def _sheet_stamp(row: SheetRow, kinds: Mapping[str, Kind], base: Mapping[str, st
     return True, str(sheet_by) if sheet_by is not ABSENT and sheet_by else HUMAN_EDITOR, when
 
 
+# Long: one record's merge (sheet cells read, ``merge_row``, protected and device-only columns, conflicts
+# kept), each step on the same three rows (base, store, sheet) and the same plan.
 def _merge_plan(run: _Run, tab: _Tab, row: SheetRow, store_row: dict[str, str], base: dict[str, str] | None,
                 store_hash: str) -> _Plan | None:
     spec, kinds = tab.spec, tab.kinds
@@ -1289,8 +1329,9 @@ def _finish(run: _Run, status: str, *, tab_ids: Mapping[str, int]) -> None:
     with run.store.atomic() as con:
         con.execute(
             "INSERT OR REPLACE INTO sync_state (spreadsheet_id, modified_time, tab_ids, clean, last_sync_at, last_run_id,"
-            " updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [run.sid, run.modified_time, json.dumps(dict(tab_ids)), clean, utc_now(), report.run_id, utc_now(), run.by],
+            " updated_at, updated_by, row_format, row_format_duckdb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [run.sid, run.modified_time, json.dumps(dict(tab_ids)), clean, utc_now(), report.run_id, utc_now(), run.by,
+             ROW_FORMAT_VERSION, DUCKDB_VERSION],
         )
         con.execute(
             "UPDATE sync_runs SET statut = ?, finished_at = ?, requetes = ?, reessais = ?, octets_envoyes = ?,"

@@ -35,14 +35,13 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from models.errors import MaillageError
+from models.vocabulary import yes_no
 
 Kind = Literal["text", "code", "list", "boolean", "integer", "decimal", "date", "datetime", "json"]
 KINDS: tuple[str, ...] = ("text", "code", "list", "boolean", "integer", "decimal", "date", "datetime", "json")
 
 LIST_SEPARATOR = "|"
 SHEET_TIMEZONE = ZoneInfo("Europe/Paris")  # how a date-time typed without offset by a person is read
-_TRUE = frozenset({"oui", "true", "vrai", "1", "o", "yes"})
-_FALSE = frozenset({"non", "false", "faux", "0", "n", "no"})
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
 _FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _FRENCH_DATETIME = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -133,12 +132,11 @@ def _list(text: str) -> list[str]:
 
 
 def _boolean(text: str) -> bool:
-    folded = text.casefold()
-    if folded in _TRUE:
-        return True
-    if folded in _FALSE:
-        return False
-    raise ValueError(_REASONS["boolean"])
+    """Yes or no as the import reads it (``models.vocabulary.yes_no``: oui, x, ✓, TRUE, non, 0…, the one list)."""
+    answer = yes_no(text)
+    if answer is None:
+        raise ValueError(_REASONS["boolean"])
+    return answer
 
 
 def _number_text(text: str) -> str:

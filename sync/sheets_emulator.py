@@ -53,16 +53,16 @@ import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote
 
 import requests
-from requests.adapters import HTTPAdapter
+
+from sync.emulator_client import emulator_session
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
-GOOGLE_PREFIXES = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
 DEFAULT_ROWS, DEFAULT_COLUMNS = 1000, 26
 MAX_COLUMNS = 18278  # column ZZZ
 
@@ -577,8 +577,8 @@ class Sheet:
             empty = [line for line in block if line[offset] is None]
             filled.sort(key=lambda line: _sort_key(line[offset]), reverse=descending)
             block = filled + empty
-        for r, line in zip(range(r0, r1), block):
-            for c, cell in zip(range(c0, c1), line):
+        for r, line in zip(range(r0, r1), block, strict=True):
+            for c, cell in zip(range(c0, c1), line, strict=True):
                 self.set_cell(r, c, cell)
 
     def clone(self) -> Sheet:
@@ -707,7 +707,7 @@ class Spreadsheet:
 
 def rfc3339(seconds: float) -> str:
     """``2023-07-20T08:48:08.584Z``, as Drive writes times."""
-    moment = datetime.fromtimestamp(seconds, timezone.utc)
+    moment = datetime.fromtimestamp(seconds, UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -1086,7 +1086,7 @@ class SheetsEmulator:
         try:
             for hook in hooks:
                 hook()
-        except Exception as error:  # a broken test hook must show, not hang the client
+        except Exception as error:  # noqa: BLE001 - a broken test hook must show, not hang the client
             traceback.print_exc()
             fault = _Fault(500, message=f"Sheets emulator: a before_request hook failed: {error!r}")
         if fault is not None and fault.status is None:
@@ -1160,7 +1160,7 @@ class SheetsEmulator:
                 return route.status, payload
         except ApiError as error:
             return error.code, error.envelope()
-        except Exception as error:  # an emulator bug: say so in Google's envelope
+        except Exception as error:  # noqa: BLE001 - an emulator bug: say so in Google's envelope
             traceback.print_exc()
             return 500, ApiError(500, f"Sheets emulator internal error: {error!r}").envelope()
 
@@ -2319,30 +2319,6 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the emulator keeps its own log
 
 
-class EmulatorAdapter(HTTPAdapter):
-    """A ``requests`` adapter sending Google API URLs to the emulator, path and query kept."""
-
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.base_url = base_url.rstrip("/")
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        parts = urlsplit(request.url)
-        request = request.copy()
-        request.url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
-        return super().send(request, **kwargs)
-
-
-def emulator_session(url: str) -> requests.Session:
-    """A ``requests.Session`` for ``gspread.Client(auth=None, session=…)`` that reaches the
-    emulator at ``url`` instead of Google (works from another process too)."""
-    session = requests.Session()
-    adapter = EmulatorAdapter(url)
-    for prefix in GOOGLE_PREFIXES:
-        session.mount(prefix, adapter)
-    return session
-
-
 # --------------------------------------------------------------------------------------------
 # By hand
 
@@ -2365,7 +2341,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Synchroniser Maillage avec lui : maillage sync --emulateur {emulator.url} --classeur {args.id}")
     print(f"  (ou MAILLAGE_GSHEETS_EMULATOR={emulator.url} MAILLAGE_GSHEETS_SPREADSHEET={args.id} maillage sync)")
     print("  Depuis Python : gspread.Client(auth=None, session=emulator_session(URL))")
-    print("  (from sync.sheets_emulator import emulator_session). Ctrl-C pour arrêter.")
+    print("  (from sync.emulator_client import emulator_session). Ctrl-C pour arrêter.")
     sys.stdout.flush()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop cleanly when killed too
     try:

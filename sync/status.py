@@ -41,6 +41,7 @@ CUT_STATUSES = ("en_cours", "interrompue")
 
 STEP_LABELS: dict[str, str] = {
     "debut": "Début",
+    "etat_mis_a_jour": "État de synchronisation mis au format de cette version",
     "modifications_locales": "Modifications locales à envoyer",
     "onglets_crees": "Onglets créés dans le classeur",
     "lecture": "Lecture du classeur",
@@ -52,6 +53,7 @@ STEP_LABELS: dict[str, str] = {
 }
 _DETAIL_LABELS: dict[str, str] = {
     "reprise_de": "reprend",
+    "bases": "lignes de référence réécrites",
     "onglets": "onglets",
     "lignes": "lignes",
     "lot": "lot",

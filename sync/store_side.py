@@ -5,6 +5,15 @@ A row's *store hash* is the md5 of its synced columns as DuckDB prints them; ``s
 for each record of each tab, the cell texts both sides agreed on, the store hash and the sheet
 hash at that moment. A row whose two hashes still match needs no look at all: this is what keeps
 a sync's CPU proportional to the changes and lets an idle sync stop after one request.
+
+**The stored state carries a version** (as dlt versions its state): the texts, the store hash and
+the sheet hash all depend on how values are written, so a Maillage release writing a kind
+differently, or a DuckDB release printing a row differently, would make every record look changed
+(every record merged again, its new text pushed to the sheet as an edit). ``ROW_FORMAT_VERSION``
+names Maillage's way of writing them and is stored with the DuckDB version that computed the store
+hashes (``sync_state.row_format``, ``row_format_duckdb``). A state of an older version, or of
+another DuckDB, is upgraded once at the start of the next sync (``upgrade_tab_bases``); a state a
+newer Maillage wrote stops the sync (``check_row_format``, French), nothing changed.
 """
 
 from __future__ import annotations
@@ -13,12 +22,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from sync.sheet_values import ABSENT, Kind, to_cell
-from sync.tables import SYNCED_TABLES, SyncedTable, column_kinds, synced_columns
+from models.errors import MaillageError
+from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
+from sync.tables import METADATA_COLUMNS, SYNCED_TABLES, SyncedTable, column_kinds, synced_columns
 
 _SEPARATOR = "\x1f"
 _ABSENT_MARK = "\x00"
@@ -171,17 +183,203 @@ def base_cells(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, tab: str, id
 def local_changes(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> dict[str, int]:
     """How many records of each tab changed in the store (or were never synced) since the last
     sync; lines a person deleted in the sheet, waiting for a coordinator (or whose deletion was
-    confirmed without a ``deleted_at`` to carry), are not counted."""
+    confirmed without a ``deleted_at`` to carry), are not counted. A state of an older format (an
+    upgrade since the last sync, e.g. the status page before the next sync) is read as the upgrade
+    will leave it, without writing anything: an upgrade is not a change."""
     counts: dict[str, int] = {}
+    upgrading = row_format_outdated(con, spreadsheet_id)
     for spec in SYNCED_TABLES:
         kinds = synced_columns(con, spec)
+        bases = "sync_base"
+        if upgrading:
+            rows = upgraded_bases(con, spreadsheet_id, spec, kinds)
+            con.register("_sync_base_upgraded", _upgraded_table(spreadsheet_id, spec.tab, rows))
+            bases = "_sync_base_upgraded"
         sql = (
             "SELECT count(*) FROM " + table_sql(spec) + " t"
-            " LEFT JOIN sync_base b ON b.spreadsheet_id = ? AND b.tab = ? AND b.row_id = t.id"
+            " LEFT JOIN " + bases + " b ON b.spreadsheet_id = ? AND b.tab = ? AND b.row_id = t.id"
             " WHERE (b.row_id IS NULL OR b.store_hash IS NULL OR b.store_hash <> "
             + store_hash_sql(kinds, "t")
             + ") AND NOT (b.row_id IS NOT NULL AND EXISTS (SELECT 1 FROM sync_deletions d WHERE d.spreadsheet_id = ?"
             " AND d.tab = ? AND d.row_id = t.id AND d.statut IN ('a_confirmer', 'confirmee')))"
         )
-        counts[spec.tab] = con.execute(sql, [spreadsheet_id, spec.tab, spreadsheet_id, spec.tab]).fetchall()[0][0]
+        try:
+            counts[spec.tab] = con.execute(sql, [spreadsheet_id, spec.tab, spreadsheet_id, spec.tab]).fetchall()[0][0]
+        finally:
+            if upgrading:
+                con.unregister("_sync_base_upgraded")
     return counts
+
+
+# -- the version of the stored state ------------------------------------------------------------
+
+# How ``sync_base`` is written. Bump it with any change of ``sheet_values.to_cell``, ``_text_sql``,
+# ``store_hash_sql`` or ``texts_hash``, add a line below, never edit one, and keep ``from_cell``
+# reading the texts older versions wrote (the upgrade reads them back with it).
+#   0  states written before versions (``sync_state.row_format`` NULL): texts by ``to_cell``, store
+#      hashes by a DuckDB nobody recorded.
+#   1  the same texts and hashes, with the DuckDB version that computed the store hashes recorded.
+ROW_FORMAT_VERSION = 1
+DUCKDB_VERSION = duckdb.__version__  # the store hash is DuckDB's print of a row: its version is part of the format
+
+_UPGRADED_SCHEMA = pa.schema([("spreadsheet_id", pa.string()), ("tab", pa.string()), ("row_id", pa.string()),
+                              ("cells", pa.string()), ("store_hash", pa.string())])
+
+
+class RowFormatTooNew(MaillageError):
+    """The sync's stored state was written by a newer Maillage: this one cannot read it safely."""
+
+    def __init__(self, stored: int) -> None:
+        super().__init__(
+            f"L'état de synchronisation de cet appareil a été écrit par une version plus récente de Maillage (format"
+            f" {stored} ; cette version ne connaît que le format {ROW_FORMAT_VERSION} et ses prédécesseurs)."
+            " Mettez Maillage à jour avant de synchroniser : rien n'a été modifié, ni ici ni dans le classeur.")
+        self.stored = stored
+
+
+@dataclass(frozen=True)
+class RowFormat:
+    """How a spreadsheet's stored state was written: Maillage's format version and DuckDB's version."""
+
+    version: int
+    duckdb: str | None
+
+
+# Stored once per spreadsheet (``sync_state``), not per base row: every base of a spreadsheet is
+# written by the code of the run that writes it, the first sync after an upgrade rewrites them all
+# before anything compares them, and the upgrade is idempotent (a cut upgrade is simply done again:
+# texts already current read back to themselves, hashes are taken again), so the bases of one
+# spreadsheet never mix two formats that matter. A per-row version would cost a column in every
+# base row and a check on every read, for no information.
+def stored_row_format(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> RowFormat:
+    """The format of a spreadsheet's stored state. No ``sync_state`` row while bases exist (a first
+    sync cut before its end) is read as version 0: upgrading current texts changes nothing."""
+    rows = con.execute("SELECT row_format, row_format_duckdb FROM sync_state WHERE spreadsheet_id = ?",
+                       [spreadsheet_id]).fetchall()
+    if not rows:
+        return RowFormat(0, None)
+    version, engine = rows[0]
+    return RowFormat(version or 0, engine)
+
+
+def check_row_format(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> RowFormat:
+    """The stored format, refused (``RowFormatTooNew``, French) when a newer Maillage wrote it."""
+    stored = stored_row_format(con, spreadsheet_id)
+    if stored.version > ROW_FORMAT_VERSION:
+        raise RowFormatTooNew(stored.version)
+    return stored
+
+
+def row_format_outdated(con: duckdb.DuckDBPyConnection, spreadsheet_id: str) -> bool:
+    """Whether the stored state must be upgraded before its hashes can be compared (False for a
+    newer format: that one is refused by the sync, not upgraded)."""
+    stored = stored_row_format(con, spreadsheet_id)
+    if stored.version > ROW_FORMAT_VERSION:
+        return False
+    if stored.version == ROW_FORMAT_VERSION and stored.duckdb == DUCKDB_VERSION:
+        return False
+    return bool(con.execute("SELECT count(*) FROM sync_base WHERE spreadsheet_id = ?", [spreadsheet_id]).fetchall()[0][0])
+
+
+def record_row_format(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, *, now: datetime, by: str) -> None:
+    """Note that the spreadsheet's state is in the current format (created if the state is missing)."""
+    con.execute(
+        "INSERT INTO sync_state (spreadsheet_id, row_format, row_format_duckdb, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (spreadsheet_id) DO UPDATE SET row_format = excluded.row_format,"
+        " row_format_duckdb = excluded.row_format_duckdb",
+        [spreadsheet_id, ROW_FORMAT_VERSION, DUCKDB_VERSION, now, by],
+    )
+
+
+@dataclass(frozen=True)
+class UpgradedBase:
+    """A base row as the current format writes it (``changed``: it differs from the stored one)."""
+
+    row_id: str
+    cells: str
+    store_hash: str | None
+    changed: bool
+
+
+def upgraded_text(text: str, kind: Kind) -> str:
+    """A base text as the current writer writes its value: read back with ``from_cell`` (which
+    reads every text an older version wrote), written with ``to_cell``; date-times in UTC, as the
+    store keeps them. A text that cannot be read is kept as it is."""
+    try:
+        value = from_cell(text, kind)
+        if kind == "datetime" and value is not None:
+            value = value.astimezone(UTC)
+        return to_cell(value, kind)
+    except (CellError, ValueError, TypeError, OverflowError):
+        return text
+
+
+def upgraded_bases(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, spec: SyncedTable,
+                   kinds: Mapping[str, Kind]) -> list[UpgradedBase]:
+    """A tab's bases as the current format writes them (reads only).
+
+    - Texts: every merged column's stored base text written again by the current writer
+      (``upgraded_text``) — from the stored base value, never from either side's current value,
+      so a field edited on this device or in the sheet since the last sync is still an edit (and
+      both edited, still a conflict). The metadata columns (``updated_at``, ``updated_by``) hold
+      the sheet's own text, compared as such with the sheet: kept as they are.
+    - Store hash: DuckDB's hash of the store row now when its texts equal the upgraded base texts
+      on every merged column — the merge's own definition of « unchanged »; NULL otherwise (to be
+      merged, as after an edit). NULL stays NULL (something was left to write). It cannot be
+      computed from the base texts alone: a text is not the whole value ('' and NULL, [] and NULL
+      all write "", a JSON value is stored as it was typed), so a hash of them would differ from
+      the row's for records nobody touched.
+    - Sheet hash: kept. The sheet still holds the texts it held, and ``texts_hash`` has not changed
+      since version 0 (a version that changes it must recompute it here).
+    """
+    rows = con.execute("SELECT row_id, cells, store_hash FROM sync_base WHERE spreadsheet_id = ? AND tab = ?",
+                       [spreadsheet_id, spec.tab]).fetchall()
+    if not rows:
+        return []
+    columns = store_columns(con, spec, kinds)  # column by column: no object per store row
+    position = {row_id: index for index, row_id in enumerate(columns["id"])}
+    hashes = store_hashes(con, spec, kinds)
+    merged = [name for name in kinds if name not in METADATA_COLUMNS]
+    upgraded: list[UpgradedBase] = []
+    for row_id, stored_cells, stored_hash in rows:
+        cells = json.loads(stored_cells)
+        index = position.get(row_id)
+        before = dict(cells)
+        for name in merged:
+            text = cells.get(name)
+            if not isinstance(text, str) or (index is not None and text == columns[name][index]):
+                continue  # already what the current writer writes for the store's value
+            cells[name] = upgraded_text(text, kinds[name])
+        if stored_hash is None or index is None:  # left to write, or the record is gone: nothing to hash
+            store_hash = stored_hash
+        elif all(cells.get(name) == columns[name][index] for name in merged):
+            store_hash = hashes[row_id]
+        else:
+            store_hash = None
+        upgraded.append(UpgradedBase(row_id, json.dumps(cells, ensure_ascii=False, separators=(",", ":")), store_hash,
+                                     changed=cells != before or store_hash != stored_hash))
+    return upgraded
+
+
+def _upgraded_table(spreadsheet_id: str, tab: str, rows: Sequence[UpgradedBase]) -> pa.Table:
+    return pa.table({
+        "spreadsheet_id": [spreadsheet_id] * len(rows), "tab": [tab] * len(rows), "row_id": [row.row_id for row in rows],
+        "cells": [row.cells for row in rows], "store_hash": [row.store_hash for row in rows]}, schema=_UPGRADED_SCHEMA)
+
+
+def upgrade_tab_bases(con: duckdb.DuckDBPyConnection, spreadsheet_id: str, spec: SyncedTable,
+                      kinds: Mapping[str, Kind]) -> int:
+    """Write a tab's bases in the current format (``upgraded_bases``), in one statement; the number
+    of base rows rewritten. Idempotent: a second pass finds nothing to change."""
+    changed = [row for row in upgraded_bases(con, spreadsheet_id, spec, kinds) if row.changed]
+    if not changed:
+        return 0
+    con.register("_sync_base_upgraded", _upgraded_table(spreadsheet_id, spec.tab, changed))
+    try:
+        con.execute(
+            "UPDATE sync_base SET cells = u.cells, store_hash = u.store_hash FROM _sync_base_upgraded u"
+            " WHERE sync_base.spreadsheet_id = u.spreadsheet_id AND sync_base.tab = u.tab"
+            " AND sync_base.row_id = u.row_id")
+    finally:
+        con.unregister("_sync_base_upgraded")
+    return len(changed)

@@ -242,8 +242,8 @@ def server():
 def _secrets(tmp_path, port: int):
     path = tmp_path / "secrets.toml"
     path.write_text(
-        "[smtp]\nhost = \"127.0.0.1\"\nport = %d\nstarttls = false\ntimeout = 5\n"
-        "expediteur = \"diagnostic@territoire.fr\"\nnom_expediteur = \"Équipe du diagnostic\"\n" % port,
+        f"[smtp]\nhost = \"127.0.0.1\"\nport = {port}\nstarttls = false\ntimeout = 5\n"
+        "expediteur = \"diagnostic@territoire.fr\"\nnom_expediteur = \"Équipe du diagnostic\"\n",
         encoding="utf-8",
     )
     return str(path)
@@ -252,7 +252,27 @@ def _secrets(tmp_path, port: int):
 def test_without_an_action_the_command_only_shows_who_would_be_reminded(run_demo):
     result = run_demo("campaign", "relances", DEMO_CAMPAIGN)
     assert result.exit_code == 0
-    assert "structures à relancer ; écartées :" in result.output and "questionnaire complet : 60" in result.output
+    assert "structures à relancer ; écartées :" in result.output and "Questionnaire complet : 60" in result.output
+
+
+def test_the_structures_left_out_for_a_reason_are_listed_by_its_code_or_its_french_title(run_demo):
+    by_code = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--ecartees", "complete")
+    by_title = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--ecartees", "Questionnaire complet")
+    assert by_code.exit_code == 0, by_code.output
+    assert by_title.output == by_code.output
+    left_out = [line for line in by_code.output.splitlines() if " (écartée) : " in line]
+    assert len(left_out) == 60
+    assert all(line.endswith("(écartée) : questionnaire complet (1.1) : déjà répondu") for line in left_out)
+
+
+def test_an_unknown_reason_to_list_is_refused_in_french_naming_the_accepted_ones(run_demo):
+    refused = run_demo("campaign", "relances", DEMO_CAMPAIGN, "--ecartees", "trop tard")
+    assert refused.exit_code == 2
+    assert ("Erreur : Valeur invalide pour '--ecartees' : « trop tard » n'est pas une raison d'écart connue"
+            " (attendu : complete (Questionnaire complet), refus (A refusé de répondre),") in refused.output
+    assert "delai (Relancée trop récemment)" in refused.output
+    for english in ("Error", "Usage", "Invalid value"):
+        assert english not in refused.output
 
 
 def test_relances_go_to_the_smtp_server_once_then_nothing_is_sent_again(run_demo, server, tmp_path):

@@ -14,6 +14,21 @@ from tests.browser.conftest import settled
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+# The titles Streamlit gives the files of pages/ (and app.py) in its own menu of a process's first run.
+FILE_NAMES = {path.stem.replace("_", " ") for path in (ROOT / "pages").glob("*.py")} | {"app"}
+# Every menu the page ever holds, recorded from before Streamlit's own scripts run (each text of its links).
+WATCH_MENUS = """
+window.menus = [];
+new MutationObserver(() => {
+  const links = [...document.querySelectorAll("[data-testid='stSidebarNav'] a")];
+  const texts = links.flatMap(link => [link, ...link.querySelectorAll("span")].map(node => node.textContent.trim()));
+  if (links.length && texts.join("|") !== window.lastMenu) {
+    window.lastMenu = texts.join("|");
+    window.menus.push(texts);
+  }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
 
 
 def _no_exception(page) -> None:
@@ -22,10 +37,14 @@ def _no_exception(page) -> None:
 
 def test_the_app_starts_on_the_demo_territory(streamlit_app, page):
     url, db = streamlit_app
+    page.add_init_script(WATCH_MENUS)
     page.goto(url)
     expect(page.get_by_text("924 structures").first).to_be_visible(timeout=90_000)
     expect(page.get_by_role("heading", name="Structures")).to_be_visible()
     _no_exception(page)
+    menus = page.evaluate("window.menus")
+    assert menus and "Structures" in menus[-1]
+    assert not {text for menu in menus for text in menu} & FILE_NAMES, menus[:4]  # not even while the demo loaded
     assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": 924}]
 
 

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from collect.calls import add_targets, assign, configure_campaign
-from collect.surveys import create_campaign, latest_questionnaire
+from collect.campaigns import create_campaign
+from collect.surveys import latest_questionnaire
 from models.store import Store
-
 from tests.ports import free_port
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, settled, start_streamlit, stop_streamlit

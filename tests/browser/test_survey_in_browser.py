@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from models.store import Store
-
 from tests.ports import free_port
 
 from .conftest import CHROMIUM, start_streamlit, stop_streamlit

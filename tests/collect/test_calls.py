@@ -19,8 +19,9 @@ from collect.calls import (
     open_at,
     surveyor_queue,
 )
+from collect.campaigns import create_campaign
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from models.registry import create_structure
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -225,7 +226,7 @@ def demo_campaign(demo_store):
 )
 def test_a_campaign_s_calling_rules_are_checked_before_they_are_saved(demo_campaign, kwargs, message):
     from collect.calls import configure_campaign
-    from collect.surveys import get_campaign
+    from collect.campaigns import get_campaign
 
     store, campaign_id = demo_campaign
     with pytest.raises(CallError) as caught, store.atomic() as con:
@@ -361,7 +362,7 @@ def test_answering_machine_messages_are_capped(store, campaign):
 
 def test_two_coordinators_changing_different_rules_keep_both_and_the_same_rule_is_a_conflict(store, campaign):
     from collect.calls import campaign_rules, edit_campaign_rules
-    from collect.surveys import get_campaign
+    from collect.campaigns import get_campaign
 
     with store.connect() as con:
         seen = campaign_rules(get_campaign(con, campaign["id"]))  # both open the page

@@ -8,11 +8,17 @@ message when a required field has no column.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 
 from collect.column_plan import KEPT_ASIDE, POINT_FIELD, plan_columns
-from collect.readers import Table
+from collect.columns import LEGACY_FIELDS, SYNONYMS
+from collect.readers import Table, read_table
 from models.errors import InvalidMapping
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PLACES = [  # four lieux of Charente: name, address, postcode, commune
     ("Médiathèque de Cognac", "10 rue du Minage", "16100", "Cognac"),
@@ -52,14 +58,21 @@ def fate(plan, column: str) -> tuple[str | None, str]:
     ],
     ids=["a-field", "kept-aside", "left-out"],
 )
-def test_the_persons_choice_for_a_column_comes_before_its_name(choice, field, ignored, shown):
-    plan = plan_columns(places_with({"Contact": ["Jeanne Martin", "Paul Durand", "Ali Benali", "Rose Petit"]}),
-                        overrides={"Contact": choice})  # by its name, « Contact » would be contact_nom
-    use = plan.use("Contact")
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("Contact", ["Jeanne Martin", "Paul Durand", "Ali Benali", "Rose Petit"]),  # by its name: contact_nom
+        ("USER_QUART", ["Centre", "Basseau", "Ma Campagne", "Bourg"]),  # by its words: complement_adresse
+    ],
+    ids=["synonym", "guess"],
+)
+def test_the_persons_choice_for_a_column_comes_before_its_name(column, values, choice, field, ignored, shown):
+    plan = plan_columns(places_with({column: values}), overrides={column: choice})
+    use = plan.use(column)
     assert (use.field, use.how, use.ignored, use.fate) == (field, "personne", ignored, shown)
-    assert ("Contact" in plan.ignored) is ignored
-    assert ("Contact" in plan.unmatched) is (choice == KEPT_ASIDE)
-    assert ("Contact" in plan.fields) is (field is not None)
+    assert (column in plan.ignored) is ignored
+    assert (column in plan.unmatched) is (choice == KEPT_ASIDE)
+    assert (column in plan.fields) is (field is not None)
 
 
 def test_the_persons_choice_is_found_whatever_the_case_and_spaces_and_a_column_absent_is_skipped():
@@ -74,9 +87,10 @@ def test_a_field_name_the_person_spells_loosely_is_understood():
     assert fate(plan, "Remarque") == ("presentation_resume", "personne")
 
 
-def test_an_unknown_field_chosen_by_the_person_is_refused_in_french():
-    with pytest.raises(InvalidMapping, match="colonne « Remarque » : champ inconnu « remarques_internes »"):
-        plan_columns(places_with({"Remarque": ["a", "b", "c", "d"]}), overrides={"Remarque": "remarques_internes"})
+@pytest.mark.parametrize("unknown", ["remarques_internes", "telefone"])
+def test_an_unknown_field_chosen_by_the_person_is_refused_in_french(unknown):
+    with pytest.raises(InvalidMapping, match=f"colonne « Remarque » : champ inconnu « {unknown} »"):
+        plan_columns(places_with({"Remarque": ["a", "b", "c", "d"]}), overrides={"Remarque": unknown})
 
 
 # -- 2. the profile -----------------------------------------------------------------------------------
@@ -116,6 +130,168 @@ def test_the_profile_decides_after_the_person_and_before_the_name():
 def test_a_column_is_recognised_by_its_name(column, values, field, reason):
     use = plan_columns(places_with({} if values is None else {column: values})).use(column)
     assert (use.field, use.how, use.reason) == (field, "nom", reason)
+
+
+BRIEF_SYNONYMS = {
+    "id": "identifiant id_structure id_lieu",
+    "pivot": "siret siren n_siret numero_siret rna ridet siret_structure",
+    "nom": "nom_structure nom_du_lieu raison_sociale structure nom_de_la_structure libelle name",
+    "commune": "ville localite nom_commune libelle_commune",
+    "code_postal": "cp code_postale codepostal postcode",
+    "code_insee": "insee code_commune code_commune_insee cog code_insee_commune citycode",
+    "adresse": "adresse_postale rue voie adresse_1 address numero_et_voie",
+    "complement_adresse": "adresse_2 complement complement_d_adresse",
+    "latitude": "lat y_wgs84 coord_lat",
+    "longitude": "lon lng long x_wgs84 coord_lon",
+    "typologie": "type type_structure typologie_structure categorie",
+    "telephone": "tel telephone_structure phone numero_de_telephone tel_fixe standard",
+    "courriels": "courriel email e_mail mail adresse_mail adresse_email mel",
+    "site_web": "site site_internet url web website",
+    "horaires": "horaires_d_ouverture heures_d_ouverture opening_hours",
+    "presentation_resume": "description_courte presentation resume description",
+    "presentation_detail": "description_longue presentation_detaillee detail",
+    "date_maj": "date_de_mise_a_jour mise_a_jour derniere_mise_a_jour updated_at date_modification",
+    "services": "services_proposes offre_de_services",
+    "publics_specifiquement_adresses": "publics public_cible publics_cibles",
+    "frais_a_charge": "frais tarifs cout gratuite",
+    "dispositif_programmes_nationaux": "dispositifs programmes_nationaux",
+    "formations_labels": "labels formations",
+    "autres_formations_labels": "autres_labels labels_autres",
+    "modalites_acces": "acces modalites_d_acces",
+    "modalites_accompagnement": "accompagnement modalites_d_accompagnement",
+    "fiche_acces_libre": "accessibilite acces_libre fiche_accessibilite",
+    "prise_rdv": "prise_de_rendez_vous rdv rendez_vous lien_rdv",
+    "contact_nom": "nom_du_contact contact referent personne_contact interlocuteur",
+    "contact_telephone": "telephone_contact tel_contact tel_referent",
+    "contact_courriel": "courriel_contact email_contact mail_contact mail_referent",
+}
+
+
+@pytest.mark.parametrize("target", sorted(BRIEF_SYNONYMS))
+def test_the_usual_spellings_of_each_field_are_recognised(target):
+    for spelling in BRIEF_SYNONYMS[target].split():
+        assert spelling in SYNONYMS[target]
+        use = plan_columns(table([spelling], [])).use(spelling)
+        assert (use.field, use.how, use.reason) == (target, "nom", "synonyme connu"), spelling
+
+
+def test_the_columns_of_the_v1_example_all_feed_their_own_field():
+    plan = plan_columns(read_table(ROOT / "models" / "data" / "standard" / "exemple-valide.csv"))
+    assert plan.fields == {use.column: use.column for use in plan.uses}
+    assert {(use.how, use.reason) for use in plan.uses} == {("nom", "nom exact du champ")}
+    assert plan.unmatched == [] and plan.messages == []
+
+
+def test_the_v011_columns_feed_the_v1_field_they_were_renamed_to_or_keep_their_legacy_name():
+    plan = plan_columns(read_table(ROOT / "models" / "data" / "standard" / "v0.1.1" / "exemple-valide.csv"))
+    assert {column: field for column, field in plan.fields.items() if column != field} == {
+        "courriel": "courriels",
+        "labels_autres": "autres_formations_labels",
+        "accessibilite": "fiche_acces_libre",
+    }
+    assert [plan.fields[legacy] for legacy in LEGACY_FIELDS] == list(LEGACY_FIELDS)  # values translated later
+    assert plan.unmatched == [] and plan.messages == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "demo").glob("*.json")), ids=lambda path: path.name[:30])
+def test_the_demo_files_columns_are_all_recognised_by_their_name(path):
+    plan = plan_columns(read_table(path))
+    assert {use.how for use in plan.uses} == {"nom"}
+    assert plan.unmatched == [] and plan.messages == []
+
+
+def test_messy_headers_are_recognised_and_unknown_columns_are_kept_aside():
+    columns = ["Nom de la structure", "Adresse (n° et voie)", "Code Postal ", "Ville", "Tél.", "E-mail", "N° SIRET",
+               "Commentaire interne", "Référent", "Mail référent", "Accès libre"]
+    plan = plan_columns(table(columns, []))
+    assert plan.fields == {
+        "Nom de la structure": "nom",
+        "Adresse (n° et voie)": "adresse",
+        "Code Postal ": "code_postal",
+        "Ville": "commune",
+        "Tél.": "telephone",
+        "E-mail": "courriels",
+        "N° SIRET": "pivot",
+        "Référent": "contact_nom",
+        "Mail référent": "contact_courriel",
+        "Accès libre": "fiche_acces_libre",
+    }
+    assert plan.unmatched == ["Commentaire interne"] and plan.messages == []
+
+
+def test_names_the_synonyms_miss_are_recognised_by_their_words_and_say_why():
+    columns = ["TYPO_UID", "USER_NOM", "USER_ADRES", "USER_QUART", "LAT", "LNG", "QUALIF1", "DATE_MAJ", "TELEPHONE",
+               "MAIL", "SITE_INTER", "LIEN", "code_postal", "commune"]  # an Angers GIS layer
+    plan = plan_columns(table(columns, []))
+    assert plan.fields == {
+        "TYPO_UID": "id", "USER_NOM": "nom", "USER_ADRES": "adresse", "USER_QUART": "complement_adresse",
+        "LAT": "latitude", "LNG": "longitude", "DATE_MAJ": "date_maj", "TELEPHONE": "telephone", "MAIL": "courriels",
+        "SITE_INTER": "site_web", "LIEN": "site_web", "code_postal": "code_postal", "commune": "commune",
+    }
+    assert plan.unmatched == ["QUALIF1"] and plan.messages == []  # web sites are a list: LIEN adds to SITE_INTER
+    found_by_words = [use for use in plan.uses if use.field and use.confidence < 1.0]  # not a name nor a synonym
+    assert {use.column: use.reason for use in found_by_words} == {
+        "TYPO_UID": "mots du nom : uid ; identifiant technique ; préfixe TYPO_ ignoré",
+        "USER_NOM": "nom exact, préfixe USER_ ignoré",
+        "USER_ADRES": "abréviation ADRES ; préfixe USER_ ignoré",
+        "USER_QUART": "abréviation QUART ; préfixe USER_ ignoré",
+        "SITE_INTER": "abréviation INTER",
+        "LIEN": "mots du nom : lien ; lien : site web ?",
+    }
+
+
+def test_a_form_export_is_recognised_by_its_questions():
+    columns = ["ObjectID", "GlobalID", "CreationDate", "EditDate", "Nom de votre structure", "Adresse de la structure",
+               "Numéro de téléphone de la structure", "Adresse mail de la structure", "Horaires d'ouverture",
+               "Horaires d'ouverture__1", "Typologie de la structure", "Autre - Typologie de la structure",
+               "Quels sont vos équipements numériques ?", "x", "y"]
+    plan = plan_columns(table(columns, []))
+    assert plan.fields == {
+        "GlobalID": "id", "EditDate": "date_maj", "Nom de votre structure": "nom",
+        "Adresse de la structure": "adresse", "Numéro de téléphone de la structure": "telephone",
+        "Adresse mail de la structure": "courriels", "Horaires d'ouverture": "horaires",
+        "Horaires d'ouverture__1": "horaires", "Typologie de la structure": "typologie", "x": "longitude",
+        "y": "latitude",
+    }
+    # Among guesses the surest wins, wherever it stands; hints (« Autre - … ») are not applied.
+    assert plan.unmatched == ["ObjectID", "CreationDate", "Autre - Typologie de la structure",
+                              "Quels sont vos équipements numériques ?"]
+    assert plan.messages == [
+        ("Les colonnes « GlobalID » et « ObjectID » correspondent toutes deux au champ « id » : « GlobalID » est "
+         "utilisée, « ObjectID » est conservée à part."),
+        ("Les colonnes « EditDate » et « CreationDate » correspondent toutes deux au champ « date_maj » : « EditDate » "
+         "est utilisée, « CreationDate » est conservée à part."),
+    ]
+
+
+def test_a_weak_guess_from_the_name_alone_is_not_applied_and_makes_no_conflict():
+    hints = ["Autre - Typologie", "c_statut_juridique", "coord x"]  # typologie, typologie, longitude: hints only
+    plan = plan_columns(table(["Nom", "Adresse", "Ville", "Type", *hints], []))
+    assert plan.fields == {"Nom": "nom", "Adresse": "adresse", "Ville": "commune", "Type": "typologie"}
+    assert plan.unmatched == hints and plan.messages == []
+
+
+def test_the_readers_names_for_duplicate_and_unnamed_columns_are_not_guessed():
+    columns = ["nom", *(f"nom_{n}" for n in range(2, 5_001)), "colonne_3", "adresse", "commune"]
+    plan = plan_columns(table(columns, []))
+    assert plan.fields == {"nom": "nom", "adresse": "adresse", "commune": "commune"} and plan.messages == []
+    assert len(plan.unmatched) == 5_000
+
+
+@pytest.mark.slow
+def test_a_header_of_50_000_distinct_columns_is_planned_in_linear_time():
+    def header(size: int, tag: str) -> list[str]:
+        patterns = ("Question {} : nom du référent", "c_champ_{}_adresse", "Tag {}", "{} - Horaires d'ouverture",
+                    "Colonne{}Nomdelastructure")
+        return [patterns[n % len(patterns)].format(f"{tag}{n}") for n in range(size)]
+
+    def seconds(columns: list[str]) -> float:
+        start = time.perf_counter()
+        plan_columns(table(columns, []))
+        return time.perf_counter() - start
+
+    small, large = seconds(header(5_000, "a")), seconds(header(50_000, "b"))
+    assert large < 25 * small + 1.0  # 10× the columns: about 10× the time, never 100×
 
 
 def test_a_day_column_feeds_the_opening_hours_of_that_day():
@@ -263,8 +439,58 @@ def test_of_two_columns_for_one_field_the_most_authoritative_is_used(overrides, 
                         overrides=overrides, profile=profile)
     assert fate(plan, "Enseigne") == ("nom", how)
     assert plan.use("Nom").field is None
-    assert len(plan.messages) == 1
-    assert plan.messages[0].startswith("Les colonnes « Enseigne » et « Nom » correspondent toutes deux au champ « nom »")
+    assert plan.messages == [
+        ("Les colonnes « Enseigne » et « Nom » correspondent toutes deux au champ « nom » : « Enseigne » est utilisée, "
+         "« Nom » est conservée à part.")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "others", "second", "field"),
+    [
+        ("Raison sociale", ["Adresse", "Ville"], "Nom de la structure", "nom"),
+        ("CP", ["Nom", "Adresse", "Ville"], "Code postale", "code_postal"),
+    ],
+)
+def test_of_two_synonyms_for_one_field_the_first_is_used_and_one_message_says_so(first, others, second, field):
+    plan = plan_columns(table([first, *others, second], []))
+    assert plan.fields[first] == field
+    assert plan.use(second).field is None and plan.use(second).reason == f"aussi possible pour {field}"
+    assert plan.messages == [
+        (f"Les colonnes « {first} » et « {second} » correspondent toutes deux au champ « {field} » : « {first} » est "
+         f"utilisée, « {second} » est conservée à part.")
+    ]
+
+
+@pytest.mark.parametrize(("columns", "rows", "used", "aside"), [
+    (["Raison sociale", "Nom", "Adresse", "Ville"],
+     [("Mairie de Jarnac", "Mairie", "1 rue Carnot", "Jarnac"), ("CCAS de Cognac", "CCAS", "2 rue Richard", "Cognac")],
+     "Nom", "Raison sociale"),
+    (["Raison sociale", "Nom", "Adresse", "Ville"],
+     [("Mairie de Jarnac", None, "1 rue Carnot", "Jarnac"), ("CCAS de Cognac", None, "2 rue Richard", "Cognac")],
+     "Raison sociale", "Nom"),
+], ids=["own-name-wins", "an-empty-own-name-does-not"])
+def test_the_fields_own_name_wins_over_a_synonym_unless_its_column_is_empty(columns, rows, used, aside):
+    plan = plan_columns(table(columns, rows))
+    assert fate(plan, used) == ("nom", "nom")
+    assert plan.use(aside).field is None
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_choice_leaves_the_column_out_as_a_mapping_file_does(blank):
+    plan = plan_columns(places_with({"Remarque": ["a", "b", "c", "d"]}), overrides={"Remarque": blank})
+    use = plan.use("Remarque")
+    assert (use.field, use.how, use.ignored) == (None, "personne", True)
+
+
+def test_a_field_name_or_a_synonym_wins_over_an_earlier_guess_from_the_words():
+    plan = plan_columns(table(["Nom de votre structure", "Dénomination", "Adresse", "Ville"], []))
+    assert fate(plan, "Dénomination") == ("nom", "nom")
+    assert plan.use("Nom de votre structure").field is None
+    assert plan.messages == [
+        ("Les colonnes « Dénomination » et « Nom de votre structure » correspondent toutes deux au champ « nom » : "
+         "« Dénomination » est utilisée, « Nom de votre structure » est conservée à part.")
+    ]
 
 
 def test_three_columns_for_one_field_give_one_message():
@@ -284,6 +510,15 @@ def test_a_list_takes_several_columns_without_a_message():
                                      "Mail": ["e@cognac.fr", None, None, "f@jarnac.fr"]}))
     assert plan.columns_for("typologie") == ["Type", "c_mediatheque"]
     assert plan.columns_for("courriels") == ["Email", "Mail"]
+    assert plan.messages == []
+
+
+def test_a_column_the_person_gives_a_list_field_is_added_to_the_column_found_by_name():
+    phones = ["05 45 82 00 01", "05 45 38 70 00", "05 45 38 70 01", "05 45 81 00 02"]
+    plan = plan_columns(places_with({"telephone": phones, "Standard mairie": phones[::-1]}),
+                        overrides={"Standard mairie": "telephone"})
+    assert [(c, plan.use(c).how) for c in plan.columns_for("telephone")] == [("telephone", "nom"),
+                                                                             ("Standard mairie", "personne")]
     assert plan.messages == []
 
 

@@ -97,7 +97,7 @@ def test_only_the_first_version_moves_into_the_past(nc_demo):
         by_structure.setdefault(structure_id, []).append(tuple(version))
     for history in by_structure.values():
         assert history[0][2] == "import" and history[0][0] <= paris_midnight(PUBLISHED)
-        for (_, closed_at, _), (opened_at, _, reason) in zip(history, history[1:]):
+        for (_, closed_at, _), (opened_at, _, reason) in zip(history, history[1:], strict=False):
             assert closed_at == opened_at  # no gap, no overlap
             assert reason == "enquete" and opened_at.date() >= loaded_on - timedelta(days=1)  # written at load time
 

@@ -95,7 +95,7 @@ def test_every_encoding_and_delimiter_gives_the_same_rows(tmp_path, encoding, de
     assert table.delimiter == delimiter
     assert table.encoding == ("utf-8" if encoding == "utf-8" else encoding)
     assert table.columns == ROWS[0]
-    assert table.rows == [dict(zip(ROWS[0], [value or None for value in row])) for row in ROWS[1:]]
+    assert table.rows == [dict(zip(ROWS[0], [value or None for value in row], strict=True)) for row in ROWS[1:]]
     assert table.line_numbers == [2, 3, 5]  # the second record spans lines 3 and 4
 
 
@@ -119,7 +119,7 @@ def test_multi_line_quoted_cells_make_the_line_numbers_jump_and_blank_lines_are_
 
 
 def test_values_and_header_names_are_stripped_and_empty_cells_become_none(tmp_path):
-    data = "  nom ; code postal  ;commune \n  Mairie  ;   ; Reims \n".encode()
+    data = b"  nom ; code postal  ;commune \n  Mairie  ;   ; Reims \n"
     table = read_table(write(tmp_path, "blancs.csv", data))
     assert table.columns == ["nom", "code postal", "commune"]
     assert table.rows == [{"nom": "Mairie", "code postal": None, "commune": "Reims"}]
@@ -555,10 +555,10 @@ def test_the_three_demo_files_give_924_rows_with_coordinates_as_text():
         "publics_accueillis": None,
         "code_insee": None,
     }
-    for path, table in zip(DEMO, tables):
+    for path, table in zip(DEMO, tables, strict=True):
         items = json.loads(path.read_text(encoding="utf-8"))
         assert len(items) == len(table.rows)
-        for row, item in zip(table.rows, items):
+        for row, item in zip(table.rows, items, strict=True):
             latitude = item.get("latitude")
             if latitude is None:
                 assert row.get("latitude") is None
@@ -673,7 +673,7 @@ def test_any_csv_written_by_python_reads_back_to_the_same_stripped_values(rows, 
     columns = ["nom", "commune", "code_postal"]
     buffer = io.StringIO(newline="")
     csv.writer(buffer, delimiter=delimiter).writerows([columns, *rows])
-    expected = [dict(zip(columns, [v.strip() or None for v in row])) for row in rows]
+    expected = [dict(zip(columns, [v.strip() or None for v in row], strict=True)) for row in rows]
     expected = [row for row in expected if any(row.values())]
     try:
         table = read_table_bytes(buffer.getvalue().encode(encoding), "ecrit.csv")

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
+from collect.campaigns import create_campaign, set_campaign_questionnaire
 from collect.questionnaire import default_questionnaire, questionnaire_from_dict
 from collect.response_export import export_responses_csv, responses_table
 from collect.surveys import (
     check_answers,
-    create_campaign,
     get_response,
     list_drafts,
     list_responses,
@@ -22,7 +22,6 @@ from collect.surveys import (
     publish_questionnaire,
     save_answer,
     save_answers,
-    set_campaign_questionnaire,
     set_draft_section,
     submit_draft,
 )

@@ -9,20 +9,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collect.calls import add_targets, assign, load_cases, log_attempt
+from collect.calls import add_targets, assign, load_cases, log_attempt, remove_targets
+from collect.campaigns import create_campaign
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from dashboards.calls import (
     TABLES,
+    assigned_to,
     callback_times,
     campaign_funnel,
+    cases_to_take_over,
     delay_text,
     disposition_breakdown,
     late_callbacks,
+    new_targets,
     non_respondents,
+    open_cases,
     surveyor_table,
     table_columns,
     table_csv,
+    upcoming_callbacks,
 )
 from models.ids import new_id
 from models.registry import create_structure
@@ -168,6 +174,122 @@ def test_a_surveyor_left_with_calls_only_keeps_a_row(store, campaign):
     assert (rows["carol"]["Structures attribuées"], rows["carol"]["Appels passés"]) == (0, 3)
     alice = rows["alice"]
     assert (alice["Structures attribuées"], alice["Partiels"], alice["Restant à traiter"]) == (3, 1, 1)
+
+
+# -- a surveyor's cases, the targets to add ---------------------------------------------------------
+
+
+def cases_of(store, campaign):
+    with store.connect() as con:
+        return load_cases(con, campaign["id"])
+
+
+@pytest.mark.parametrize(
+    ("surveyor", "held", "still_open"),
+    [
+        ("alice", {"cognac", "angouleme"}, set()),  # a complete interview; three attempts without an answer
+        ("bob", {"abymes", "jarnac"}, {"abymes"}),  # a call-back asked; a hard refusal
+        ("carol", {"barbezieux"}, {"barbezieux"}),  # a partial interview, then an appointment
+        (None, {"ruffec"}, {"ruffec"}),  # nobody has it, never called
+        ("dora", set(), set()),  # holds nothing
+    ],
+)
+def test_a_surveyor_holds_their_assigned_cases_and_those_not_closed_are_still_to_treat(
+    store, campaign, surveyor, held, still_open
+):
+    cases = cases_of(store, campaign)
+    mine = assigned_to(cases, surveyor)
+    assert {case.structure_id for case in mine} == {campaign[name] for name in held}
+    assert {case.structure_id for case in open_cases(mine)} == {campaign[name] for name in still_open}
+    if surveyor is not None:  # the cases taken over when the surveyor leaves: the open ones only
+        assert set(cases_to_take_over(cases, surveyor)) == {campaign[name] for name in still_open}
+
+
+def test_the_cases_still_to_treat_are_the_surveyor_table_s(store, campaign):
+    cases = cases_of(store, campaign)
+    rows = {row["Enquêteur"]: row for row in report(store, surveyor_table, campaign, now=NOW)}
+    for surveyor in ("alice", "bob", "carol"):
+        assert rows[surveyor]["Restant à traiter"] == len(open_cases(assigned_to(cases, surveyor)))
+    assert rows["Non attribuées"]["Restant à traiter"] == len(open_cases(assigned_to(cases, None)))
+
+
+def test_the_new_targets_are_what_adding_them_adds(store, campaign):
+    with store.atomic() as con:
+        other, issues = create_structure(con, {"nom": "Mairie de Cognac", "commune": "Cognac", "code_postal": "16100",
+                                               "adresse": "68 boulevard Denfert-Rochereau", "date_maj": "2026-01-01"},
+                                         by="t")
+        assert other is not None, issues
+        remove_targets(con, campaign["id"], [campaign["ruffec"]], by="coord")
+    asked = [campaign["cognac"], other.id, campaign["ruffec"], other.id]  # targeted, never, taken out, twice
+    new = new_targets(cases_of(store, campaign), asked)
+    assert new == [other.id, campaign["ruffec"]]
+    with store.atomic() as con:
+        assert add_targets(con, campaign["id"], asked, by="coord") == len(new)
+    assert new_targets(cases_of(store, campaign), asked) == []
+
+
+# -- call-backs to come, late call-backs ----------------------------------------------------------
+
+ABYMES_ASKED = datetime(2026, 3, 5, 10, 0, tzinfo=GUADELOUPE)  # Thursday 05/03, 15:00 in Paris
+BARBEZIEUX_ASKED = NOW - timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (paris(4, 12), ["abymes", "barbezieux"]),  # both to come, the soonest first
+        (ABYMES_ASKED - timedelta(minutes=1), ["abymes", "barbezieux"]),
+        (ABYMES_ASKED, ["barbezieux"]),  # due now: in bob's queue, no longer to come
+        (paris(7, 9), ["barbezieux"]),
+        (NOW, []),  # Barbezieux's appointment was 10 minutes ago, the Abymes' call-back days ago
+    ],
+)
+def test_the_call_backs_to_come_are_the_open_cases_asked_to_be_called_later_soonest_first(
+    store, campaign, now, expected
+):
+    coming = upcoming_callbacks(cases_of(store, campaign), now=now)
+    assert [case.structure_id for case in coming] == [campaign[name] for name in expected]
+
+
+@pytest.mark.parametrize(
+    ("after", "state"),
+    [
+        (-timedelta(minutes=1), "à venir"),
+        (timedelta(0), "due"),
+        (timedelta(minutes=29), "due"),  # in the queue, within the grace
+        (timedelta(minutes=31), "en retard"),
+        (timedelta(days=3), "en retard"),
+    ],
+)
+def test_a_call_back_is_to_come_then_due_then_late_never_two_at_once(store, campaign, after, state):
+    now = ABYMES_ASKED + after
+    cases = assigned_to(cases_of(store, campaign), "bob")
+    coming = [case.nom for case in upcoming_callbacks(cases, now=now)]
+    with store.connect() as con:
+        late = [row["Structure"] for row in late_callbacks(con, campaign["id"], now=now, cases=cases)]
+    found = {"à venir": coming == ["CCAS des Abymes"] and not late,
+             "due": not coming and not late,
+             "en retard": late == ["CCAS des Abymes"] and not coming}
+    assert found[state], (coming, late)
+
+
+@pytest.mark.parametrize(
+    ("calls", "expected"),
+    [
+        ([("rappel", 2)], ["ruffec"]),
+        ([("pas_de_reponse", None), ("rendez_vous", 2)], ["ruffec"]),
+        ([("rappel", 2), ("pas_de_reponse", None)], []),  # a call made since replaces the request
+        ([("pas_de_reponse", None), ("pas_de_reponse", None), ("rappel", 2)], []),  # the last attempt allowed: closed
+    ],
+    ids=["rappel", "rendez-vous", "appel-depuis", "tentatives-epuisees"],
+)
+def test_only_an_open_case_whose_last_call_asked_a_time_has_a_call_back_to_come(store, campaign, calls, expected):
+    with store.atomic() as con:
+        for minutes, (outcome, days) in enumerate(calls):
+            log_attempt(con, campaign["id"], campaign["ruffec"], outcome, surveyor="dora", by="dora",
+                        at=paris(9, 9, minutes), callback_at=NOW + timedelta(days=days) if days else None)
+    coming = upcoming_callbacks(assigned_to(cases_of(store, campaign), None), now=NOW)
+    assert [case.structure_id for case in coming] == [campaign[name] for name in expected]
 
 
 # -- late call-backs ----------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import xml.etree.ElementTree as ET
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -24,10 +24,11 @@ from dashboards.export import (
     report_html,
     safe_file_name,
 )
+from models.moments import PARIS
 
 SCRIPT = "<script>alert(1)</script>"
 FORMULA = "=cmd|' /C calc'!A0"
-GENERATED_AT = datetime(2026, 11, 24, 10, 41, tzinfo=timezone.utc)
+GENERATED_AT = datetime(2026, 11, 24, 10, 41, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -39,7 +40,7 @@ def bar_chart(title: str = "Taux de réponse par semaine") -> alt.Chart:
 def weekly_chart() -> alt.Chart:
     """Datetimes (aware, one missing) and a missing value, as the dashboards' tables have them."""
     table = pd.DataFrame({
-        "Semaine": [datetime(2026, 11, 2, tzinfo=timezone.utc), None, datetime(2026, 11, 16, tzinfo=timezone.utc)],
+        "Semaine": [datetime(2026, 11, 2, tzinfo=UTC), None, datetime(2026, 11, 16, tzinfo=UTC)],
         "Réponses": [12, None, 7],
     })
     return alt.Chart(table, title="Réponses par semaine").mark_line(point=True).encode(x="Semaine:T", y="Réponses:Q")
@@ -104,7 +105,7 @@ def test_safe_file_name_folds_accents(title, ext, expected):
     (None, False, ""), (float("nan"), False, ""), (pd.NA, False, ""), (pd.NaT, False, ""),
     (1234567, False, "1\u00a0234\u00a0567"), (1234.5678, False, "1\u00a0234,57"), (3.0, False, "3"),
     (2 / 3, True, "66,7\u202f%"), (True, False, "oui"), (["a", "b"], False, "a, b"),
-    (datetime(2026, 11, 24, 10, 41, tzinfo=timezone.utc), False, "24/11/2026 à 11:41"),
+    (datetime(2026, 11, 24, 10, 41, tzinfo=UTC), False, "24/11/2026 à 11:41"),
 ])
 def test_cell_text_in_french(value, share, expected):
     assert cell_text(value, share=share) == expected
@@ -139,7 +140,7 @@ class PageParser(HTMLParser):
             self.style += data
 
 
-def committee_report(zone: ZoneInfo = ZoneInfo("Europe/Paris"), *, charts: bool = True) -> Report:
+def committee_report(zone: ZoneInfo = PARIS, *, charts: bool = True) -> Report:
     table = pd.DataFrame({
         "Structure": [SCRIPT, FORMULA, "Médiathèque de Jarnac"],
         "Site web": ["https://exemple.fr", None, "http://jarnac.fr"],
@@ -224,7 +225,7 @@ def test_report_time_is_shown_in_its_zone(zone, shown):
 
 
 def test_report_file_name_carries_the_day_in_its_zone():
-    late = datetime(2026, 11, 24, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
     report = Report(title="Rapport comité", subtitle="", generated_at=late)
     assert report_file_name(report) == "rapport-comite-2026-11-25.html"  # already the 25th in Paris
     report.zone = ZoneInfo("America/Guadeloupe")

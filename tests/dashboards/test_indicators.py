@@ -8,11 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from collect.campaigns import create_campaign
 from collect.questionnaire import default_questionnaire, questionnaire_from_dict
-from collect.surveys import create_campaign, list_responses, publish_questionnaire
+from collect.surveys import list_responses, publish_questionnaire
 from dashboards.filters import DashboardFilters
 from dashboards.indicators import (
-    closed_questions, committee_codes, headline_indicators, publishable_answers, responses_in_scope,
+    closed_questions,
+    committee_codes,
+    headline_indicators,
+    publishable_answers,
+    responses_in_scope,
 )
 from models.registry import create_structure
 

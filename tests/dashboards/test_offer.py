@@ -15,6 +15,7 @@ from dashboards.offer import (
     offer_changes,
     offer_counts,
     offer_over_time,
+    offer_totals,
     territory_communes,
     timeline_dates,
 )
@@ -74,6 +75,20 @@ def test_an_unknown_commune_or_level_is_refused():
         coverage(ROWS, ["99999"])
     with pytest.raises(ValueError):
         coverage(ROWS, [COGNAC], level="canton")
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (ROWS, (4, 3, 4)),  # the association offers nothing; each lieu counts each of its services
+        ([], (0, 0, 0)),
+        ([{"nom": "Sans services", "services": None}, {"nom": "Liste vide", "services": []}], (2, 0, 0)),
+        ([{"nom": "Un", "services": [AIDE]}, {"nom": "Deux", "services": [AIDE]}], (2, 2, 2)),  # once per lieu offering it
+    ],
+    ids=["territoire", "aucun-lieu", "sans-services", "meme-service"],
+)
+def test_the_offer_s_headline_figures_count_lieux_those_offering_a_service_and_their_services(rows, expected):
+    assert offer_totals(rows) == dict(zip(("Lieux", "Lieux avec services", "Services proposés"), expected, strict=True))
 
 
 def test_offer_counts_list_every_value_of_the_standard():
@@ -243,9 +258,7 @@ def test_the_offer_over_time_is_the_registry_as_of_each_date_counted(store, date
         expected = []
         for day in dates:
             rows = structures_as_of(con, day, departements=departements, typologies=typologies)
-            expected.append({"Date": day, "Lieux": len(rows),
-                             "Lieux avec services": sum(1 for row in rows if row["services"]),
-                             "Services proposés": sum(len(row["services"] or []) for row in rows)})
+            expected.append({"Date": day, **offer_totals(rows)})  # the pages' figures, one date at a time
         assert offer_over_time(con, dates, departements=departements, typologies=typologies) == expected
 
 

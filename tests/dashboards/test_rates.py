@@ -7,8 +7,11 @@ from fractions import Fraction as F
 import pytest
 
 from dashboards.rates import MIN_CASES, RATE_NAMES, aapor_rates, group_counts, proportional_e, rates_by, rates_over_time
-from tests.dashboards.test_calls import NOW, PARIS
-from tests.dashboards.test_calls import campaign  # noqa: F401  (the six-structure campaign fixture)
+from tests.dashboards.test_calls import (
+    NOW,
+    PARIS,
+    campaign,  # noqa: F401  (the six-structure campaign fixture)
+)
 
 # A campaign of 120 structures: 40 complete, 10 partial, 20 refusals, 15 never reached though
 # eligible, 5 other, 6 never reached at all, 4 unknown (other), 20 not eligible.

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from collect.calls import add_targets, assign
+from collect.campaigns import create_campaign
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from models.access import (
     LOCK_MINUTES,
     MAX_FAILURES,

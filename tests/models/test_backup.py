@@ -18,7 +18,12 @@ from models.access import AccessDenied, create_user
 from models.audit import record_audit
 from models.backup import BackupError, backup_store, export_all, inspect_backup, restore_store
 from models.errors import (
-    BackupInUse, CorruptedBackup, NewerMaillageBackup, NotADuckDBFile, NotAMaillageStore, TruncatedBackup,
+    BackupInUse,
+    CorruptedBackup,
+    NewerMaillageBackup,
+    NotADuckDBFile,
+    NotAMaillageStore,
+    TruncatedBackup,
     UnusableBackup,
 )
 from models.migrations import MIGRATIONS

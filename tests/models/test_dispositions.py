@@ -10,12 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.dispositions import (
-    NO_ATTEMPT,
-    summarize,
-    with_attempt,
     AAPOR_GROUPS,
     CODE_LABELS,
     MAX_ANSWERING_MACHINE_MESSAGES,
+    NO_ATTEMPT,
     OUTCOME_RULES,
     OUTCOMES_ALL,
     AttemptView,
@@ -23,6 +21,8 @@ from models.dispositions import (
     final_disposition,
     may_leave_message,
     retry_not_before,
+    summarize,
+    with_attempt,
 )
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -24,7 +24,6 @@ from models.normalize import (
     clean_text,
     extract_postcode,
     is_short_number,
-    normalize_bool,
     normalize_coordinates,
     normalize_date,
     normalize_decimal,
@@ -784,28 +783,6 @@ def test_invalid_date_is_rejected_in_french(raw, fragment):
         normalize_date(raw)
     assert raw in str(error.value)
     assert fragment in str(error.value)
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [("Oui", True), ("Non", False), ("O", True), ("N", False), ("oui", True), ("non", False), ("OUI", True),
-     ("Vrai", True), ("Faux", False), ("true", True), ("false", False), ("TRUE", True), ("FALSE", False),
-     ("1", True), ("0", False), (1, True), (0, False), (1.0, True), ("x", True), ("X", True), (True, True)],
-)
-def test_bool_reads_french_and_english_yes_no(raw, expected):
-    assert normalize_bool(raw) is expected
-
-
-@pytest.mark.parametrize("raw", ["peut-être", "2", "oui/non"])
-def test_invalid_bool_is_rejected_in_french(raw):
-    with pytest.raises(InvalidValue) as error:
-        normalize_bool(raw)
-    assert raw in str(error.value)
-
-
-def test_empty_bool_is_rejected():
-    with pytest.raises(InvalidValue, match="vide"):
-        normalize_bool("")
 
 
 @pytest.mark.parametrize(

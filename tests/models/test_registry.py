@@ -155,20 +155,35 @@ def test_a_siret_typed_with_spaces_finds_its_structure(store):
         assert count_structures(con, text="210.100.533.00004") == 1
 
 
-def test_the_sql_departement_of_a_postcode_agrees_with_the_cog(tmp_path):
-    """``DEPARTEMENT_SQL`` on a postcode alone gives what ``Cog.departement_of_postcode`` gives, for every
-    postcode of the COG but the three shared by two départements (counted by their first digits)."""
+@pytest.mark.parametrize("code_insee", [None, "", "   "])
+def test_the_sql_departement_of_a_postcode_agrees_with_the_cog_on_every_postcode(code_insee):
+    """``departement_sql()`` on a postcode gives what ``departement_of_place`` gives for every postcode of the
+    COG (97133 Saint-Barthélemy, the three shared by two départements, Corsica's) and every 20xxx one."""
     import duckdb
 
-    from models.cog import cog
-    from models.registry import DEPARTEMENT_SQL
+    from models.cog import cog, departement_of_place, departement_sql
 
-    postcodes = sorted({code for commune in cog().communes() for code in commune.codes_postaux})
+    postcodes = sorted({code for commune in cog().communes() for code in commune.codes_postaux}
+                       | {f"{n:05d}" for n in range(20000, 21000)} | {"97133", "01590", "42620", "94390"})
     con = duckdb.connect()
-    rows = con.execute("SELECT code_postal, " + DEPARTEMENT_SQL + " FROM (SELECT unnest(?::VARCHAR[]) AS code_postal,"
-                       " NULL::VARCHAR AS code_insee)", [postcodes]).fetchall()
-    differ = {code: found for code, found in rows if found != cog().departement_of_postcode(code)}
-    assert len(rows) > 6000 and sorted(differ) == ["01590", "42620", "94390"]
+    rows = con.execute("SELECT code_postal, " + departement_sql() + " FROM (SELECT unnest(?::VARCHAR[]) AS code_postal,"
+                       " ?::VARCHAR AS code_insee)", [postcodes, code_insee]).fetchall()
+    assert len(rows) > 6000
+    assert {code: found for code, found in rows if found != departement_of_place(code_insee, code)} == {}
+
+
+@pytest.mark.parametrize(("code_insee", "code_postal"), [
+    ("16102", "16100"), ("2A004", "20000"), ("97411", "97400"), ("97701", "97133"), ("98818", "98800"),
+    (None, "42620"), (None, "1600"), (None, "ABCDE"), (None, None), ("2b033", None),
+])
+def test_the_sql_departement_of_a_row_agrees_with_python(code_insee, code_postal):
+    import duckdb
+
+    from models.cog import departement_of_place, departement_sql
+
+    found = duckdb.connect().execute("SELECT " + departement_sql() + " FROM (SELECT ?::VARCHAR AS code_insee,"
+                                     " ?::VARCHAR AS code_postal)", [code_insee, code_postal]).fetchone()[0]
+    assert found == departement_of_place(code_insee, code_postal)
 
 
 # -- field-level edits, checked against what the person saw (issue 17) ----------------------------------

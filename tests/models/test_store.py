@@ -13,7 +13,7 @@ import pytest
 
 from models.errors import StoreBusy
 from models.migrations import MIGRATIONS
-from models.store import Store
+from models.store import Store, sql_identifier
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -248,3 +248,15 @@ def test_a_transaction_refused_for_a_write_conflict_runs_again(store):
     assert outcome == [11]  # on top of the first one's write, not over it
     assert len(attempts) == 2
     assert store.query("SELECT CAST(value AS INTEGER) AS v FROM settings WHERE key = 'k'") == [{"v": 11}]
+
+
+@pytest.mark.parametrize("name", ["nom", "pivot", 'colonne "bizarre"', "Code postal", "é;--"])
+def test_any_name_quoted_as_an_identifier_names_that_column_and_nothing_else(tmp_path, name):
+    store = Store(tmp_path / "q.duckdb")
+    with store.connect() as con:
+        con.execute(f"CREATE TABLE t ({sql_identifier(name)} VARCHAR, autre VARCHAR)")
+        con.execute(f"INSERT INTO t ({sql_identifier(name)}, autre) VALUES (?, ?)", ["valeur", "x"])
+        columns = [row[0] for row in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 't'"
+                                                 " ORDER BY column_index").fetchall()]
+        assert columns == [name, "autre"]
+        assert con.execute(f"SELECT {sql_identifier(name)} FROM t").fetchall() == [("valeur",)]

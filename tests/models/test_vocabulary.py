@@ -13,8 +13,9 @@ from collections import defaultdict
 import pytest
 
 from models import vocabulary
+from models.errors import InvalidValue
 from models.standard import standard_v1
-from models.typologies import typologies, typology_code
+from models.typologies import typologies
 from models.vocabulary import (
     PUBLISHED_STATUTS,
     STATUT_LABELS,
@@ -23,11 +24,13 @@ from models.vocabulary import (
     keyword_rows,
     meanings,
     means_nothing,
+    normalize_bool,
     split_items,
     status_of,
     table_fields,
     translate,
     translate_cell,
+    typology_code,
     valid_codes,
     yes_no,
 )
@@ -550,3 +553,25 @@ def test_translating_thousands_of_distinct_cells_is_fast():
         translate_cell("typologie", cell)
         translate_cell("services", cell)
     assert time.perf_counter() - start < 5.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("Oui", True), ("Non", False), ("O", True), ("N", False), ("oui", True), ("non", False), ("OUI", True),
+     ("Vrai", True), ("Faux", False), ("true", True), ("false", False), ("TRUE", True), ("FALSE", False),
+     ("1", True), ("0", False), (1, True), (0, False), (1.0, True), ("x", True), ("X", True), (True, True)],
+)
+def test_bool_reads_french_and_english_yes_no(raw, expected):
+    assert normalize_bool(raw) is expected
+
+
+@pytest.mark.parametrize("raw", ["peut-être", "2", "oui/non"])
+def test_invalid_bool_is_rejected_in_french(raw):
+    with pytest.raises(InvalidValue) as error:
+        normalize_bool(raw)
+    assert raw in str(error.value)
+
+
+def test_empty_bool_is_rejected():
+    with pytest.raises(InvalidValue, match="vide"):
+        normalize_bool("")

@@ -38,7 +38,7 @@ def server_navigation(monkeypatch: pytest.MonkeyPatch) -> None:
     and later AppTest runs would then execute the page file alone, without ``app.py`` (no demo
     check, no sidebar). This shim keeps the server's value after the PagesManager is created.
 
-    (The pages' own guard, ``pages.shared.page_setup``, recovers from that mode with a rerun
+    (The pages' own guard, ``ui.shared.page_setup``, recovers from that mode with a rerun
     through ``app.py``, which is right for a server's first deep link but would eat the clicks
     of every AppTest run; ``test_a_page_run_without_app_py_reruns_through_app_py`` covers it.)
     """
@@ -91,8 +91,8 @@ def app(ui_store: Store, server_navigation: None) -> Iterator[AppTest]:
 @pytest.fixture
 def campaign_id(ui_store: Store) -> str:
     """The demo campaign of the test's store (``load_demo`` adds it on a first start)."""
+    from collect.campaigns import list_campaigns
     from collect.demo import DEMO_CAMPAIGN
-    from collect.surveys import list_campaigns
 
     with ui_store.connect() as con:
         (campaign,) = list_campaigns(con)

@@ -25,8 +25,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from collect.calls import add_targets, assign, configure_campaign, log_attempt
+from collect.campaigns import create_campaign
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from models.store import Store, utc_now
 from tests.pages.ui import find_button, metric_values, texts_of
 

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from collect.calls import assignment_history, load_cases
-from collect.surveys import find_campaign
+from collect.campaigns import find_campaign
 from models.saved_filters import StructureFilter, save_filter
 from models.store import Store
 from tests.pages.conftest import APP, TIMEOUT

@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.access import get_user
-from pages.shared import ACCOUNT, ENTRY_MARK, count_text, pages_of
 from tests.pages.conftest import ROOT, TIMEOUT
 from tests.pages.ui import ADMIN_PASSWORD, PASSWORD, find_button, sign_in, texts_of, with_accounts
+from ui.shared import ACCOUNT, ENTRY_MARK, count_text, pages_of
 
 ROLE_PAGES = {
     "enqueteur": {"Mes appels", "Enquête", "Réponses", "Structures", "Tableau de bord", "Taux de réponse",

@@ -16,9 +16,10 @@ from datetime import timedelta
 from streamlit.testing.v1 import AppTest
 
 from collect.calls import load_cases, log_attempt
+from collect.campaigns import create_campaign
 from collect.demo import DEMO_SURVEYORS
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from dashboards.calls import TABLES, UNASSIGNED, campaign_funnel, late_callbacks, non_respondents, table_columns
 from models.store import Store, utc_now
 from tests.pages.ui import metric_values, texts_of

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from collect.campaigns import create_campaign
 from collect.questionnaire import load_questionnaire
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from models.registry import get_structure, structure_history, update_structure
 from tests.pages.conftest import APP, TIMEOUT
 

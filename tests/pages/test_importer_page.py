@@ -24,8 +24,8 @@ from collect.import_jobs import jobs
 from collect.import_profiles import list_profiles
 from models.registry import count_structures, find_structures
 from models.store import Store
-from pages.shared import csv_bytes
 from tests.pages.ui import find_button, metric_values, texts_of
+from ui.shared import csv_bytes
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 NC_COUNT = 90  # lieux of the Nouvelle-Calédonie file in the fixture store (see conftest)

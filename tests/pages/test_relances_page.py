@@ -25,14 +25,10 @@ from streamlit import config
 from streamlit.runtime.secrets import Secrets
 from streamlit.testing.v1 import AppTest
 
-from collect.relances import (
-    Candidate,
-    list_opt_outs,
-    prepare_batch,
-    relance_candidates,
-    relance_history,
-)
-from collect.surveys import get_campaign
+from collect.campaigns import get_campaign
+from collect.relances.batches import prepare_batch, relance_history
+from collect.relances.opt_outs import list_opt_outs
+from collect.relances.selection import Candidate, relance_candidates
 from models.store import Store
 from tests.mail_server import Mailbox, start_server
 from tests.pages.ui import find_button, texts_of
@@ -139,12 +135,12 @@ def test_the_candidates_of_a_rule_are_listed_and_every_other_target_is_excluded_
     assert "4 structures à relancer." in texts_of(at.caption)
 
     assert [e.label for e in at.expander][0] == "Structures écartées et pourquoi (86 structures)"
-    counts = dict(zip(*_table(at, "Raison").to_dict("list").values()))
+    counts = dict(zip(*_table(at, "Raison").to_dict("list").values(), strict=True))
     assert counts["Questionnaire complet"] == 60
     assert counts["Aucune adresse e-mail"] == 1
     assert sum(counts.values()) == 86
     reasons = _table_with(at, "Raison de l'exclusion")
-    reason = dict(zip(reasons["Structure"], reasons["Raison de l'exclusion"]))
+    reason = dict(zip(reasons["Structure"], reasons["Raison de l'exclusion"], strict=True))
     assert reason[silent.nom] == "aucune adresse e-mail connue (ni courriel de la structure, ni courriel du contact)"
     assert "questionnaire complet (1.1) : déjà répondu" in reason.values()
 
@@ -243,7 +239,7 @@ def test_without_secrets_the_page_explains_the_smtp_table_and_the_export_still_w
     # Exported relances count as sent: nobody left to remind with this rule for 7 days.
     assert "Aucune structure à relancer avec ces règles" in texts_of(at.info)[0]
     reasons = _table_with(at, "Raison de l'exclusion")
-    reason = dict(zip(reasons["Structure"], reasons["Raison de l'exclusion"]))
+    reason = dict(zip(reasons["Structure"], reasons["Raison de l'exclusion"], strict=True))
     assert "7 jours au moins entre deux relances" in reason[partial[0].nom]
 
 
@@ -363,7 +359,7 @@ def test_an_opted_out_structure_is_never_a_candidate_until_it_is_allowed_again(a
     assert list(opted_out["Structure"]) == [leaving.nom] and list(opted_out["Motif"]) == ["a répondu STOP"]
     assert leaving.nom not in list(_candidates_table(at)["Structure"])
     reasons = _table_with(at, "Raison de l'exclusion")
-    reason = dict(zip(reasons["Structure"], reasons["Raison de l'exclusion"]))
+    reason = dict(zip(reasons["Structure"], reasons["Raison de l'exclusion"], strict=True))
     assert reason[leaving.nom] == "a demandé à ne plus recevoir de courriels (a répondu STOP)"
 
     at.selectbox(key="relances.reinscrire").set_value(leaving.structure_id)

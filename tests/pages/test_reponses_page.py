@@ -277,7 +277,7 @@ def test_the_all_revisions_checkbox_shows_corrected_responses_too(app, ui_store,
 
 
 def test_without_a_campaign_the_page_says_so(app, ui_store, monkeypatch):
-    monkeypatch.setattr("collect.surveys.list_campaigns", lambda con: [])
+    monkeypatch.setattr("collect.campaigns.list_campaigns", lambda con: [])
     at = _on_page(app)
     assert any("Aucune campagne" in text for text in texts_of(at.info))
     assert not at.metric and not at.dataframe

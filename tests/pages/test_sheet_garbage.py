@@ -24,10 +24,10 @@ from collect.demo import DEMO_CAMPAIGN
 from models.dispositions import OUTCOMES_ALL
 from models.records import RELANCE_STATUSES
 from models.store import Store
-from pages.shared import PAGES
 from sync.sheets_emulator import SheetsEmulator
 from tests.pages.conftest import APP, DEVICE, TIMEOUT
 from tests.sync.test_hub import run_sync
+from ui.shared import PAGES
 
 TABS = ("structures", "reponses", "appels", "relances", "conflits")
 GARBAGE = st.one_of(

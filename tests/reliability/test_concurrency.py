@@ -43,8 +43,9 @@ import gspread
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from collect.campaigns import create_campaign
 from collect.questionnaire import questionnaire_from_dict
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from models.store import Store
 from sync.sheets_emulator import SheetsEmulator
 from tests.pages.conftest import APP, DEVICE, nc_store_template  # noqa: F401 - a fixture, used by name
@@ -332,7 +333,7 @@ def test_twenty_sessions_submit_while_cron_syncs(tmp_path, shared_store, units, 
         def surveyor(session: Session) -> None:
             try:
                 fill_and_submit(session)
-            except Exception as error:  # reported below, with the session's number
+            except Exception as error:  # noqa: BLE001 - reported below, with the session's number
                 session.errors.append(repr(error))
 
         sync_thread = threading.Thread(target=cron, name="cron")

@@ -43,11 +43,13 @@ from pathlib import Path
 import gspread
 import pytest
 
+from collect.campaigns import create_campaign
 from collect.imports import import_file
 from collect.questionnaire import questionnaire_from_dict
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from models.store import Store
-from sync.sheets_emulator import emulator_session
+from models.text import figure
+from sync.emulator_client import emulator_session
 from sync.store_side import store_texts
 from sync.tables import SYNCED_TABLES, synced_columns, synced_table
 from tests.browser.conftest import stop_streamlit
@@ -94,7 +96,7 @@ SUBMITTER = textwrap.dedent("""
     campaign_id, count = sys.argv[1], int(sys.argv[2])
     answers = {"horaires": "Mo-Sa 10:00-12:30", "interesse": "oui", "salaries": "3",
                "remarque": "Atelier numérique le mardi ; 2 postes en accès libre."}
-    by = surveyor = "%s"
+    by = surveyor = "SURVEYOR_NAME"
     store = open_store()
     with store.connect() as con:
         found = con.execute("SELECT id FROM structures ORDER BY nom LIMIT ?", [count]).fetchall()
@@ -117,7 +119,7 @@ SUBMITTER = textwrap.dedent("""
         outcome = submit_draft(store, draft.id, by=by)
         assert outcome.response_id and not outcome.errors, outcome
         print("ACK", outcome.response_id, flush=True)
-""" % SURVEYOR)
+""").replace("SURVEYOR_NAME", SURVEYOR)
 
 
 # -- the store's consistency ---------------------------------------------------------------------
@@ -422,9 +424,9 @@ def test_an_import_killed_midway_is_all_there_or_not_at_all(point, base, tmp_pat
     again = _run([str(MAILLAGE), "import", str(base.big_file)], env=env, cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     if outcome == "absent":
-        assert f"{NEW_LINES} nouvelles, {UPDATED_LINES} mises à jour" in again.stdout, again.stdout
+        assert f"{figure(NEW_LINES)} nouvelles, {figure(UPDATED_LINES)} mises à jour" in again.stdout, again.stdout
     else:  # the killed import was complete: the same file again changes nothing
-        assert f"0 nouvelle, 0 mise à jour, {BASE_LINES + NEW_LINES} inchangées" in again.stdout, again.stdout
+        assert f"0 nouvelle, 0 mise à jour, {figure(BASE_LINES + NEW_LINES)} inchangées" in again.stdout, again.stdout
     assert_consistent(store)
     assert _import_outcome(store) == "complet"
 

@@ -43,7 +43,14 @@ from models.standard import standard_v1
 from models.structure import Structure, data_fields, enumerated_fields
 from models.typologies import typologies
 from tests.reliability.storecheck import (
-    StoreFactory, assert_french, damaged, dump_difference, examples, note, store_dump, workbook_bytes,
+    StoreFactory,
+    assert_french,
+    damaged,
+    dump_difference,
+    examples,
+    note,
+    store_dump,
+    workbook_bytes,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

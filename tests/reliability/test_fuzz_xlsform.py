@@ -30,7 +30,14 @@ from collect.surveys import get_questionnaire, publish_questionnaire
 from collect.xlsform import XLSFormImport, import_xlsform_bytes
 from models.store import Store
 from tests.reliability.storecheck import (
-    StoreFactory, assert_french, damaged, dump_difference, examples, note, store_dump, workbook_bytes,
+    StoreFactory,
+    assert_french,
+    damaged,
+    dump_difference,
+    examples,
+    note,
+    store_dump,
+    workbook_bytes,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "xlsform"

@@ -9,7 +9,7 @@ table is still there with its columns, and the tables the action does not write 
 
 Formulas: values starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return, written
 through an import, a form and the surveyor's inputs, come out neutralised in every CSV export
-(``sync.excel_csv``, the responses, the campaign reports, the open-data registry) and are written
+(``models.excel_csv``, the responses, the campaign reports, the open-data registry) and are written
 to the Google Sheet as text, never as formulas (checked on the Sheets emulator, which does
 evaluate a formula sent ``USER_ENTERED``). The HTML report escapes them (and any markup).
 """
@@ -31,25 +31,23 @@ import pandas as pd
 import pytest
 
 from collect.calls import add_targets, assign, attempts_of, log_attempt
+from collect.campaigns import create_campaign, find_campaign, list_campaigns
 from collect.imports import import_bytes
 from collect.questionnaire import questionnaire_from_dict
 from collect.response_export import export_responses_csv
-from collect.surveys import (
-    create_campaign, find_campaign, list_campaigns, load_draft, open_draft, publish_questionnaire, save_answer,
-    submit_draft,
-)
+from collect.surveys import load_draft, open_draft, publish_questionnaire, save_answer, submit_draft
 from collect.xlsform import import_xlsform_bytes
 from dashboards.calls import campaign_report, table_csv
 from dashboards.export import Report, Section, report_html
 from models.access import authenticate, create_user, get_user, list_users
 from models.backup import export_all
 from models.errors import MaillageError
+from models.excel_csv import FORMULA_PREFIXES, excel_csv_text
 from models.normalize import clean_text
 from models.registry import count_structures, create_structure, find_structures, get_structure, update_structure
 from models.registry_views import communes_in_use, departements_in_use
 from models.saved_filters import StructureFilter, get_filter, list_filters, save_filter, structure_ids_matching
 from models.store import Store
-from sync.excel_csv import FORMULA_PREFIXES, excel_csv_text
 from sync.export import export_structures, validate_file
 from sync.hub import sync_hub
 from sync.sheets_emulator import SheetsEmulator

@@ -7,9 +7,9 @@ then what both sides hold after the sync.
 from __future__ import annotations
 
 import json
-
 import shutil
 import threading
+from datetime import date
 
 import gspread
 import pytest
@@ -20,8 +20,11 @@ from models.dispositions import CALLBACK_OUTCOMES, OUTCOMES_ALL
 from models.registry import create_structure, update_structure
 from models.store import Store
 from sync.conflicts import decide_deletion, open_conflicts, pending_deletions, resolve_conflict
-from sync.hub import SyncReport, sync_hub
+from sync.hub import SyncError, SyncReport, sync_hub
 from sync.sheets_emulator import SheetsEmulator
+from sync.status import hub_overview
+from sync.store_side import DUCKDB_VERSION, ROW_FORMAT_VERSION, quoted, upgrade_tab_bases
+from sync.tables import METADATA_COLUMNS, SYNCED_TABLES, synced_columns, synced_table
 from sync.transport import SyncTransport, TransportError
 
 LIEUX = [
@@ -563,3 +566,161 @@ def test_a_tab_a_person_deleted_is_created_again_and_filled(store, synced, emula
     assert report.created_tabs == ["structures"] and not report.errors
     assert set(sheet_records(emulator, hub, "structures")) == set(synced.values())
     assert report.deletions == 0  # a missing tab is not three deleted lines
+
+
+# -- an upgrade of Maillage or DuckDB ------------------------------------------------------------
+# The stored state (``sync_base``) carries the version of the writer that made it (issue 18): an
+# older one is upgraded once, from the stored base values, and is never « every record changed ».
+
+
+def _previous_text(text: str, kind: str) -> str:
+    """How a previous writer could have written a canonical text (what ``from_cell`` still reads)."""
+    if text == "":
+        return text
+    if kind == "date":
+        year, month, day = text.split("-")
+        return f"{day}/{month}/{year}"
+    if kind == "datetime":  # as DuckDB prints a TIMESTAMPTZ
+        return text.replace("T", " ").replace("+00:00", "+00")
+    if kind == "boolean":
+        return {"Oui": "TRUE", "Non": "FALSE"}[text]
+    if kind == "list":
+        return " | ".join(text.split("|"))
+    if kind == "decimal":
+        return text.replace(".", ",")
+    return text
+
+
+def _stored_as_previously(store: Store, hub: str, previous: str) -> None:
+    """Rewrite the hub's stored state as a previous release left it: ``maillage`` — no version
+    (before versions), texts serialised the old way, store hashes by an older DuckDB, which printed
+    a row in braces; ``duckdb`` — this format, but store hashes by another DuckDB (1.0.0)."""
+    with store.atomic() as con:
+        tabs = [tab for (tab,) in con.execute("SELECT DISTINCT tab FROM sync_base WHERE spreadsheet_id = ?",
+                                              [hub]).fetchall()]
+        for tab in tabs:
+            spec = synced_table(tab)
+            kinds = synced_columns(con, spec)
+            printed = "CAST(ROW(" + ", ".join(quoted(name) for name in kinds) + ") AS VARCHAR)"
+            old_hashes = dict(con.execute(
+                f"SELECT id, md5('{{' || substr({printed}, 2, length({printed}) - 2) || '}}') FROM \"{spec.table}\""
+            ).fetchall())
+            for row_id, cells in con.execute("SELECT row_id, cells FROM sync_base WHERE spreadsheet_id = ? AND tab = ?",
+                                             [hub, tab]).fetchall():
+                texts = json.loads(cells)
+                if previous == "maillage":
+                    texts = {name: text if name in METADATA_COLUMNS else _previous_text(text, kinds[name])
+                             for name, text in texts.items()}
+                con.execute("UPDATE sync_base SET cells = ?, store_hash = CASE WHEN store_hash IS NULL THEN NULL"
+                            " ELSE ? END WHERE spreadsheet_id = ? AND tab = ? AND row_id = ?",
+                            [json.dumps(texts, ensure_ascii=False), old_hashes[row_id], hub, tab, row_id])
+        version, engine = (None, None) if previous == "maillage" else (ROW_FORMAT_VERSION, "1.0.0")
+        con.execute("UPDATE sync_state SET row_format = ?, row_format_duckdb = ? WHERE spreadsheet_id = ?",
+                    [version, engine, hub])
+
+
+def _bases(store: Store, hub: str) -> dict[tuple[str, str], tuple[dict, str | None, str | None]]:
+    return {(row["tab"], row["row_id"]): (json.loads(row["cells"]), row["store_hash"], row["sheet_hash"])
+            for row in store.query("SELECT * FROM sync_base WHERE spreadsheet_id = ?", [hub])}
+
+
+@pytest.fixture
+def settled(store: Store, synced: dict[str, str], emulator: SheetsEmulator, hub: str) -> dict[str, str]:
+    """The synced structures, one holding values whose text is not the whole value ('' and an empty
+    list both written "") and one a real date-time, synced until a sync has nothing to do."""
+    with store.atomic() as con:
+        con.execute("UPDATE structures SET horaires = '', services = [], date_maj_estimee = TRUE, latitude = 45.695"
+                    " WHERE id = ?", [synced["Médiathèque de Châteaubernard"]])
+    for _ in range(3):
+        if run_sync(store, emulator, hub).status == "rien_a_faire":
+            return synced
+    raise AssertionError("the hub never settled")
+
+
+@pytest.mark.parametrize("previous", ["maillage", "duckdb"])
+def test_an_upgrade_is_migrated_once_and_is_not_every_record_changed(store, settled, emulator, hub, previous):
+    agreed = _bases(store, hub)
+    _stored_as_previously(store, hub, previous)
+    assert _bases(store, hub) != agreed
+    sheet_before = emulator.values(hub, "structures")
+    with store.connect(read_only=True) as con:  # the status page before the sync: nothing waits
+        assert hub_overview(con, hub).waiting_total == 0
+
+    emulator.reset_log()
+    report = run_sync(store, emulator, hub)
+    assert report.status == "rien_a_faire" and report.requests == 1, report
+    assert not any(report.summary().values())
+    assert emulator.values(hub, "structures") == sheet_before
+    assert _bases(store, hub) == agreed  # the bases as the current writer had written them
+    state = store.query("SELECT row_format, row_format_duckdb FROM sync_state WHERE spreadsheet_id = ?", [hub])[0]
+    assert (state["row_format"], state["row_format_duckdb"]) == (ROW_FORMAT_VERSION, DUCKDB_VERSION)
+    steps = store.query("SELECT etape FROM sync_journal WHERE run_id = ? ORDER BY step", [report.run_id])
+    assert [step["etape"] for step in steps][:2] == ["debut", "etat_mis_a_jour"]
+    # once: the next sync has nothing to upgrade, and upgrading again changes nothing
+    report = run_sync(store, emulator, hub)
+    assert report.status == "rien_a_faire"
+    assert "etat_mis_a_jour" not in {row["etape"] for row in store.query(
+        "SELECT etape FROM sync_journal WHERE run_id = ?", [report.run_id])}
+    with store.atomic() as con:
+        assert [upgrade_tab_bases(con, hub, spec, synced_columns(con, spec)) for spec in SYNCED_TABLES] == [0] * 5
+
+
+# (edit, report's to_store, to_sheet, conflicts): each made while the stored state is the previous
+# release's, on a field the previous release wrote differently (date_maj « 02/04/2024 »)
+EDITS_BEFORE_UPGRADE = [
+    ("appareil", 0, 1, 0),
+    ("feuille", 1, 0, 0),
+    ("les_deux", 1, 0, 1),
+]
+
+
+@pytest.mark.parametrize("previous", ["maillage", "duckdb"])
+@pytest.mark.parametrize(("edit", "to_store", "to_sheet", "conflicts"), EDITS_BEFORE_UPGRADE,
+                         ids=[case[0] for case in EDITS_BEFORE_UPGRADE])
+def test_an_edit_made_before_an_upgrade_is_still_an_edit(store, settled, emulator, hub, previous, edit, to_store,
+                                                         to_sheet, conflicts):
+    cognac = settled["CCAS de Cognac"]
+    others = {row_id: row for row_id, row in sheet_records(emulator, hub, "structures").items() if row_id != cognac}
+    _stored_as_previously(store, hub, previous)
+    if edit in ("appareil", "les_deux"):
+        with store.atomic() as con:
+            update_structure(con, cognac, {"date_maj": "2025-06-01"}, by="alice")
+    if edit in ("feuille", "les_deux"):
+        emulator.human_edit(hub, "structures", line_of(emulator, hub, "structures", cognac),
+                            column_of(emulator, hub, "structures", "date_maj"), "05/03/2026")
+
+    report = run_sync(store, emulator, hub)
+    assert (report.to_store, report.to_sheet, report.conflicts, report.new_in_sheet) == (to_store, to_sheet, conflicts, 0)
+    expected = date(2025, 6, 1) if edit == "appareil" else date(2026, 3, 5)
+    assert store_value(store, cognac, "date_maj") == expected
+    if edit == "appareil":
+        assert sheet_records(emulator, hub, "structures")[cognac]["date_maj"] == "2025-06-01"
+    if conflicts:
+        with store.connect() as con:
+            (conflict,) = open_conflicts(con)
+        # the base is the upgraded stored value, in the current writer's text
+        assert (conflict["valeur_base"], conflict["valeur_appareil"], conflict["valeur_feuille"]) == (
+            "2024-04-02", "2025-06-01", "2026-03-05")
+    assert {row_id: row for row_id, row in sheet_records(emulator, hub, "structures").items()
+            if row_id != cognac} == others  # the records nobody touched were not written
+    assert run_sync(store, emulator, hub).to_sheet == 0
+
+
+def test_a_state_written_by_a_newer_maillage_stops_the_sync_and_changes_nothing(store, settled, emulator, hub):
+    cognac = settled["CCAS de Cognac"]
+    with store.atomic() as con:
+        con.execute("UPDATE sync_state SET row_format = ? WHERE spreadsheet_id = ?", [ROW_FORMAT_VERSION + 1, hub])
+        update_structure(con, cognac, {"telephone": "0545824351"}, by="alice")
+    emulator.human_edit(hub, "structures", line_of(emulator, hub, "structures", settled["CCAS des Abymes"]),
+                        column_of(emulator, hub, "structures", "adresse"), "Boulevard des Héros")
+    tables = ("structures", "sync_base", "sync_state", "sync_runs", "sync_journal", "sync_conflicts", "audit_log")
+    before = {table: store.query(f"SELECT * FROM {table} ORDER BY ALL") for table in tables}
+    sheet_before = {tab: emulator.values(hub, tab) for tab in ("structures", "conflits")}
+    emulator.reset_log()
+
+    with pytest.raises(SyncError, match="version plus récente de Maillage") as raised:
+        run_sync(store, emulator, hub)
+    assert "Mettez Maillage à jour" in str(raised.value)
+    assert emulator.requests == []
+    assert {table: store.query(f"SELECT * FROM {table} ORDER BY ALL") for table in tables} == before
+    assert {tab: emulator.values(hub, tab) for tab in sheet_before} == sheet_before

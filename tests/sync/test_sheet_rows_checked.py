@@ -17,8 +17,9 @@ from click.testing import CliRunner
 
 from cli import main
 from collect.calls import add_targets, assign, log_attempt
+from collect.campaigns import create_campaign
 from collect.questionnaire import default_questionnaire
-from collect.surveys import create_campaign, publish_questionnaire
+from collect.surveys import publish_questionnaire
 from dashboards.calls import campaign_report
 from models.registry import create_structure
 from models.store import Store

@@ -30,6 +30,9 @@ def test_texts_and_codes_are_written_and_read_back_as_they_are(text):
     [
         ("boolean", "Oui", True), ("boolean", "non", False), ("boolean", "TRUE", True), ("boolean", "FALSE", False),
         ("boolean", "vrai", True), ("boolean", "0", False), ("boolean", True, True),
+        # the import's words for yes and no, the one list (models.vocabulary.yes_no): « x » is oui everywhere
+        ("boolean", "x", True), ("boolean", "X", True), ("boolean", "✓", True), ("boolean", "Non ", False),
+        ("boolean", "jamais", False),
         ("integer", "12", 12), ("integer", "1 234", 1234), ("integer", "1\u202f234", 1234), ("integer", "12,0", 12),
         ("integer", 12, 12),
         ("decimal", "4,5", 4.5), ("decimal", "1 234,5", 1234.5), ("decimal", "1.234,5", 1234.5), ("decimal", "-0.25", -0.25),

@@ -67,7 +67,7 @@ def learn_ids(recorded: Any, actual: Any, ids: dict) -> None:
             else:
                 learn_ids(recorded[key], actual[key], ids)
     elif isinstance(recorded, list) and isinstance(actual, list):
-        for pair in zip(recorded, actual):
+        for pair in zip(recorded, actual, strict=False):  # a length difference is reported elsewhere
             learn_ids(*pair, ids)
 
 
@@ -97,7 +97,7 @@ def exact_differences(recorded: Any, actual: Any, path: str = "") -> list[str]:
             else:
                 found += exact_differences(recorded[key], actual[key], f"{path}.{key}")
     elif isinstance(recorded, list) and isinstance(actual, list):
-        for i, pair in enumerate(zip(recorded, actual)):
+        for i, pair in enumerate(zip(recorded, actual, strict=False)):
             found += exact_differences(*pair, f"{path}[{i}]")
     return found
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.registry import create_structure, update_structure
 from models.moments import moment_text
+from models.registry import create_structure, update_structure
 from models.store import Store
 from sync.conflicts import decide_deletion, resolve_conflict
 from sync.credentials import hub_settings, open_hub_client

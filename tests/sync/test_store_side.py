@@ -62,3 +62,31 @@ def test_sql_builders_refuse_a_column_the_table_does_not_have(store, columns):
 def test_sql_builders_only_name_synced_tables(store):
     with pytest.raises(ValueError):
         table_sql(SyncedTable("x", "audit_log"))
+
+
+# (stored base text, kind, the text the current writer writes for its value): texts a previous
+# writer may have stored are read back by ``from_cell`` and written again; current texts are kept
+UPGRADED_TEXTS = [
+    ("TRUE", "boolean", "Oui"),
+    ("Non", "boolean", "Non"),
+    ("02/04/2024", "date", "2024-04-02"),
+    ("2024-04-02", "date", "2024-04-02"),
+    ("2026-03-05 10:00:00+00", "datetime", "2026-03-05T10:00:00+00:00"),
+    ("2026-03-05 10:00:00.25+00", "datetime", "2026-03-05T10:00:00.250000+00:00"),
+    ("2026-03-05T11:00:00+01:00", "datetime", "2026-03-05T10:00:00+00:00"),  # the store keeps UTC
+    ("4,5", "decimal", "4.5"),
+    ("12.0", "integer", "12"),
+    ('{"b": 1, "a": [2]}', "json", '{"a":[2],"b":1}'),
+    ("a | b", "list", "a|b"),
+    (" padded text ", "text", " padded text "),
+    ("", "date", ""),
+    ("pas une date", "date", "pas une date"),  # unreadable: kept, the merge sees it as it is
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), UPGRADED_TEXTS)
+def test_a_stored_base_text_is_upgraded_to_the_current_writer(text, kind, expected):
+    from sync.store_side import upgraded_text
+
+    assert upgraded_text(text, kind) == expected
+    assert upgraded_text(expected, kind) == expected  # once: the current text is its own upgrade

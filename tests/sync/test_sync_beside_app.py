@@ -48,7 +48,7 @@ WRITER = textwrap.dedent(f"""
     import json, time
     from collect.calls import log_attempt
     from collect.demo import DEMO_CAMPAIGN
-    from collect.surveys import find_campaign
+    from collect.campaigns import find_campaign
     from models.registry import update_structure
     from models.store import open_store
 
@@ -164,7 +164,7 @@ def _cron_beside_the_app(tmp_path: Path, db: Path, url: str, emulator: SheetsEmu
             begin = time.monotonic()
             try:
                 app_errors.extend(run_page())
-            except Exception as error:  # a session that stops answering is a failure too
+            except Exception as error:  # noqa: BLE001 - a session that stops answering is a failure too
                 app_errors.append(repr(error))
                 return
             reruns.append(time.monotonic() - begin)

@@ -107,6 +107,6 @@ def test_which_requests_may_be_sent_twice(method, url, repeatable):
 @pytest.mark.parametrize("attempt", [1, 2, 3, 4, 5, 6, 7])
 def test_the_jittered_delay_stays_within_its_bounds(attempt):
     for draw in (0.0, 0.3, 1.0):
-        delay = backoff_delay(attempt, base=1.0, cap=32.0, retry_after=None, rng=lambda: draw)
+        delay = backoff_delay(attempt, base=1.0, cap=32.0, retry_after=None, rng=lambda draw=draw: draw)
         assert 0.0 <= delay <= min(32.0, 2 ** (attempt - 1))
     assert backoff_delay(attempt, base=1.0, cap=32.0, retry_after=60, rng=lambda: 0.5) >= 60

@@ -1,4 +1,4 @@
-"""What the committee's pages share (not a page): the filter bar, charts and tables with their
+"""What the committee's pages share: the filter bar, charts and tables with their
 downloads, and the « Rapport » of the current view.
 
 Filters live in the session (so they follow the person from page to page) and in the URL query
@@ -17,11 +17,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from collect.surveys import list_campaigns
+from collect.campaigns import list_campaigns
 from dashboards.charts import french, vega_lite_spec
 from dashboards.export import Report, Section, chart_png, chart_svg, report_file_name, report_html, safe_file_name
 from dashboards.filters import (
-    QUERY_KEYS, DashboardFilters, describe, filter_options, from_query_params, history_start, to_query_params,
+    QUERY_KEYS,
+    DashboardFilters,
+    describe,
+    filter_options,
+    from_query_params,
+    history_start,
+    to_query_params,
     typology_text,
 )
 from dashboards.rates import disclosure_threshold
@@ -29,7 +35,7 @@ from models.cog import cog
 from models.errors import MaillageError
 from models.runtime import collector_paused
 from models.store import Store
-from pages.shared import csv_bytes, get_store, page_setup, viewer_zone
+from ui.shared import csv_bytes, get_store, page_setup, viewer_zone
 
 FILTERS = "dashboards.filtres"
 WIDGETS = {"territoire": "dashboards.w.territoire", "typologie": "dashboards.w.typologie",
@@ -164,7 +170,7 @@ class DashboardPage:
 
     def metrics(self, figures: Sequence[tuple[str, str]], *, help_texts: Mapping[str, str] | None = None) -> None:
         """A row of headline figures (label, formatted value)."""
-        for column, (label, value) in zip(st.columns(len(figures)), figures):
+        for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
             column.metric(label, value, help=(help_texts or {}).get(label))
         self._current().metrics.extend(figures)
 

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pages.session_ui import STORE_TROUBLE
 from tests.pages.conftest import APP, TIMEOUT
 from tests.pages.ui import PASSWORD, find_button, sign_in, texts_of, with_accounts
+from ui.session import STORE_TROUBLE
 
 NEW_PASSWORD = "une toute nouvelle phrase de passe"
 

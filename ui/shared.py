@@ -1,4 +1,4 @@
-"""Helpers shared by the pages (not a page: never registered in ``st.navigation``).
+"""What every page shares: the store, the navigation and the rights of each page, small widgets.
 
 The store is the file named by ``$MAILLAGE_DB`` (read at each run, so tests and several
 territories on one machine each get their own file), opened and migrated once per process and
@@ -22,11 +22,11 @@ import streamlit as st
 
 from models.access import User, refusal_of, role_may
 from models.errors import MaillageError
+from models.excel_csv import excel_csv_bytes
 from models.issues import Issue
 from models.moments import PARIS
 from models.registry_views import field_labels
 from models.store import Store, default_db_path, open_store
-from sync.excel_csv import excel_csv_bytes
 
 ENTRY_MARK = "maillage.app_py_a_tourne"  # set by app.py on each run, taken by the page it runs
 ACCOUNT = "maillage.compte"  # the signed-in account (models.access.User), checked by app.py on each run
@@ -278,7 +278,7 @@ def viewer_zone() -> ZoneInfo:
     """The time zone of the person at the screen: their browser's, else Paris."""
     try:
         return ZoneInfo(st.context.timezone or "Europe/Paris")
-    except Exception:  # an unknown zone name from the browser
+    except Exception:  # noqa: BLE001 - an unknown zone name from the browser
         return PARIS
 
 
@@ -351,7 +351,7 @@ def choose_campaign(
     """The campaign chooser of the campaign pages (newest first; ``with_version`` adds the
     questionnaire version to each name): the chosen campaign's row of ``list_campaigns``; with no
     campaign, a French note and the page stops."""
-    from collect.surveys import list_campaigns
+    from collect.campaigns import list_campaigns
 
     with store.connect() as con:
         campaigns = list_campaigns(con)
@@ -379,6 +379,6 @@ def blank_missing(table: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """A table as a CSV French spreadsheets open as-is: ``;``-separated, UTF-8 with BOM, and no
-    cell Excel could run as a formula (``sync.excel_csv``). Missing values are empty cells."""
+    cell Excel could run as a formula (``models.excel_csv``). Missing values are empty cells."""
     cells = table.astype(object).where(table.notna(), None)
     return excel_csv_bytes(list(table.columns), cells.to_dict("records"))

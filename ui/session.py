@@ -1,4 +1,4 @@
-"""Who is at the screen (not a page: never registered in ``st.navigation``).
+"""Who is at the screen.
 
 ``app.py`` calls ``signed_in_or_sign_in(store)`` on every run, before the navigation:
 
@@ -36,7 +36,7 @@ from models.access import (
 )
 from models.errors import MaillageError, WriteConflict
 from models.store import Store
-from pages.shared import ACCOUNT, PAGES, PageSpec, signed_in, url_path
+from ui.shared import ACCOUNT, PAGES, PageSpec, signed_in, url_path
 
 FLASH = "maillage.connexion.message"
 STORE_TROUBLE = ("La connexion n'a pas pu aboutir : la base n'a pas pu enregistrer cet essai. Réessayez dans un"
@@ -68,7 +68,7 @@ def oidc_providers() -> list[str | None]:
     otherwise, ``[]`` when there is no ``[auth]`` table (or no secrets file)."""
     try:
         auth: Any = st.secrets.get("auth")
-    except Exception:  # no secrets file, or one Streamlit cannot read: no OpenID Connect
+    except Exception:  # noqa: BLE001 - no secrets file, or one Streamlit cannot read: no OpenID Connect
         return []
     if not auth:
         return []
@@ -81,7 +81,7 @@ def _oidc_email() -> str | None:
     try:
         if not st.user.is_logged_in:
             return None
-    except Exception:  # Streamlit without auth support configured
+    except Exception:  # noqa: BLE001 - Streamlit without auth support configured
         return None
     email = st.user.get("email")
     return str(email) if email else ""
