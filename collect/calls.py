@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from opening_hours import OpeningHours, ParserError
 
-from collect.campaigns import CampaignError, get_campaign
+from collect.campaigns import CampaignError, edit_campaign_settings, get_campaign
 from models.access import require
 from models.audit import AuditEntry, record_audit, record_audits
 from models.campaign_rules import RULE_FIELDS, CampaignRules
@@ -45,7 +45,7 @@ from models.dispositions import (
     next_call_at,
     outcome_rule,
 )
-from models.edits import EditResult, plan_edit, planned_result
+from models.edits import EditResult
 from models.ids import new_id
 from models.runtime import collector_paused
 from models.saved_filters import StructureFilter, structure_ids_matching
@@ -136,16 +136,11 @@ def edit_campaign_rules(
     unknown = sorted(set(changes) - set(RULE_FIELDS))
     if unknown:
         raise CallError(f"Règle d'appel inconnue : {', '.join(unknown)}.")
-    campaign = get_campaign(con, campaign_id)
-    current = campaign_rules(campaign)
-    plan = plan_edit(current, changes)
-    result = planned_result(plan, current_by=campaign["updated_by"], current_at=campaign["updated_at"])
-    if plan.write:
-        configure_campaign(con, campaign_id, **{**current, **plan.write}, by=by)
-    if result.conflicts:
-        record_audit(con, actor=by, action="campaign.conflict", entity="campaigns", entity_id=campaign_id,
-                     details={"proposees": {c.field: c.proposed for c in result.conflicts}})
-    return result
+    return edit_campaign_settings(
+        con, campaign_id, changes, shown=campaign_rules, conflict_action="campaign.conflict", by=by,
+        save=lambda campaign, written: configure_campaign(con, campaign_id, **{**campaign_rules(campaign), **written},
+                                                          by=by),
+    )
 
 
 def target_by_filters(

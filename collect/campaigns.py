@@ -8,6 +8,7 @@ this module reads no survey, call or relance itself, so each of them may build o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ import duckdb
 
 from models.access import require
 from models.audit import record_audit
+from models.edits import EditResult, plan_edit, planned_result
 from models.errors import MaillageError
 from models.ids import new_id
 from models.store import fetch_dicts, utc_now
@@ -93,3 +95,32 @@ def list_campaigns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         " FROM campaigns c JOIN questionnaires q ON q.id = c.questionnaire_id"
         " WHERE c.deleted_at IS NULL ORDER BY c.created_at DESC",
     )
+
+
+def edit_campaign_settings(
+    con: duckdb.DuckDBPyConnection,
+    campaign_id: str,
+    changes: Mapping[str, tuple[Any, Any]],
+    *,
+    shown: Callable[[dict[str, Any]], dict[str, Any]],
+    save: Callable[[dict[str, Any], dict[str, Any]], None],
+    conflict_action: str,
+    by: str,
+) -> EditResult:
+    """Save the settings of a campaign a person changed, each as ``(based_on, new)``: the value the form
+    showed and the one typed (``models.edits``). ``shown(campaign)`` gives the settings as the form shows
+    them; the settings still holding their ``based_on`` get their ``new``, through ``save(campaign, written)``
+    (the setter's own checks); one someone else changed meanwhile is left as it is and comes back as a conflict
+    (the campaign's last writer and time), audited as ``conflict_action``. The calling rules
+    (``collect.calls.edit_campaign_rules``) and the relance settings (``collect.relances.templates``) are
+    edited this way; each checks its right and its setting names first."""
+    campaign = get_campaign(con, campaign_id)
+    current = shown(campaign)
+    plan = plan_edit(current, changes)
+    result = planned_result(plan, current_by=campaign["updated_by"], current_at=campaign["updated_at"])
+    if plan.write:
+        save(campaign, dict(plan.write))
+    if result.conflicts:
+        record_audit(con, actor=by, action=conflict_action, entity="campaigns", entity_id=campaign_id,
+                     details={"proposees": {c.field: c.proposed for c in result.conflicts}})
+    return result

@@ -22,8 +22,8 @@ def fold_accents(text: str) -> str:
     """``text`` in lower case without accents or ligatures: « Leïla MARÉCHAL » → « leila marechal »."""
     if text.isascii():
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))  # casefold first: « İ » → i + ◌̇
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def figure(number: int) -> str:

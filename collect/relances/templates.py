@@ -21,13 +21,13 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from collect.campaigns import get_campaign
+from collect.campaigns import edit_campaign_settings, get_campaign
 from collect.relances.errors import RelanceError
 from collect.relances.selection import campaign_limits, mail_address
 from models.access import require
 from models.audit import record_audit
 from models.campaign_rules import DEFAULT_DELAI_JOURS, DEFAULT_MAX_RELANCES
-from models.edits import EditResult, plan_edit, planned_result
+from models.edits import EditResult
 from models.errors import StructureNotFound
 from models.normalize import phone_display
 from models.registry import get_structure
@@ -255,17 +255,14 @@ def edit_relance_settings(
     unknown = sorted(set(changes) - set(RELANCE_SETTINGS))
     if unknown:
         raise RelanceError(f"Réglage de relance inconnu : {', '.join(unknown)}.")
-    campaign = get_campaign(con, campaign_id)
-    current = relance_settings_shown(campaign)
-    plan = plan_edit(current, changes)
-    result = planned_result(plan, current_by=campaign["updated_by"], current_at=campaign["updated_at"])
-    if plan.write:
-        stored = {**current, "objet": campaign.get("relance_objet"), "corps": campaign.get("relance_corps")}
-        set_relance_settings(con, campaign_id, **{**stored, **plan.write}, by=by)
-    if result.conflicts:
-        record_audit(con, actor=by, action="relance.conflict", entity="campaigns", entity_id=campaign_id,
-                     details={"proposees": {c.field: c.proposed for c in result.conflicts}})
-    return result
+    def save(campaign: dict[str, Any], written: dict[str, Any]) -> None:
+        # a template the form showed as the default and nobody changed stays the default (NULL)
+        stored = {**relance_settings_shown(campaign), "objet": campaign.get("relance_objet"),
+                  "corps": campaign.get("relance_corps")}
+        set_relance_settings(con, campaign_id, **{**stored, **written}, by=by)
+
+    return edit_campaign_settings(con, campaign_id, changes, shown=relance_settings_shown, save=save,
+                                  conflict_action="relance.conflict", by=by)
 
 
 # -- the e-mail of a recorded relance -------------------------------------------------------------
