@@ -43,7 +43,8 @@ def create_campaign(
 ) -> str:
     """Add a campaign surveyed with a questionnaire version; return its id."""
     require(con, by, "gerer_campagne")
-    if not (nom or "").strip():
+    nom = (nom or "").strip()
+    if not nom:
         raise CampaignError("Donnez un nom à la campagne (par exemple « Diagnostic 2027 »).")
     _require_questionnaire(con, questionnaire_id)
     campaign_id = new_id()
@@ -60,6 +61,7 @@ def create_campaign(
 def set_campaign_questionnaire(con: duckdb.DuckDBPyConnection, campaign_id: str, questionnaire_id: str, *, by: str) -> None:
     """Move a campaign to another questionnaire version; open drafts and responses keep theirs."""
     require(con, by, "gerer_campagne")
+    get_campaign(con, campaign_id)
     _require_questionnaire(con, questionnaire_id)
     con.execute(
         "UPDATE campaigns SET questionnaire_id = ?, updated_at = ?, updated_by = ? WHERE id = ?",

@@ -59,9 +59,12 @@ class PreparedLine:
     own_date: bool = True  # date_maj came from the line itself (not the file or the import day)
 
     def warn(self, name: str | None, value: Any, message: str, *, keep: bool = True) -> None:
-        """Record a warning; with ``keep`` the value is set aside on the structure."""
+        """Record a warning (once: the same problem found by two checks is said once); with ``keep`` the value
+        is set aside on the structure."""
         text = None if value is None else str(value)
-        self.issues.append(Issue(name, text, message, "avertissement"))
+        issue = Issue(name, text, message, "avertissement")
+        if issue not in self.issues:
+            self.issues.append(issue)
         if keep and text:
             self.keep_aside(name, text, message)
 
@@ -240,8 +243,9 @@ def _compute_place(values: dict[str, Any], prepared: Any) -> Commune | None:
         try:
             insee = normalize.normalize_insee(insee_text)
             commune = referential.current_commune(insee)
-            if commune is None:
+            if commune is None:  # set aside on the lieu, as said: the commune's name may still give the code
                 prepared.warn("code_insee", insee_text, f"Code INSEE {insee} inconnu du COG : ignoré.")
+                values["code_insee"] = None
             elif commune.code != insee:
                 prepared.warn(
                     "code_insee", insee_text,

@@ -5,6 +5,7 @@ then in every worker forked from it. A worker started cold paid ~2 s of it on ev
 
 from __future__ import annotations
 
+import atexit
 import gc
 from datetime import date
 
@@ -20,3 +21,6 @@ from collect.readers import read_table  # noqa: E402
 for path in demo_files():
     prepare_lines(read_table(path), today=date.today())
 gc.freeze()  # what is loaded stays out of the cyclic collector's walks, and its pages shared with the workers
+# Undone at exit: frozen objects are never finalised, and DuckDB's bindings then print « leaked instances »
+# on the stderr the fork server shares with the app or the CLI.
+atexit.register(gc.unfreeze)

@@ -812,9 +812,20 @@ def answer_text(question: Question, value: Any) -> str:
 
 
 def answer_codes(questionnaires: Sequence[Questionnaire]) -> list[Question]:
-    """The union of the questions of several versions, in order of first appearance (for exports)."""
-    seen: dict[str, Question] = {}
+    """The union of the questions of several versions (oldest first), for exports: in order of first
+    appearance, each as its latest version words it, with the choices of every version (a choice a later
+    version added, or an earlier one dropped, still has its label), and personal when any version says so
+    (a question made personal later never exports the answers given before either)."""
+    versions: dict[str, list[Question]] = {}
     for questionnaire in questionnaires:
         for question in questionnaire.questions():
-            seen.setdefault(question.code, question)
-    return list(seen.values())
+            versions.setdefault(question.code, []).append(question)
+    return [_merged_question(found) for found in versions.values()]
+
+
+def _merged_question(versions: list[Question]) -> Question:
+    latest = versions[-1]
+    choices = {choice.code: choice for question in versions for choice in question.choix}
+    choices.update({choice.code: choice for choice in latest.choix})  # the latest label of each choice
+    ordered = [*latest.choix, *(c for code, c in choices.items() if code not in {x.code for x in latest.choix})]
+    return latest.model_copy(update={"choix": ordered, "personnel": any(q.personnel for q in versions)})

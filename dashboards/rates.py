@@ -335,7 +335,8 @@ def _disposition_events(
 
 def _periods(first: datetime, until: datetime, period: str, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
     """Consecutive (start, end) of days or weeks in ``zone`` covering ``first``..``until`` (the
-    last one ends at ``until``)."""
+    last one ends at ``until``; none starts at ``until`` itself: a period ending at midnight has no empty
+    day after it)."""
     day = first.astimezone(zone).date()
     if period == "semaine":
         day -= timedelta(days=day.weekday())
@@ -344,7 +345,7 @@ def _periods(first: datetime, until: datetime, period: str, zone: ZoneInfo) -> l
     while True:
         start = datetime.combine(day, time(0), zone)
         end = datetime.combine(day + step, time(0), zone)
-        if start > until:
+        if start >= until and spans:
             break
         spans.append((start, min(end, until)))
         day += step

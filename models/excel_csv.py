@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -39,7 +40,7 @@ def excel_cell(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value).replace(".", ",") if value == value else ""
+        return repr(value).replace(".", ",") if math.isfinite(value) else ""  # no « inf » Excel would misread
     if isinstance(value, Decimal):
         return str(value).replace(".", ",") if value.is_finite() else ""
     if isinstance(value, datetime):  # as given: callers convert a moment to the reader's zone first

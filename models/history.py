@@ -30,6 +30,9 @@ ENTITY_LABELS: dict[str, str] = {
     "import_runs": "Import",
     "duplicate_candidates": "Doublon possible",
     "sync_runs": "Synchronisation",
+    "import_profiles": "Profil d'import",
+    "store": "Base",
+    "call_attempts": "Appel",
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -77,7 +80,8 @@ ACTION_LABELS: dict[str, str] = {
     "user.sign_in": "connexion",
     "user.sign_in_oidc": "connexion (OpenID Connect)",
     "user.sign_in_failed": "connexion refusée",
-    "restore": "base restaurée depuis une sauvegarde",
+    "store.restore": "base restaurée depuis une sauvegarde",
+    "import_profile.delete": "profil d'import supprimé",
 }
 
 

@@ -100,7 +100,8 @@ class RecordProblem:
 
     def text(self) -> str:
         where = f"colonne « {self.column} » : " if self.column else ""
-        shown = "" if self.value in (None, "") else f"« {self.value} » "
+        quoted = f"« {self.value} »"
+        shown = "" if self.value in (None, "") or quoted in self.reason else f"{quoted} "  # a message may quote it
         return f"{where}{shown}{self.reason}"
 
 

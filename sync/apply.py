@@ -48,7 +48,7 @@ def values_from_texts(kinds: Mapping[str, Kind], texts: Mapping[str, str], *, ta
     values: dict[str, Any] = {}
     for column, text in texts.items():
         try:
-            values[column] = from_cell(text, kinds[column], tab=tab, line=line or 0, column=column)
+            values[column] = from_cell(text, kinds[column], tab=tab, line=line, column=column)
         except CellError as error:
             raise RowRejected(str(error), [RecordProblem(column, error.value, error.reason)]) from None
     return values
@@ -76,8 +76,8 @@ def issue_problems(issues: Sequence[Any]) -> list[RecordProblem]:
 
 
 def problems_text(problems: Sequence[RecordProblem]) -> str:
-    """The problems of a row in one French sentence."""
-    return " ; ".join(problem.text() for problem in problems)
+    """The problems of a row in one French sentence, without its final full stop (the caller's)."""
+    return " ; ".join(problem.text().rstrip(". ") for problem in problems)
 
 
 def check_row(spec: SyncedTable, values: Mapping[str, Any], known: Callable[[str, str], bool] | None, *, tab: str,

@@ -70,8 +70,9 @@ ABSENT = _Absent()
 class CellError(MaillageError):
     """A cell of the sheet holds a value that cannot be read for its column."""
 
-    def __init__(self, tab: str, line: int, column: str, value: Any, reason: str) -> None:
-        super().__init__(f"Onglet « {tab} », ligne {line}, colonne « {column} » : « {value} » {reason}.")
+    def __init__(self, tab: str, line: int | None, column: str, value: Any, reason: str) -> None:
+        where = f"Onglet « {tab} », " + (f"ligne {line}, " if line is not None else "")  # None: typed in the app
+        super().__init__(f"{where}colonne « {column} » : « {value} » {reason}.")
         self.tab, self.line, self.column, self.value, self.reason = tab, line, column, value, reason
 
 
@@ -103,7 +104,7 @@ def to_cell(value: Any, kind: Kind) -> str:
     raise ValueError(f"unknown column kind: {kind}")
 
 
-def from_cell(raw: Any, kind: Kind, *, tab: str = "", line: int = 0, column: str = "") -> Any:
+def from_cell(raw: Any, kind: Kind, *, tab: str = "", line: int | None = 0, column: str = "") -> Any:
     """The store value of a cell as read (FORMATTED_VALUE text, or a number/boolean some readers
     give); ``ABSENT`` stays ``ABSENT``; an empty cell is None. Raises ``CellError`` (French)."""
     if raw is ABSENT:

@@ -112,6 +112,11 @@ def smtp_settings_from_secrets(secrets: Mapping[str, Any], source: Path = SECRET
             f"Le fichier {shown_path(source)} est introuvable ou illisible : créez-le avec une table [smtp]"
             " (host, port, expediteur…) ou exportez le lot pour votre propre messagerie."
         ) from None
+    if section is None and not secrets and not Path(source).exists():  # read_secrets found no file
+        raise RelanceError(
+            f"Fichier {shown_path(source)} introuvable : créez-le avec une table [smtp] (host, port, expediteur…)"
+            " ou exportez le lot pour votre propre messagerie."
+        )
     if section is None:
         raise RelanceError(
             f"Aucun serveur d'envoi configuré : ajoutez {where} (clés host, port, expediteur, et au besoin"

@@ -18,6 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from models.store import Store
+from models.text import figure
 
 from .conftest import settled
 
@@ -204,7 +205,7 @@ def test_a_long_file_is_simulated_and_imported_off_the_page_s_thread(demo_app, p
 
     settled(page)
     page.get_by_role("button", name="Importer", exact=True).click()
-    expect(page.get_by_text(re.compile(rf"^Import — long\.csv : {lines} lignes lues, {lines} nouvelles"))).to_be_visible(
+    expect(page.get_by_text(re.compile(rf"^Import — long\.csv : {figure(lines)} lignes lues, {figure(lines)} nouvelles"))).to_be_visible(
         timeout=240_000)
     _no_exception(page)
     assert Store(db, keep_open=0).query("SELECT count(*) AS n FROM structures") == [{"n": DEMO_COUNT + lines}]

@@ -181,7 +181,8 @@ GOOD = {"host": "smtp.example.fr", "expediteur": "enquete@maillage-charente.fr"}
 @pytest.mark.parametrize(
     ("secrets", "message"),
     [
-        ({}, "Aucun serveur d'envoi configuré : ajoutez la table [smtp] de .streamlit/secrets.toml"),
+        ({}, "Fichier .streamlit/secrets.toml introuvable : créez-le avec une table [smtp]"),
+        ({"connections": {}}, "Aucun serveur d'envoi configuré : ajoutez la table [smtp] de .streamlit/secrets.toml"),
         ({"smtp": {"expediteur": "enquete@maillage-charente.fr"}}, "la clé « host » manque"),
         ({"smtp": GOOD | {"port": "vingt-cinq"}},
          "la clé « port » est invalide : attendu un nombre entre 1 et 65535"),
@@ -192,7 +193,8 @@ GOOD = {"host": "smtp.example.fr", "expediteur": "enquete@maillage-charente.fr"}
          "« ssl » et « starttls » ne peuvent pas être activés ensemble"),
     ],
 )
-def test_wrong_smtp_settings_say_which_key_of_the_secrets_file(secrets, message):
+def test_wrong_smtp_settings_say_which_key_of_the_secrets_file(secrets, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a project folder without a secrets file, whatever the developer's own holds
     with pytest.raises(RelanceError, match=message.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
         smtp_settings_from_secrets(secrets)
 
@@ -209,7 +211,7 @@ def test_the_cli_reads_the_same_settings_from_the_secrets_file(tmp_path):
         465, True, False, "enquete@maillage-charente.fr")
     assert "s3crét" not in repr(settings)  # the password never shows in logs
     absent = tmp_path / "absent.toml"
-    with pytest.raises(RelanceError, match=f"Aucun serveur d'envoi configuré : ajoutez la table \\[smtp\\] de {absent}"):
+    with pytest.raises(RelanceError, match=f"Fichier {absent} introuvable : créez-le avec une table \\[smtp\\]"):
         smtp_settings_from_secrets(read_secrets(absent), absent)
 
 
