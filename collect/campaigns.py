@@ -43,8 +43,7 @@ def create_campaign(
 ) -> str:
     """Add a campaign surveyed with a questionnaire version; return its id."""
     require(con, by, "gerer_campagne")
-    nom = (nom or "").strip()
-    if not nom:
+    if not (nom or "").strip():
         raise CampaignError("Donnez un nom à la campagne (par exemple « Diagnostic 2027 »).")
     _require_questionnaire(con, questionnaire_id)
     campaign_id = new_id()
@@ -79,10 +78,12 @@ def get_campaign(con: duckdb.DuckDBPyConnection, campaign_id: str) -> dict[str, 
 
 
 def find_campaign(con: duckdb.DuckDBPyConnection, id_or_name: str) -> dict[str, Any]:
-    """A campaign by id or exact name (the newest of that name); a French error when none."""
+    """A campaign by id or name (the newest of that name), the name as stored (as typed) or without the
+    spaces around it (« Diagnostic » finds « Diagnostic » typed with a trailing space); a French error when none."""
     rows = fetch_dicts(
-        con, "SELECT * FROM campaigns WHERE (id = ? OR nom = ?) AND deleted_at IS NULL ORDER BY created_at DESC",
-        [id_or_name, id_or_name],
+        con, "SELECT * FROM campaigns WHERE (id = ? OR nom = ? OR trim(nom) = trim(?)) AND deleted_at IS NULL"
+        " ORDER BY nom = ? DESC, created_at DESC",
+        [id_or_name, id_or_name, id_or_name, id_or_name],
     )
     if not rows:
         raise CampaignError(f"Campagne « {id_or_name} » introuvable.")

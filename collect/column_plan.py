@@ -107,7 +107,7 @@ class ColumnPlan:
         return next((u for u in self.uses if u.column == column), None)
 
     def columns_for(self, target: str) -> list[str]:
-        """The columns feeding ``target``, most authoritative first."""
+        """The columns feeding ``target``, in the file's order."""
         return [u.column for u in self.uses if u.field == target and not u.ignored]
 
     @cached_property

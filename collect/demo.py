@@ -177,6 +177,7 @@ def load_demo_campaign(store: Store, *, by: str = "demo", seed: int = 2026) -> s
             if index < DEMO_RESPONSES:
                 day = today - timedelta(days=rng.randint(0, 41))
                 moment = datetime.combine(day, time(rng.randint(9, 17), rng.randint(0, 59)), tzinfo=paris)
+                moment = min(moment, utc_now() - timedelta(minutes=5))  # loaded in the morning: never in the future
                 outcome = submit_in_transaction(con, draft.id, by=surveyor, today=today, submitted_at=moment)
                 if outcome.response_id is None:  # the generator and the questionnaire disagree: say so loudly
                     raise RuntimeError(f"demo response refused: {outcome.errors}")

@@ -10,7 +10,7 @@ rules were set, or a rule left empty, reads as the default here; the schema's co
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +20,8 @@ DEFAULT_HEURES_APPEL = "Mo-Fr 09:00-12:30,13:30-18:00"
 # The relances of a campaign (``collect.relances``): days at least between two, and how many at most.
 DEFAULT_DELAI_JOURS = 7
 DEFAULT_MAX_RELANCES = 2
+# A new campaign's dates, as the form proposes them: from today, for about two months.
+DEFAULT_CAMPAIGN_DAYS = 60
 RULE_FIELDS = ("max_tentatives", "heures_appel", "date_debut", "date_fin")
 
 
@@ -42,3 +44,8 @@ class CampaignRules(BaseModel):
             date_debut=campaign.get("date_debut"),
             date_fin=campaign.get("date_fin"),
         )
+
+
+def proposed_campaign_dates(today: date) -> tuple[date, date]:
+    """The dates the form proposes for a new campaign: today, and ``DEFAULT_CAMPAIGN_DAYS`` later."""
+    return today, today + timedelta(days=DEFAULT_CAMPAIGN_DAYS)

@@ -38,9 +38,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Literal, get_args
+from zoneinfo import ZoneInfo
 
 Outcome = Literal[
     "complete",
@@ -264,6 +265,16 @@ def disposition_of(summary: CaseSummary, *, max_attempts: int) -> Disposition:
     assert summary.best is not None
     rule = outcome_rule(summary.best)
     return _disposition(rule.code, False, rule.label)
+
+
+PROPOSED_CALLBACK_HOUR = time(10, 0)  # what the call form proposes: the next morning, in the structure's time
+
+
+def proposed_callback(now: datetime, timezone: str) -> tuple[date, time]:
+    """The call-back the call form proposes: the next day at 10:00 in the structure's own zone (Réunion,
+    Nouméa… as their surveyors call them); never a moment that does not exist there (10:00 is in no
+    daylight-saving gap of any French zone)."""
+    return now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=1), PROPOSED_CALLBACK_HOUR
 
 
 def next_call_at(

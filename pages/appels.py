@@ -26,7 +26,7 @@ from collect.calls import (
 )
 from collect.campaigns import get_campaign
 from dashboards.calls import assigned_to, callback_times, open_cases, upcoming_callbacks
-from models.dispositions import CALLBACK_OUTCOMES, OUTCOMES_ALL, may_leave_message, outcome_rule
+from models.dispositions import CALLBACK_OUTCOMES, OUTCOMES_ALL, may_leave_message, outcome_rule, proposed_callback
 from models.normalize import phone_display
 from models.store import utc_now
 from ui.shared import (
@@ -155,9 +155,10 @@ def _call_panel(store, campaign_id: str, case, surveyor: str, viewer: ZoneInfo) 
         if outcome in CALLBACK_OUTCOMES:
             local_now = now.astimezone(ZoneInfo(zone))
             left, right = st.columns(2)
-            left.date_input(f"Date du rappel (heure de la structure, {zone})", value=local_now.date() + timedelta(days=1),
+            proposed_day, proposed_hour = proposed_callback(now, zone)
+            left.date_input(f"Date du rappel (heure de la structure, {zone})", value=proposed_day,
                             min_value=local_now.date(), format="DD/MM/YYYY", key=CALLBACK_DAY)
-            right.time_input("Heure du rappel", value=time(10, 0), step=timedelta(minutes=15), key=CALLBACK_TIME)
+            right.time_input("Heure du rappel", value=proposed_hour, step=timedelta(minutes=15), key=CALLBACK_TIME)
             day, hour = st.session_state.get(CALLBACK_DAY), st.session_state.get(CALLBACK_TIME)
             if isinstance(day, date) and isinstance(hour, time):
                 asked = datetime.combine(day, hour, tzinfo=ZoneInfo(zone))

@@ -11,7 +11,7 @@ meanwhile is not overwritten but shown with both values, to keep one.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -30,6 +30,7 @@ from collect.calls import (
 from collect.campaigns import create_campaign, get_campaign, list_campaigns
 from collect.surveys import list_questionnaires
 from dashboards.calls import UNASSIGNED, cases_to_take_over, new_targets, surveyor_table
+from models.campaign_rules import proposed_campaign_dates
 from models.cog import cog
 from models.moments import moment_text
 from models.registry_views import departements_in_use
@@ -229,7 +230,7 @@ with st.expander("Nouvelle campagne", expanded=not campaigns, icon=":material/ad
         versions = {q["id"]: f"{q['titre']} (v{q['version']})" for q in questionnaires}
         st.text_input("Nom de la campagne", key=NEW_NAME, placeholder="Diagnostic 2027")
         st.selectbox("Questionnaire", list(versions), format_func=versions.__getitem__, key=NEW_QUESTIONNAIRE)
-        st.date_input("Dates (début et fin)", value=(date.today(), date.today() + timedelta(days=60)), format="DD/MM/YYYY",
+        st.date_input("Dates (début et fin)", value=proposed_campaign_dates(date.today()), format="DD/MM/YYYY",
                       key=NEW_DATES)
         st.button("Créer la campagne", type="primary", on_click=_create, key="campagne.creer")
 if not campaigns:

@@ -176,3 +176,10 @@ def test_only_a_coordinator_creates_or_moves_a_campaign(store, versions, role, r
     with store.connect() as con:
         campaigns = {c["nom"]: c["questionnaire_version"] for c in list_campaigns(con)}
     assert campaigns == ({"Diagnostic 2026": 1} if refusal else {"Diagnostic 2026": 2, "Relevé 2027": 1})
+
+
+def test_a_name_typed_with_spaces_around_is_kept_as_typed_and_found_without_them(store, versions):
+    with store.atomic() as con:
+        campaign_id = create_campaign(con, nom=" Diagnostic 2027 ", questionnaire_id=versions[0].id, by="coord")
+        assert get_campaign(con, campaign_id)["nom"] == " Diagnostic 2027 "
+        assert find_campaign(con, "Diagnostic 2027")["id"] == campaign_id

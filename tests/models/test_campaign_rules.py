@@ -13,6 +13,7 @@ from models.campaign_rules import (
     DEFAULT_MAX_TENTATIVES,
     RULE_FIELDS,
     CampaignRules,
+    proposed_campaign_dates,
 )
 
 
@@ -40,3 +41,7 @@ def test_a_rule_missing_or_empty_on_a_campaign_reads_as_its_default(row, expecte
 
 def test_the_rule_names_are_the_model_fields():
     assert tuple(CampaignRules.model_fields) == RULE_FIELDS
+
+
+def test_a_new_campaign_is_proposed_from_today_for_sixty_days():
+    assert proposed_campaign_dates(date(2026, 12, 7)) == (date(2026, 12, 7), date(2027, 2, 5))

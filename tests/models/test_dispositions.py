@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +20,7 @@ from models.dispositions import (
     DispositionReplay,
     final_disposition,
     may_leave_message,
+    proposed_callback,
     retry_not_before,
     summarize,
     with_attempt,
@@ -127,3 +128,13 @@ def test_the_replay_automaton_gives_the_disposition_of_the_calls_so_far(outcomes
     for count, outcome in enumerate(outcomes, start=1):
         state, code = replay.step(state, outcome)
         assert code == final_disposition(calls[:count], max_attempts=max_attempts).code
+
+
+@pytest.mark.parametrize(("now", "zone", "day"), [
+    (datetime(2026, 3, 28, 23, 30, tzinfo=UTC), "Europe/Paris", date(2026, 3, 30)),  # already the 29th in Paris
+    (datetime(2026, 12, 7, 21, 0, tzinfo=UTC), "Indian/Reunion", date(2026, 12, 9)),  # 01:00 on the 8th there
+    (datetime(2026, 12, 7, 21, 0, tzinfo=UTC), "America/Guadeloupe", date(2026, 12, 8)),  # 17:00 on the 7th
+    (datetime(2026, 12, 7, 14, 0, tzinfo=UTC), "Pacific/Noumea", date(2026, 12, 9)),  # 01:00 on the 8th
+])
+def test_the_proposed_call_back_is_the_next_morning_in_the_structure_s_own_time(now, zone, day):
+    assert proposed_callback(now, zone) == (day, time(10, 0))
