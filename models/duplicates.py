@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from models.access import require
 from models.audit import record_audit
+from models.errors import MaillageError
 from models.ids import new_id
 from models.registry import delete_structure, get_structure, replace_structures, structure_from_row, write_for_row
 from models.store import fetch_dicts, utc_now
@@ -94,9 +95,29 @@ def _set_status(con: duckdb.DuckDBPyConnection, candidate_id: str, status: str, 
     )
 
 
+class DuplicateError(MaillageError):
+    """A possible duplicate cannot be decided (unknown, already decided by someone else…); message in French."""
+
+
+_DECIDED = {"distinct": "deux lieux distincts", "fusionne": "fiches fusionnées"}
+
+
+def _open_candidate(con: duckdb.DuckDBPyConnection, candidate_id: str) -> dict[str, Any]:
+    """The pair still to examine, or a French error: unknown, or decided meanwhile (by another person or tab)."""
+    rows = fetch_dicts(con, "SELECT structure_id, other_id, status FROM duplicate_candidates WHERE id = ?", [candidate_id])
+    if not rows:
+        raise DuplicateError(f"Doublon possible introuvable : {candidate_id}.")
+    status = rows[0]["status"]
+    if status in _DECIDED:
+        raise DuplicateError(f"Ce doublon possible a déjà été tranché ({_DECIDED[status]}), sans doute depuis un autre"
+                             " onglet : rechargez la liste.")
+    return rows[0]
+
+
 def dismiss_duplicate(con: duckdb.DuckDBPyConnection, candidate_id: str, *, by: str) -> None:
     """Record that the two structures of a candidate are distinct lieux."""
     require(con, by, "modifier_registre")
+    _open_candidate(con, candidate_id)
     _set_status(con, candidate_id, "distinct", by)
     record_audit(con, actor=by, action="duplicate.dismiss", entity="duplicate_candidates", entity_id=candidate_id)
 
@@ -105,15 +126,14 @@ def merge_duplicate(con: duckdb.DuckDBPyConnection, candidate_id: str, *, keep: 
     """Merge a candidate pair into ``keep``: its empty fields take the other's values, the other is
     soft-deleted with ``merged_into`` (its history stays). Returns the id kept."""
     require(con, by, "modifier_registre")
-    rows = fetch_dicts(con, "SELECT structure_id, other_id FROM duplicate_candidates WHERE id = ?", [candidate_id])
-    if not rows:
-        raise KeyError(candidate_id)
-    pair = {rows[0]["structure_id"], rows[0]["other_id"]}
+    candidate = _open_candidate(con, candidate_id)
+    pair = {candidate["structure_id"], candidate["other_id"]}
     if keep not in pair:
-        raise ValueError("keep must be one of the pair")
+        raise DuplicateError("La fiche à garder doit être l'une des deux fiches du doublon possible.")
     (drop,) = pair - {keep}
     kept_row, dropped_row = get_structure(con, keep), get_structure(con, drop)
-    assert kept_row is not None and dropped_row is not None
+    if kept_row is None or dropped_row is None:
+        raise DuplicateError("L'une des deux fiches a été supprimée entre-temps : rien n'est fusionné, rechargez la liste.")
     kept = structure_from_row(kept_row).model_dump()
     dropped = structure_from_row(dropped_row).model_dump()
     filled = {name: dropped[name] for name in data_fields() if not kept.get(name) and dropped.get(name)}

@@ -9,6 +9,7 @@ import pytest
 from models.access import AccessDenied, create_user
 from models.duplicates import (
     DUPLICATE_STATUSES,
+    DuplicateError,
     DuplicatePair,
     dismiss_duplicate,
     list_duplicate_candidates,
@@ -135,15 +136,37 @@ def test_a_merge_fills_the_kept_structures_empty_fields_and_deletes_the_other_ke
 
 
 def test_a_merge_must_keep_one_of_the_two_structures_of_the_pair(store, lieux, proposed):
-    with pytest.raises(ValueError, match="keep must be one of the pair"), store.atomic() as con:
+    with pytest.raises(DuplicateError, match="La fiche à garder doit être l'une des deux"), store.atomic() as con:
         merge_duplicate(con, proposed["CCAS de Cognac"], keep=lieux["mediatheque"], by="camille")
     with store.connect() as con:
         assert len(list_duplicate_candidates(con)) == 2
 
 
-def test_merging_an_unknown_candidate_is_refused(store, lieux):
-    with pytest.raises(KeyError), store.atomic() as con:
+def test_merging_an_unknown_candidate_is_refused_in_french(store, lieux):
+    with pytest.raises(DuplicateError, match="Doublon possible introuvable : inconnu"), store.atomic() as con:
         merge_duplicate(con, "inconnu", keep=lieux["ccas"], by="camille")
+
+
+@pytest.mark.parametrize("first", ["merge", "dismiss"])
+@pytest.mark.parametrize("second", ["merge", "dismiss"])
+def test_a_pair_decided_in_another_tab_is_not_decided_again(store, lieux, proposed, first, second):
+    """Two coordinators on the same list: the second decision is refused in French, the first one stands."""
+    candidate = proposed["CCAS de Cognac"]
+
+    def decide(how):
+        with store.atomic() as con:
+            if how == "merge":
+                merge_duplicate(con, candidate, keep=lieux["ccas"], by="camille")
+            else:
+                dismiss_duplicate(con, candidate, by="camille")
+
+    decide(first)
+    before = store.query("SELECT status FROM duplicate_candidates WHERE id = ?", [candidate])
+    audits = store.query("SELECT count(*) AS n FROM audit_log")
+    with pytest.raises(DuplicateError, match="déjà été tranché"):
+        decide(second)
+    assert store.query("SELECT status FROM duplicate_candidates WHERE id = ?", [candidate]) == before
+    assert store.query("SELECT count(*) AS n FROM audit_log") == audits
 
 
 @pytest.fixture
