@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from models.errors import MaillageError
+from models.store import sql_identifier
 from sync.sheet_values import ABSENT, CellError, Kind, from_cell, to_cell
 from sync.tables import METADATA_COLUMNS, SYNCED_TABLES, SyncedTable, column_kinds, synced_columns
 
@@ -36,16 +37,11 @@ _SEPARATOR = "\x1f"
 _ABSENT_MARK = "\x00"
 
 
-def quoted(name: str) -> str:
-    """A column name as a SQL identifier (names come from the store's schema, never from users)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def table_sql(spec: SyncedTable) -> str:
     """A synced table's name as a SQL identifier; only the fixed list ``SYNCED_TABLES`` is allowed."""
     if spec not in SYNCED_TABLES:
         raise ValueError(f"not a synced table: {spec.table}")
-    return quoted(spec.table)
+    return sql_identifier(spec.table)
 
 
 def columns_sql(con: duckdb.DuckDBPyConnection, spec: SyncedTable, names: Iterable[str]) -> list[str]:
@@ -56,7 +52,7 @@ def columns_sql(con: duckdb.DuckDBPyConnection, spec: SyncedTable, names: Iterab
     for name in names:
         if name not in allowed:
             raise ValueError(f"{spec.table} has no column {name!r}")
-        checked.append(quoted(name))
+        checked.append(sql_identifier(name))
     return checked
 
 
@@ -75,7 +71,7 @@ def insert_sql(con: duckdb.DuckDBPyConnection, spec: SyncedTable, names: Sequenc
 def store_hash_sql(columns: Iterable[str], alias: str = "") -> str:
     """The SQL expression of a row's store hash over ``columns`` (of table ``alias`` if given)."""
     prefix = f"{alias}." if alias else ""
-    return "md5(CAST(ROW(" + ", ".join(prefix + quoted(name) for name in columns) + ") AS VARCHAR))"
+    return "md5(CAST(ROW(" + ", ".join(prefix + sql_identifier(name) for name in columns) + ") AS VARCHAR))"
 
 
 def texts_hash(texts: Sequence[object]) -> str:
@@ -97,7 +93,7 @@ def _text_sql(name: str, kind: Kind) -> str | None:
     """The SQL giving a column's canonical cell text (as ``to_cell`` writes it), or None when
     Python must convert it (decimals: ``repr``; JSON: sorted compact keys). Times are stored in
     UTC, so ``isoformat`` always ends in ``+00:00`` and shows microseconds only when not zero."""
-    column = quoted(name)
+    column = sql_identifier(name)
     if kind in ("text", "code"):
         return f"coalesce({column}, '')"
     if kind == "list":
@@ -120,7 +116,7 @@ def store_columns(con: duckdb.DuckDBPyConnection, spec: SyncedTable, kinds: Mapp
     """Rows of the table as canonical cell texts, column by column (all rows, or only ``ids``):
     DuckDB writes most texts itself, Python only decimals and JSON; no object per row — what
     keeps a first push of 70 000 rows cheap."""
-    expressions = [_text_sql(name, kind) or quoted(name) for name, kind in kinds.items()]
+    expressions = [_text_sql(name, kind) or sql_identifier(name) for name, kind in kinds.items()]
     sql = "SELECT " + ", ".join(expressions) + " FROM " + table_sql(spec)
     cursor = con.execute(sql) if ids is None else con.execute(
         sql + " WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)])

@@ -18,12 +18,12 @@ from hypothesis import strategies as st
 
 from models.dispositions import CALLBACK_OUTCOMES, OUTCOMES_ALL
 from models.registry import create_structure, update_structure
-from models.store import Store
+from models.store import Store, sql_identifier
 from sync.conflicts import decide_deletion, open_conflicts, pending_deletions, resolve_conflict
 from sync.hub import SyncError, SyncReport, sync_hub
 from sync.sheets_emulator import SheetsEmulator
 from sync.status import hub_overview
-from sync.store_side import DUCKDB_VERSION, ROW_FORMAT_VERSION, quoted, upgrade_tab_bases
+from sync.store_side import DUCKDB_VERSION, ROW_FORMAT_VERSION, upgrade_tab_bases
 from sync.tables import METADATA_COLUMNS, SYNCED_TABLES, synced_columns, synced_table
 from sync.transport import SyncTransport, TransportError
 
@@ -601,7 +601,7 @@ def _stored_as_previously(store: Store, hub: str, previous: str) -> None:
         for tab in tabs:
             spec = synced_table(tab)
             kinds = synced_columns(con, spec)
-            printed = "CAST(ROW(" + ", ".join(quoted(name) for name in kinds) + ") AS VARCHAR)"
+            printed = "CAST(ROW(" + ", ".join(sql_identifier(name) for name in kinds) + ") AS VARCHAR)"
             old_hashes = dict(con.execute(
                 f"SELECT id, md5('{{' || substr({printed}, 2, length({printed}) - 2) || '}}') FROM \"{spec.table}\""
             ).fetchall())
