@@ -80,8 +80,9 @@ def main() -> None:
     # The slow imports (pandas, DuckDB…: seconds on a first start), here: after the hidden menu above.
     from models.errors import MaillageError
     from models.registry import count_structures
+    from models.text import counted
     from ui.session import account_sidebar, signed_in_or_sign_in
-    from ui.shared import app_pages, count_text, current_role, get_store, mark_entry_run
+    from ui.shared import app_pages, current_role, get_store, mark_entry_run
 
     try:
         store = get_store()
@@ -100,7 +101,7 @@ def main() -> None:
         st.error(str(error))
         st.stop()
     account_sidebar(store)
-    st.sidebar.caption(f"Base : `{store.path}` · {count_text(total, 'structure')}")
+    st.sidebar.caption(f"Base : `{store.path}` · {counted(total, 'structure')}")
     mark_entry_run()
     navigation.run()
 

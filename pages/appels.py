@@ -29,9 +29,9 @@ from dashboards.calls import assigned_to, callback_times, open_cases, upcoming_c
 from models.dispositions import CALLBACK_OUTCOMES, OUTCOMES_ALL, may_leave_message, outcome_rule, proposed_callback
 from models.normalize import phone_display
 from models.store import utc_now
+from models.text import counted
 from ui.shared import (
     choose_campaign,
-    count_text,
     current_user,
     get_store,
     newly_selected_row,
@@ -195,7 +195,7 @@ st.caption(
 first, second, third = st.columns(3)
 first.metric("À appeler maintenant", len(queue))
 second.metric("Rappels à venir", len(coming))
-third.metric("Structures en cours", len(still_open), help=f"{count_text(len(mine), 'structure attribuée', 'structures attribuées')}")
+third.metric("Structures en cours", len(still_open), help=f"{counted(len(mine), 'structure attribuée', 'structures attribuées')}")
 
 if st.session_state.get(LAST_CALL):
     st.caption(st.session_state[LAST_CALL])

@@ -36,17 +36,9 @@ from models.moments import moment_text
 from models.registry_views import departements_in_use
 from models.saved_filters import list_filters, structure_ids_matching, territory_filters
 from models.store import utc_now
+from models.text import counted
 from models.typologies import typologies
-from ui.shared import (
-    choose_campaign,
-    count_text,
-    current_user,
-    edit_outcome,
-    get_store,
-    page_setup,
-    run_action,
-    show_flash,
-)
+from ui.shared import choose_campaign, current_user, edit_outcome, get_store, page_setup, run_action, show_flash
 
 # Session-state keys of this page.
 CAMPAIGN = "campagne.choisie"
@@ -158,7 +150,7 @@ def _add_targets(campaign_id: str) -> None:
     filters = _chosen_filters()
     added: list[int] = []
     if run_action(FLASH, lambda con: added.append(target_by_filters(con, campaign_id, filters, by=current_user())), ""):
-        st.session_state[FLASH] = ("success", f"{count_text(added[0], 'structure ajoutée', 'structures ajoutées')} à la campagne.")
+        st.session_state[FLASH] = ("success", f"{counted(added[0], 'structure ajoutée', 'structures ajoutées')} à la campagne.")
 
 
 def _surveyor_names(chosen: list[str]) -> list[str]:
@@ -183,7 +175,7 @@ def _apply_plan(campaign_id: str) -> None:
             assign(con, campaign_id, share, surveyor, by=current_user())
 
     total = sum(len(share) for share in plan.values())
-    run_action(FLASH, action, f"{count_text(total, 'structure attribuée', 'structures attribuées')}.")
+    run_action(FLASH, action, f"{counted(total, 'structure attribuée', 'structures attribuées')}.")
 
 
 def _assign_by_hand(campaign_id: str) -> None:
@@ -194,10 +186,10 @@ def _assign_by_hand(campaign_id: str) -> None:
         return
     if surveyor == NOBODY:
         run_action(FLASH, lambda con: unassign(con, campaign_id, ids, by=current_user()),
-                   f"{count_text(len(ids), 'structure retirée', 'structures retirées')} de leur enquêteur.")
+                   f"{counted(len(ids), 'structure retirée', 'structures retirées')} de leur enquêteur.")
     else:
         run_action(FLASH, lambda con: assign(con, campaign_id, ids, surveyor, by=current_user()),
-                   f"{count_text(len(ids), 'structure attribuée', 'structures attribuées')} à {surveyor}.")
+                   f"{counted(len(ids), 'structure attribuée', 'structures attribuées')} à {surveyor}.")
     st.session_state.pop(f"{MANUAL}.{campaign_id}", None)
 
 
@@ -207,7 +199,7 @@ def _remove_targets(campaign_id: str) -> None:
         st.session_state[FLASH] = ("error", "Choisissez les structures à retirer de la campagne.")
         return
     run_action(FLASH, lambda con: remove_targets(con, campaign_id, ids, by=current_user()),
-               f"{count_text(len(ids), 'structure retirée', 'structures retirées')} de la campagne"
+               f"{counted(len(ids), 'structure retirée', 'structures retirées')} de la campagne"
                " (leurs appels restent dans l'historique).")
     st.session_state.pop(f"{MANUAL}.{campaign_id}", None)
 
@@ -271,7 +263,7 @@ for conflict in conflicts_by[1] if conflicts_by and conflicts_by[0] == campaign_
                 args=(campaign_id, conflict.field))
 
 st.subheader("Structures ciblées")
-st.caption(f"La campagne cible {count_text(len(cases), 'structure')}. Ajoutez celles d'un territoire, d'une typologie"
+st.caption(f"La campagne cible {counted(len(cases), 'structure')}. Ajoutez celles d'un territoire, d'une typologie"
            " ou d'un filtre enregistré sur la page Structures.")
 with store.connect() as con:
     departements = departements_in_use(con)
@@ -289,9 +281,9 @@ if chosen:
     with store.connect() as con:
         matching = structure_ids_matching(con, chosen)
     new = len(new_targets(cases, matching))
-    st.caption(f"{count_text(len(matching), 'structure correspond', 'structures correspondent')},"
-               f" dont {count_text(new, 'nouvelle')} pour la campagne.")
-    st.button(f"Ajouter {count_text(new, 'structure')} à la campagne", disabled=new == 0, on_click=_add_targets,
+    st.caption(f"{counted(len(matching), 'structure correspond', 'structures correspondent')},"
+               f" dont {counted(new, 'nouvelle')} pour la campagne.")
+    st.button(f"Ajouter {counted(new, 'structure')} à la campagne", disabled=new == 0, on_click=_add_targets,
               args=(campaign_id,), key="campagne.ajouter", type="primary")
 
 st.subheader("Attribution aux enquêteurs")
@@ -303,7 +295,7 @@ unassigned = sum(row["Restant à traiter"] for row in loads if row["Enquêteur"]
 if held:
     st.dataframe(pd.DataFrame(held, columns=["Enquêteur", "Structures attribuées", "Restant à traiter"]),
                  hide_index=True)
-st.caption(f"{count_text(unassigned, 'structure à traiter non attribuée', 'structures à traiter non attribuées')}.")
+st.caption(f"{counted(unassigned, 'structure à traiter non attribuée', 'structures à traiter non attribuées')}.")
 
 left, right = st.columns(2)
 # Widgets whose options depend on the campaign are keyed by it: a choice never outlives its options.

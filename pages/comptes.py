@@ -22,7 +22,8 @@ from models.access import (
     set_role,
 )
 from models.moments import moment_text
-from ui.shared import ACCOUNT, count_text, current_user, get_store, page_setup, run_action, show_flash, signed_in
+from models.text import counted
+from ui.shared import ACCOUNT, current_user, get_store, page_setup, run_action, show_flash, signed_in
 
 FLASH = "comptes.message"
 CHOSEN = "comptes.choisi"
@@ -31,7 +32,7 @@ CHOSEN = "comptes.choisi"
 def accounts_caption(users: list[User]) -> str:
     """« 3 comptes actifs sur 4 »."""
     active = sum(1 for user in users if user.actif)
-    return f"{count_text(active, 'compte actif', 'comptes actifs')} sur {len(users)}"
+    return f"{counted(active, 'compte actif', 'comptes actifs')} sur {len(users)}"
 
 
 def _rights_table() -> pd.DataFrame:

@@ -16,9 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from models.moments import moment_text
+from models.text import counted
 from sync.conflicts import decide_deletion, resolve_conflict
 from sync.status import conflict_rows, deletion_rows
-from ui.shared import count_text, current_user, get_store, page_setup, run_action, show_flash, viewer_zone
+from ui.shared import current_user, get_store, page_setup, run_action, show_flash, viewer_zone
 
 FLASH = "conflits.message"
 SELECTED = "conflits.choisi"
@@ -89,7 +90,7 @@ if not every and not deletions:
 # 1. Lines of the sheet refused for their content.
 if refused_lines:
     st.subheader("Lignes refusées du classeur")
-    st.caption(f"{count_text(len(refused_lines), 'valeur du classeur n’a', 'valeurs du classeur n’ont')} pas été"
+    st.caption(f"{counted(len(refused_lines), 'valeur du classeur n’a', 'valeurs du classeur n’ont')} pas été"
                " reprises : elles sont hors de la liste attendue, renvoient à un enregistrement absent de cet appareil"
                " ou sont incomplètes. Corrigez-les dans le classeur : la ligne sera reprise à la prochaine"
                " synchronisation et disparaîtra d'ici.")
@@ -109,7 +110,7 @@ st.subheader("Conflits à trancher")
 if not conflicts:
     st.caption("Aucun conflit ouvert.")
 else:
-    changed = count_text(len(conflicts), "valeur changée", "valeurs changées")
+    changed = counted(len(conflicts), "valeur changée", "valeurs changées")
     st.caption(f"{changed} des deux côtés depuis la dernière synchronisation. Pour un conflit, la valeur du classeur"
                " est gardée en attendant votre décision ; une modification refusée a été annulée dans le classeur.")
     st.dataframe(pd.DataFrame([

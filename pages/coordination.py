@@ -15,7 +15,8 @@ from collect.campaigns import get_campaign
 from dashboards.calls import TABLES, campaign_report, table_columns, table_csv
 from models.moments import moment_text
 from models.store import utc_now
-from ui.shared import blank_missing, choose_campaign, count_text, current_user, get_store, page_setup
+from models.text import counted
+from ui.shared import blank_missing, choose_campaign, current_user, get_store, page_setup
 
 CAMPAIGN = "coordination.campagne"
 
@@ -28,7 +29,7 @@ def _table(name: str, rows: list[dict], *, empty: str) -> None:
         return
     st.dataframe(blank_missing(pd.DataFrame(rows, columns=table_columns(name))), hide_index=True)
     st.download_button(
-        f"Télécharger ({count_text(len(rows), 'ligne')}, CSV pour Excel)", table_csv(name, rows),
+        f"Télécharger ({counted(len(rows), 'ligne')}, CSV pour Excel)", table_csv(name, rows),
         file_name=f"{spec.file_stem}.csv", mime="text/csv", key=f"coordination.csv.{name}", icon=":material/download:",
     )
 

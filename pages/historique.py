@@ -13,7 +13,8 @@ import streamlit as st
 
 from models.history import ENTITY_LABELS, HistoryEntry, actors, recent_activity, record_history
 from models.moments import moment_text
-from ui.shared import count_text, csv_bytes, current_user, get_store, page_setup, viewer_zone
+from models.text import counted
+from ui.shared import csv_bytes, current_user, get_store, page_setup, viewer_zone
 
 KIND = "historique.type"
 ACTOR = "historique.personne"
@@ -61,10 +62,10 @@ with store.connect() as con:
 if record and not kind:
     st.info("Choisissez aussi le type d'enregistrement pour lire l'historique d'un identifiant.")
 st.subheader(title)
-st.caption(f"{count_text(len(entries), 'écriture')}.")
+st.caption(f"{counted(len(entries), 'écriture')}.")
 table = _table(entries)
 st.dataframe(table, hide_index=True)
-st.download_button(f"CSV ({count_text(len(table), 'ligne')})", csv_bytes(table),
+st.download_button(f"CSV ({counted(len(table), 'ligne')})", csv_bytes(table),
                    file_name=f"historique-{date.today().isoformat()}.csv", mime="text/csv", key="historique.csv",
                    icon=":material/download:", on_click="ignore",
                    help="Pour Excel : séparé par des points-virgules ; un texte qui ressemble à une formule y reste"

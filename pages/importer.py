@@ -29,7 +29,8 @@ from collect.imports import STEP_PLAN, STEP_PREPARE, STEP_WRITE, ImportReport, p
 from collect.translations import parse_targets
 from collect.uploads import spool_upload
 from models.errors import MaillageError
-from ui.shared import count_text, csv_bytes, current_user, get_store, page_setup, run_action, show_flash
+from models.text import counted
+from ui.shared import csv_bytes, current_user, get_store, page_setup, run_action, show_flash
 
 ACCEPTED_TYPES = ["csv", "tsv", "txt", "xlsx", "json"]
 NO_FIELD = "(aucun champ)"  # a column matching no field: its values are kept aside on each structure
@@ -235,7 +236,7 @@ def _follow_job() -> None:
 
 def _metrics(report: ImportReport) -> None:
     counts = report.counts()
-    details = [f"{count_text(report.rows_read, 'ligne lue', 'lignes lues')}", f"format {report.format}"]
+    details = [f"{counted(report.rows_read, 'ligne lue', 'lignes lues')}", f"format {report.format}"]
     if report.encoding:
         details.append(f"encodage {report.encoding}")
     if report.delimiter:

@@ -16,8 +16,9 @@ from dashboards.maps import coverage_map, lieux_map
 from dashboards.offer import LEVELS, OFFER_FIELDS, coverage_changes, offer_changes, offer_counts, offer_totals
 from dashboards.views import offer_view
 from models.standard import standard_v1
+from models.text import counted
 from ui.dashboard import open_dashboard, percent_columns
-from ui.shared import count_text, viewer_zone
+from ui.shared import viewer_zone
 
 store, page = open_dashboard("Offre cartographiée")
 filters, campaign = page.filters, page.campaign
@@ -62,8 +63,8 @@ page.chart(coverage_chart(covered.table()), key="offre.couverture")
 page.table(covered.table(), key="offre.couverture.table", caption="Couverture par catégorie de service",
            column_config=percent_columns(f"Part des {LEVELS[level].lower()}s", "Part de la population"))
 white = covered.white_zones(category)
-st.markdown(f"**{category}** : {count_text(len(covered.covered(category)), LEVELS[level].lower())} couverte(s),"
-            f" {count_text(len(white), 'zone blanche', 'zones blanches')}.")
+st.markdown(f"**{category}** : {counted(len(covered.covered(category)), LEVELS[level].lower())} couverte(s),"
+            f" {counted(len(white), 'zone blanche', 'zones blanches')}.")
 page.chart(coverage_map(covered, category, departements), key="offre.carte.couverture",
            caption=f"Couverture : {category}", stretch=False)
 page.table([{LEVELS[level]: unit.nom, "Code": unit.code, "Population": unit.population, "Lieux": unit.lieux}
@@ -74,8 +75,8 @@ page.chart(lieux_map(lieux, departements), key="offre.carte.lieux", caption="Car
 
 if before is not None:
     then = f"{filters.du:%d/%m/%Y}"
-    page.section(f"Évolution depuis le {then}", f"{count_text(len(before), 'lieu')} le {then},"
-                 f" {count_text(len(lieux), 'lieu')} {on_text}.")
+    page.section(f"Évolution depuis le {then}", f"{counted(len(before), 'lieu')} le {then},"
+                 f" {counted(len(lieux), 'lieu')} {on_text}.")
     changes = offer_changes(before, lieux, "services")
     page.chart(offer_changes_chart(changes, "Lieux par catégorie de service, aux deux dates", before=then,
                                    after=on_text), key="offre.evolution")

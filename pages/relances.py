@@ -36,10 +36,10 @@ from models.moments import moment_text
 from models.records import CANAL_LABELS, RELANCE_EXCLUSION_LABELS
 from models.secrets import SECRETS_PATH
 from models.store import utc_now
+from models.text import counted
 from ui.shared import (
     PARIS,
     choose_campaign,
-    count_text,
     current_user,
     edit_outcome,
     get_store,
@@ -183,7 +183,7 @@ def _cancel(batch_ids: list[str]) -> None:
     except MaillageError as error:
         st.session_state[FLASH] = ("error", str(error))
         return
-    st.session_state[FLASH] = ("success", f"{count_text(cancelled, 'relance annulée', 'relances annulées')}.")
+    st.session_state[FLASH] = ("success", f"{counted(cancelled, 'relance annulée', 'relances annulées')}.")
 
 
 def _export(campaign_id: str, structure_ids: list[str]) -> None:
@@ -205,7 +205,7 @@ def _export(campaign_id: str, structure_ids: list[str]) -> None:
         exported = sum(1 for row in batch_rows(con, batch_id) if row["statut"] == "exportee")
     name = f"relances-{utc_now().astimezone(PARIS):%Y%m%d-%H%M}.zip"
     st.session_state[EXPORTED] = (campaign_id, batch_id, content, name, exported)
-    st.session_state[FLASH] = ("success", f"{count_text(exported, 'relance exportée', 'relances exportées')} :"
+    st.session_state[FLASH] = ("success", f"{counted(exported, 'relance exportée', 'relances exportées')} :"
                                           " téléchargez le lot ci-dessous. Elles comptent désormais comme envoyées.")
 
 
@@ -290,7 +290,7 @@ rules = st.multiselect("Règles (une structure qui correspond à l'une d'elles e
                        default=list(RULE_LABELS), format_func=RULE_LABELS.__getitem__, key=RULES)
 attempts = st.number_input("Tentatives d'appel au moins, pour « jamais jointe »", min_value=1, max_value=50, value=3,
                            key=ATTEMPTS, disabled="sans_contact" not in rules)
-st.caption(f"Au moins {count_text(delai, 'jour')} entre deux relances, {maximum} au plus par structure."
+st.caption(f"Au moins {counted(delai, 'jour')} entre deux relances, {maximum} au plus par structure."
            " Jamais relancées : les structures qui ont répondu, refusé, sont hors champ ou désinscrites.")
 candidates, excluded = [], []
 if not rules:
@@ -312,7 +312,7 @@ if candidates:
 elif rules:
     st.info("Aucune structure à relancer avec ces règles : voyez ci-dessous pourquoi les autres sont écartées.")
 if excluded:
-    with st.expander(f"Structures écartées et pourquoi ({count_text(len(excluded), 'structure')})"):
+    with st.expander(f"Structures écartées et pourquoi ({counted(len(excluded), 'structure')})"):
         counts = Counter(e.code for e in excluded)
         st.dataframe(pd.DataFrame(
             [{"Raison": RELANCE_EXCLUSION_LABELS[code], "Structures": n} for code, n in counts.most_common()]
@@ -330,7 +330,7 @@ if candidates:
     )
 chosen = [sid for sid in by_id if sid not in left_out]
 if candidates:
-    st.caption(f"{count_text(len(chosen), 'structure à relancer', 'structures à relancer')}.")
+    st.caption(f"{counted(len(chosen), 'structure à relancer', 'structures à relancer')}.")
 
 with preview_slot:
     if chosen:
@@ -369,7 +369,7 @@ right.button("Préparer un export (.eml + CSV)", icon=":material/archive:", disa
 exported = st.session_state.get(EXPORTED)
 if exported and exported[0] == campaign_id:
     _, _, content, file_name, count = exported
-    st.download_button(f"Télécharger le lot ({count_text(count, 'message')} .eml et relances.csv, zip)", content,
+    st.download_button(f"Télécharger le lot ({counted(count, 'message')} .eml et relances.csv, zip)", content,
                        file_name=file_name, mime="application/zip", key="relances.telecharger",
                        icon=":material/download:")
     st.caption("Ouvrez chaque .eml dans votre messagerie pour l'envoyer, ou faites un publipostage avec relances.csv.")
@@ -384,8 +384,8 @@ if pending:
         batches.remove(last[1])
         batches.insert(0, last[1])
     failed = sum(1 for row in pending if row["statut"] == "echec")
-    st.warning(f"{count_text(len(pending), 'relance', 'relances')} pas encore partie(s), dont"
-               f" {count_text(failed, 'échec')} : renvoyez-les (seul ce qui n'est pas parti est envoyé),"
+    st.warning(f"{counted(len(pending), 'relance', 'relances')} pas encore partie(s), dont"
+               f" {counted(failed, 'échec')} : renvoyez-les (seul ce qui n'est pas parti est envoyé),"
                " ou annulez-les.", icon=":material/error:")
     left, right = st.columns(2)
     if settings is not None:

@@ -33,10 +33,10 @@ from collect.surveys import (
 from models.errors import MaillageError
 from models.excel_csv import excel_csv_bytes
 from models.moments import moment_text
+from models.text import counted
 from ui.shared import (
     PARIS,
     choose_campaign,
-    count_text,
     current_user,
     get_store,
     newly_selected_row,
@@ -257,7 +257,7 @@ def _revisions(response: dict[str, Any], all_responses: list[dict[str, Any]]) ->
             "Affichée": st.column_config.CheckboxColumn(),
         },
     )
-    st.caption(f"{count_text(len(versions), 'révision')}, la plus récente en premier. Heures de Paris.")
+    st.caption(f"{counted(len(versions), 'révision')}, la plus récente en premier. Heures de Paris.")
 
 
 def _detail(response_id: str, all_responses: list[dict[str, Any]], latest_ids: set[str]) -> None:
@@ -358,7 +358,7 @@ def _drafts(campaign_id: str, drafts: list[dict[str, Any]]) -> None:
     if st.session_state.get(CONFIRM_ABANDON) == draft_id:
         st.warning(
             f"Abandonner le brouillon de « {draft['structure_nom']} » "
-            f"({count_text(draft['reponses'], 'réponse saisie', 'réponses saisies')}) ? "
+            f"({counted(draft['reponses'], 'réponse saisie', 'réponses saisies')}) ? "
             "Il ne sera plus proposé ; ses réponses restent lisibles dans la base."
         )
         confirm = st.columns([2, 1, 5])

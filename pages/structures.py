@@ -44,19 +44,10 @@ from models.saved_filters import StructureFilter, save_filter
 from models.standard import standard_v1
 from models.store import Store
 from models.structure import PERSONAL_FIELDS, data_fields, enumerated_fields, list_fields
+from models.text import counted
 from models.typologies import typologies
 from models.vocabulary import STATUT_LABELS, STATUTS
-from ui.shared import (
-    count_text,
-    current_user,
-    get_store,
-    label,
-    newly_selected_row,
-    page_setup,
-    run_action,
-    show_flash,
-    table_key,
-)
+from ui.shared import current_user, get_store, label, newly_selected_row, page_setup, run_action, show_flash, table_key
 
 PAGE_SIZE = 200
 DUPLICATES_SHOWN = 30
@@ -381,7 +372,7 @@ def _results_table(store: Store, filters: dict[str, Any]) -> None:
     if st.session_state.get(PAGE, 1) > pages:
         st.session_state[PAGE] = 1
     head = st.columns([4, 1])
-    head[0].markdown(f"**{count_text(total, 'structure')}**")
+    head[0].markdown(f"**{counted(total, 'structure')}**")
     page = 1
     if pages > 1:
         page = head[1].number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE)
@@ -552,7 +543,7 @@ def _edit_outcome(result: dict[str, Any], widget_fields: set[str]) -> None:
     errors = [issue for issue in issues if issue.is_error]
     names = sorted({label(issue.field) for issue in errors})
     st.error(
-        f"Rien n'a été enregistré : {count_text(len(errors), 'erreur')} à corriger"
+        f"Rien n'a été enregistré : {counted(len(errors), 'erreur')} à corriger"
         + (f" ({', '.join(names)})." if names else ".")
     )
     for issue in errors:  # errors with no widget of their own
@@ -661,7 +652,7 @@ def _history(structure_id: str) -> None:
             }
         )
         previous = version
-    st.caption(f"{count_text(len(versions), 'version')}, la plus récente en premier. Heures de Paris.")
+    st.caption(f"{counted(len(versions), 'version')}, la plus récente en premier. Heures de Paris.")
     st.dataframe(pd.DataFrame(list(reversed(rows))), hide_index=True)
 
 

@@ -19,6 +19,7 @@ import streamlit as st
 
 from models.errors import MaillageError
 from models.moments import moment_text
+from models.text import counted
 from sync.credentials import (
     ENV_CREDENTIALS,
     ENV_EMULATOR,
@@ -30,7 +31,7 @@ from sync.credentials import (
 )
 from sync.hub import sync_hub
 from sync.status import hub_overview, recent_runs, run_journal
-from ui.shared import count_text, current_user, get_store, page_setup, viewer_zone
+from ui.shared import current_user, get_store, page_setup, viewer_zone
 
 REPORT = "synchronisation.rapport"  # the last report of a sync run from this page, by spreadsheet id
 CONFLICTS_PAGE = "pages/conflits.py"
@@ -70,7 +71,7 @@ def _run(settings: HubSettings) -> None:
 
         def progress(label: str, share: float) -> None:
             used = transport.stats.requests - start
-            bar.progress(min(max(share, 0.0), 1.0), text=f"{label} · {count_text(used, 'requête')}")
+            bar.progress(min(max(share, 0.0), 1.0), text=f"{label} · {counted(used, 'requête')}")
 
         report = sync_hub(get_store(), client, settings.spreadsheet_id, by=current_user(), stats=transport.stats,
                           progress=progress)
@@ -97,7 +98,7 @@ def _show_report(spreadsheet_id: str) -> None:
     st.success(report["message"], icon=":material/cloud_done:")
     for error in report.get("errors") or []:
         st.warning(error, icon=":material/warning:")
-    st.caption(f"Cette synchronisation : {count_text(report['requests'], 'requête')}"
+    st.caption(f"Cette synchronisation : {counted(report['requests'], 'requête')}"
                + (f" dont {report['retries']} réessai(s)" if report.get("retries") else "")
                + f" · envoyé {_size(report['bytes_sent'])} · reçu {_size(report['bytes_received'])}"
                + f" · {report['cpu_seconds']:.2f} s de calcul".replace(".", ","))

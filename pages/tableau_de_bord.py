@@ -13,8 +13,9 @@ from dashboards.charts import offer_chart, rates_over_time_chart
 from dashboards.maps import lieux_map
 from dashboards.offer import departements_of, offer_counts, offer_totals
 from dashboards.views import main_view
+from models.text import counted
 from ui.dashboard import open_dashboard, percent
-from ui.shared import count_text, viewer_zone
+from ui.shared import viewer_zone
 
 store, page = open_dashboard("Tableau de bord du comité de pilotage")
 filters, campaign = page.filters, page.campaign
@@ -55,7 +56,7 @@ if campaign is not None:
 else:
     st.info("Aucune campagne : les taux de réponse et les indicateurs apparaîtront avec la première campagne.")
 
-page.section("L'offre cartographiée", f"{count_text(len(lieux), 'lieu')} de médiation numérique"
+page.section("L'offre cartographiée", f"{counted(len(lieux), 'lieu')} de médiation numérique"
              + (f" au {filters.au:%d/%m/%Y}" if filters.au else " aujourd'hui") + ". Le détail (couverture, zones"
              " blanches, évolution) est sur la page « Offre cartographiée ».")
 totals = offer_totals(lieux)

@@ -282,12 +282,6 @@ def viewer_zone() -> ZoneInfo:
         return PARIS
 
 
-def count_text(count: int, singular: str, plural: str | None = None) -> str:
-    """« 1 structure », « 924 structures », « 1 234 structures » (French: 0 and 1 are singular)."""
-    word = singular if count <= 1 else (plural or singular + "s")
-    return f"{count:,}".replace(",", "\u202f") + " " + word
-
-
 def table_key(prefix: str, *parts: Any) -> str:
     """A widget key that changes with what a table shows (its filters, page, rows), so a stale row
     selection is never applied to other rows."""

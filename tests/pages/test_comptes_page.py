@@ -10,9 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from models.access import get_user
+from models.text import counted
 from tests.pages.conftest import ROOT, TIMEOUT
 from tests.pages.ui import ADMIN_PASSWORD, PASSWORD, find_button, sign_in, texts_of, with_accounts
-from ui.shared import ACCOUNT, ENTRY_MARK, count_text, pages_of
+from ui.shared import ACCOUNT, ENTRY_MARK, pages_of
 
 ROLE_PAGES = {
     "enqueteur": {"Mes appels", "Enquête", "Réponses", "Structures", "Tableau de bord", "Taux de réponse",
@@ -145,7 +146,7 @@ def test_the_history_is_downloaded_for_french_excel_with_formulas_made_harmless(
     at = app.switch_page("pages/historique.py").run()
     assert not at.exception
     (button,) = [b for b in at.get("download_button") if b.proto.label.startswith("CSV")]
-    assert button.proto.label == f"CSV ({count_text(len(at.dataframe[0].value), 'ligne')})"
+    assert button.proto.label == f"CSV ({counted(len(at.dataframe[0].value), 'ligne')})"
     (name,) = [name for name in downloads if name.startswith("historique-")]
     assert name.endswith(".csv") and downloads[name].startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: French Excel
     header, *lines = list(csv.reader(io.StringIO(downloads[name].decode("utf-8-sig")), delimiter=";"))
