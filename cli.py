@@ -17,6 +17,7 @@ import click
 from models.access import ROLES
 from models.errors import MaillageError
 from models.store import Store, default_db_path
+from models.text import counted
 
 # -- click in French -------------------------------------------------------------------------------
 # click writes its own texts (« Error: », « Usage: », « Try … for help. », « Missing argument »,
@@ -481,14 +482,9 @@ def validate(file: str, max_messages: int) -> None:
 # Questionnaires (files only: nothing here touches the store)
 
 
-def _count(number: int, word: str, plural: str | None = None) -> str:
-    """« 1 structure », « 3 structures » (French: 0 and 1 are singular)."""
-    return f"{number} {word if number <= 1 else plural or word + 's'}"
-
-
 def _shape(questionnaire) -> str:
     questions = sum(len(section.questions) for section in questionnaire.sections)
-    return f"{_count(len(questionnaire.sections), 'section')}, {_count(questions, 'question')}"
+    return f"{counted(len(questionnaire.sections), 'section')}, {counted(questions, 'question')}"
 
 
 @main.group()
@@ -516,7 +512,7 @@ def questionnaire_import(form: str, out: str | None, code: str | None) -> None:
     for problem in result.problems:
         click.echo(f"[{problem.severity}] {problem}")
     if result.questionnaire is None:
-        errors = _count(len(result.errors), "erreur")
+        errors = counted(len(result.errors), "erreur")
         click.echo(f"Aucun questionnaire produit : {errors} à corriger dans {Path(form).name}.")
         sys.exit(1)
     target = Path(out) if out else Path(form).with_suffix(".yaml")
@@ -543,7 +539,7 @@ def _read_questionnaire(file: str, review: list | None = None):
         for problem in result.problems:
             click.echo(f"[{problem.severity}] {problem}")
         if result.questionnaire is None:
-            click.echo(f"{name} : questionnaire invalide ({_count(len(result.errors), 'erreur')}).")
+            click.echo(f"{name} : questionnaire invalide ({counted(len(result.errors), 'erreur')}).")
         elif review is not None:
             review.extend(result.review)
         return result.questionnaire
@@ -630,7 +626,7 @@ def reponses_export(context: Context, out: str, campaign: str | None, revisions:
                                      include_revisions=revisions)
     except MaillageError as error:
         raise _fail(error) from None
-    click.echo(f"{_count(count, 'réponse')} exportée{'s' if count > 1 else ''} dans {out}.")
+    click.echo(f"{counted(count, 'réponse')} exportée{'s' if count > 1 else ''} dans {out}.")
 
 
 # -- call campaigns ------------------------------------------------------------------------------
@@ -662,7 +658,7 @@ def campaign_list(context: Context) -> None:
         for row in campaigns:
             cases = load_cases(con, row["id"])
             done = sum(1 for c in cases if c.disposition.code == "1.1")
-            click.echo(f"{row['nom']} ({row['id']}) : {_count(len(cases), 'structure ciblée', 'structures ciblées')},"
+            click.echo(f"{row['nom']} ({row['id']}) : {counted(len(cases), 'structure ciblée', 'structures ciblées')},"
                        f" {done} complète{'s' if done > 1 else ''}")
 
 
@@ -725,7 +721,7 @@ def campaign_target(context: Context, nom: str, departements, typologies, saved)
             total = len(load_cases(con, campaign_id))
     except MaillageError as error:
         raise _fail(error) from None
-    click.echo(f"{_count(added, 'structure ajoutée', 'structures ajoutées')} ; la campagne en cible {total}.")
+    click.echo(f"{counted(added, 'structure ajoutée', 'structures ajoutées')} ; la campagne en cible {total}.")
 
 
 @campaign.command(name="assign")
@@ -755,7 +751,7 @@ def campaign_assign(context: Context, nom: str, surveyors, leaving: str | None) 
     if not plan:
         click.echo("Aucune structure à attribuer.")
     for surveyor, share in plan.items():
-        click.echo(f"{surveyor} : {_count(len(share), 'structure attribuée', 'structures attribuées')}")
+        click.echo(f"{surveyor} : {counted(len(share), 'structure attribuée', 'structures attribuées')}")
 
 
 @campaign.command(name="report")
@@ -852,9 +848,9 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, left_o
             if exclusion.code in left_out:
                 click.echo(f"  {exclusion.nom} (écartée) : {exclusion.motif}")
         reasons = Counter(exclusion.code for exclusion in selection.excluded)
-        counted = ", ".join(f"{RELANCE_EXCLUSION_LABELS[code]} : {n}" for code, n in reasons.most_common())
-        click.echo(f"{_count(len(selection.candidates), 'structure à relancer', 'structures à relancer')} ;"
-                   f" écartées : {len(selection.excluded)}" + (f" ({counted})" if counted else ""))
+        by_reason = ", ".join(f"{RELANCE_EXCLUSION_LABELS[code]} : {n}" for code, n in reasons.most_common())
+        click.echo(f"{counted(len(selection.candidates), 'structure à relancer', 'structures à relancer')} ;"
+                   f" écartées : {len(selection.excluded)}" + (f" ({by_reason})" if by_reason else ""))
         if not (send or export_to) or not selection.candidates:
             return
         ids = [candidate.structure_id for candidate in selection.candidates]
@@ -867,7 +863,7 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, left_o
                 sys.exit(1)
         else:
             written = export_batch(store, batch_id, export_to, by=by)
-            click.echo(f"{_count(len(ids), 'message écrit', 'messages écrits')} dans {written} (lot {batch_id}).")
+            click.echo(f"{counted(len(ids), 'message écrit', 'messages écrits')} dans {written} (lot {batch_id}).")
     except MaillageError as error:
         raise _fail(error) from None
 
@@ -934,7 +930,7 @@ def _print_sync_state(store: Store, settings) -> None:
     if last is None:
         click.echo("Dernière synchronisation : aucune avec ce classeur.")
     else:
-        cost = f", {_count(last['requetes'], 'requête')}" if last["requetes"] is not None else ""
+        cost = f", {counted(last['requetes'], 'requête')}" if last["requetes"] is not None else ""
         click.echo(f"Dernière synchronisation : le {moment_text(last['fin'] or last['debut'], seconds=True)},"
                    f" {last['statut_libelle']}{cost}.")
         if last["erreur"]:
@@ -994,9 +990,9 @@ def sync_command(context: Context, spreadsheet: str | None, emulator: str | None
     click.echo(report.message)
     for error in report.errors:
         click.echo(f"[erreur] {error}")
-    retries = f" (dont {_count(report.retries, 'réessai')})" if report.retries else ""
+    retries = f" (dont {counted(report.retries, 'réessai')})" if report.retries else ""
     cpu = f"{report.cpu_seconds:.2f}".replace(".", ",")
-    click.echo(f"Coût : {_count(report.requests, 'requête')}{retries}, {_octets(report.bytes_sent, 'envoyé')},"
+    click.echo(f"Coût : {counted(report.requests, 'requête')}{retries}, {_octets(report.bytes_sent, 'envoyé')},"
                f" {_octets(report.bytes_received, 'reçu')}, {cpu} s de CPU.")
     if report.errors:
         sys.exit(1)
@@ -1075,7 +1071,7 @@ def export_all_command(context: Context, dossier: str) -> None:
     except MaillageError as error:
         raise _fail(error) from None
     for table in report.tables:
-        click.echo(f"  {table.name} : {_count(table.rows, 'ligne')}")
+        click.echo(f"  {table.name} : {counted(table.rows, 'ligne')}")
     click.echo(report.summary())
 
 

@@ -251,6 +251,26 @@ def open_draft(
     return _create_draft(con, structure_id, campaign_id, surveyor, campaign["questionnaire_id"], by=by)
 
 
+def draft_or_response(
+    con: duckdb.DuckDBPyConnection, *, structure_id: str, campaign_id: str, surveyor: str, draft_id: str | None = None,
+) -> tuple[Draft | None, dict[str, Any] | None]:
+    """What the survey page opens for a structure × campaign: the draft ``draft_id`` (any surveyor's,
+    to take it over) while it is still open and about this structure; else the surveyor's open
+    draft; else the last response submitted (shown read-only, its correction opens a new draft);
+    else a new empty draft. Returns ``(draft, None)`` or ``(None, response)``."""
+    if draft_id:
+        named = load_draft(con, draft_id)
+        if named.submitted_response_id is None and named.structure_id == structure_id:
+            return named, None
+    draft = find_draft(con, structure_id=structure_id, campaign_id=campaign_id, surveyor=surveyor)
+    if draft is not None:
+        return draft, None
+    responses = list_responses(con, campaign_id=campaign_id, structure_ids=[structure_id])
+    if responses:
+        return None, responses[0]
+    return open_draft(con, structure_id=structure_id, campaign_id=campaign_id, surveyor=surveyor, by=surveyor), None
+
+
 def _create_draft(
     con: duckdb.DuckDBPyConnection, structure_id: str, campaign_id: str, surveyor: str, questionnaire_id: str,
     *, by: str, supersedes: str | None = None,

@@ -161,6 +161,13 @@ MIN_CASES = 5  # groups with fewer cases are not shown (no personal data through
 THRESHOLD_VARIABLE = "MAILLAGE_SEUIL_DIFFUSION"
 
 
+def disclosed(count: int, threshold: int = MIN_CASES) -> bool:
+    """Whether a figure resting on ``count`` structures (or answers) may be shown: never below the
+    threshold, which would single structures out. The one rule of every committee page and of
+    ``rates_by``'s groups."""
+    return count >= threshold
+
+
 def disclosure_threshold() -> int:
     """The smallest count the committee's pages show (``$MAILLAGE_SEUIL_DIFFUSION``, default 5):
     smaller groups are merged or hidden. A value that is not a whole number of at least 1 is refused
@@ -198,9 +205,9 @@ def rates_by(
     for case in cases:
         for key in keys[case.structure_id]:
             codes.setdefault(key, []).append(case.disposition.code)
-    small = [key for key, found in codes.items() if len(found) < min_cases]
+    small = [key for key, found in codes.items() if not disclosed(len(found), min_cases)]
     others = [code for key in small for code in codes.pop(key)]
-    if len(others) >= min_cases:  # fewer still would single structures out: left out altogether
+    if disclosed(len(others), min_cases):  # fewer still would single structures out: left out altogether
         codes[f"Autres (moins de {min_cases})"] = others
     rows = []
     for key, found in sorted(codes.items(), key=lambda item: (item[0].startswith("Autres ("), -len(item[1]), item[0])):

@@ -177,7 +177,7 @@ def departement_sql() -> str:
     that is not five digits has no département, as in Python."""
     referential = cog()
     corsica = [f"{n:05d}" for n in range(20000, 21000)]
-    answers = {p: referential.departement_of_postcode(p) for p in {*referential._by_postcode, *corsica}
+    answers = {p: referential.departement_of_postcode(p) for p in {*referential.postcodes(), *corsica}
                if re.fullmatch(r"\d{5}", p)}
     hundreds = {}
     for hundred in sorted({p[:3] for p in corsica}):
@@ -377,6 +377,10 @@ class Cog:
     def communes_by_postcode(self, code_postal: str) -> list[Commune]:
         """Current communes and arrondissements municipaux using this postcode, in code order."""
         return list(self._by_postcode.get(code_postal.strip(), ())) if code_postal else []
+
+    def postcodes(self) -> list[str]:
+        """Every postcode a current commune or arrondissement uses, in order."""
+        return sorted(self._by_postcode)
 
     def departement_of_postcode(self, code_postal: str) -> str | None:
         """Département of a postcode: from the communes using it, else guessed from its digits."""

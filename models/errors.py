@@ -20,6 +20,15 @@ class WriteConflict(MaillageError):
                          " enregistré. Réessayez dans un instant.")
 
 
+class UnitOfWorkFailed(MaillageError):
+    """A unit of work nested in another failed and the outer one went on as if it had not: the whole
+    action is rolled back (DuckDB has no savepoints, so the inner part cannot be undone alone)."""
+
+    def __init__(self) -> None:
+        super().__init__("Une partie de l'action a échoué : rien n'a été enregistré. Réessayez ; si l'erreur"
+                         " revient, signalez-la.")
+
+
 class StoreBusy(MaillageError):
     """The store file stayed locked by another process beyond the bounded wait."""
 

@@ -10,10 +10,16 @@ Usage::
 
     store = Store("data/maillage.duckdb")
     store.migrate()
-    with store.atomic() as con:         # one user action = one transaction
+    store.transaction(lambda con: save_answer(con, ...))  # one user action = one unit of work
+    with store.atomic() as con:         # the same for a body that cannot be run again (no retries)
         con.execute("INSERT ...", [...])
-    store.transaction(lambda con: save_answer(con, ...))  # the same, run again on a write conflict
-    rows = store.query("SELECT ...", [...])   # read-only unit of work
+    rows = store.query("SELECT ...", [...])   # read-only
+
+Units of work nest: inside an open one (same store, same thread), ``transaction``, ``atomic``,
+``connect`` and ``query`` join it — they read its uncommitted writes and commit with it — and only
+the outermost one commits, rolls back or runs again on a write conflict. DuckDB has no savepoints,
+so a nested unit that fails cannot be undone alone: its error dooms the whole unit, which is rolled
+back even if the outer code caught the error (``UnitOfWorkFailed``), never committed half-done.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from models.errors import StoreBusy, WriteConflict
+from models.errors import StoreBusy, UnitOfWorkFailed, WriteConflict
 from models.migrations import MIGRATIONS
 
 DEFAULT_DB_PATH = Path("data") / "maillage.duckdb"
@@ -48,6 +54,24 @@ KEEP_OPEN_SECONDS = 2.0
 
 # A request for the file's turn (see _ask_turn) older than this is a waiter that gave up or died.
 TURN_REQUEST_FRESH_SECONDS = 2.0
+
+
+@dataclass
+class _OpenUnit:
+    """The unit of work open in one thread on one store file (see ``Store.atomic``)."""
+
+    con: duckdb.DuckDBPyConnection
+    failed_inside: BaseException | None = None  # a nested unit's error: the whole unit is rolled back
+
+
+_OPEN_UNITS = threading.local()  # per thread: resolved store path → its _OpenUnit
+
+
+def _open_units() -> dict[str, _OpenUnit]:
+    units = getattr(_OPEN_UNITS, "by_path", None)
+    if units is None:
+        units = _OPEN_UNITS.by_path = {}
+    return units
 
 
 def default_db_path() -> Path:
@@ -353,12 +377,17 @@ class Store:
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for one unit of work.
+        """A connection for reading or for one unit of work (the open unit's own, when this thread is
+        inside one on this store).
 
         With ``keep_open`` (the default), a cursor on the process's shared instance of the file
         (``read_only`` is then only a statement of intent); with ``keep_open=0``, a connection of
         its own, closed on exit.
         """
+        unit = _open_units().get(self._key())
+        if unit is not None:  # inside a unit of work of this thread: its connection, its writes
+            yield unit.con
+            return
         if self.keep_open <= 0:
             con = self._open(read_only=read_only)
             try:
@@ -380,24 +409,44 @@ class Store:
         shared = _SHARED.get(str(self.path.resolve()))
         return True if shared is None else shared.close_if_unused()
 
+    def _key(self) -> str:
+        return str(self.path.resolve())
+
     @contextmanager
     def atomic(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction for one user action: committed on success, rolled back on error.
-
-        The original error is re-raised after the rollback, so the store is left as it was.
+        """One unit of work: committed on success, rolled back on error (the error is re-raised, the
+        store left as it was). Inside an open unit of work of this thread, it joins that one: an
+        error inside dooms the whole (``UnitOfWorkFailed`` if the outer code then tries to commit).
         """
+        units = _open_units()
+        key = self._key()
+        outer = units.get(key)
+        if outer is not None:
+            try:
+                yield outer.con
+            except BaseException as error:
+                outer.failed_inside = outer.failed_inside or error
+                raise
+            return
         with self.connect() as con:
             con.execute("BEGIN TRANSACTION")
+            unit = units[key] = _OpenUnit(con)
             try:
                 yield con
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
+            finally:
+                del units[key]
+            if unit.failed_inside is not None:
+                con.execute("ROLLBACK")
+                raise UnitOfWorkFailed() from unit.failed_inside
             con.execute("COMMIT")
 
     def transaction(self, action: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 8) -> T:
-        """``action(con)`` in one transaction (``atomic``), run again from the start when DuckDB
-        refuses it for a write conflict.
+        """``action(con)`` in one unit of work (``atomic``), run again from the start when DuckDB
+        refuses it for a write conflict. Inside an open unit of work it joins it and runs once: the
+        outermost unit is the one that runs again.
 
         Units of work of this process run side by side on the shared instance, and DuckDB's
         concurrency is optimistic: when two of them write the same row at once (two tabs on one
@@ -409,6 +458,9 @@ class Store:
         double from 10 ms (about 1.3 s in all), enough for the other
         transaction — a submission, at most a few hundred milliseconds — to end.
         """
+        if self._key() in _open_units():
+            with self.atomic() as con:
+                return action(con)
         for attempt in range(1, attempts + 1):
             try:
                 with self.atomic() as con:

@@ -18,7 +18,7 @@ import streamlit as st
 from models.moments import moment_text
 from models.text import counted
 from sync.conflicts import decide_deletion, resolve_conflict
-from sync.status import conflict_rows, deletion_rows
+from sync.status import pending_decisions
 from ui.shared import current_user, get_store, page_setup, run_action, show_flash, viewer_zone
 
 FLASH = "conflits.message"
@@ -75,12 +75,10 @@ store = get_store()
 show_flash(FLASH)
 
 with store.connect() as con:
-    every = conflict_rows(con)
-    deletions = deletion_rows(con)
-refused_lines = [row for row in every if row["nature"] == "invalide"]
-conflicts = [row for row in every if row["nature"] != "invalide"]
+    pending = pending_decisions(con)
+refused_lines, conflicts, deletions = pending.refused_lines, pending.conflicts, pending.deletions
 
-if not every and not deletions:
+if pending.empty:
     st.success("Aucun conflit ni suppression en attente : cet appareil et le classeur sont d'accord.",
                icon=":material/check_circle:")
     st.caption("Les conflits apparaissent ici après une synchronisation, quand une même valeur a été changée à la"

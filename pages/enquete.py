@@ -27,14 +27,12 @@ from collect.surveys import (
     SaveOutcome,
     answer_text,
     check_answers,
+    draft_or_response,
     effective_answers,
-    find_draft,
     get_questionnaire,
     list_drafts,
-    list_responses,
     load_draft,
     open_correction,
-    open_draft,
     registry_value,
     save_answer,
     set_draft_section,
@@ -279,24 +277,6 @@ def _choose(store) -> None:
     st.stop()
 
 
-def _open(store, campaign_id: str, structure_id: str, draft_id: str | None = None):
-    """The draft named in the URL (any surveyor's, to take it over), else the surveyor's open draft for
-    this structure, else the last response (read-only), else a new draft."""
-    user = current_user()
-    with store.atomic() as con:
-        if draft_id:
-            named = load_draft(con, draft_id)
-            if named.submitted_response_id is None and named.structure_id == structure_id:
-                return named, None
-        draft = find_draft(con, structure_id=structure_id, campaign_id=campaign_id, surveyor=user)
-        if draft is not None:
-            return draft, None
-        responses = [r for r in list_responses(con, campaign_id=campaign_id) if r["structure_id"] == structure_id]
-        if responses:
-            return None, responses[0]
-        return open_draft(con, structure_id=structure_id, campaign_id=campaign_id, surveyor=user, by=user), None
-
-
 def _show_response(store, response: dict[str, Any]) -> None:
     st.success(
         f"Réponse soumise le {_local(response['submitted_at'], '%d/%m/%Y à %H:%M')} par {response['surveyor']}"
@@ -339,7 +319,9 @@ try:
         structure = get_structure(con, structure_id)
     if structure is None:
         raise MaillageError("Structure introuvable : le lien est peut-être ancien.")
-    draft, response = _open(store, campaign_id, structure_id, st.query_params.get("brouillon"))
+    draft, response = store.transaction(lambda con: draft_or_response(
+        con, structure_id=structure_id, campaign_id=campaign_id, surveyor=current_user(),
+        draft_id=st.query_params.get("brouillon")))
 except MaillageError as error:
     st.error(str(error))
     if st.button("Choisir une autre structure"):

@@ -26,7 +26,7 @@ responses, headline, questions, texts = view.responses, view.headline, view.ques
 
 page.section("Les chiffres clés", f"{len(responses)} structure(s) enquêtée(s) dans ce périmètre et sur la période"
              " (dernière version de chaque réponse).")
-if len(responses) < page.threshold:
+if page.hides(len(responses)):
     st.info(f"Moins de {page.threshold} structures enquêtées dans ce périmètre : les résultats ne sont pas affichés,"
             " pour qu'aucune réponse ne puisse être attribuée à une structure. Élargissez les filtres.")
     page.report_button()
@@ -43,7 +43,7 @@ page.metrics([
 hidden = []
 current_section = None
 for question in questions:
-    if question.answered < page.threshold:
+    if page.hides(question.answered):
         hidden.append(question.libelle)
         continue
     if question.section != current_section:

@@ -26,7 +26,7 @@ lieux, headline = view.lieux, view.headline
 
 if campaign is not None:
     page.section("L'essentiel du diagnostic", f"Campagne « {campaign['nom']} » : réponses de la période.")
-    if headline["Structures enquêtées"] < page.threshold:
+    if page.hides(headline["Structures enquêtées"]):
         st.info(f"Moins de {page.threshold} structures enquêtées dans ce périmètre : les parts ne sont pas affichées,"
                 " pour qu'aucune réponse ne puisse être attribuée à une structure.")
         page.metrics([("Structures enquêtées", str(headline["Structures enquêtées"]))])

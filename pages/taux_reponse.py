@@ -38,7 +38,7 @@ over_time, breakdown = view.over_time, view.breakdown
 page.section("Où en est la campagne", "État actuel des structures ciblées du périmètre, chacune comptée sous sa"
              " disposition finale AAPOR ; e (part estimée éligible des cas d'éligibilité inconnue) par la méthode"
              " proportionnelle.")
-if len(cases) < page.threshold:
+if page.hides(len(cases)):
     st.info(f"Moins de {page.threshold} structures ciblées dans ce périmètre : les taux ne sont pas affichés.")
     page.report_button()
     st.stop()

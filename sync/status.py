@@ -8,7 +8,7 @@ pages (and anything else that wants to show it): read-only views of the sync tab
   French labels and a one-line French summary of each run;
 - ``conflict_rows`` and ``deletion_rows``: the open conflicts and the lines deleted in the sheet,
   each with a French label of its record (the structure's name, for a structure or a record
-  about one).
+  about one); ``pending_decisions``: both, the sheet's refused values apart from the conflicts.
 
 Times are returned as the store keeps them (timezone-aware, UTC); ``models.moments.moment_text`` shows one in a
 given zone. Every text meant for people is French.
@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from models.store import fetch_dicts
+from models.text import counted
 from sync.conflicts import CHOICES
 from sync.store_side import local_changes, store_texts, table_sql
 from sync.tables import SYNCED_TABLES, column_kinds, synced_columns, synced_table
@@ -79,10 +80,6 @@ def run_status_label(statut: str | None) -> str:
     return RUN_STATUS_LABELS.get(statut or "", statut or "")
 
 
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    return f"{count} {singular if count <= 1 else (plural or singular + 's')}"
-
-
 def _decoded(value: Any) -> Any:
     if value is None or not isinstance(value, str):
         return value
@@ -105,9 +102,9 @@ def run_summary(statut: str | None, bilan: dict[str, Any] | None, erreur: str | 
     sent = int(bilan.get("to_sheet") or 0)
     new_there = int(bilan.get("new_in_sheet") or 0)
     if received or new_here:
-        parts.append(f"reçu : {_plural(received, 'valeur')}, {_plural(new_here, 'ligne')}")
+        parts.append(f"reçu : {counted(received, 'valeur')}, {counted(new_here, 'ligne')}")
     if sent or new_there:
-        parts.append(f"envoyé : {_plural(sent, 'valeur')}, {_plural(new_there, 'ligne')}")
+        parts.append(f"envoyé : {counted(sent, 'valeur')}, {counted(new_there, 'ligne')}")
     for key, singular, plural in (
         ("conflicts", "conflit", None),
         ("refused", "modification refusée", "modifications refusées"),
@@ -117,13 +114,13 @@ def run_summary(statut: str | None, bilan: dict[str, Any] | None, erreur: str | 
     ):
         count = int(bilan.get(key) or 0)
         if count:
-            parts.append(_plural(count, singular, plural))
+            parts.append(counted(count, singular, plural))
     tabs = bilan.get("created_tabs") or []
     if tabs:
         parts.append("onglets créés : " + ", ".join(tabs))
     errors = bilan.get("errors") or []
     if errors:
-        parts.append(_plural(len(errors), "erreur de ligne", "erreurs de ligne"))
+        parts.append(counted(len(errors), "erreur de ligne", "erreurs de ligne"))
     if erreur and statut in ("erreur", "interrompue"):
         parts.append(erreur)
     return " ; ".join(parts) if parts else "Aucun changement."
@@ -182,7 +179,7 @@ def journal_details_text(etape: str, details: Any) -> str:
         return ", ".join(f"{tab} {count}" for tab, count in changed.items()) or "aucune"
     if etape == "debut":
         cut = details.get("reprise_de") or []
-        return f"reprend {_plural(len(cut), 'synchronisation coupée', 'synchronisations coupées')}" if cut else ""
+        return f"reprend {counted(len(cut), 'synchronisation coupée', 'synchronisations coupées')}" if cut else ""
     return " · ".join(f"{_DETAIL_LABELS.get(key, key)} : {_detail_value(key, value)}"
                       for key, value in details.items())
 
@@ -378,3 +375,31 @@ def deletion_rows(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None = N
         "libelle": labels.get((row["tab"], row["row_id"]), row["row_id"]),
         "marque_supprimee": with_deleted_at.get(row["tab"], False),
     } for row in deletions]
+
+
+@dataclass(frozen=True)
+class PendingDecisions:
+    """What waits for a coordinator on the conflicts page, in its three parts: the sheet's values
+    refused for their content (only fixing them in the sheet helps, or the device's value is kept),
+    the values changed on both sides (or refused, or a changed identifier) to decide, and the lines
+    deleted in the sheet to confirm or restore."""
+
+    refused_lines: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+    deletions: list[dict[str, Any]]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.refused_lines or self.conflicts or self.deletions)
+
+
+def pending_decisions(con: duckdb.DuckDBPyConnection, spreadsheet_id: str | None = None) -> PendingDecisions:
+    """``conflict_rows`` split by nature (a refused value of the sheet is not a conflict to decide)
+    and ``deletion_rows``."""
+    every = conflict_rows(con, spreadsheet_id)
+    return PendingDecisions(
+        refused_lines=[row for row in every if row["nature"] == "invalide"],
+        conflicts=[row for row in every if row["nature"] != "invalide"],
+        deletions=deletion_rows(con, spreadsheet_id),
+    )
+

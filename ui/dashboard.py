@@ -30,7 +30,7 @@ from dashboards.filters import (
     to_query_params,
     typology_text,
 )
-from dashboards.rates import disclosure_threshold
+from dashboards.rates import disclosed, disclosure_threshold
 from models.cog import cog
 from models.errors import MaillageError
 from models.runtime import collector_paused
@@ -153,6 +153,10 @@ class DashboardPage:
         self.report = Report(title=title, subtitle=filters_caption(filters, campaign),
                              generated_at=datetime.now(viewer_zone()), zone=viewer_zone())
         self._section: Section | None = None
+
+    def hides(self, count: int) -> bool:
+        """Whether a figure resting on ``count`` structures stays hidden (``dashboards.rates.disclosed``)."""
+        return not disclosed(count, self.threshold)
 
     def section(self, title: str, text: str | None = None) -> None:
         """Start a section: a subheader on the page, a part of the report."""

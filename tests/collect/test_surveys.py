@@ -13,6 +13,7 @@ from collect.questionnaire import default_questionnaire, questionnaire_from_dict
 from collect.response_export import export_responses_csv, responses_table
 from collect.surveys import (
     check_answers,
+    draft_or_response,
     get_response,
     list_drafts,
     list_responses,
@@ -89,6 +90,35 @@ def test_a_draft_is_one_per_structure_campaign_and_surveyor(store, survey):
         same = open_draft(con, structure_id=survey["structure_id"], campaign_id=survey["campaign_id"], surveyor="alice", by="alice")
         other = open_draft(con, structure_id=survey["structure_id"], campaign_id=survey["campaign_id"], surveyor="bob", by="bob")
     assert same.id == survey["draft_id"] and other.id != survey["draft_id"]
+
+
+def _opened(store, survey, surveyor, draft_id=None):
+    return store.transaction(lambda con: draft_or_response(
+        con, structure_id=survey["structure_id"], campaign_id=survey["campaign_id"], surveyor=surveyor,
+        draft_id=draft_id))
+
+
+def test_the_survey_page_opens_the_surveyors_draft_then_the_response_then_a_new_draft(store, survey):
+    draft, response = _opened(store, survey, "alice")
+    assert (draft.id, response) == (survey["draft_id"], None)  # her open draft
+    taken_over, _ = _opened(store, survey, "bob", draft_id=survey["draft_id"])
+    assert taken_over.id == survey["draft_id"]  # a draft named in the link, to take it over
+    save(store, survey["draft_id"], "interesse", True)
+    submitted = submit_draft(store, survey["draft_id"], by="alice").response_id
+    draft, response = _opened(store, survey, "alice", draft_id=survey["draft_id"])
+    assert draft is None and response["id"] == submitted  # a submitted draft shows its response, read-only
+    draft, response = _opened(store, survey, "bob")
+    assert draft is None and response["id"] == submitted  # whoever opens the structure
+    with store.atomic() as con:
+        correction = open_correction(con, submitted, surveyor="bob", by="bob")
+    assert _opened(store, survey, "bob")[0].id == correction.id  # his correction under way
+
+
+def test_the_survey_page_opens_a_new_draft_for_a_structure_not_yet_surveyed(store, survey):
+    with store.atomic() as con:
+        con.execute("UPDATE drafts SET deleted_at = now() WHERE id = ?", [survey["draft_id"]])
+    draft, response = _opened(store, survey, "alice")
+    assert response is None and draft.id != survey["draft_id"] and draft.answers() == {}
 
 
 def test_every_change_is_saved_at_once_with_a_revision(store, survey):

@@ -6,7 +6,16 @@ from fractions import Fraction as F
 
 import pytest
 
-from dashboards.rates import MIN_CASES, RATE_NAMES, aapor_rates, group_counts, proportional_e, rates_by, rates_over_time
+from dashboards.rates import (
+    MIN_CASES,
+    RATE_NAMES,
+    aapor_rates,
+    disclosed,
+    group_counts,
+    proportional_e,
+    rates_by,
+    rates_over_time,
+)
 from tests.dashboards.test_calls import (
     NOW,
     PARIS,
@@ -150,3 +159,9 @@ def test_rates_over_time_by_week_start_on_monday(store, targeted_on_march_1st):
     # 01/03/2026 is a Sunday: its week began on Monday 23/02
     assert [row["Semaine"] for row in weeks] == ["semaine du 23/02/2026", "semaine du 02/03/2026", "semaine du 09/03/2026"]
     assert [row["I"] for row in weeks] == [0, 1, 1] and weeks[1]["Entretiens de la période"] == 1
+
+
+@pytest.mark.parametrize(("count", "threshold", "shown"), [(0, 5, False), (4, 5, False), (5, 5, True), (6, 5, True),
+                                                            (1, 1, True), (9, 10, False)])
+def test_a_figure_is_shown_only_from_the_disclosure_threshold_up(count, threshold, shown):
+    assert disclosed(count, threshold) is shown

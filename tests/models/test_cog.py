@@ -422,3 +422,10 @@ def test_the_nearest_commune_is_chosen_by_its_centroid():
     assert cog().nearest_commune(-21.0, 55.5, among=among).code == "97411"
     assert cog().nearest_commune(-13.3, -176.2, departement="986").departement == "986"  # Wallis, west of 180°
     assert cog().nearest_commune(0.0, 0.0, among=[]) is None
+
+
+def test_the_postcodes_in_use_are_listed_once_each_and_each_finds_its_communes():
+    postcodes = cog().postcodes()
+    assert postcodes == sorted(set(postcodes)) and len(postcodes) > 6000
+    assert {"97133", "75001", "20000"} <= set(postcodes)
+    assert all(cog().communes_by_postcode(p) for p in postcodes)

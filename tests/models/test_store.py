@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from models.errors import StoreBusy
+from models.errors import StoreBusy, UnitOfWorkFailed
 from models.migrations import MIGRATIONS
 from models.store import Store, sql_identifier
 
@@ -45,6 +45,82 @@ def test_atomic_commits_when_the_action_succeeds(store):
     with store.atomic() as con:
         con.execute("INSERT INTO settings (key, value, updated_at, updated_by) VALUES ('a', '1', now(), 't')")
     assert store.query("SELECT key FROM settings") == [{"key": "a"}]
+
+
+
+SETTING = "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, '1', now(), 't')"
+
+
+def _keys(store) -> list[str]:
+    return [row["key"] for row in store.query("SELECT key FROM settings ORDER BY key")]
+
+
+@pytest.mark.parametrize("inner", ["atomic", "transaction"])
+def test_a_unit_of_work_inside_another_joins_it_and_commits_with_it(store, inner):
+    """A helper that opens its own unit of work, called inside an action, is part of that action:
+    it sees the action's writes, and nothing it writes is visible before the action commits."""
+    seen_inside: list[int] = []
+
+    def helper(con) -> None:
+        seen_inside.append(con.execute("SELECT count(*) FROM settings").fetchone()[0])
+        con.execute(SETTING, ["interne"])
+
+    with store.atomic() as con:
+        con.execute(SETTING, ["externe"])
+        if inner == "atomic":
+            with store.atomic() as nested:
+                helper(nested)
+        else:
+            store.transaction(helper)
+        assert [r["key"] for r in store.query("SELECT key FROM settings ORDER BY key")] == ["externe", "interne"]
+        other_thread: list[list[str]] = []
+        reader = threading.Thread(target=lambda: other_thread.append(_keys(store)))
+        reader.start()
+        reader.join(10)
+        assert other_thread == [[]]  # another session sees nothing before the commit
+    assert seen_inside == [1]
+    assert _keys(store) == ["externe", "interne"]
+
+
+def test_an_action_failing_after_a_nested_unit_rolls_back_the_nested_writes_too(store):
+    with pytest.raises(RuntimeError):
+        with store.atomic() as con:
+            store.transaction(lambda nested: nested.execute(SETTING, ["interne"]))
+            con.execute(SETTING, ["externe"])
+            raise RuntimeError("boom")
+    assert _keys(store) == []
+
+
+def test_a_nested_failure_caught_by_the_outer_code_never_commits_half_an_action(store):
+    """DuckDB has no savepoints: the nested part cannot be undone alone, so the whole action is
+    rolled back, with a French message, rather than committed without knowing what half was kept."""
+
+    def half_done(con) -> None:
+        con.execute(SETTING, ["moitie"])
+        raise ValueError("la seconde moitié échoue")
+
+    with pytest.raises(UnitOfWorkFailed, match="rien n'a été enregistré") as raised:
+        with store.atomic() as con:
+            con.execute(SETTING, ["avant"])
+            try:
+                store.transaction(half_done)
+            except ValueError:
+                pass  # the outer code goes on as if nothing happened
+    assert isinstance(raised.value.__cause__, ValueError)
+    assert _keys(store) == []
+    store.transaction(lambda con: con.execute(SETTING, ["ensuite"]))  # the next action is not affected
+    assert _keys(store) == ["ensuite"]
+
+
+def test_units_of_work_of_two_stores_do_not_join(tmp_path, store):
+    other = Store(tmp_path / "autre.duckdb")
+    other.migrate()
+    with pytest.raises(RuntimeError):
+        with store.atomic() as con:
+            con.execute(SETTING, ["ici"])
+            other.transaction(lambda con: con.execute(SETTING, ["ailleurs"]))  # its own unit: committed
+            raise RuntimeError("boom")
+    assert _keys(store) == [] and _keys(other) == ["ailleurs"]
 
 
 WRITER = textwrap.dedent(

@@ -21,6 +21,7 @@ from sync.status import (
     conflict_rows,
     deletion_rows,
     hub_overview,
+    pending_decisions,
     recent_runs,
     run_journal,
     run_status_label,
@@ -229,6 +230,24 @@ def test_a_conflict_is_counted_and_described_then_resolved(store, lieux, hub):
         assert conflict_rows(con, hub.sid) == []
     assert overview(store, hub).open_conflicts == 0
     assert overview(store, hub).waiting["structures"] == 1
+
+
+def test_the_decisions_waiting_are_split_into_refused_values_conflicts_and_deletions(store, lieux, hub):
+    hub.sync(store)
+    with store.connect() as con:
+        assert pending_decisions(con, hub.sid).empty
+    edit(store, lieux[0], adresse="3 rue du Port")
+    hub.human_edit("structures", lieux[0], "adresse", "5 rue du Port")
+    hub.human_edit("structures", lieux[1], "code_postal", "ABCDE")
+    hub.human_delete("structures", lieux[2])
+    hub.sync(store)
+    with store.connect() as con:
+        pending = pending_decisions(con, hub.sid)
+    assert not pending.empty
+    assert [(r["row_id"], r["colonne"]) for r in pending.conflicts] == [(lieux[0], "adresse")]
+    assert [(r["row_id"], r["colonne"], r["valeur_feuille"]) for r in pending.refused_lines] == [
+        (lieux[1], "code_postal", "ABCDE")]
+    assert [r["row_id"] for r in pending.deletions] == [lieux[2]]
 
 
 @pytest.mark.parametrize("confirm", [True, False])
