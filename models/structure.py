@@ -16,9 +16,9 @@ INSEE code, coordinates inside the département).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
@@ -79,6 +79,32 @@ def _as_list(value: Any, separator: str = "|") -> list[str]:
     else:
         items = [normalize.clean_text(v) for v in str(value).split(separator)]
     return [item for item in items if item]
+
+
+def _one(value: Any, info: ValidationInfo, normalizer: Callable[[str], Any], *, required: str | None = None) -> Any:
+    """One value through its ``models.normalize`` function (skipped when already normalised): None
+    when blank (or the French ``required`` message), the function's French error as the field's."""
+    if _normalized(info):
+        return value
+    text = _text(value)
+    if not text:
+        if required:
+            raise _fail(required)
+        return None
+    try:
+        return normalizer(text)
+    except InvalidValue as error:
+        raise _fail(str(error)) from None
+
+
+def _each(value: Any, info: ValidationInfo, normalizer: Callable[[str], Any]) -> list[Any]:
+    """Each item of a list (or of ``|``-joined text) through its ``models.normalize`` function, as ``_one``."""
+    if _normalized(info):
+        return value
+    try:
+        return [normalizer(item) for item in _as_list(value)]
+    except InvalidValue as error:
+        raise _fail(str(error)) from None
 
 
 def _departement(data: Mapping[str, Any]) -> str | None:
@@ -179,41 +205,17 @@ class Structure(BaseModel):
     @field_validator("pivot", mode="before")
     @classmethod
     def _pivot(cls, value: Any, info: ValidationInfo) -> str | None:
-        if _normalized(info):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            return normalize.normalize_pivot(text)
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _one(value, info, normalize.normalize_pivot)
 
     @field_validator("code_postal", mode="before")
     @classmethod
     def _code_postal(cls, value: Any, info: ValidationInfo) -> str:
-        if _normalized(info):
-            return value
-        text = _text(value)
-        if not text:
-            raise _fail("Le code postal est obligatoire.")
-        try:
-            return normalize.normalize_postcode(text)
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _one(value, info, normalize.normalize_postcode, required="Le code postal est obligatoire.")
 
     @field_validator("code_insee", mode="before")
     @classmethod
     def _code_insee(cls, value: Any, info: ValidationInfo) -> str | None:
-        if _normalized(info):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            return normalize.normalize_insee(text)
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _one(value, info, normalize.normalize_insee)
 
     @field_validator("latitude", "longitude", mode="before")
     @classmethod
@@ -236,14 +238,9 @@ class Structure(BaseModel):
     def _telephone(cls, value: Any, info: ValidationInfo) -> str | None:
         if _normalized(info):
             return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            phone = normalize.normalize_phone(text, departement=_departement(info.data))
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
-        _check_pattern("telephone", phone)
+        phone = _one(value, info, partial(normalize.normalize_phone, departement=_departement(info.data)))
+        if phone:
+            _check_pattern("telephone", phone)
         return phone
 
     @field_validator("telephones_autres", mode="before")
@@ -251,13 +248,7 @@ class Structure(BaseModel):
     def _telephones_autres(cls, value: Any, info: ValidationInfo) -> list[str]:
         if _normalized(info):
             return value
-        phones = []
-        for item in _as_list(value):
-            try:
-                phones.append(normalize.normalize_phone(item, departement=_departement(info.data)))
-            except InvalidValue as error:
-                raise _fail(str(error)) from None
-        return phones
+        return _each(value, info, partial(normalize.normalize_phone, departement=_departement(info.data)))
 
     @field_validator("numero_court", mode="before")
     @classmethod
@@ -273,61 +264,27 @@ class Structure(BaseModel):
     @field_validator("courriels", mode="before")
     @classmethod
     def _courriels(cls, value: Any, info: ValidationInfo) -> list[str]:
-        if _normalized(info):
-            return value
-        try:
-            return [normalize.normalize_email(item) for item in _as_list(value)]
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _each(value, info, normalize.normalize_email)
 
     @field_validator("contact_courriel", mode="before")
     @classmethod
     def _contact_courriel(cls, value: Any, info: ValidationInfo) -> str | None:
-        if _normalized(info):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            return normalize.normalize_email(text)
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _one(value, info, normalize.normalize_email)
 
     @field_validator("site_web", mode="before")
     @classmethod
     def _site_web(cls, value: Any, info: ValidationInfo) -> list[str]:
-        if _normalized(info):
-            return value
-        try:
-            return [normalize.normalize_url(item) for item in _as_list(value)]
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _each(value, info, normalize.normalize_url)
 
     @field_validator("fiche_acces_libre", "prise_rdv", mode="before")
     @classmethod
     def _url(cls, value: Any, info: ValidationInfo) -> str | None:
-        if _normalized(info):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            return normalize.normalize_url(text)
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _one(value, info, normalize.normalize_url)
 
     @field_validator("horaires", mode="before")
     @classmethod
     def _horaires(cls, value: Any, info: ValidationInfo) -> str | None:
-        if _normalized(info):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        try:
-            return normalize.normalize_horaires(text)
-        except InvalidValue as error:
-            raise _fail(str(error)) from None
+        return _one(value, info, normalize.normalize_horaires)
 
     @field_validator("date_maj", mode="before")
     @classmethod
