@@ -37,6 +37,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import duckdb
@@ -85,7 +86,13 @@ MAX_LOCK_MINUTES = 24 * 60
 RECOVERY_ACTOR = "terminal (récupération)"
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _hasher = PasswordHasher()
-_DUMMY_HASH = _hasher.hash("maillage: no such account")  # unknown logins cost the same time
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash verified for unknown logins, so they cost the same time as known ones (made on first
+    use: hashing costs ~0.2 s, which every process importing this module would pay)."""
+    return hasher.hash("maillage: no such account")
 
 
 class AccessDenied(MaillageError):
@@ -443,7 +450,7 @@ def _record(con: duckdb.DuckDBPyConnection, key: str, check: _Check, now: dateti
 
 def _verified(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _hasher.verify(stored or _dummy_hash(_hasher), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

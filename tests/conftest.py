@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEMO = ROOT / "demo"
 SAMPLE_FILES = sorted(DEMO.glob("*.json"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Argon2id with its lightest parameters in this test process (as Django's docs advise for test
+    suites): a hash or a check then costs ~1 ms instead of ~0.2 s of both cores, hundreds of times.
+    Processes the suite starts (the app under a browser, the CLI) keep the product's parameters,
+    which ``tests/models/test_access.py`` checks in a process of its own."""
+    from argon2 import PasswordHasher
+
+    import models.access
+
+    product = models.access._hasher
+    models.access._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    models.access._hasher = product
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+import models.access
 from collect.calls import add_targets, assign
 from collect.campaigns import create_campaign
 from collect.questionnaire import default_questionnaire
@@ -44,6 +48,7 @@ from models.registry import create_structure, update_structure
 from models.store import Store, utc_now
 
 PASSWORD = "une phrase de passe assez longue"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -182,6 +187,31 @@ def test_passwords_are_stored_as_argon2id_hashes(team):
         users = list_users(con)
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert len(users) == 5 and all(not hasattr(user, "password_hash") for user in users)
+
+
+def test_the_product_hashes_with_argon2id_s_recommended_parameters_and_rehashes_lighter_hashes(team):
+    """The suite hashes lightly in its own process (``tests/conftest.py``); the product does not:
+    a process of its own shows the parameters the app and the CLI use, and a password stored with
+    lighter ones is hashed again with them at the next sign-in."""
+    shown = subprocess.run(
+        [sys.executable, "-c", "from models.access import _hasher as h; print(h.time_cost, h.memory_cost, h.parallelism)"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout.split()
+    default = PasswordHasher()
+    assert [int(n) for n in shown] == [default.time_cost, default.memory_cost, default.parallelism]
+    assert default.memory_cost >= 19 * 1024  # OWASP's floor for Argon2id (19 MiB)
+    with team.connect() as con:
+        light = con.execute("SELECT password_hash FROM users WHERE login = 'eve'").fetchone()[0]
+    assert not models.access._hasher.check_needs_rehash(light)
+    models.access._hasher, light_hasher = default, models.access._hasher
+    try:
+        with team.atomic() as con:
+            assert authenticate(con, "eve", PASSWORD).user is not None
+        with team.connect() as con:
+            rehashed = con.execute("SELECT password_hash FROM users WHERE login = 'eve'").fetchone()[0]
+        assert rehashed != light and not default.check_needs_rehash(rehashed)
+    finally:
+        models.access._hasher = light_hasher
 
 
 def test_signing_in_gives_the_account_or_one_refusal_for_wrong_login_and_password(team):
