@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1s
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: install app serveur test chromium bench clean-venv
+.PHONY: install app serveur test chromium bench clean-venv wheel
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ app: $(STAMP)
 serveur: $(STAMP)
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0 --server.headless true \
 		--client.showErrorDetails none --client.toolbarMode viewer --browser.gatherUsageStats false
+
+# The product's wheel (app, pages, demo and reference data included), in dist/: `pipx install dist/maillage-*.whl`.
+wheel: $(STAMP)
+	$(PY) -m build --wheel --no-isolation --outdir dist .
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }

@@ -48,7 +48,6 @@ CLICK_FRENCH = {
     "Commands": "Commandes",
     "Positional arguments": "Arguments",
     "Show this message and exit.": "Afficher cette aide et quitter.",
-    "Show the version and exit.": "Afficher la version et quitter.",
     "default: {default}": "défaut : {default}",
     "env var: {var}": "variable d'environnement : {var}",
     "(dynamic)": "(calculé)",
@@ -194,12 +193,28 @@ def _fail(error: Exception) -> click.ClickException:
     return click.ClickException(str(error))
 
 
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``maillage --version``: the version, and where this computer keeps the store and the secrets."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from models.places import data_folder, secrets_path
+
+    click.echo(f"Maillage {version('maillage')}")
+    click.echo(f"Base : {default_db_path().expanduser().resolve()}")
+    click.echo(f"Dossier de données : {data_folder().expanduser().resolve()}")
+    click.echo(f"Fichier de secrets : {secrets_path()}")
+    ctx.exit()
+
+
 @click.group(name="maillage", cls=_FrenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     envvar="MAILLAGE_DB",
     type=click.Path(dir_okay=False),
-    help="Fichier DuckDB de la base (défaut : $MAILLAGE_DB, sinon data/maillage.duckdb).",
+    help="Fichier DuckDB de la base (défaut : $MAILLAGE_DB, sinon maillage.duckdb dans le dossier de données :"
+         " voir « maillage --version »).",
 )
 @click.option(
     "--par",
@@ -208,11 +223,27 @@ def _fail(error: Exception) -> click.ClickException:
     help="Base avec comptes (mode serveur) : le compte au nom duquel agir ; son mot de passe est demandé"
          " (ou lu dans $MAILLAGE_MOT_DE_PASSE).",
 )
-@click.version_option(package_name="maillage")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+              help="Afficher la version, la base et le dossier de données, puis quitter.")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, par: str | None) -> None:
     """Maillage : registre des lieux d'inclusion numérique d'un territoire."""
     ctx.obj = Context(db, par)
+
+
+@main.command(name="app")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
+              help="Port de l'application sur cet ordinateur.")
+@click.option("--no-browser", "--sans-navigateur", "no_browser", is_flag=True,
+              help="Ne pas ouvrir le navigateur (l'adresse s'affiche ; utile sur un serveur ou pour un test).")
+@pass_context
+def app_command(context: Context, port: int, no_browser: bool) -> None:
+    """Lancer l'application sur la base de cet ordinateur (la démonstration se charge au premier démarrage)
+    et ouvrir le navigateur ; Ctrl+C pour l'arrêter."""
+    from ui.launch import run_app
+
+    click.echo(f"Maillage sur http://localhost:{port} — base : {context.db.expanduser().resolve()}")
+    run_app(context.db, port=port, open_browser=not no_browser)
 
 
 @main.command()
@@ -812,11 +843,12 @@ def _exclusion_codes(ctx: click.Context, param: click.Parameter, values: tuple[s
 @click.option("--exporter", "export_to", type=click.Path(),
               help="Écrire le lot en fichiers .eml + relances.csv dans ce dossier (ou ce .zip).")
 @click.option("--reprendre-lot", "batch", help="Renvoyer ce qui n'est pas parti d'un lot déjà préparé (après un échec).")
-@click.option("--secrets", type=click.Path(dir_okay=False), default=".streamlit/secrets.toml", show_default=True,
-              help="Fichier TOML contenant la table [smtp].")
+@click.option("--secrets", type=click.Path(dir_okay=False), default=None,
+              help="Fichier TOML contenant la table [smtp] (défaut : .streamlit/secrets.toml du dossier courant,"
+                   " sinon celui du dossier de données).")
 @pass_context
 def campaign_relances(context: Context, nom: str, rules, tentatives: int, left_out: tuple[str, ...], send: bool,
-                      export_to: str | None, batch: str | None, secrets: str) -> None:
+                      export_to: str | None, batch: str | None, secrets: str | None) -> None:
     """Relancer les non-répondants par courriel : sans option, montre qui serait relancé et pourquoi
     les autres ne le sont pas ; --envoyer envoie, --exporter écrit les messages pour votre messagerie.
     Un message n'est jamais envoyé deux fois."""
@@ -826,6 +858,7 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, left_o
     from collect.relances.export import export_batch
     from collect.relances.selection import relance_candidates
     from collect.relances.transport import send_batch, smtp_settings_from_secrets
+    from models.places import secrets_path
     from models.records import RELANCE_EXCLUSION_LABELS
     from models.secrets import read_secrets
 
@@ -834,7 +867,8 @@ def campaign_relances(context: Context, nom: str, rules, tentatives: int, left_o
     try:
         store = context.store()
         by = context.actor(store)
-        settings = smtp_settings_from_secrets(read_secrets(secrets), Path(secrets)) if (send or batch) else None
+        secrets_file = Path(secrets) if secrets else secrets_path()
+        settings = smtp_settings_from_secrets(read_secrets(secrets_file), secrets_file) if (send or batch) else None
         if batch:
             report = send_batch(store, batch, settings, by=by)
             click.echo(report.message)

@@ -7,7 +7,7 @@ Run from the project root::
 stdout holds only the figures, one per line, as ``name: value unit``; notes and progress go to
 stderr. The goal (issue): each of dry run, import and export under 5 s on the machine it runs on.
 
-The input is built deterministically (seeded) from the 924 real demo lieux (``demo/*.json``):
+The input is built deterministically (seeded) from the 924 real demo lieux (``collect/demo_data/*.json``):
 each synthetic row copies a real lieu's services, hours, contacts, source… under a new id and a
 varied name ("Médiathèque X — antenne 17") and its own phone number and e-mails (as in real files),
 and is placed at a real place of the same territory (commune, postcode, INSEE code, address and coordinates taken together from one demo row the

@@ -1,6 +1,6 @@
 """The demo territory: 924 real lieux (PACA, Charente, Nouvelle-Calédonie) loaded into a new store.
 
-The files are copies of the national map's datasets (see ``demo/SOURCES.md``). They are loaded
+The files are copies of the national map's datasets (see ``collect/demo_data/SOURCES.md``). They are loaded
 once, on a store's first start; the ``demo_loaded`` setting remembers it, so a territory that
 deleted the demo lieux does not see them come back.
 """
@@ -24,7 +24,7 @@ from models.dispositions import CALLBACK_OUTCOMES, MAX_ANSWERING_MACHINE_MESSAGE
 from models.registry import find_structures
 from models.store import Store, fetch_dicts, utc_now
 
-DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
+DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 
 
 def demo_files() -> list[Path]:

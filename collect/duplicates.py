@@ -46,7 +46,7 @@ NAME_SIMILARITY_THRESHOLD = 90.0
 _STOP_WORDS = frozenset("de du des la le les l d et a au aux en".split())
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
 
-# The real exports (demo/ and the hubs' exports in the shared reference) give one lieu at most 3
+# The real exports (collect/demo_data/ and the hubs' exports in the shared reference) give one lieu at most 3
 # close names in its commune: 5 keeps them all and bounds what near-identical names can give.
 MAX_NAME_PAIRS_PER_LIEU = 5
 # A SIRET is shared by a network's lieux (the 14 libraries of Aix-en-Provence: 13 pairs each in

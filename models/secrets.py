@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import MaillageError
+from models.places import secrets_path
 
 SECRETS_PATH = Path(".streamlit") / "secrets.toml"
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
@@ -33,9 +34,10 @@ def shown_path(path: Path) -> str:
 
 
 def read_secrets(path: str | Path | None = None) -> dict[str, Any]:
-    """The secrets file at ``path`` (default ``.streamlit/secrets.toml`` under the current directory) as a
-    dict; ``{}`` when there is no such file; ``SecretsError`` when it cannot be read."""
-    path = Path(path) if path is not None else Path.cwd() / SECRETS_PATH
+    """The secrets file at ``path`` (default ``models.places.secrets_path()``: ``.streamlit/secrets.toml``
+    under the current folder, else under the data folder) as a dict; ``{}`` when there is no such file;
+    ``SecretsError`` when it cannot be read."""
+    path = Path(path) if path is not None else secrets_path()
     shown = shown_path(path)
     try:
         with path.open("rb") as handle:

@@ -40,8 +40,7 @@ import duckdb
 
 from models.errors import StoreBusy, UnitOfWorkFailed, WriteConflict
 from models.migrations import MIGRATIONS
-
-DEFAULT_DB_PATH = Path("data") / "maillage.duckdb"
+from models.places import default_store_path
 
 T = TypeVar("T")
 
@@ -75,8 +74,9 @@ def _open_units() -> dict[str, _OpenUnit]:
 
 
 def default_db_path() -> Path:
-    """The store's path: ``$MAILLAGE_DB`` when set, else ``data/maillage.duckdb``."""
-    return Path(os.environ.get("MAILLAGE_DB") or DEFAULT_DB_PATH)
+    """The store's path: ``$MAILLAGE_DB`` when set, else ``maillage.duckdb`` in the data folder
+    (``models.places``: the clone's ``data/``, or the user's data folder when installed)."""
+    return default_store_path()
 
 
 def utc_now() -> datetime:

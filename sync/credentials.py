@@ -48,6 +48,7 @@ from google.oauth2.service_account import Credentials
 from gspread.exceptions import APIError, SpreadsheetNotFound, WorksheetNotFound
 
 from models.errors import MaillageError
+from models.places import secrets_path as default_secrets_path
 from models.secrets import SECRETS_PATH, SecretsError, read_secrets, shown_path, toml_error
 from sync.emulator_client import emulator_session
 from sync.transport import SyncTransport, TransportError
@@ -118,13 +119,13 @@ def hub_settings(
     """The hub's settings from the secrets and the environment (see the module docstring).
 
     ``secrets`` is the app's ``st.secrets``; when None, ``secrets_path`` (default
-    ``.streamlit/secrets.toml`` under the current directory) is read if it exists. Either way
+    ``models.places.secrets_path()``: under the current folder, else the data folder) is read if it exists. Either way
     ``secrets_path`` is the file named in messages, and its project directory (the parent of
     ``.streamlit/``) the base of a relative ``service_account_file``. ``environ`` defaults to
     ``os.environ``. Raises ``HubConfigError`` (French) on anything missing or wrong.
     """
     environ = os.environ if environ is None else environ
-    path = Path(secrets_path) if secrets_path is not None else Path.cwd() / SECRETS_PATH
+    path = Path(secrets_path) if secrets_path is not None else default_secrets_path()
     shown = shown_path(path)
     where = f"{shown} {_TABLE}"
     folder = path.absolute().parent

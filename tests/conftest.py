@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from collect.demo import DEMO_DIR
 from models.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-DEMO = ROOT / "demo"
+DEMO = DEMO_DIR
 SAMPLE_FILES = sorted(DEMO.glob("*.json"))
 
 

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from collect.demo import DEMO_CAMPAIGN
+from collect.demo import DEMO_CAMPAIGN, DEMO_DIR
 from models.store import Store
 from tests.mail_server import Mailbox, start_server
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-NC = sorted((Path(__file__).resolve().parent.parent / "demo").glob("*caledonie*.json"))[0]
+NC = sorted(DEMO_DIR.glob("*caledonie*.json"))[0]
 
 
 def test_init_creates_the_store_and_lists_its_migrations(run):
@@ -206,11 +206,19 @@ def test_refusals_and_usage_errors_are_in_french(run, args, typed, code, lines):
         assert english not in result.output
 
 
+def test_the_version_says_where_this_computer_keeps_the_store(run, tmp_path):
+    result = run("--version")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Maillage ") and lines[1].startswith("Base : ") and lines[1].endswith(".duckdb")
+    assert lines[2].startswith("Dossier de données : ") and lines[3].startswith("Fichier de secrets : ")
+
+
 def test_the_help_is_in_french(run):
     result = run("--help")
     assert result.exit_code == 0
     assert result.output.startswith("Utilisation : maillage [OPTIONS] COMMAND [ARGS]...")
-    assert "Afficher cette aide et quitter." in result.output and "Afficher la version et quitter." in result.output
+    assert "Afficher cette aide et quitter." in result.output and "Afficher la version, la base" in result.output
     assert "\nCommandes :\n" in result.output and "\nOptions :\n" in result.output
     assert "Show this message" not in result.output and "Usage" not in result.output
 

@@ -15,6 +15,7 @@ import pytest
 
 from collect.column_plan import KEPT_ASIDE, POINT_FIELD, plan_columns
 from collect.columns import LEGACY_FIELDS, SYNONYMS
+from collect.demo import DEMO_DIR
 from collect.readers import Table, read_table
 from models.errors import InvalidMapping
 
@@ -193,7 +194,7 @@ def test_the_v011_columns_feed_the_v1_field_they_were_renamed_to_or_keep_their_l
     assert plan.unmatched == [] and plan.messages == []
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "demo").glob("*.json")), ids=lambda path: path.name[:30])
+@pytest.mark.parametrize("path", sorted(DEMO_DIR.glob("*.json")), ids=lambda path: path.name[:30])
 def test_the_demo_files_columns_are_all_recognised_by_their_name(path):
     plan = plan_columns(read_table(path))
     assert {use.how for use in plan.uses} == {"nom"}

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collect.demo import DEMO_CAMPAIGN, EARLIEST_PLAUSIBLE_UPDATE, load_demo
+from collect.demo import DEMO_CAMPAIGN, DEMO_DIR, EARLIEST_PLAUSIBLE_UPDATE, load_demo
 from dashboards.filters import history_start
 from models.registry import structures_as_of
 from models.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-NC_DEMO = ROOT / "demo" / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json"
+NC_DEMO = DEMO_DIR / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json"
 PUBLISHED = date(2024, 3, 20)  # the file name's AAAAMMJJ
 PARIS = ZoneInfo("Europe/Paris")
 NC_RECORDS = json.loads(NC_DEMO.read_text(encoding="utf-8"))

@@ -8,12 +8,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from collect.demo import DEMO_DIR
 from collect.imports import import_bytes, import_file
 from models.errors import ImportRejected, NotATable
 from models.registry import structure_history, update_structure
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-DEMO = Path(__file__).resolve().parents[2] / "demo"
+DEMO = DEMO_DIR
 SAMPLES = sorted(DEMO.glob("*.json"))
 LEGACY_EXAMPLE = Path(__file__).resolve().parents[2] / "models" / "data" / "standard" / "v0.1.1" / "exemple-valide.csv"
 

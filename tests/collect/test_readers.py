@@ -18,12 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from collect.demo import DEMO_DIR
 from collect.readers import EXTRA_KEY, MAX_SHEET_ROWS, Table, read_table, read_table_bytes
 from models.errors import NotATable
 from models.standard import standard_v0, standard_v1
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = sorted((ROOT / "demo").glob("*.json"))
+DEMO = sorted(DEMO_DIR.glob("*.json"))
 EXAMPLE_V1 = ROOT / "models" / "data" / "standard" / "exemple-valide.csv"
 EXAMPLE_V0 = ROOT / "models" / "data" / "standard" / "v0.1.1" / "exemple-valide.csv"
 

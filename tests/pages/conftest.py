@@ -15,12 +15,12 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from collect.demo import load_demo
+from collect.demo import DEMO_DIR, load_demo
 from models.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
-NC_DEMO = ROOT / "demo" / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json"
+NC_DEMO = DEMO_DIR / "20240320-nouvelle-caledonie-lieux-de-mediation-numeriques-nouvelle-caledonie.json"
 NC_COUNT = 90
 DEVICE = "poste-test"
 TIMEOUT = 30

@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collect.columns import SYNONYMS, TARGET_FIELDS, load_mapping_file
+from collect.demo import DEMO_DIR
 from collect.imports import ImportReport, import_bytes, occurrence_key, prepare_lines
 from collect.readers import read_table_bytes
 from models.errors import ImportRejected, MaillageError, NotATable
@@ -54,7 +55,7 @@ from tests.reliability.storecheck import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = sorted((ROOT / "demo").glob("*.json"))
+DEMO = sorted(DEMO_DIR.glob("*.json"))
 TODAY = dt.date(2026, 3, 2)
 
 FUZZ = settings(

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from collect.demo import DEMO_DIR
 from collect.imports import import_file
 from models.registry import create_structure, update_structure
 from models.standard import SCHEMA_V1_PATH, standard_v1
 from sync.export import PIVOT_PLACEHOLDER, export_structures, validate_file
 
-DEMO = Path(__file__).resolve().parents[2] / "demo"
+DEMO = DEMO_DIR
 SAMPLES = sorted(DEMO.glob("*.json"))
 
 
