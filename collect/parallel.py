@@ -23,6 +23,9 @@ held at once (an import of 300 000 lines streams).
 - A worker that dies (memory exhausted, killed) never loses work: its chunks are done by the caller.
 - Few items, or one core (``MAILLAGE_IMPORT_WORKERS=0``), and nothing is started: the same code runs
   in the caller alone.
+- Windows has no fork server (``multiprocessing.get_all_start_methods()``): workers are *spawned*
+  there, each importing and loading on first use what it needs (nothing to inherit), so they are
+  worth it only from ``cold_from`` items, every time.
 """
 
 from __future__ import annotations
@@ -82,16 +85,23 @@ def worker_count() -> int:
     return max(0, min(MAX_WORKERS, cores - 1))
 
 
+def start_method() -> str:
+    """``forkserver`` where the system has it (Linux, macOS), else ``spawn`` (Windows)."""
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def _context() -> multiprocessing.context.BaseContext:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
+    context = multiprocessing.get_context(start_method())
+    if start_method() == "forkserver":
+        context.set_forkserver_preload(_PRELOAD)
     return context
 
 
 def _workers_for(items: int, parallel_from: int, cold_from: int | None) -> int:
     """The workers ``items`` are worth (0: none): from ``parallel_from`` items once the fork server
     runs in this process, from ``cold_from`` while it has yet to start (its ~4 s of loading must be repaid)."""
-    threshold = parallel_from if _server_started or cold_from is None else max(parallel_from, cold_from)
+    warm = _server_started and start_method() == "forkserver"  # spawned workers load everything each time
+    threshold = parallel_from if warm or cold_from is None else max(parallel_from, cold_from)
     return worker_count() if items >= threshold else 0
 
 
@@ -99,7 +109,7 @@ def warm_up(items: int, parallel_from: int, cold_from: int | None = None) -> Non
     """Start the fork server now if ``items`` will be shared with workers: its imports and loads
     (~4 s the first time in a process) then overlap the caller's own work before ``iter_chunks``."""
     global _server_started
-    if not _workers_for(items, parallel_from, cold_from):
+    if not _workers_for(items, parallel_from, cold_from) or start_method() != "forkserver":
         return
     from multiprocessing import forkserver
 

@@ -151,6 +151,25 @@ def _turn_requested(path: Path) -> bool:
     return asked
 
 
+def _publish_whole(partial: Path, path: Path) -> None:
+    """Give a complete file its final name, unless that name exists (``FileExistsError``).
+
+    A hard link does it in one step where links exist (ext4, APFS, NTFS). On a file system without
+    them (a FAT or exFAT USB key: ``PermissionError`` or « not supported »), a rename: exclusive on
+    Windows (it refuses an existing name), checked just before elsewhere (a race left only between
+    two first starts on such a key, where the later file replaces an equally empty one)."""
+    try:
+        os.link(partial, path)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass  # no hard links here
+    if path.exists():
+        raise FileExistsError(path)
+    os.rename(partial, path)
+
+
 class _SharedDatabase:
     """The process's one DuckDB instance of a file, opened on demand and closed when idle or asked.
 
@@ -369,7 +388,7 @@ class Store:
             leftover.unlink(missing_ok=True)
         try:
             duckdb.connect(str(partial)).close()
-            os.link(partial, self.path)
+            _publish_whole(partial, self.path)
         except FileExistsError:
             pass  # created by another process first: that one is the store
         finally:

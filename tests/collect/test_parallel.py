@@ -158,3 +158,20 @@ def test_workers_and_their_fork_server_end_when_the_caller_is_killed(tmp_path):
     while _alive(worker) or _alive(fork_server):
         assert time.monotonic() < deadline, "a worker or the fork server outlived its killed caller"
         time.sleep(0.1)
+
+
+def test_where_there_is_no_fork_server_spawned_workers_give_the_same_results(monkeypatch):
+    """Windows has no fork server: the same code spawns its workers (forced here, on Linux)."""
+    monkeypatch.setattr(parallel, "start_method", lambda: "spawn")
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "1")
+    results = all_results(squares, 3, list(range(300)), chunk_size=20, parallel_from=1, caller_works=False)
+    assert [value for value, _ in results] == [item * item + 3 for item in range(300)]
+    assert parallel.last_counts.by_workers == 15 and {pid for _, pid in results} != {os.getpid()}
+
+
+@pytest.mark.parametrize(("started", "method", "shared"), [(True, "forkserver", True), (True, "spawn", False)])
+def test_spawned_workers_are_started_only_for_many_items_even_once_started(monkeypatch, started, method, shared):
+    monkeypatch.setenv(parallel.WORKERS_VARIABLE, "2")
+    monkeypatch.setattr(parallel, "_server_started", started)
+    monkeypatch.setattr(parallel, "start_method", lambda: method)
+    assert (parallel._workers_for(500, 100, 1000) > 0) is shared

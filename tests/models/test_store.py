@@ -336,3 +336,21 @@ def test_any_name_quoted_as_an_identifier_names_that_column_and_nothing_else(tmp
                                                  " ORDER BY column_index").fetchall()]
         assert columns == [name, "autre"]
         assert con.execute(f"SELECT {sql_identifier(name)} FROM t").fetchall() == [("valeur",)]
+
+
+@pytest.mark.parametrize("refusal", [PermissionError(1, "Operation not permitted"), OSError(95, "Operation not supported")])
+def test_a_new_store_is_created_whole_on_a_usb_key_without_hard_links(tmp_path, monkeypatch, refusal):
+    """FAT and exFAT (a USB key) have no hard links: the complete file is renamed into place instead,
+    and an existing store is never replaced."""
+    import models.store as store_module
+
+    def no_links(source, target):
+        raise refusal
+
+    monkeypatch.setattr(store_module.os, "link", no_links)
+    path = tmp_path / "clé USB" / "maillage été.duckdb"
+    store = Store(path, keep_open=0)
+    store.migrate()
+    store.transaction(lambda con: con.execute(SETTING, ["gardee"]))
+    assert _keys(Store(path, keep_open=0)) == ["gardee"]  # opened again: the same file, not a new one
+    assert sorted(p.name for p in path.parent.iterdir()) == ["maillage été.duckdb"]  # no partial file left
