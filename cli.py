@@ -153,9 +153,14 @@ class Context:
         self._actor: str | None = None
 
     def store(self) -> Store:
-        """The store with every migration applied."""
+        """The store with every migration applied (after a backup, the first time a newer Maillage opens it)."""
+        from models.backup import upgrade_store
+
         store = Store(self.db)
-        store.migrate()
+        report = upgrade_store(store)
+        if report is not None:
+            click.echo(f"Base mise à jour pour cette version de Maillage ; copie d'avant la mise à jour : {report.path}",
+                       err=True)
         return store
 
     def actor(self, store: Store, par: str | None = None) -> str:
@@ -270,7 +275,9 @@ def init(context: Context, demo: bool) -> None:
 @click.option("--list", "list_only", is_flag=True, help="Lister les migrations appliquées et en attente, sans rien changer.")
 @pass_context
 def migrate(context: Context, list_only: bool) -> None:
-    """Appliquer les migrations du schéma de la base."""
+    """Appliquer les migrations du schéma de la base (après une copie de la base, si elle a des données)."""
+    from models.backup import upgrade_store
+
     store = Store(context.db)
     try:
         if list_only:
@@ -279,10 +286,13 @@ def migrate(context: Context, list_only: bool) -> None:
             for name in store.pending_migrations():
                 click.echo(f"en attente {name}")
             return
-        applied = store.migrate()
+        pending = store.pending_migrations()
+        report = upgrade_store(store)
     except MaillageError as error:
         raise _fail(error) from None
-    click.echo(f"{len(applied)} migration(s) appliquée(s)." if applied else "Base à jour.")
+    if report is not None:
+        click.echo(f"Copie de la base avant la mise à jour : {report.path}")
+    click.echo(f"{len(pending)} migration(s) appliquée(s)." if pending else "Base à jour.")
 
 
 @main.command(name="import")

@@ -57,7 +57,7 @@ from models.errors import (
 )
 from models.excel_csv import write_excel_csv  # imports nothing of Maillage
 from models.moments import PARIS, moment_text
-from models.store import Store, applied_migrations, sql_identifier, utc_now
+from models.store import Store, applied_migrations, default_db_path, sql_identifier, utc_now
 
 RIGHT = "exporter_tout"
 BACKUP_FOLDER = "backups"  # beside the store
@@ -460,10 +460,14 @@ def _attached(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
         con.execute("DETACH " + sql_identifier(alias))
 
 
-def _copy_store(con: duckdb.DuckDBPyConnection, store: Store, target: Path, *, by: str) -> BackupReport:
-    """The backup itself, on a connection the caller holds (``restore_store`` holds it across the swap)."""
+def _copy_store(con: duckdb.DuckDBPyConnection, store: Store, target: Path, *, by: str,
+                before_upgrade: bool = False) -> BackupReport:
+    """The backup itself, on a connection the caller holds (``restore_store`` holds it across the swap).
+    ``before_upgrade``: the program's own copy before it migrates the store (no person's right to
+    check; the copy keeps the schema the previous version reads)."""
     started, taken_at = time.perf_counter(), utc_now()
-    require(con, by, RIGHT)
+    if not before_upgrade:
+        require(con, by, RIGHT)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = _temporary_beside(target)
     try:
@@ -481,7 +485,7 @@ def _copy_store(con: duckdb.DuckDBPyConnection, store: Store, target: Path, *, b
         if copied.counts != counts:
             raise BackupError(f"La copie de {store.path} ne contient pas les mêmes lignes que la base : sauvegarde"
                               " abandonnée, rien n'a été écrit.")
-        if copied.pending:  # a store not yet migrated by this code: its backup is
+        if copied.pending and not before_upgrade:  # a store not yet migrated by this code: its backup is
             Store(temporary, keep_open=0).migrate()
         os.replace(temporary, target)
     except BaseException:
@@ -498,6 +502,40 @@ def backup_store(store: Store, destination: str | os.PathLike[str] | None = None
     target = _backup_target(store, destination)
     with store.connect() as con:
         return _copy_store(con, store, target, by=by)
+
+
+# -- upgrade -------------------------------------------------------------------------------------
+
+UPGRADE_ACTOR = "maillage (mise à jour)"
+
+
+def upgrade_store(store: Store) -> BackupReport | None:
+    """Bring the store to this version's schema, after a backup when it holds data.
+
+    The first start of a newer Maillage on a store of an older one: the store is copied whole, in the
+    schema the older version reads (``backups/avant-mise-a-jour-AAAAMMJJ-HHMMSS.duckdb``, beside
+    it), then migrated; the copy's report is returned. A new store (no migration yet) is only
+    migrated. A store of a newer Maillage is refused untouched (``NewerStore``, from ``migrate``).
+    """
+    if not store.path.exists():
+        store.migrate()
+        return None
+    applied = store.applied_migrations()
+    pending = store.pending_migrations()
+    report = None
+    if applied and pending:  # a store of an older version, with data: copied first
+        target = _free_name(backup_folder(store), f"avant-mise-a-jour-{_stamp()}")
+        with store.connect() as con:
+            report = _copy_store(con, store, target, by=UPGRADE_ACTOR, before_upgrade=True)
+    store.migrate()
+    return report
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> Store:
+    """The store at ``path`` (or the default), upgraded to this version's schema (``upgrade_store``)."""
+    store = Store(Path(path) if path else default_db_path())
+    upgrade_store(store)
+    return store
 
 
 # -- restore -------------------------------------------------------------------------------------

@@ -29,6 +29,17 @@ class UnitOfWorkFailed(MaillageError):
                          " revient, signalez-la.")
 
 
+class NewerStore(MaillageError):
+    """The store was written by a newer Maillage (migrations this program does not know): it is left
+    untouched rather than damaged by an older schema."""
+
+    def __init__(self, path: Path, unknown: list[str]) -> None:
+        super().__init__(
+            f"La base {path} vient d'une version plus récente de Maillage (étapes du schéma inconnues de celle-ci :"
+            f" {', '.join(unknown)}). Installez cette version-là ou une plus récente ; la base n'a pas été modifiée."
+        )
+
+
 class StoreBusy(MaillageError):
     """The store file stayed locked by another process beyond the bounded wait."""
 

@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from models.errors import StoreBusy, UnitOfWorkFailed, WriteConflict
+from models.errors import NewerStore, StoreBusy, UnitOfWorkFailed, WriteConflict
 from models.migrations import MIGRATIONS
 from models.places import default_store_path
 
@@ -512,14 +512,19 @@ class Store:
         return [m.name for m in MIGRATIONS if m.name not in done]
 
     def migrate(self) -> list[str]:
-        """Apply every pending migration, each in its own transaction; return their names."""
+        """Apply every pending migration, each in its own transaction; return their names. A store
+        with migrations this code does not know (made by a newer Maillage) is refused untouched
+        (``NewerStore``): an older schema would damage it."""
         applied_now = []
         with self.connect() as con:
+            done = set(applied_migrations(con))
+            unknown = sorted(done - {migration.name for migration in MIGRATIONS})
+            if unknown:
+                raise NewerStore(self.path, unknown)
             con.execute(
                 "CREATE TABLE IF NOT EXISTS _maillage_migrations ("
                 " name VARCHAR PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
             )
-            done = set(applied_migrations(con))
             for migration in MIGRATIONS:
                 if migration.name in done:
                     continue
@@ -562,8 +567,3 @@ def fetch_dicts(
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def open_store(path: str | os.PathLike[str] | None = None) -> Store:
-    """The store at ``path`` (or the default), with every migration applied."""
-    store = Store(Path(path) if path else default_db_path())
-    store.migrate()
-    return store

@@ -21,12 +21,13 @@ import pandas as pd
 import streamlit as st
 
 from models.access import User, refusal_of, role_may
+from models.backup import open_store
 from models.errors import MaillageError
 from models.excel_csv import excel_csv_bytes
 from models.issues import Issue
 from models.moments import PARIS
 from models.registry_views import field_labels
-from models.store import Store, default_db_path, open_store
+from models.store import Store, default_db_path
 
 ENTRY_MARK = "maillage.app_py_a_tourne"  # set by app.py on each run, taken by the page it runs
 ACCOUNT = "maillage.compte"  # the signed-in account (models.access.User), checked by app.py on each run

@@ -91,7 +91,7 @@ QUESTIONNAIRE = {
 SUBMITTER = textwrap.dedent("""
     import sys
     from collect.surveys import load_draft, open_draft, save_answer, submit_draft
-    from models.store import open_store
+    from models.backup import open_store
 
     campaign_id, count = sys.argv[1], int(sys.argv[2])
     answers = {"horaires": "Mo-Sa 10:00-12:30", "interesse": "oui", "salaries": "3",

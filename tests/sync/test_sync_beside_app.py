@@ -50,7 +50,7 @@ WRITER = textwrap.dedent(f"""
     from collect.demo import DEMO_CAMPAIGN
     from collect.campaigns import find_campaign
     from models.registry import update_structure
-    from models.store import open_store
+    from models.backup import open_store
 
     store = open_store()
     with store.connect() as con:
