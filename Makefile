@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1s
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT ?= 8501
 
-.PHONY: install app serveur test chromium bench clean-venv wheel
+.PHONY: install app serveur test chromium bench clean-venv wheel paquet
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ serveur: $(STAMP)
 # The product's wheel (app, pages, demo and reference data included), in dist/: `pipx install dist/maillage-*.whl`.
 wheel: $(STAMP)
 	$(PY) -m build --wheel --no-isolation --outdir dist .
+
+# The offline bundle (README « Installer sans réseau »): the wheel, every dependency's wheel for Windows
+# x86-64, macOS arm64 and Linux x86-64 and each supported Python, installer.sh and installer.bat; in dist/.
+paquet: wheel
+	$(PY) distribution/bundle.py $$(ls -t dist/maillage-*-py3-none-any.whl | head -1)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
