@@ -700,10 +700,12 @@ def test_confidences_are_between_zero_and_one_and_reasons_are_short_french():
 
 
 def test_a_name_is_read_in_time_bounded_by_its_length():
+    """A guard against catastrophic patterns (a name of ten million characters), in this process's CPU
+    time: another process loading the machine does not change it."""
     for name in ("a" * 10_000_000, "Nomdelastructure" * 100_000, "(" * 1_000_000, "_" * 1_000_000):
-        start = time.perf_counter()
+        start = time.process_time()
         field_for_header(name)
-        assert time.perf_counter() - start < 1.0
+        assert time.process_time() - start < 1.0
     assert read_header("Nomdelastructure" * 100).words == read_header(("Nomdelastructure" * 100)[:MAX_NAME_LENGTH]).words
 
 

@@ -204,9 +204,9 @@ def test_reading_20000_rows_takes_well_under_a_second(tmp_path):
     header = ",".join(standard_v1().field_names)
     line = ",".join(f"valeur {i}" for i in range(32))
     path = write(tmp_path, "gros.csv", (header + "\n" + "\n".join(line for _ in range(20_000)) + "\n").encode())
-    started = time.perf_counter()
+    started = time.process_time()  # this process's CPU time: a loaded machine does not change it
     table = read_table(path)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(table.rows) == 20_000 and table.line_numbers[-1] == 20_001
     assert elapsed < 2.0, f"{elapsed:.2f} s"
 

@@ -548,11 +548,11 @@ def test_translating_thousands_of_distinct_cells_is_fast():
     vocabulary._translated.cache_clear()
     vocabulary._items_of.cache_clear()
     cells = [f"Médiathèque municipale n°{i} / EPN, accès wifi gratuit et ateliers collectifs" for i in range(5000)]
-    start = time.perf_counter()
+    start = time.process_time()  # this process's CPU time: a loaded machine does not change it
     for cell in cells:
         translate_cell("typologie", cell)
         translate_cell("services", cell)
-    assert time.perf_counter() - start < 5.0
+    assert time.process_time() - start < 5.0
 
 
 @pytest.mark.parametrize(
