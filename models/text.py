@@ -22,8 +22,11 @@ def fold_accents(text: str) -> str:
     """``text`` in lower case without accents or ligatures: « Leïla MARÉCHAL » → « leila marechal »."""
     if text.isascii():
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))  # casefold first: « İ » → i + ◌̇
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    decomposed = unicodedata.normalize("NFKD", text.casefold())  # casefold first: « İ » → i + ◌̇
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Ligatures and case once more after the decomposition, which may reveal them: « Ǣ » → æ + ◌̄,
+    # « 𝖠 » or « Ⓐ » → A (found by hypothesis: folding twice must change nothing).
+    return bare.translate(_LIGATURES).casefold()
 
 
 def figure(number: int) -> str:

@@ -18,6 +18,8 @@ from models.text import counted, figure, fold_accents
     ("Médiathèque Saint-Éloi", "mediatheque saint-eloi"),
     ("CCAS", "ccas"),
     ("", ""),
+    ("𝖠telier Ⓐ", "atelier a"),  # compatibility letters decompose to capitals (found by hypothesis)
+    ("Ǣ ＡＢ", "ae ab"),  # a ligature revealed by the decomposition; full-width letters
 ])
 def test_accents_and_ligatures_are_folded_and_case_ignored(text, folded):
     assert fold_accents(text) == folded
