@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from collect.demo import DEMO_DIR
 from models.store import Store
+
+# Hypothesis, the same everywhere: each run of the suite tries the same examples (derandomize), with no
+# deadline (an example slower than 200 ms on a loaded machine is no failure: speed lives in bench/) and
+# no example database (nothing a previous run left changes this one). ``HYPOTHESIS_PROFILE=explorer``
+# searches further, at random, for a developer hunting new cases (what it finds becomes an explicit case).
+settings.register_profile("suite", derandomize=True, deadline=None, database=None, print_blob=True)
+settings.register_profile("explorer", deadline=None, max_examples=2_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
