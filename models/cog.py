@@ -620,16 +620,13 @@ def _load_localities() -> dict[str, list[Locality]]:
     return dict(index)
 
 
-# Long: the loader reads five reference files whose rows refer to one another (a commune's former codes,
-# its La Poste rows and its EPCI are resolved against the current communes): its steps share those tables.
-@cache
-def cog() -> Cog:
-    """The COG, loaded once."""
-    regions = {}
+def _load_regions() -> dict[str, Region]:
     cols, rows = _read(REGIONS_PATH)
-    for row in rows:
-        regions[row[cols["REG"]]] = Region(code=row[cols["REG"]], nom=row[cols["LIBELLE"]])
+    return {row[cols["REG"]]: Region(code=row[cols["REG"]], nom=row[cols["LIBELLE"]]) for row in rows}
 
+
+def _load_departements() -> dict[str, Departement]:
+    """The COG's départements and the collectivités d'outre-mer, in code order, with their time zones."""
     departements: dict[str, Departement] = {}
     cols, rows = _read(DEPARTEMENTS_PATH)
     for row in rows:
@@ -637,131 +634,136 @@ def cog() -> Cog:
         departements[code] = Departement(code, row[cols["LIBELLE"]], row[cols["REG"]], timezone_for_departement(code))
     for code, nom in COM_DEPARTEMENTS.items():
         departements[code] = Departement(code, nom, None, timezone_for_departement(code))
-    departements = {code: departements[code] for code in sorted(departements, key=_sort_key_departement)}
+    return {code: departements[code] for code in sorted(departements, key=_sort_key_departement)}
 
-    members: dict[str, str] = {}
+
+def _load_epci_members() -> dict[str, str]:
+    """Commune code → SIREN of its EPCI."""
     cols, rows = _read(EPCI_MEMBRES_PATH)
-    i_code, i_siren = cols["code_insee_commune"], cols["siren_epci"]
-    for row in rows:
-        members[row[i_code]] = row[i_siren]
+    return {row[cols["code_insee_commune"]]: row[cols["siren_epci"]] for row in rows}
 
-    points, laposte_postcodes, laposte_rows = _load_laposte()
 
-    cols, rows = _read(COMMUNES_PATH)
-    c_code, c_nom, c_type, c_dep, c_reg = cols["code"], cols["nom"], cols["type"], cols["departement"], cols["region"]
-    c_chef, c_ville, c_pop = cols["chefLieu"], cols["commune"], cols["population"]
-    c_cp, c_anc = cols["codesPostaux"], cols["anciensCodes"]
-    rows = [row for row in rows if row[c_dep] in departements]  # drops TAAF (984) and Clipperton (989)
-
-    current_rows: dict[str, list[str]] = {}
-    delegated_of: dict[str, list[str]] = defaultdict(list)  # current code → codes of its delegated communes
-    arrondissements_of: dict[str, list[str]] = defaultdict(list)
-    anciens_codes: dict[str, str] = {}  # former code → current code
-    for row in rows:
-        kind = row[c_type]
-        if kind == COMMUNE_ACTUELLE:
-            current_rows[row[c_code]] = row
-            for ancien in _split(row[c_anc]):
-                anciens_codes[ancien] = row[c_code]
-        elif kind == ARRONDISSEMENT_MUNICIPAL:
-            arrondissements_of[row[c_ville]].append(row[c_code])
-        elif row[c_chef] and row[c_code] != row[c_chef]:
-            delegated_of[row[c_chef]].append(row[c_code])
-
-    laposte_names: dict[str, str] = {}
-    laposte_by_departement: dict[str, list[list[str]]] = defaultdict(list)
-    for row in laposte_rows:
-        laposte_names.setdefault(row[0], row[1])
-        laposte_by_departement[row[0][:3] if row[0][:2] in ("97", "98") else row[0][:2]].append(row)
-
-    def predecessors(code: str) -> list[str]:
-        """Codes that covered this commune's territory in older vintages; same name first."""
-        row = current_rows[code]
-        found = list(dict.fromkeys(_split(row[c_anc]) + tuple(delegated_of.get(code, ()))))
-        if not any(p in points for p in found):
-            found += [c for c in _laposte_name_matches(laposte_by_departement[row[c_dep]], row[c_nom]) if c not in found]
-        found = [p for p in found if p != code]
-        key = _bare_name(row[c_nom])
-        same_name = [p for p in found if p in laposte_names and _bare_name(laposte_names[p]) == key]
-        return same_name + [p for p in found if p not in same_name]
-
-    # points and EPCI of the current communes
-    current_point: dict[str, tuple[float, float] | None] = {}
-    current_epci: dict[str, str | None] = {}
-    for code, row in current_rows.items():
-        point = points.get(code)
-        epci = members.get(code)
-        if point is None and code in VILLES_A_ARRONDISSEMENTS:
-            point = _mean([points[a] for a in arrondissements_of[code] if a in points])
-        if (point is None or epci is None) and row[c_dep] not in COM_DEPARTEMENTS:
-            olds = predecessors(code)
-            if point is None and olds:
-                same_name = _bare_name(laposte_names.get(olds[0], "")) == _bare_name(row[c_nom])
-                if same_name and olds[0] in points:  # the same commune under its former code
-                    point = points[olds[0]]
-                else:  # a merger of several former communes: the mean of their points
-                    point = _mean([points[p] for p in olds if p in points])
-            if epci is None:
-                old_epcis = Counter(members[p] for p in olds if p in members)
-                if old_epcis:
-                    epci = old_epcis.most_common(1)[0][0]
-        current_point[code] = point
-        current_epci[code] = epci
-
-    communes: list[Commune] = []
-    for row in rows:
-        code, kind, dep = row[c_code], row[c_type], row[c_dep]
-        region = row[c_reg] if row[c_reg] in regions else None
-        if kind == COMMUNE_ACTUELLE:
-            point = current_point[code]
-            communes.append(
-                Commune(
-                    code, row[c_nom], kind, dep, region, None, _split(row[c_cp]), _int_or_none(row[c_pop]),
-                    current_epci[code], point[0] if point else None, point[1] if point else None,
-                )
-            )
-        elif kind == ARRONDISSEMENT_MUNICIPAL:
-            city = row[c_ville]
-            point = points.get(code) or current_point.get(city)
-            communes.append(
-                Commune(
-                    code, row[c_nom], kind, dep, region, city, _split(row[c_cp]), _int_or_none(row[c_pop]),
-                    current_epci.get(city), point[0] if point else None, point[1] if point else None,
-                )
-            )
-        else:
-            parent = row[c_chef]
-            parent_row = current_rows.get(parent)
-            own = code != parent and code not in current_rows
-            point = (points.get(code) if own else None) or current_point.get(parent)
-            postcodes = _split(row[c_cp]) or (tuple(laposte_postcodes[code]) if own and code in laposte_postcodes else ())
-            if not postcodes and parent_row is not None:
-                postcodes = _split(parent_row[c_cp])
-            communes.append(
-                Commune(
-                    code, row[c_nom], kind, dep, region, parent, postcodes, _int_or_none(row[c_pop]),
-                    current_epci.get(parent), point[0] if point else None, point[1] if point else None,
-                )
-            )
-    communes.sort(key=attrgetter("code"))  # stable: the file lists a commune actuelle before its namesakes
-
+def _load_epcis(current_epci: dict[str, str | None]) -> dict[str, Epci]:
     members_of: dict[str, list[str]] = defaultdict(list)
     for code, siren in current_epci.items():
         if siren:
             members_of[siren].append(code)
-    epcis: dict[str, Epci] = {}
     cols, rows = _read(EPCI_PATH)
-    for row in rows:
-        siren = row[cols["siren_epci"]]
-        epcis[siren] = Epci(
-            siren=siren,
-            nom=row[cols["nom_epci"]],
-            type=row[cols["type_epci"]],
-            population=int(row[cols["population_municipale"]] or 0),
-            communes=tuple(sorted(members_of.get(siren, ()))),
-        )
+    return {row[cols["siren_epci"]]: Epci(
+        siren=row[cols["siren_epci"]], nom=row[cols["nom_epci"]], type=row[cols["type_epci"]],
+        population=int(row[cols["population_municipale"]] or 0),
+        communes=tuple(sorted(members_of.get(row[cols["siren_epci"]], ()))),
+    ) for row in rows}
 
-    return Cog(communes, departements, regions, epcis, anciens_codes)
+
+class _CommunesBuilder:
+    """The communes of the COG file, each given its point and EPCI: directly (La Poste's point, the
+    EPCI's member list), else through the codes that covered its territory before (a commune
+    nouvelle, a renamed or merged commune), else through its arrondissements (Paris, Lyon, Marseille)."""
+
+    def __init__(self, departements: dict[str, Departement], regions: dict[str, Region]) -> None:
+        self.regions = regions
+        self.members = _load_epci_members()
+        self.points, self.laposte_postcodes, laposte_rows = _load_laposte()
+        cols, rows = _read(COMMUNES_PATH)
+        self.c = {name: cols[name] for name in ("code", "nom", "type", "departement", "region", "chefLieu",
+                                                 "commune", "population", "codesPostaux", "anciensCodes")}
+        self.rows = [row for row in rows if row[cols["departement"]] in departements]  # drops TAAF, Clipperton
+        self._index_rows()
+        self.laposte_names: dict[str, str] = {}
+        self.laposte_by_departement: dict[str, list[list[str]]] = defaultdict(list)
+        for row in laposte_rows:
+            self.laposte_names.setdefault(row[0], row[1])
+            self.laposte_by_departement[row[0][:3] if row[0][:2] in ("97", "98") else row[0][:2]].append(row)
+
+    def _index_rows(self) -> None:
+        c = self.c
+        self.current_rows: dict[str, list[str]] = {}
+        self.delegated_of: dict[str, list[str]] = defaultdict(list)  # current code → its delegated communes
+        self.arrondissements_of: dict[str, list[str]] = defaultdict(list)
+        self.anciens_codes: dict[str, str] = {}  # former code → current code
+        for row in self.rows:
+            kind = row[c["type"]]
+            if kind == COMMUNE_ACTUELLE:
+                self.current_rows[row[c["code"]]] = row
+                for ancien in _split(row[c["anciensCodes"]]):
+                    self.anciens_codes[ancien] = row[c["code"]]
+            elif kind == ARRONDISSEMENT_MUNICIPAL:
+                self.arrondissements_of[row[c["commune"]]].append(row[c["code"]])
+            elif row[c["chefLieu"]] and row[c["code"]] != row[c["chefLieu"]]:
+                self.delegated_of[row[c["chefLieu"]]].append(row[c["code"]])
+
+    def predecessors(self, code: str) -> list[str]:
+        """Codes that covered this commune's territory in older vintages; same name first."""
+        c, row = self.c, self.current_rows[code]
+        found = list(dict.fromkeys(_split(row[c["anciensCodes"]]) + tuple(self.delegated_of.get(code, ()))))
+        if not any(p in self.points for p in found):
+            found += [m for m in _laposte_name_matches(self.laposte_by_departement[row[c["departement"]]], row[c["nom"]])
+                      if m not in found]
+        found = [p for p in found if p != code]
+        key = _bare_name(row[c["nom"]])
+        same_name = [p for p in found if p in self.laposte_names and _bare_name(self.laposte_names[p]) == key]
+        return same_name + [p for p in found if p not in same_name]
+
+    def place_current_communes(self) -> None:
+        """``current_point`` and ``current_epci`` of every current commune."""
+        c = self.c
+        self.current_point: dict[str, tuple[float, float] | None] = {}
+        self.current_epci: dict[str, str | None] = {}
+        for code, row in self.current_rows.items():
+            point, epci = self.points.get(code), self.members.get(code)
+            if point is None and code in VILLES_A_ARRONDISSEMENTS:
+                point = _mean([self.points[a] for a in self.arrondissements_of[code] if a in self.points])
+            if (point is None or epci is None) and row[c["departement"]] not in COM_DEPARTEMENTS:
+                olds = self.predecessors(code)
+                if point is None and olds:
+                    same_name = _bare_name(self.laposte_names.get(olds[0], "")) == _bare_name(row[c["nom"]])
+                    if same_name and olds[0] in self.points:  # the same commune under its former code
+                        point = self.points[olds[0]]
+                    else:  # a merger of several former communes: the mean of their points
+                        point = _mean([self.points[p] for p in olds if p in self.points])
+                if epci is None:
+                    old_epcis = Counter(self.members[p] for p in olds if p in self.members)
+                    if old_epcis:
+                        epci = old_epcis.most_common(1)[0][0]
+            self.current_point[code], self.current_epci[code] = point, epci
+
+    def commune(self, row: list[str]) -> Commune:
+        """One row of the COG file as a ``Commune`` (a current one, an arrondissement, a delegated or associated one)."""
+        c = self.c
+        code, kind = row[c["code"]], row[c["type"]]
+        region = row[c["region"]] if row[c["region"]] in self.regions else None
+        postcodes = _split(row[c["codesPostaux"]])
+        if kind == COMMUNE_ACTUELLE:
+            parent, point, epci = None, self.current_point[code], self.current_epci[code]
+        elif kind == ARRONDISSEMENT_MUNICIPAL:
+            parent = row[c["commune"]]
+            point, epci = self.points.get(code) or self.current_point.get(parent), self.current_epci.get(parent)
+        else:
+            parent = row[c["chefLieu"]]
+            own = code != parent and code not in self.current_rows
+            point = (self.points.get(code) if own else None) or self.current_point.get(parent)
+            epci = self.current_epci.get(parent)
+            if not postcodes and own and code in self.laposte_postcodes:
+                postcodes = tuple(self.laposte_postcodes[code])
+            if not postcodes and parent in self.current_rows:
+                postcodes = _split(self.current_rows[parent][c["codesPostaux"]])
+        return Commune(code, row[c["nom"]], kind, row[c["departement"]], region, parent, postcodes,
+                       _int_or_none(row[c["population"]]), epci, point[0] if point else None,
+                       point[1] if point else None)
+
+
+@cache
+def cog() -> Cog:
+    """The COG, loaded once: five reference files whose rows refer to one another (a commune's former
+    codes, its La Poste rows and its EPCI are resolved against the current communes)."""
+    regions = _load_regions()
+    departements = _load_departements()
+    builder = _CommunesBuilder(departements, regions)
+    builder.place_current_communes()
+    communes = sorted((builder.commune(row) for row in builder.rows), key=attrgetter("code"))  # stable: a commune
+    # actuelle is listed before its namesakes
+    return Cog(communes, departements, regions, _load_epcis(builder.current_epci), builder.anciens_codes)
 
 
 __all__ = [
