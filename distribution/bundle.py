@@ -24,14 +24,16 @@ PLATFORMS = {
 }
 
 
-def _project() -> dict:
+def project_table() -> dict:
+    """The ``[project]`` table of pyproject.toml."""
     with (ROOT / "pyproject.toml").open("rb") as handle:
         return tomllib.load(handle)["project"]
 
 
 def supported_pythons() -> list[str]:
+    """The Python versions the package declares (its classifiers), oldest first."""
     prefix = "Programming Language :: Python :: "
-    return [c.removeprefix(prefix) for c in _project()["classifiers"] if c.startswith(prefix) and "." in c]
+    return [c.removeprefix(prefix) for c in project_table()["classifiers"] if c.startswith(prefix) and "." in c]
 
 
 def build(wheel: Path) -> Path:
@@ -43,7 +45,7 @@ def build(wheel: Path) -> Path:
     wheels.mkdir(parents=True)
     shutil.copy(wheel, wheels)
     requirements = folder / "dependances.txt"
-    requirements.write_text("\n".join(_project()["dependencies"]) + "\n", encoding="utf-8")
+    requirements.write_text("\n".join(project_table()["dependencies"]) + "\n", encoding="utf-8")
     for label, tags in PLATFORMS.items():
         for python in supported_pythons():
             print(f"{label}, Python {python}…", flush=True)
