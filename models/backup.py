@@ -517,13 +517,11 @@ def upgrade_store(store: Store) -> BackupReport | None:
     it), then migrated; the copy's report is returned. A new store (no migration yet) is only
     migrated. A store of a newer Maillage is refused untouched (``NewerStore``, from ``migrate``).
     """
-    if not store.path.exists():
-        store.migrate()
-        return None
-    applied = store.applied_migrations()
-    pending = store.pending_migrations()
+    from models.migrations import MIGRATIONS
+
+    applied = set(store.applied_migrations())  # none for a new (or absent) store
     report = None
-    if applied and pending:  # a store of an older version, with data: copied first
+    if applied and any(m.name not in applied for m in MIGRATIONS):  # an older version's store: copied first
         target = _free_name(backup_folder(store), f"avant-mise-a-jour-{_stamp()}")
         with store.connect() as con:
             report = _copy_store(con, store, target, by=UPGRADE_ACTOR, before_upgrade=True)
